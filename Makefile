@@ -1,0 +1,44 @@
+# The two commands: `make up` runs the platform, `make test` runs the whole suite.
+SHELL := /bin/bash
+PY := .venv/bin/python
+
+.PHONY: up down logs status test test-unit lint typecheck fmt install infra bench clean
+
+up: ## install (cached), start Kafka, the store and the four services, load demo data
+	@deploy/local/up.sh
+
+down: ## stop exactly what `make up` started
+	@deploy/local/down.sh
+
+logs: ## follow every service's log
+	@tail -n 50 -F var/log/*.log
+
+status:
+	@deploy/local/infra.sh status; deploy/local/services.sh status
+
+install:
+	@deploy/local/install.sh
+
+infra: install ## start only Kafka and the store
+	@deploy/local/infra.sh start
+
+test: install ## the whole suite: lint, types, unit, integration, e2e (starts the infrastructure if needed)
+	@deploy/local/test.sh
+
+test-unit: install
+	@$(PY) -m pytest -q tests/unit
+
+lint: install
+	@$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+typecheck: install
+	@$(PY) -m mypy shared services tests
+
+fmt: install
+	@$(PY) -m ruff format . && $(PY) -m ruff check --fix .
+
+bench: infra
+	@$(PY) -m benchmarks.intake_throughput
+
+clean: down
+	rm -rf var

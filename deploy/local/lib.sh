@@ -1,0 +1,100 @@
+# Shared helpers for the local (no-Docker) deployment. Sourced, never run.
+# Every process we start gets a pid file under var/run and a log under var/log,
+# so `down` stops exactly what `up` started and nothing else.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VAR="${MINYI_VAR:-$ROOT/var}"
+CACHE="${MINYI_CACHE:-$HOME/.cache/minyi}"
+RUN_DIR="$VAR/run"
+LOG_DIR="$VAR/log"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+KAFKA_VERSION="3.9.1"
+KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
+KAFKA_PORT="${MINYI_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${MINYI_KAFKA_CONTROLLER_PORT:-9093}"
+FERRETDB_VERSION="1.24.2"
+FERRETDB_BIN="$CACHE/ferretdb-$FERRETDB_VERSION/ferretdb"
+STORE_PORT="${MINYI_STORE_PORT:-27017}"
+
+mkdir -p "$RUN_DIR" "$LOG_DIR"
+
+say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# pid_alive NAME -> 0 when the pid file names a live process we started.
+pid_alive() {
+  local pidfile="$RUN_DIR/$1.pid"
+  [ -f "$pidfile" ] || return 1
+  local pid
+  pid="$(cat "$pidfile")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# start_bg NAME CMD... : start CMD in its own session, unless already running.
+start_bg() {
+  local name="$1"; shift
+  if pid_alive "$name"; then
+    say "$name already running (pid $(cat "$RUN_DIR/$name.pid"))"
+    return 0
+  fi
+  say "starting $name"
+  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! >"$RUN_DIR/$name.pid"
+}
+
+# stop_bg NAME : TERM the process group we started, then KILL after 15 s.
+stop_bg() {
+  local name="$1" pidfile="$RUN_DIR/$1.pid"
+  if ! pid_alive "$name"; then
+    rm -f "$pidfile"
+    return 0
+  fi
+  local pid
+  pid="$(cat "$pidfile")"
+  say "stopping $name (pid $pid)"
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_port NAME PORT SECONDS
+wait_port() {
+  local name="$1" port="$2" timeout="$3"
+  for _ in $(seq 1 $((timeout * 5))); do
+    port_open "$port" && return 0
+    if [ -f "$RUN_DIR/$name.pid" ] && ! pid_alive "$name"; then
+      tail -n 30 "$LOG_DIR/$name.log" >&2 || true
+      die "$name exited during start-up; see $LOG_DIR/$name.log"
+    fi
+    sleep 0.2
+  done
+  tail -n 30 "$LOG_DIR/$name.log" >&2 || true
+  die "$name did not open port $port within ${timeout}s; see $LOG_DIR/$name.log"
+}
+
+# wait_http NAME URL SECONDS : until URL answers 200.
+wait_http() {
+  local name="$1" url="$2" timeout="$3"
+  for _ in $(seq 1 $((timeout * 4))); do
+    if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then return 0; fi
+    if [ -f "$RUN_DIR/$name.pid" ] && ! pid_alive "$name"; then
+      tail -n 30 "$LOG_DIR/$name.log" >&2 || true
+      die "$name exited during start-up; see $LOG_DIR/$name.log"
+    fi
+    sleep 0.25
+  done
+  tail -n 30 "$LOG_DIR/$name.log" >&2 || true
+  curl -sS --max-time 2 "$url" >&2 || true
+  die "$name was not ready at $url within ${timeout}s; see $LOG_DIR/$name.log"
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make test`: static checks, then the whole pytest suite on the real Kafka and store.
+# Infrastructure: local processes by default (started here when not running);
+# MINYI_TEST_INFRA=docker uses testcontainers, MINYI_TEST_INFRA=external uses the URLs given.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+say "ruff"
+"$PY" -m ruff check . && "$PY" -m ruff format --check .
+say "mypy"
+"$PY" -m mypy shared services tests
+if [ "${MINYI_TEST_INFRA:-local}" = local ]; then
+  "$ROOT/deploy/local/infra.sh" start
+fi
+say "pytest"
+"$PY" -m pytest "$@"

@@ -1,0 +1,1 @@
+"""The four Minyi services. They never import each other, only `shared`."""

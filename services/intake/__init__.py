@@ -1,0 +1,1 @@
+"""intake: everything a resident does — submit, track, (later) rate and reopen."""

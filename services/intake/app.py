@@ -1,0 +1,42 @@
+"""Wiring: settings → runtime → repositories → handlers → routes and consumers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.intake.adapters.case_repository import CaseRepository
+from services.intake.entrypoints.consumers import case_events_consumer
+from services.intake.entrypoints.http import IntakeDeps, build_router
+from services.intake.settings import IntakeSettings
+from shared.http import create_service_app
+from shared.outbox import OutboxRelay
+from shared.runtime import ServiceRuntime, runtime_lifespan
+
+
+def create_app(settings: IntakeSettings | None = None) -> FastAPI:
+    settings = settings or IntakeSettings()
+    runtime = ServiceRuntime(settings)
+    cases = CaseRepository(runtime.db)
+    relay = OutboxRelay(
+        collections=[cases.collection],
+        publisher=runtime.publisher,
+        settings=settings,
+        metrics=runtime.metrics,
+    )
+
+    async def on_start() -> None:
+        runtime.spawn_setup(cases.ensure_indexes)
+        runtime.spawn("outbox", relay.run)
+        runtime.spawn("consumer.cases", case_events_consumer(runtime, cases).run)
+
+    app = create_service_app(
+        title="Minyi intake",
+        description="Residents submit opinions and suggestions and follow them by tracking code.",
+        version="0.1.0",
+        metrics=runtime.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        lifespan=runtime_lifespan(runtime, on_start=on_start),
+        readiness=runtime.readiness,
+    )
+    app.include_router(build_router(IntakeDeps(cases=cases, relay=relay)))
+    return app

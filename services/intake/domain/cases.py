@@ -1,0 +1,124 @@
+"""The resident's case as intake knows it: what was submitted and the public steps since."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from services.intake.domain.tracking import new_tracking_code
+from shared.events.case_events import CaseAssigned, CaseSubmitted, Channel, GeoPoint
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
+CaseStatus = Literal[
+    "submitted", "assigned", "accepted", "in_review", "handling", "responded", "closed",
+    "declined", "rejected", "merged", "transferred", "reopened", "escalated",
+]
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+class Contact(BaseModel):
+    """Personal data: kept in intake only, never published."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    phone: str | None = Field(default=None, max_length=20, examples=["+86 138 0000 0000"])
+    email: str | None = Field(default=None, max_length=254)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not _PHONE.match(value):
+            raise ValueError("phone must be digits, optionally with +, spaces or dashes")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("email is not a valid address")
+        return value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        if self.phone is None and self.email is None:
+            raise ValueError("contact needs a phone or an email (or leave contact out)")
+        return self
+
+
+class CaseCreate(BaseModel):
+    """What a resident (or a client on their behalf) submits."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    category: Code = Field(description="Category code from the directory, e.g. `parking`.")
+    text: str = Field(min_length=5, max_length=5000, description="The opinion or suggestion.")
+    channel: Literal["qr", "web", "api"] = "web"
+    representative_code: Code | None = Field(
+        default=None, description="Set by the representative's QR code."
+    )
+    liaison_point_id: Code | None = None
+    location: GeoPoint | None = None
+    contact: Contact | None = None
+
+    @model_validator(mode="after")
+    def _qr_names_a_representative(self) -> CaseCreate:
+        if self.channel == "qr" and self.representative_code is None:
+            raise ValueError("a qr submission must carry the representative_code of the QR code")
+        return self
+
+
+class TimelineStep(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: CaseStatus
+    at: datetime
+    note: str | None = None
+
+
+class NewCase(BaseModel):
+    """A validated submission, ready to store with its `case.submitted` event."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    tracking_code: str
+    submitted: CaseSubmitted
+    contact: Contact | None
+
+
+def open_case(command: CaseCreate, *, now: datetime) -> NewCase:
+    case_id = str(uuid.uuid4())
+    return NewCase(
+        case_id=case_id,
+        tracking_code=new_tracking_code(),
+        contact=command.contact,
+        submitted=CaseSubmitted(
+            case_id=case_id,
+            category=command.category,
+            text=command.text,
+            channel=_channel(command.channel),
+            representative_code=command.representative_code,
+            liaison_point_id=command.liaison_point_id,
+            location=command.location,
+            has_contact=command.contact is not None,
+            submitted_at=now,
+        ),
+    )
+
+
+def _channel(value: str) -> Channel:
+    channels: dict[str, Channel] = {"qr": "qr", "web": "web", "api": "api"}
+    return channels[value]
+
+
+def assignment_note(event: CaseAssigned) -> str:
+    """What the resident reads on the timeline when the case reaches its holder."""
+    if event.representative_name:
+        return f"{event.station_name} · {event.representative_name}"
+    return f"{event.station_name}"

@@ -1,0 +1,22 @@
+"""intake listens to case events to keep the resident's view current."""
+
+from __future__ import annotations
+
+from services.intake.adapters.case_repository import CaseRepository
+from services.intake.handlers import on_case_events
+from shared.consumer import EventConsumer
+from shared.events.case_events import CaseAssigned
+from shared.runtime import ServiceRuntime
+from shared.topics import CASE_EVENTS
+
+
+def case_events_consumer(runtime: ServiceRuntime, cases: CaseRepository) -> EventConsumer:
+    return EventConsumer(
+        settings=runtime.settings,
+        metrics=runtime.metrics,
+        publisher=runtime.publisher,
+        purpose="cases",
+        topics=[CASE_EVENTS],
+        event_types=frozenset({CaseAssigned.TYPE}),
+        handler=lambda events: on_case_events(events, cases=cases),
+    )

@@ -1,0 +1,82 @@
+"""The in-app inbox: one document per message, keyed so an event yields it once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.notify.domain.messages import InboxMessage
+from shared.events.envelope import Envelope
+from shared.mongo import Document
+from shared.outbox import ensure_outbox_index, with_outbox
+from shared.topics import NOTIFICATION_EVENTS
+
+
+def message_id(*, cause_event_id: str, recipient: str, channel: str) -> str:
+    return f"{cause_event_id}:{recipient}:{channel}"
+
+
+class InboxRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.collection: AsyncCollection[Document] = db["inbox"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("recipient", 1), ("created_at", DESCENDING)])
+        await self.collection.create_index([("recipient", 1), ("read_at", 1)])
+        await ensure_outbox_index(self.collection)
+
+    async def deliver(
+        self,
+        *,
+        message: InboxMessage,
+        message_key: str,
+        case_id: str,
+        cause_event_id: str,
+        at: datetime,
+        sent: Envelope,
+    ) -> bool:
+        """Store the message with its `notification.sent` event; False if it was there."""
+        document: Document = {
+            "_id": message_key,
+            "recipient": message.recipient,
+            "title": message.title,
+            "body": message.body,
+            "case_id": case_id,
+            "cause_event_id": cause_event_id,
+            "created_at": at,
+            "read_at": None,
+        }
+        try:
+            await self.collection.insert_one(
+                with_outbox(document, [sent], topic=NOTIFICATION_EVENTS)
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def list_for(self, recipient: str, *, unread_only: bool, limit: int) -> list[Document]:
+        query: Document = {"recipient": recipient}
+        if unread_only:
+            query["read_at"] = None
+        cursor = self.collection.find(query, {"outbox": 0, "outbox_lease": 0, "outbox_count": 0})
+        return await cursor.sort("created_at", DESCENDING).limit(limit).to_list()
+
+    async def unread_count(self, recipient: str) -> int:
+        return await self.collection.count_documents({"recipient": recipient, "read_at": None})
+
+    async def mark_read(self, recipient: str, message_key: str, at: datetime) -> bool:
+        """Mark once (the first read time stays); False if no such message for the recipient."""
+        result = await self.collection.update_one(
+            {"_id": message_key, "recipient": recipient, "read_at": None},
+            {"$set": {"read_at": at}},
+        )
+        if result.matched_count == 1:
+            return True
+        found = await self.collection.count_documents(
+            {"_id": message_key, "recipient": recipient}, limit=1
+        )
+        return found > 0

@@ -1,0 +1,31 @@
+"""notify listens to case events and tells the people concerned."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.notify.adapters.inbox_repository import InboxRepository
+from services.notify.handlers import on_case_events
+from shared.consumer import ConsumedEvent, EventConsumer
+from shared.events.case_events import CaseAssigned
+from shared.outbox import OutboxRelay
+from shared.runtime import ServiceRuntime
+from shared.topics import CASE_EVENTS
+
+
+def case_events_consumer(
+    runtime: ServiceRuntime, *, inbox: InboxRepository, relay: OutboxRelay
+) -> EventConsumer:
+    async def handle(events: Sequence[ConsumedEvent]) -> None:
+        await on_case_events(events, inbox=inbox)
+        relay.wake()
+
+    return EventConsumer(
+        settings=runtime.settings,
+        metrics=runtime.metrics,
+        publisher=runtime.publisher,
+        purpose="cases",
+        topics=[CASE_EVENTS],
+        event_types=frozenset({CaseAssigned.TYPE}),
+        handler=handle,
+    )

@@ -1,0 +1,1 @@
+"""reporting: read models built only from events; per-station figures."""

@@ -1,0 +1,34 @@
+"""Wiring: settings → runtime → read models → handlers → routes and consumers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.reporting.adapters.read_models import ReadModels
+from services.reporting.entrypoints.consumers import case_events_consumer
+from services.reporting.entrypoints.http import build_router
+from services.reporting.settings import ReportingSettings
+from shared.http import create_service_app
+from shared.runtime import ServiceRuntime, runtime_lifespan
+
+
+def create_app(settings: ReportingSettings | None = None) -> FastAPI:
+    settings = settings or ReportingSettings()
+    runtime = ServiceRuntime(settings)
+    read_models = ReadModels(runtime.db)
+
+    async def on_start() -> None:
+        runtime.spawn_setup(read_models.ensure_indexes)
+        runtime.spawn("consumer.cases", case_events_consumer(runtime, read_models).run)
+
+    app = create_service_app(
+        title="Minyi reporting",
+        description="Per-station and city-wide figures, built only from events.",
+        version="0.1.0",
+        metrics=runtime.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        lifespan=runtime_lifespan(runtime, on_start=on_start),
+        readiness=runtime.readiness,
+    )
+    app.include_router(build_router(read_models=read_models))
+    return app

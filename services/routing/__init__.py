@@ -1,0 +1,1 @@
+"""routing: the directory, who holds each case, and (later) the handling workflow and SLAs."""

@@ -1,0 +1,45 @@
+"""Wiring: settings → runtime → repositories → handlers → routes and consumers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.routing.adapters.case_repository import RoutedCaseRepository
+from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.entrypoints.consumers import case_events_consumer
+from services.routing.entrypoints.http import build_router
+from services.routing.settings import RoutingSettings
+from shared.http import create_service_app
+from shared.outbox import OutboxRelay
+from shared.runtime import ServiceRuntime, runtime_lifespan
+
+
+def create_app(settings: RoutingSettings | None = None) -> FastAPI:
+    settings = settings or RoutingSettings()
+    runtime = ServiceRuntime(settings)
+    cases = RoutedCaseRepository(runtime.db)
+    directory = DirectoryRepository(runtime.db)
+    relay = OutboxRelay(
+        collections=[cases.collection],
+        publisher=runtime.publisher,
+        settings=settings,
+        metrics=runtime.metrics,
+    )
+
+    async def on_start() -> None:
+        runtime.spawn_setup(cases.ensure_indexes)
+        runtime.spawn("outbox", relay.run)
+        consumer = case_events_consumer(runtime, cases=cases, directory=directory, relay=relay)
+        runtime.spawn("consumer.cases", consumer.run)
+
+    app = create_service_app(
+        title="Minyi routing",
+        description="The directory, and who holds each case and why.",
+        version="0.1.0",
+        metrics=runtime.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        lifespan=runtime_lifespan(runtime, on_start=on_start),
+        readiness=runtime.readiness,
+    )
+    app.include_router(build_router(cases=cases, directory=directory))
+    return app

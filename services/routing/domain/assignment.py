@@ -1,0 +1,110 @@
+"""Who gets a new case, and why. A pure function over a directory snapshot and open loads.
+
+1. A QR submission goes to the representative whose code it carries, if active.
+2. Otherwise the liaison point's service group: category specialists first, then least open
+   load; ties are rotated by case id so equal representatives share the work.
+3. No eligible representative: the point's station queue, or the default station's queue.
+Every decision carries a reason in words, so staff can see why a case reached them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict
+
+from services.routing.domain.directory import Directory, Representative
+
+
+class RoutingRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    category: str
+    representative_code: str | None = None
+    liaison_point_id: str | None = None
+
+
+class RoutingDecision(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    station_id: str
+    station_name: str
+    liaison_point_id: str | None
+    representative_code: str | None
+    representative_name: str | None
+    reason: str
+
+
+def route_case(
+    request: RoutingRequest, *, directory: Directory, open_load: Mapping[str, int]
+) -> RoutingDecision:
+    notes: list[str] = []
+    if request.representative_code is not None:
+        rep = directory.representative(request.representative_code)
+        if rep is not None and rep.active:
+            return _to_representative(
+                directory, rep, point_id=request.liaison_point_id,
+                reason=f"qr: representative {rep.code}",
+            )
+        notes.append(f"representative {request.representative_code} not active or unknown")
+
+    if request.liaison_point_id is not None:
+        point = directory.point(request.liaison_point_id)
+        if point is None or not point.active:
+            notes.append(f"point {request.liaison_point_id} not active or unknown")
+        else:
+            group = directory.serving(point.id)
+            if group:
+                rep, why = _pick(request, group, open_load)
+                return _to_representative(
+                    directory, rep, point_id=point.id, reason="; ".join([*notes, f"point {point.name}, {why}"])
+                )
+            notes.append(f"point {point.name} has no active representative")
+            return _to_queue(directory, point.station, point.id, notes)
+
+    notes.append("no representative or liaison point given")
+    return _to_queue(directory, directory.default_station, None, notes)
+
+
+def _pick(
+    request: RoutingRequest, group: list[Representative], open_load: Mapping[str, int]
+) -> tuple[Representative, str]:
+    specialists = [r for r in group if request.category in r.specialties]
+    pool = specialists or group
+    lowest = min(open_load.get(r.code, 0) for r in pool)
+    ties = sorted((r for r in pool if open_load.get(r.code, 0) == lowest), key=lambda r: r.code)
+    rotation = int(hashlib.sha256(request.case_id.encode()).hexdigest(), 16) % len(ties)
+    chosen = ties[rotation]
+    kind = f"{request.category} specialist, " if specialists else ""
+    return chosen, f"{kind}least load {lowest} of {len(pool)}"
+
+
+def _to_representative(
+    directory: Directory, rep: Representative, *, point_id: str | None, reason: str
+) -> RoutingDecision:
+    station = directory.station(rep.station)
+    return RoutingDecision(
+        station_id=rep.station,
+        station_name=station.name if station else rep.station,
+        liaison_point_id=point_id if point_id in rep.points else (rep.points[0] if rep.points else None),
+        representative_code=rep.code,
+        representative_name=rep.name,
+        reason=reason,
+    )
+
+
+def _to_queue(
+    directory: Directory, station_id: str, point_id: str | None, notes: list[str]
+) -> RoutingDecision:
+    station = directory.station(station_id)
+    name = station.name if station else station_id
+    return RoutingDecision(
+        station_id=station_id,
+        station_name=name,
+        liaison_point_id=point_id,
+        representative_code=None,
+        representative_name=None,
+        reason="; ".join([*notes, f"station queue of {name}"]),
+    )

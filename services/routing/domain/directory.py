@@ -1,0 +1,96 @@
+"""The directory: stations, liaison points, representatives and categories. Pure data."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Level = Literal["national", "provincial", "municipal", "county"]
+PointKind = Literal["community", "village", "micro_centre"]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Category(_Entry):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
+    name: str
+    name_en: str
+    active: bool = True
+
+
+class Station(_Entry):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
+    name: str
+    name_en: str
+    hall: str | None = None
+    active: bool = True
+
+
+class LiaisonPoint(_Entry):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
+    station: str
+    name: str
+    kind: PointKind
+    leader: str | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    active: bool = True
+
+
+class Representative(_Entry):
+    code: str = Field(pattern=r"^[0-9A-Za-z]{2,16}$")
+    name: str
+    level: Level
+    station: str
+    points: tuple[str, ...] = ()
+    specialties: tuple[str, ...] = ()
+    active: bool = True
+
+
+class Directory(_Entry):
+    """A consistent snapshot: every reference points at an entry that exists."""
+
+    default_station: str
+    categories: tuple[Category, ...] = ()
+    stations: tuple[Station, ...]
+    liaison_points: tuple[LiaisonPoint, ...] = ()
+    representatives: tuple[Representative, ...] = ()
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Directory:
+        stations = {s.id for s in self.stations}
+        points = {p.id for p in self.liaison_points}
+        problems = []
+        if self.default_station not in stations:
+            problems.append(f"default_station {self.default_station!r} is not a station")
+        problems += [
+            f"point {p.id!r}: unknown station {p.station!r}"
+            for p in self.liaison_points
+            if p.station not in stations
+        ]
+        for rep in self.representatives:
+            if rep.station not in stations:
+                problems.append(f"representative {rep.code!r}: unknown station {rep.station!r}")
+            problems += [
+                f"representative {rep.code!r}: unknown point {pid!r}"
+                for pid in rep.points
+                if pid not in points
+            ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def station(self, station_id: str) -> Station | None:
+        return next((s for s in self.stations if s.id == station_id), None)
+
+    def point(self, point_id: str) -> LiaisonPoint | None:
+        return next((p for p in self.liaison_points if p.id == point_id), None)
+
+    def representative(self, code: str) -> Representative | None:
+        return next((r for r in self.representatives if r.code == code), None)
+
+    def serving(self, point_id: str) -> list[Representative]:
+        return [r for r in self.representatives if r.active and point_id in r.points]

@@ -1,0 +1,236 @@
+"""The one way services consume events.
+
+- consumer groups; offsets committed only after the handler succeeded for the whole batch;
+- transient failures (store or broker down) retried with capped exponential backoff and jitter,
+  for as long as it takes: an outage delays handling, it never dead-letters a good event;
+- a record that cannot be decoded, or whose handler keeps failing, goes to the group's
+  dead-letter topic with the error and its original headers, and the partition moves on;
+- handlers are idempotent by event id (each service's handler guarantees it in the same
+  single-document write as its effect), so a redelivery after a crash changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from shared.errors import is_transient
+from shared.events.envelope import Envelope, EventDecodeError
+from shared.logging import get_logger
+from shared.metrics import Metrics
+from shared.producer import EventPublisher, Headers
+from shared.settings import ServiceSettings
+from shared.topics import dead_letter_topic
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumedEvent:
+    envelope: Envelope
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Headers
+
+
+BatchHandler = Callable[[Sequence[ConsumedEvent]], Awaitable[None]]
+
+
+class EventConsumer:
+    """Runs one consumer group over some topics, handing each partition's batch to `handler`."""
+
+    def __init__(
+        self,
+        *,
+        settings: ServiceSettings,
+        metrics: Metrics,
+        publisher: EventPublisher,
+        purpose: str,
+        topics: Sequence[str],
+        handler: BatchHandler,
+        event_types: frozenset[str] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._publisher = publisher
+        self._handler = handler
+        self._event_types = event_types
+        self.group_base = f"{settings.service_name}.{purpose}"
+        self.group = settings.topic(self.group_base)
+        self._topics = [settings.topic(t) for t in topics]
+        self._dlq = settings.topic(dead_letter_topic(self.group_base))
+        self._consumer: AIOKafkaConsumer | None = None
+        self.assigned = asyncio.Event()
+
+    async def run(self) -> None:
+        consumer = await self._connect()
+        try:
+            while True:
+                batches = await consumer.getmany(
+                    timeout_ms=500, max_records=self._settings.consumer_max_records
+                )
+                if consumer.assignment():
+                    self.assigned.set()
+                for tp, records in batches.items():
+                    if not records:
+                        continue
+                    await self._process(records)
+                    await self._commit(consumer, tp, records[-1].offset + 1)
+                    highwater = consumer.highwater(tp)
+                    if highwater is not None:
+                        self._metrics.consumer_lag(
+                            group=self.group, topic=tp.topic, partition=str(tp.partition)
+                        ).set(max(highwater - records[-1].offset - 1, 0))
+        finally:
+            await consumer.stop()
+
+    async def _connect(self) -> AIOKafkaConsumer:
+        delay = 0.2
+        while True:
+            consumer = AIOKafkaConsumer(
+                *self._topics,
+                bootstrap_servers=self._settings.kafka_bootstrap,
+                group_id=self.group,
+                client_id=f"minyi-{self._settings.service_name}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                isolation_level="read_committed",
+            )
+            try:
+                await consumer.start()
+            except KafkaError as exc:
+                log.warning("kafka.consumer.unavailable", group=self.group, error=str(exc))
+                await consumer.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._settings.consumer_retry_max_seconds)
+                continue
+            log.info("kafka.consumer.started", group=self.group, topics=self._topics)
+            self._consumer = consumer
+            return consumer
+
+    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+        try:
+            await consumer.commit({tp: offset})
+        except CommitFailedError as exc:
+            # The partition moved to another member during a rebalance; it will redeliver
+            # from the last commit and the idempotent handlers skip what was done.
+            log.warning("kafka.consumer.commit_failed", group=self.group, error=str(exc))
+
+    async def _process(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        events: list[ConsumedEvent] = []
+        for record in records:
+            headers: Headers = list(record.headers or ())
+            try:
+                envelope = Envelope.from_bytes(record.value)
+            except EventDecodeError as exc:
+                await self._dead_letter(record.topic, record.partition, record.offset,
+                                        record.key, record.value, headers, exc)
+                continue
+            if self._event_types is not None and envelope.type not in self._event_types:
+                continue
+            events.append(
+                ConsumedEvent(envelope, record.topic, record.partition, record.offset,
+                              record.key, record.value, headers)
+            )
+        if not events:
+            return
+        try:
+            await self._retry_transient(lambda: self._handler(events))
+        except Exception:
+            # Find the poison among the batch: one event at a time, the rest still succeed.
+            for event in events:
+                await self._handle_one(event)
+            return
+        for event in events:
+            self._consumed(event)
+
+    async def _handle_one(self, event: ConsumedEvent) -> None:
+        attempts = self._settings.consumer_handler_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                await self._retry_transient(lambda: self._handler([event]))
+            except Exception as exc:
+                if attempt < attempts:
+                    await asyncio.sleep(0.1 * attempt)
+                    continue
+                log.exception("event.handler_failed", event_id=event.envelope.id,
+                              event_type=event.envelope.type,
+                              correlation_id=event.envelope.correlationid)
+                await self._dead_letter(event.topic, event.partition, event.offset,
+                                        event.key, event.value, event.headers, exc)
+                return
+            self._consumed(event)
+            return
+
+    def _consumed(self, event: ConsumedEvent) -> None:
+        self._metrics.events_consumed(group=self.group, type=event.envelope.type).inc()
+        log.info("event.consumed", group=self.group, event_id=event.envelope.id,
+                 event_type=event.envelope.type, subject=event.envelope.subject,
+                 correlation_id=event.envelope.correlationid)
+
+    async def _retry_transient(self, call: Callable[[], Awaitable[None]]) -> None:
+        delay = 0.1
+        while True:
+            try:
+                await call()
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("event.handler_transient_error", group=self.group, error=str(exc),
+                            retry_in=round(delay, 2))
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, self._settings.consumer_retry_max_seconds)
+
+    async def _dead_letter(
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers,
+        exc: BaseException,
+    ) -> None:
+        dlq_headers: Headers = [
+            *headers,
+            ("dlq-error", str(exc)[:2000].encode()),
+            ("dlq-error-type", type(exc).__name__.encode()),
+            ("dlq-original-topic", topic.encode()),
+            ("dlq-original-partition", str(partition).encode()),
+            ("dlq-original-offset", str(offset).encode()),
+            ("dlq-group", self.group.encode()),
+            ("dlq-failed-at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self._retry_transient(
+            lambda: self._publisher.publish_raw(self._dlq, key=key, value=value, headers=dlq_headers)
+        )
+        self._metrics.events_dead_lettered(group=self.group).inc()
+        log.error("event.dead_lettered", group=self.group, topic=topic, partition=partition,
+                  offset=offset, error=str(exc), dead_letter_topic=self._dlq,
+                  **_correlation(headers))
+
+
+def _correlation(headers: Headers) -> dict[str, str]:
+    for name, value in headers:
+        if name == "correlation-id":
+            return {"correlation_id": value.decode(errors="replace")}
+    return {}
+
+
+def bound_event_context(event: ConsumedEvent) -> Any:
+    """Context manager binding the event's correlation id to every log line inside."""
+    return structlog.contextvars.bound_contextvars(
+        correlation_id=event.envelope.correlationid, event_id=event.envelope.id
+    )

@@ -1,0 +1,1 @@
+"""The event contract: the CloudEvents envelope and one model per event type."""

@@ -1,0 +1,210 @@
+"""The HTTP shell every service shares: correlation ids, body limits, metrics, health, errors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.logging import bind_correlation_id, get_logger, new_correlation_id, valid_correlation_id
+from shared.metrics import Metrics
+
+log = get_logger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+ReadinessCheck = tuple[str, Callable[[], Awaitable[None]]]
+
+
+class CorrelationIdMiddleware:
+    """Takes `X-Request-ID` (or makes one), binds it to the logs, returns it on the response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for name, value in scope["headers"]:
+            if name in (b"x-request-id", b"x-correlation-id"):
+                incoming = valid_correlation_id(value.decode("latin-1"))
+                break
+        correlation_id = incoming or new_correlation_id()
+        scope.setdefault("state", {})["correlation_id"] = correlation_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", correlation_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
+            bind_correlation_id(correlation_id)
+            await self.app(scope, receive, send_with_id)
+
+
+class BodySizeLimitMiddleware:
+    """413 before reading a body larger than the limit, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.max_bytes:
+                    await self._reject(scope, receive, send)
+                    return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"detail": f"request body larger than {self.max_bytes} bytes"}, status_code=413
+        )
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route = scope.get("route")
+            # The route template, not the raw path: tracking codes must not become labels.
+            name = getattr(route, "path", "unmatched")
+            method = scope["method"]
+            self.metrics.http_requests(method=method, route=name, status=str(status)).inc()
+            self.metrics.http_latency(method=method, route=name).observe(
+                time.perf_counter() - start
+            )
+
+
+def create_service_app(
+    *,
+    title: str,
+    description: str,
+    version: str,
+    metrics: Metrics,
+    max_body_bytes: int,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    readiness: Callable[[], Sequence[ReadinessCheck]],
+) -> FastAPI:
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+    )
+
+    @app.get("/healthz", tags=["operations"], summary="The process is alive.")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Kafka and the store are reachable.")
+    async def readyz() -> Response:
+        results: dict[str, str] = {}
+        for name, check in readiness():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as exc:
+                results[name] = f"unavailable: {type(exc).__name__}: {exc}"[:300]
+        ready = all(v == "ok" for v in results.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics.")
+    async def prometheus_metrics() -> Response:
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": [_field_error(err) for err in exc.errors()]}, status_code=422
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.unhandled_error", path=request.url.path)
+        return JSONResponse(
+            {
+                "detail": "internal error",
+                "request_id": getattr(request.state, "correlation_id", None),
+            },
+            status_code=500,
+        )
+
+    # Outermost first: the correlation id must be bound before anything logs.
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(CorrelationIdMiddleware)
+    return app
+
+
+def _field_error(err: Any) -> dict[str, Any]:
+    """A field-level message that is JSON-safe (pydantic puts exceptions in `ctx`)."""
+    loc = [str(p) for p in err.get("loc", ())]
+    return {
+        "loc": loc,
+        "field": ".".join(p for p in loc if p not in ("body", "query", "path")),
+        "msg": err.get("msg", ""),
+        "type": err.get("type", ""),
+    }
+
+
+async def no_lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield

@@ -1,0 +1,166 @@
+"""Transactional outbox without multi-document transactions.
+
+A service writes its state change and the events it causes in ONE single-document write: the
+events sit in the document under `outbox.<key>` and `outbox_count` says how many. The relay
+claims documents with pending events (a lease, so several replicas do not fight), publishes
+them in order and removes exactly the entries it published. A crash before the removal means
+the events are published again; consumers are idempotent by event id, so nothing visible is
+duplicated. A Kafka outage leaves the events in the documents until it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+
+from shared.errors import is_transient
+from shared.events.envelope import Envelope
+from shared.logging import get_logger
+from shared.metrics import Metrics
+from shared.mongo import Document
+from shared.producer import EventPublisher
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+OUTBOX = "outbox"
+OUTBOX_COUNT = "outbox_count"
+OUTBOX_LEASE = "outbox_lease"
+
+
+def _entry_key(envelope: Envelope) -> str:
+    # Dotted paths must not look like array indexes; event ids are uuids.
+    return "e" + envelope.id.replace("-", "")
+
+
+def _entries(envelopes: Sequence[Envelope], topic: str) -> dict[str, Document]:
+    base = time.time_ns()
+    return {
+        _entry_key(env): {"seq": base + i, "topic": topic, "event": env.model_dump(mode="json")}
+        for i, env in enumerate(envelopes)
+    }
+
+
+def with_outbox(document: Document, envelopes: Sequence[Envelope], *, topic: str) -> Document:
+    """A new document that carries its events, for `insert_one`."""
+    return {**document, OUTBOX: _entries(envelopes, topic), OUTBOX_COUNT: len(envelopes)}
+
+
+def queue_events(update: Document, envelopes: Sequence[Envelope], *, topic: str) -> Document:
+    """An update document that also queues the events, for `update_one`."""
+    merged = {op: dict(fields) for op, fields in update.items()}
+    merged.setdefault("$set", {}).update(
+        {f"{OUTBOX}.{k}": v for k, v in _entries(envelopes, topic).items()}
+    )
+    merged.setdefault("$inc", {})[OUTBOX_COUNT] = len(envelopes)
+    return merged
+
+
+async def ensure_outbox_index(collection: AsyncCollection[Document]) -> None:
+    await collection.create_index(OUTBOX_COUNT)
+
+
+class OutboxRelay:
+    """Publishes the events queued in the given collections."""
+
+    def __init__(
+        self,
+        *,
+        collections: Sequence[AsyncCollection[Document]],
+        publisher: EventPublisher,
+        settings: ServiceSettings,
+        metrics: Metrics,
+        batch_size: int = 200,
+    ) -> None:
+        self._collections = list(collections)
+        self._publisher = publisher
+        self._settings = settings
+        self._metrics = metrics
+        self._batch_size = batch_size
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Called after a local write so the events go out now, not at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        await self._publisher.wait_started()
+        delay = 0.2
+        while True:
+            self._wake.clear()
+            try:
+                published = await self.publish_pending()
+                delay = 0.2
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("outbox.relay_failed")
+                else:
+                    log.warning("outbox.relay_unavailable", error=str(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._settings.consumer_retry_max_seconds)
+                continue
+            if published == 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._settings.outbox_poll_seconds)
+                except TimeoutError:
+                    pass
+
+    async def publish_pending(self) -> int:
+        """One pass over every collection; returns how many events were published."""
+        published = 0
+        pending_docs = 0
+        for collection in self._collections:
+            claimed = await self._claim(collection)
+            pending_docs += len(claimed)
+            if claimed:
+                published += await self._publish(collection, claimed)
+        self._metrics.outbox_pending.set(pending_docs)
+        return published
+
+    async def _claim(self, collection: AsyncCollection[Document]) -> list[Document]:
+        now = time.time()
+        free = {"$or": [{OUTBOX_LEASE: {"$exists": False}}, {f"{OUTBOX_LEASE}.until": {"$lt": now}}]}
+        candidates = await collection.find(
+            {OUTBOX_COUNT: {"$gt": 0}, **free}, {"_id": 1}
+        ).limit(self._batch_size).to_list()
+        if not candidates:
+            return []
+        token = uuid.uuid4().hex
+        await collection.update_many(
+            {"_id": {"$in": [c["_id"] for c in candidates]}, **free},
+            {"$set": {OUTBOX_LEASE: {"until": now + self._settings.outbox_lease_seconds, "by": token}}},
+        )
+        return await collection.find(
+            {f"{OUTBOX_LEASE}.by": token}, {OUTBOX: 1, OUTBOX_LEASE: 1}
+        ).to_list()
+
+    async def _publish(self, collection: AsyncCollection[Document], docs: list[Document]) -> int:
+        items: list[tuple[str, Envelope]] = []
+        done: list[UpdateOne] = []
+        for doc in docs:
+            entries: dict[str, Any] = doc.get(OUTBOX) or {}
+            ordered = sorted(entries.items(), key=lambda kv: kv[1]["seq"])
+            items.extend(
+                (self._settings.topic(entry["topic"]), Envelope.model_validate(entry["event"]))
+                for _, entry in ordered
+            )
+            done.append(
+                UpdateOne(
+                    # Only while we still hold the lease: a relay that lost it removes nothing.
+                    {"_id": doc["_id"], f"{OUTBOX_LEASE}.by": doc[OUTBOX_LEASE]["by"]},
+                    {
+                        "$unset": {OUTBOX_LEASE: "", **{f"{OUTBOX}.{k}": "" for k, _ in ordered}},
+                        "$inc": {OUTBOX_COUNT: -len(ordered)},
+                    },
+                )
+            )
+        await self._publisher.publish_many(items)
+        await collection.bulk_write(done, ordered=False)
+        log.debug("outbox.published", events=len(items), documents=len(docs))
+        return len(items)

@@ -1,0 +1,108 @@
+"""What one running service instance owns: store client, event publisher, metrics and the
+background tasks (consumers, outbox relay), started and stopped with the HTTP app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.http import ReadinessCheck
+from shared.logging import configure_logging, get_logger
+from shared.metrics import Metrics
+from shared.mongo import Document, create_client, ping, service_database
+from shared.producer import EventPublisher
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.metrics = Metrics(settings.service_name)
+        self.mongo: AsyncMongoClient[Document] = create_client(settings)
+        self.db: AsyncDatabase[Document] = service_database(self.mongo, settings)
+        self.publisher = EventPublisher(settings=settings, metrics=self.metrics)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._schema_ready = asyncio.Event()
+
+    def readiness(self) -> list[ReadinessCheck]:
+        async def store() -> None:
+            await asyncio.wait_for(ping(self.mongo), 2.0)
+
+        async def kafka() -> None:
+            await self.publisher.check()
+
+        async def schema() -> None:
+            if not self._schema_ready.is_set():
+                raise ConnectionError("indexes not created yet (is the store reachable?)")
+
+        return [("store", store), ("kafka", kafka), ("schema", schema)]
+
+    def spawn_setup(self, setup: Callable[[], Awaitable[None]]) -> None:
+        """Create indexes in the background, retried until the store answers."""
+
+        async def run() -> None:
+            await setup()
+            self._schema_ready.set()
+
+        self.spawn("schema", run)
+
+    async def wait_schema(self) -> None:
+        await self._schema_ready.wait()
+
+    async def start(self) -> None:
+        self.spawn("producer", self.publisher.start)
+
+    def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        """Run a background loop; if it dies of a bug, log it and start it again."""
+
+        async def supervised() -> None:
+            delay = 0.5
+            while True:
+                try:
+                    await run()
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("task.crashed", task=name, restart_in=delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+
+        self._tasks.append(asyncio.create_task(supervised(), name=name))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.publisher.stop()
+        await self.mongo.close()
+
+
+def runtime_lifespan(
+    runtime: ServiceRuntime, *, on_start: Callable[[], Awaitable[None]]
+) -> Callable[[FastAPI], AsyncIterator[None]]:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        configure_logging(
+            service=runtime.settings.service_name,
+            level=runtime.settings.log_level,
+            fmt=runtime.settings.log_format,
+        )
+        await runtime.start()
+        await on_start()
+        log.info("service.started", port=runtime.settings.port)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            log.info("service.stopped")
+
+    return lifespan  # type: ignore[return-value]

@@ -1,0 +1,86 @@
+"""The topics the platform owns, with their declared shape; created by the project, never
+implicitly by the broker (`python -m shared.topics ensure`)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass, field
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.settings import ServiceSettings
+
+CASE_EVENTS = "case-events"
+DIRECTORY = "directory"
+NOTIFICATION_EVENTS = "notification-events"
+
+# Every consumer group of the platform; each gets a dead-letter topic `<group>.dlq`.
+CONSUMER_GROUPS = ("routing.cases", "notify.cases", "reporting.cases", "intake.cases")
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def dead_letter_topic(group: str) -> str:
+    return f"{group}.dlq"
+
+
+def platform_topics() -> list[TopicSpec]:
+    # Retention is unlimited on the event streams: reporting rebuilds by replaying them.
+    keep = {"retention.ms": "-1"}
+    return [
+        TopicSpec(CASE_EVENTS, 6, keep),
+        TopicSpec(DIRECTORY, 1, {"cleanup.policy": "compact"}),
+        TopicSpec(NOTIFICATION_EVENTS, 3, keep),
+        *(TopicSpec(dead_letter_topic(group), 1, keep) for group in CONSUMER_GROUPS),
+    ]
+
+
+async def ensure_topics(settings: ServiceSettings, *, timeout_s: float = 60.0) -> list[str]:
+    """Create any missing topic; returns the names created. Safe to run any number of times."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await asyncio.wait_for(admin.start(), timeout_s)
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                settings.topic(spec.name),
+                num_partitions=spec.partitions,
+                replication_factor=1,
+                topic_configs=spec.config,
+            )
+            for spec in platform_topics()
+            if settings.topic(spec.name) not in existing
+        ]
+        if wanted:
+            try:
+                await admin.create_topics(wanted, timeout_ms=int(timeout_s * 1000))
+            except TopicAlreadyExistsError:
+                pass  # a concurrent ensure won the race; the topics are there
+        return [t.name for t in wanted]
+    finally:
+        await admin.close()
+
+
+class _AdminSettings(ServiceSettings):
+    service_name: str = "admin"
+    port: int = 1
+
+
+def main(argv: list[str]) -> int:
+    if argv != ["ensure"]:
+        print("usage: python -m shared.topics ensure", file=sys.stderr)
+        return 2
+    created = asyncio.run(ensure_topics(_AdminSettings()))
+    print(f"topics ready ({len(created)} created)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
