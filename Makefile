@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: up down logs status test test-unit lint typecheck fmt install infra bench clean
+.PHONY: up down logs status test test-unit lint typecheck fmt install infra clean
 
 up: ## install (cached), start Kafka, the store and the four services, load demo data
 	@deploy/local/up.sh
@@ -36,9 +36,6 @@ typecheck: install
 
 fmt: install
 	@$(PY) -m ruff format . && $(PY) -m ruff check --fix .
-
-bench: infra
-	@$(PY) -m benchmarks.intake_throughput
 
 clean: down
 	rm -rf var

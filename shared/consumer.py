@@ -67,7 +67,7 @@ class EventConsumer:
         self._handler = handler
         self._event_types = event_types
         self.group_base = f"{settings.service_name}.{purpose}"
-        self.group = settings.topic(self.group_base)
+        self.group = settings.group(purpose)
         self._topics = [settings.topic(t) for t in topics]
         self._dlq = settings.topic(dead_letter_topic(self.group_base))
         self._consumer: AIOKafkaConsumer | None = None
@@ -134,14 +134,28 @@ class EventConsumer:
             try:
                 envelope = Envelope.from_bytes(record.value)
             except EventDecodeError as exc:
-                await self._dead_letter(record.topic, record.partition, record.offset,
-                                        record.key, record.value, headers, exc)
+                await self._dead_letter(
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    record.key,
+                    record.value,
+                    headers,
+                    exc,
+                )
                 continue
             if self._event_types is not None and envelope.type not in self._event_types:
                 continue
             events.append(
-                ConsumedEvent(envelope, record.topic, record.partition, record.offset,
-                              record.key, record.value, headers)
+                ConsumedEvent(
+                    envelope,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    record.key,
+                    record.value,
+                    headers,
+                )
             )
         if not events:
             return
@@ -164,20 +178,35 @@ class EventConsumer:
                 if attempt < attempts:
                     await asyncio.sleep(0.1 * attempt)
                     continue
-                log.exception("event.handler_failed", event_id=event.envelope.id,
-                              event_type=event.envelope.type,
-                              correlation_id=event.envelope.correlationid)
-                await self._dead_letter(event.topic, event.partition, event.offset,
-                                        event.key, event.value, event.headers, exc)
+                log.exception(
+                    "event.handler_failed",
+                    event_id=event.envelope.id,
+                    event_type=event.envelope.type,
+                    correlation_id=event.envelope.correlationid,
+                )
+                await self._dead_letter(
+                    event.topic,
+                    event.partition,
+                    event.offset,
+                    event.key,
+                    event.value,
+                    event.headers,
+                    exc,
+                )
                 return
             self._consumed(event)
             return
 
     def _consumed(self, event: ConsumedEvent) -> None:
         self._metrics.events_consumed(group=self.group, type=event.envelope.type).inc()
-        log.info("event.consumed", group=self.group, event_id=event.envelope.id,
-                 event_type=event.envelope.type, subject=event.envelope.subject,
-                 correlation_id=event.envelope.correlationid)
+        log.info(
+            "event.consumed",
+            group=self.group,
+            event_id=event.envelope.id,
+            event_type=event.envelope.type,
+            subject=event.envelope.subject,
+            correlation_id=event.envelope.correlationid,
+        )
 
     async def _retry_transient(self, call: Callable[[], Awaitable[None]]) -> None:
         delay = 0.1
@@ -188,8 +217,12 @@ class EventConsumer:
             except Exception as exc:
                 if not is_transient(exc):
                     raise
-                log.warning("event.handler_transient_error", group=self.group, error=str(exc),
-                            retry_in=round(delay, 2))
+                log.warning(
+                    "event.handler_transient_error",
+                    group=self.group,
+                    error=str(exc),
+                    retry_in=round(delay, 2),
+                )
                 await asyncio.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, self._settings.consumer_retry_max_seconds)
 
@@ -214,12 +247,21 @@ class EventConsumer:
             ("dlq-failed-at", datetime.now(UTC).isoformat().encode()),
         ]
         await self._retry_transient(
-            lambda: self._publisher.publish_raw(self._dlq, key=key, value=value, headers=dlq_headers)
+            lambda: self._publisher.publish_raw(
+                self._dlq, key=key, value=value, headers=dlq_headers
+            )
         )
         self._metrics.events_dead_lettered(group=self.group).inc()
-        log.error("event.dead_lettered", group=self.group, topic=topic, partition=partition,
-                  offset=offset, error=str(exc), dead_letter_topic=self._dlq,
-                  **_correlation(headers))
+        log.error(
+            "event.dead_lettered",
+            group=self.group,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            error=str(exc),
+            dead_letter_topic=self._dlq,
+            **_correlation(headers),
+        )
 
 
 def _correlation(headers: Headers) -> dict[str, str]:

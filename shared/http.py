@@ -200,7 +200,7 @@ def _field_error(err: Any) -> dict[str, Any]:
     loc = [str(p) for p in err.get("loc", ())]
     return {
         "loc": loc,
-        "field": ".".join(p for p in loc if p not in ("body", "query", "path")),
+        "field": ".".join(p for p in loc if p not in ("body", "query", "path", "header", "cookie")),
         "msg": err.get("msg", ""),
         "type": err.get("type", ""),
     }

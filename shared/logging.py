@@ -19,9 +19,17 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+
+    def add_service(
+        _: Any, __: str, event: structlog.typing.EventDict
+    ) -> structlog.typing.EventDict:
+        event.setdefault("service", service)
+        return event
+
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_service,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.StackInfoRenderer(),
@@ -32,7 +40,6 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
         logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
         cache_logger_on_first_use=True,
     )
-    structlog.contextvars.bind_contextvars(service=service)
     # Libraries log through stdlib logging; keep their warnings, in the same stream.
     logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="%(name)s %(message)s")
 

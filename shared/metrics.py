@@ -47,7 +47,9 @@ class Metrics:
             "Documents with unpublished events seen by the last relay pass.",
             registry=self.registry,
         )
-        self.info = Gauge("minyi_service_info", "Service identity.", list(labels), registry=self.registry)
+        self.info = Gauge(
+            "minyi_service_info", "Service identity.", list(labels), registry=self.registry
+        )
         self.info.labels(**labels).set(1)
 
     def render(self) -> bytes:

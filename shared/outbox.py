@@ -11,6 +11,7 @@ duplicated. A Kafka outage leaves the events in the documents until it ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Sequence
@@ -106,10 +107,8 @@ class OutboxRelay:
                 delay = min(delay * 2, self._settings.consumer_retry_max_seconds)
                 continue
             if published == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._settings.outbox_poll_seconds)
-                except TimeoutError:
-                    pass
 
     async def publish_pending(self) -> int:
         """One pass over every collection; returns how many events were published."""
@@ -125,16 +124,24 @@ class OutboxRelay:
 
     async def _claim(self, collection: AsyncCollection[Document]) -> list[Document]:
         now = time.time()
-        free = {"$or": [{OUTBOX_LEASE: {"$exists": False}}, {f"{OUTBOX_LEASE}.until": {"$lt": now}}]}
-        candidates = await collection.find(
-            {OUTBOX_COUNT: {"$gt": 0}, **free}, {"_id": 1}
-        ).limit(self._batch_size).to_list()
+        free = {
+            "$or": [{OUTBOX_LEASE: {"$exists": False}}, {f"{OUTBOX_LEASE}.until": {"$lt": now}}]
+        }
+        candidates = (
+            await collection.find({OUTBOX_COUNT: {"$gt": 0}, **free}, {"_id": 1})
+            .limit(self._batch_size)
+            .to_list()
+        )
         if not candidates:
             return []
         token = uuid.uuid4().hex
         await collection.update_many(
             {"_id": {"$in": [c["_id"] for c in candidates]}, **free},
-            {"$set": {OUTBOX_LEASE: {"until": now + self._settings.outbox_lease_seconds, "by": token}}},
+            {
+                "$set": {
+                    OUTBOX_LEASE: {"until": now + self._settings.outbox_lease_seconds, "by": token}
+                }
+            },
         )
         return await collection.find(
             {f"{OUTBOX_LEASE}.by": token}, {OUTBOX: 1, OUTBOX_LEASE: 1}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
@@ -88,7 +88,7 @@ class ServiceRuntime:
 
 def runtime_lifespan(
     runtime: ServiceRuntime, *, on_start: Callable[[], Awaitable[None]]
-) -> Callable[[FastAPI], AsyncIterator[None]]:
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         configure_logging(
@@ -105,4 +105,4 @@ def runtime_lifespan(
             await runtime.stop()
             log.info("service.stopped")
 
-    return lifespan  # type: ignore[return-value]
+    return lifespan

@@ -32,7 +32,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_records: int = Field(default=500, ge=1)
     consumer_retry_max_seconds: float = Field(default=10.0, gt=0)
     consumer_handler_attempts: int = Field(
-        default=3, ge=1, description="Attempts for a non-transient handler error before the dead letter."
+        default=3,
+        ge=1,
+        description="Attempts for a non-transient handler error before the dead letter.",
     )
     producer_linger_ms: int = Field(default=5, ge=0)
 

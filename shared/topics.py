@@ -4,6 +4,7 @@ implicitly by the broker (`python -m shared.topics ensure`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from dataclasses import dataclass, field
 
@@ -59,10 +60,9 @@ async def ensure_topics(settings: ServiceSettings, *, timeout_s: float = 60.0) -
             if settings.topic(spec.name) not in existing
         ]
         if wanted:
-            try:
+            # A concurrent ensure may win the race; the topics are there either way.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted, timeout_ms=int(timeout_s * 1000))
-            except TopicAlreadyExistsError:
-                pass  # a concurrent ensure won the race; the topics are there
         return [t.name for t in wanted]
     finally:
         await admin.close()

@@ -24,7 +24,7 @@ start_kafka() {
   mkdir -p "$KAFKA_DATA"
   # A fixed cluster id: formatting is idempotent with --ignore-formatted.
   java -cp "$cp" -Dlog4j.configuration="file:$ROOT/deploy/local/kafka/log4j.properties" \
-    kafka.tools.StorageTool format -t "bWlueWktbG9jYWwtMQ" -c "$cfg" --ignore-formatted \
+    kafka.tools.StorageTool format -t "bWlueWktTG-DYWwta2FmYQ" -c "$cfg" --ignore-formatted \
     >>"$LOG_DIR/kafka.log" 2>&1 || die "could not format Kafka storage; see $LOG_DIR/kafka.log"
   start_bg kafka java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$ROOT/deploy/local/kafka/log4j.properties" \
@@ -36,7 +36,14 @@ start_store() {
     say "something already listens on $STORE_PORT; using it as the store"
     return 0
   fi
-  start_bg store "$FERRETDB_BIN" -listen "127.0.0.1:$STORE_PORT" -data "$STORE_DATA"
+  case "$STORE_ENGINE" in
+    secantusdb)
+      start_bg store "$SECANTUS_HOME/bin/python" -m secantus --host 127.0.0.1 --port "$STORE_PORT" \
+        --storage-path "$STORE_DATA" --log-level WARNING --sync-on-commit ;;
+    ferretdb)
+      start_bg store "$FERRETDB_BIN" -listen "127.0.0.1:$STORE_PORT" -data "$STORE_DATA-ferretdb" ;;
+    *) die "MINYI_STORE_ENGINE must be secantusdb or ferretdb, not $STORE_ENGINE" ;;
+  esac
 }
 
 case "${1:-}" in
@@ -45,7 +52,8 @@ case "${1:-}" in
     start_kafka
     wait_port store "$STORE_PORT" 30
     wait_port kafka "$KAFKA_PORT" 90
-    "$PY" -m shared.topics ensure || die "could not create Kafka topics"
+    MINYI_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" "$PY" -m shared.topics ensure \
+      || die "could not create Kafka topics"
     ;;
   stop)
     stop_bg kafka

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything the platform needs on a fresh machine; cached, so later runs take seconds.
 #   - system tools (JDK, Maven, Go, curl) from Debian when missing
-#   - the Python virtualenv from requirements.lock
+#   - the Python virtualenv from requirements-dev.lock (runtime + test tools)
 #   - the Apache Kafka broker jars from Maven Central (deploy/local/kafka/pom.xml)
-#   - FerretDB built from the Go module proxy (deploy/local/ferretdb)
+#   - the store: SecantusDB from PyPI (default), or FerretDB built from the Go module proxy
+#     (deploy/local/ferretdb) with MINYI_STORE_ENGINE=ferretdb
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 apt_install() {
@@ -18,18 +19,18 @@ apt_install() {
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
-command -v go >/dev/null || need+=(golang)
+[ "$STORE_ENGINE" = ferretdb ] && ! command -v go >/dev/null && need+=(golang)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3 python3-venv)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
 # Python: the lock file's hash is the stamp, so a changed lock reinstalls.
-lock_hash="$(sha256sum "$ROOT/requirements.lock" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+lock_hash="$(sha256sum "$ROOT/requirements-dev.lock" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
 if [ ! -x "$PY" ] || [ "$(cat "$VENV/.lock-hash" 2>/dev/null)" != "$lock_hash" ]; then
   say "creating the Python environment (.venv)"
   [ -x "$PY" ] || python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check uv==0.13.8
-  "$VENV/bin/uv" pip sync -q --python "$PY" "$ROOT/requirements.lock"
+  "$VENV/bin/uv" pip sync -q --python "$PY" "$ROOT/requirements-dev.lock"
   "$VENV/bin/uv" pip install -q --python "$PY" --no-deps -e "$ROOT"
   echo "$lock_hash" >"$VENV/.lock-hash"
 fi
@@ -43,7 +44,17 @@ if [ ! -f "$KAFKA_HOME/.complete" ]; then
   touch "$KAFKA_HOME/.complete"
 fi
 
-if [ ! -x "$FERRETDB_BIN" ]; then
+if [ "$STORE_ENGINE" = secantusdb ] && [ ! -f "$SECANTUS_HOME/.complete" ]; then
+  # A server, not a library of ours: its own environment, so its pins never meet ours.
+  say "installing SecantusDB $SECANTUS_VERSION (MongoDB-wire server on WiredTiger)"
+  rm -rf "$SECANTUS_HOME"
+  python3 -m venv "$SECANTUS_HOME"
+  "$SECANTUS_HOME/bin/pip" install -q --disable-pip-version-check "secantusdb==$SECANTUS_VERSION" \
+    || die "could not install SecantusDB from PyPI"
+  touch "$SECANTUS_HOME/.complete"
+fi
+
+if [ "$STORE_ENGINE" = ferretdb ] && [ ! -x "$FERRETDB_BIN" ]; then
   say "building FerretDB $FERRETDB_VERSION (SQLite backend, pure Go)"
   mkdir -p "$(dirname "$FERRETDB_BIN")"
   (cd "$ROOT/deploy/local/ferretdb" && CGO_ENABLED=0 go build -trimpath -o "$FERRETDB_BIN.tmp" .) \

@@ -15,6 +15,11 @@ KAFKA_VERSION="3.9.1"
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 KAFKA_PORT="${MINYI_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${MINYI_KAFKA_CONTROLLER_PORT:-9093}"
+# The MongoDB-wire store: SecantusDB by default; FerretDB deadlocks under concurrent
+# writes (docs/operations.md), and is kept selectable to reproduce that.
+STORE_ENGINE="${MINYI_STORE_ENGINE:-secantusdb}"
+SECANTUS_VERSION="0.7.0b3"
+SECANTUS_HOME="$CACHE/secantusdb-$SECANTUS_VERSION"
 FERRETDB_VERSION="1.24.2"
 FERRETDB_BIN="$CACHE/ferretdb-$FERRETDB_VERSION/ferretdb"
 STORE_PORT="${MINYI_STORE_PORT:-27017}"

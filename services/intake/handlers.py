@@ -30,12 +30,14 @@ async def submit_case(
     event = Envelope.wrap(
         new.submitted, source=SOURCE, subject=new.case_id, correlation_id=correlation_id
     )
-    stored = await cases.add(
-        new, event, idempotency_key=idempotency_key, fingerprint=fingerprint
-    )
+    stored = await cases.add(new, event, idempotency_key=idempotency_key, fingerprint=fingerprint)
     if stored["_id"] == new.case_id:
-        log.info("case.submitted", case_id=new.case_id, category=command.category,
-                 channel=command.channel)
+        log.info(
+            "case.submitted",
+            case_id=new.case_id,
+            category=command.category,
+            channel=command.channel,
+        )
     else:
         log.info("case.submission_replayed", case_id=stored["_id"])
     return stored
@@ -54,7 +56,9 @@ async def _on_assigned(envelope: Envelope, *, cases: CaseRepository) -> None:
         case_id=assigned.case_id,
         event_id=envelope.id,
         at=assigned.assigned_at,
-        step=TimelineStep(status="assigned", at=assigned.assigned_at, note=assignment_note(assigned)),
+        step=TimelineStep(
+            status="assigned", at=assigned.assigned_at, note=assignment_note(assigned)
+        ),
         fields={
             "station": {"id": assigned.station_id, "name": assigned.station_name},
             "representative": (
@@ -64,5 +68,8 @@ async def _on_assigned(envelope: Envelope, *, cases: CaseRepository) -> None:
             ),
         },
     )
-    log.info("case.assignment_recorded" if applied else "case.assignment_already_recorded",
-             case_id=assigned.case_id, station_id=assigned.station_id)
+    log.info(
+        "case.assignment_recorded" if applied else "case.assignment_already_recorded",
+        case_id=assigned.case_id,
+        station_id=assigned.station_id,
+    )

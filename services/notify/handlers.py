@@ -44,8 +44,15 @@ async def notify_assignment(envelope: Envelope, *, inbox: InboxRepository) -> No
         correlation_id=envelope.correlationid,
     )
     delivered = await inbox.deliver(
-        message=message, message_key=key, case_id=assigned.case_id,
-        cause_event_id=envelope.id, at=now, sent=sent,
+        message=message,
+        message_key=key,
+        case_id=assigned.case_id,
+        cause_event_id=envelope.id,
+        at=now,
+        sent=sent,
     )
-    log.info("notification.inbox_delivered" if delivered else "notification.already_delivered",
-             case_id=assigned.case_id, recipient=message.recipient)
+    log.info(
+        "notification.inbox_delivered" if delivered else "notification.already_delivered",
+        case_id=assigned.case_id,
+        recipient=message.recipient,
+    )

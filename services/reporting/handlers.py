@@ -17,5 +17,6 @@ async def on_case_events(events: Sequence[ConsumedEvent], *, read_models: ReadMo
     changes = [(e.envelope.id, delta) for e in events for delta in deltas_for(e.envelope)]
     if changes:
         applied = await read_models.apply(changes)
-        log.info("reporting.counters_updated", events=len(events), increments=len(changes),
-                 new=applied)
+        log.info(
+            "reporting.counters_updated", events=len(events), increments=len(changes), new=applied
+        )

@@ -57,9 +57,7 @@ async def assign_case(
         if request.liaison_point_id
         else []
     )
-    decision = route_case(
-        request, directory=directory, open_load=await cases.open_load(candidates)
-    )
+    decision = route_case(request, directory=directory, open_load=await cases.open_load(candidates))
     now = datetime.now(UTC)
     assigned = Envelope.wrap(
         CaseAssigned(
@@ -86,5 +84,10 @@ async def assign_case(
         event=assigned,
     )
     if added:
-        log.info("case.assigned", case_id=submitted.case_id, station=decision.station_id,
-                 representative=decision.representative_code, reason=decision.reason)
+        log.info(
+            "case.assigned",
+            case_id=submitted.case_id,
+            station=decision.station_id,
+            representative=decision.representative_code,
+            reason=decision.reason,
+        )

@@ -6,6 +6,7 @@ Extension attributes: `schemaversion` (the version of `data`'s model) and `corre
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Self, TypeVar
@@ -82,7 +83,7 @@ class Envelope(BaseModel):
         except ValidationError as exc:
             raise EventDecodeError(f"not a CloudEvents envelope: {_short(exc)}") from exc
 
-    def payload(self, model: type[T]) -> T:
+    def payload(self, model: builtins.type[T]) -> T:
         """The typed payload. Newer major versions than the reader knows are refused."""
         if self.type != model.TYPE:
             raise EventDecodeError(f"expected {model.TYPE}, got {self.type}")

@@ -9,7 +9,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.intake.domain.cases import NewCase, TimelineStep
+from services.intake.domain.cases import CaseCreate, NewCase, TimelineStep
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from shared.outbox import ensure_outbox_index, with_outbox
@@ -20,8 +20,9 @@ class IdempotencyConflict(Exception):
     """The key was used before for a different submission."""
 
 
-def request_fingerprint(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
+def request_fingerprint(command: CaseCreate) -> str:
+    """Same content, same fingerprint, whatever the JSON's spacing or key order."""
+    return hashlib.sha256(command.model_dump_json().encode()).hexdigest()
 
 
 def _applied_key(event_id: str) -> str:
@@ -55,7 +56,9 @@ class CaseRepository:
         document: Document = {
             "_id": case.case_id,
             "tracking_code": case.tracking_code,
-            "idempotency_key": f"key:{idempotency_key}" if idempotency_key else f"id:{case.case_id}",
+            "idempotency_key": f"key:{idempotency_key}"
+            if idempotency_key
+            else f"id:{case.case_id}",
             "fingerprint": fingerprint,
             "status": "submitted",
             "category": data.category,
@@ -102,7 +105,12 @@ class CaseRepository:
         result = await self.collection.update_one(
             {"_id": case_id, _applied_key(event_id): {"$exists": False}},
             {
-                "$set": {**fields, "status": step.status, "updated_at": at, _applied_key(event_id): True},
+                "$set": {
+                    **fields,
+                    "status": step.status,
+                    "updated_at": at,
+                    _applied_key(event_id): True,
+                },
                 "$push": {"timeline": step.model_dump()},
                 "$inc": {"version": 1},
             },

@@ -7,15 +7,33 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from services.intake.domain.tracking import new_tracking_code
 from shared.events.case_events import CaseAssigned, CaseSubmitted, Channel, GeoPoint
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
 CaseStatus = Literal[
-    "submitted", "assigned", "accepted", "in_review", "handling", "responded", "closed",
-    "declined", "rejected", "merged", "transferred", "reopened", "escalated",
+    "submitted",
+    "assigned",
+    "accepted",
+    "in_review",
+    "handling",
+    "responded",
+    "closed",
+    "declined",
+    "rejected",
+    "merged",
+    "transferred",
+    "reopened",
+    "escalated",
 ]
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request, status
+from fastapi import APIRouter, Header, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.adapters.case_repository import (
@@ -79,7 +79,6 @@ def build_router(deps: IntakeDeps) -> APIRouter:
     )
     async def post_case(
         command: CaseCreate,
-        request: Request,
         idempotency_key: Annotated[
             str | None,
             Header(
@@ -97,7 +96,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
                 cases=deps.cases,
                 correlation_id=current_correlation_id() or new_correlation_id(),
                 idempotency_key=idempotency_key,
-                fingerprint=request_fingerprint(await request.body()),
+                fingerprint=request_fingerprint(command),
             )
         except IdempotencyConflict:
             raise HTTPException(
@@ -108,7 +107,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         return CaseReceipt(
             case_id=stored["_id"],
             tracking_code=stored["tracking_code"],
-            status="submitted",
+            status=stored["status"],
             submitted_at=stored["submitted_at"],
             tracking_url=f"/v1/cases/{stored['tracking_code']}",
         )

@@ -52,9 +52,12 @@ def build_router(*, inbox: InboxRepository) -> APIRouter:
             messages=[InboxMessageView(id=d["_id"], **d) for d in documents],
         )
 
-    @router.post("/{recipient}/{message_id}/read", status_code=status.HTTP_204_NO_CONTENT,
-                 summary="Mark a message read.",
-                 responses={404: {"description": "No such message for this recipient."}})
+    @router.post(
+        "/{recipient}/{message_id}/read",
+        status_code=status.HTTP_204_NO_CONTENT,
+        summary="Mark a message read.",
+        responses={404: {"description": "No such message for this recipient."}},
+    )
     async def mark_read(recipient: Recipient, message_id: str) -> None:
         if not await inbox.mark_read(recipient, message_id, datetime.now(UTC)):
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such message")

@@ -62,11 +62,15 @@ class ReadModels:
         return applied
 
     async def station_buckets(self, *, since: date, until: date) -> list[Document]:
-        return await self._db["station_daily"].find(
-            {"day": {"$gte": since.isoformat(), "$lte": until.isoformat()}}, {"seen": 0}
-        ).to_list()
+        return (
+            await self._db["station_daily"]
+            .find({"day": {"$gte": since.isoformat(), "$lte": until.isoformat()}}, {"seen": 0})
+            .to_list()
+        )
 
     async def city_buckets(self, *, since: date, until: date) -> list[Document]:
-        return await self._db["city_daily"].find(
-            {"day": {"$gte": since.isoformat(), "$lte": until.isoformat()}}, {"seen": 0}
-        ).to_list()
+        return (
+            await self._db["city_daily"]
+            .find({"day": {"$gte": since.isoformat(), "$lte": until.isoformat()}}, {"seen": 0})
+            .to_list()
+        )

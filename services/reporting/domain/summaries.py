@@ -64,4 +64,6 @@ def summarize_city(buckets: Iterable[Mapping[str, Any]]) -> CitySummary:
         received += int(counts.get("received", 0))
         assigned += int(counts.get("assigned", 0))
         channels.update({k: int(v) for k, v in (counts.get("by_channel") or {}).items()})
-    return CitySummary(received=received, assigned=assigned, by_channel=dict(sorted(channels.items())))
+    return CitySummary(
+        received=received, assigned=assigned, by_channel=dict(sorted(channels.items()))
+    )

@@ -39,14 +39,29 @@ def _period(since: date | None, until: date | None) -> Period:
     until = until or today
     since = since or until - timedelta(days=365)
     if since > until:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=[{"loc": ["query", "since"], "field": "since",
-                                     "msg": "since must not be after until", "type": "value_error"}])
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[
+                {
+                    "loc": ["query", "since"],
+                    "field": "since",
+                    "msg": "since must not be after until",
+                    "type": "value_error",
+                }
+            ],
+        )
     if (until - since).days > MAX_PERIOD_DAYS:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=[{"loc": ["query", "since"], "field": "since",
-                                     "msg": f"period longer than {MAX_PERIOD_DAYS} days",
-                                     "type": "value_error"}])
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[
+                {
+                    "loc": ["query", "since"],
+                    "field": "since",
+                    "msg": f"period longer than {MAX_PERIOD_DAYS} days",
+                    "type": "value_error",
+                }
+            ],
+        )
     return Period(since=since, until=until)
 
 

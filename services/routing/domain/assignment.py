@@ -45,7 +45,9 @@ def route_case(
         rep = directory.representative(request.representative_code)
         if rep is not None and rep.active:
             return _to_representative(
-                directory, rep, point_id=request.liaison_point_id,
+                directory,
+                rep,
+                point_id=request.liaison_point_id,
                 reason=f"qr: representative {rep.code}",
             )
         notes.append(f"representative {request.representative_code} not active or unknown")
@@ -59,12 +61,16 @@ def route_case(
             if group:
                 rep, why = _pick(request, group, open_load)
                 return _to_representative(
-                    directory, rep, point_id=point.id, reason="; ".join([*notes, f"point {point.name}, {why}"])
+                    directory,
+                    rep,
+                    point_id=point.id,
+                    reason="; ".join([*notes, f"point {point.name}, {why}"]),
                 )
             notes.append(f"point {point.name} has no active representative")
             return _to_queue(directory, point.station, point.id, notes)
 
-    notes.append("no representative or liaison point given")
+    if not notes:
+        notes.append("no representative or liaison point given")
     return _to_queue(directory, directory.default_station, None, notes)
 
 
@@ -88,7 +94,9 @@ def _to_representative(
     return RoutingDecision(
         station_id=rep.station,
         station_name=station.name if station else rep.station,
-        liaison_point_id=point_id if point_id in rep.points else (rep.points[0] if rep.points else None),
+        liaison_point_id=point_id
+        if point_id in rep.points
+        else (rep.points[0] if rep.points else None),
         representative_code=rep.code,
         representative_name=rep.name,
         reason=reason,

@@ -33,8 +33,9 @@ def build_router(*, cases: RoutedCaseRepository, directory: DirectoryRepository)
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="the directory is not loaded")
         return loaded
 
-    @router.get("/directory", response_model=Directory, tags=["directory"],
-                summary="The whole directory.")
+    @router.get(
+        "/directory", response_model=Directory, tags=["directory"], summary="The whole directory."
+    )
     async def get_directory() -> Directory:
         return await snapshot()
 
@@ -42,17 +43,25 @@ def build_router(*, cases: RoutedCaseRepository, directory: DirectoryRepository)
     async def list_stations() -> list[Station]:
         return list((await snapshot()).stations)
 
-    @router.get("/directory/representatives/{code}", response_model=Representative,
-                tags=["directory"], responses={404: {"description": "Unknown code."}})
+    @router.get(
+        "/directory/representatives/{code}",
+        response_model=Representative,
+        tags=["directory"],
+        responses={404: {"description": "Unknown code."}},
+    )
     async def get_representative(code: str) -> Representative:
         rep = (await snapshot()).representative(code)
         if rep is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no representative {code}")
         return rep
 
-    @router.get("/cases/{case_id}", response_model=RoutedCaseView, tags=["cases"],
-                summary="Who holds a case and why.",
-                responses={404: {"description": "routing has not seen this case."}})
+    @router.get(
+        "/cases/{case_id}",
+        response_model=RoutedCaseView,
+        tags=["cases"],
+        summary="Who holds a case and why.",
+        responses={404: {"description": "routing has not seen this case."}},
+    )
     async def get_case(case_id: str) -> RoutedCaseView:
         document = await cases.get(case_id)
         if document is None:

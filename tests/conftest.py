@@ -1,0 +1,53 @@
+"""Fixtures shared by the integration and e2e tests: the real broker and store, and a
+namespace per test so that tests never see each other's topics, groups or databases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from shared.mongo import Document
+from shared.settings import ServiceSettings
+from shared.topics import ensure_topics
+from tests.infra import Infra, test_infra
+
+
+class PlumbingSettings(ServiceSettings):
+    """A service of no particular kind, for testing the shared plumbing."""
+
+    service_name: str = "probe"
+    port: int = 1
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    with test_infra() as found:
+        yield found
+
+
+@pytest.fixture
+def namespace() -> str:
+    return "t" + uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+async def settings(infra: Infra, namespace: str) -> PlumbingSettings:
+    made = PlumbingSettings(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_url=infra.mongo_url,
+        namespace=namespace,
+        outbox_poll_seconds=0.1,
+        consumer_retry_max_seconds=1.0,
+    )
+    await ensure_topics(made)
+    return made
+
+
+@pytest.fixture
+async def mongo(infra: Infra) -> AsyncIterator[AsyncMongoClient[Document]]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(infra.mongo_url, tz_aware=True)
+    yield client
+    await client.close()

@@ -1,0 +1,153 @@
+"""The transactional outbox on the real store and broker."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+
+from shared.events.case_events import CaseSubmitted
+from shared.events.envelope import Envelope
+from shared.metrics import Metrics
+from shared.mongo import Document
+from shared.outbox import OUTBOX_COUNT, OutboxRelay, ensure_outbox_index, queue_events, with_outbox
+from shared.producer import EventPublisher
+from shared.topics import CASE_EVENTS
+from tests.conftest import PlumbingSettings
+from tests.kafka_tools import read_topic
+
+
+def submitted(case_id: str, text: str = "路灯坏了，晚上很黑") -> Envelope:
+    data = CaseSubmitted(
+        case_id=case_id,
+        category="other",
+        text=text,
+        channel="web",
+        submitted_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(data, source="test", subject=case_id, correlation_id="corr-" + case_id)
+
+
+async def started_publisher(settings: PlumbingSettings) -> EventPublisher:
+    publisher = EventPublisher(settings=settings, metrics=Metrics("probe"))
+    await asyncio.wait_for(publisher.start(), 30)
+    return publisher
+
+
+async def drain(
+    relay: OutboxRelay, collection: AsyncCollection[Document], *, timeout_s: float = 20
+) -> None:
+    """Run relay passes until nothing is pending; fail if that takes too long."""
+    for _ in range(int(timeout_s / 0.05)):
+        published = await relay.publish_pending()
+        pending = await collection.count_documents({OUTBOX_COUNT: {"$gt": 0}})
+        if not published and not pending:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox was not drained in time")
+
+
+async def test_events_written_with_a_document_are_published_in_order_and_removed(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    collection = mongo[settings.database_name]["cases"]
+    await ensure_outbox_index(collection)
+    case_id = str(uuid.uuid4())
+    first, second, third = (submitted(case_id, f"第{i}条意见内容") for i in range(3))
+    await collection.insert_one(
+        with_outbox({"_id": case_id, "version": 1}, [first], topic=CASE_EVENTS)
+    )
+    await collection.update_one(
+        {"_id": case_id, "version": 1},
+        queue_events({"$set": {"version": 2}}, [second, third], topic=CASE_EVENTS),
+    )
+    publisher = await started_publisher(settings)
+    try:
+        relay = OutboxRelay(
+            collections=[collection],
+            publisher=publisher,
+            settings=settings,
+            metrics=Metrics("probe"),
+        )
+        await drain(relay, collection)
+    finally:
+        await publisher.stop()
+
+    records = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=3)
+    assert [Envelope.from_bytes(r.value).id for r in records] == [first.id, second.id, third.id]
+    assert {r.key for r in records} == {case_id.encode()}
+    stored = await collection.find_one({"_id": case_id})
+    assert stored is not None
+    assert stored["outbox"] == {} and stored[OUTBOX_COUNT] == 0 and stored["version"] == 2
+
+
+async def test_a_kafka_outage_keeps_events_in_the_store_until_a_relay_can_publish(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    collection = mongo[settings.database_name]["cases"]
+    await ensure_outbox_index(collection)
+    events = [submitted(str(uuid.uuid4())) for _ in range(5)]
+    for event in events:
+        await collection.insert_one(with_outbox({"_id": event.subject}, [event], topic=CASE_EVENTS))
+
+    dead = settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1"})
+    unreachable = EventPublisher(settings=dead, metrics=Metrics("probe"))
+    start = asyncio.create_task(unreachable.start())
+    relay_down = OutboxRelay(
+        collections=[collection], publisher=unreachable, settings=dead, metrics=Metrics("probe")
+    )
+    run = asyncio.create_task(relay_down.run())
+    await asyncio.sleep(1.0)
+    assert await collection.count_documents({OUTBOX_COUNT: {"$gt": 0}}) == 5
+    run.cancel()
+    start.cancel()
+    await asyncio.gather(run, start, return_exceptions=True)
+
+    publisher = await started_publisher(settings)
+    try:
+        relay = OutboxRelay(
+            collections=[collection],
+            publisher=publisher,
+            settings=settings,
+            metrics=Metrics("probe"),
+        )
+        await drain(relay, collection)
+    finally:
+        await publisher.stop()
+    records = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=5)
+    assert sorted(Envelope.from_bytes(r.value).id for r in records) == sorted(e.id for e in events)
+
+
+async def test_competing_relays_publish_every_event_and_empty_every_outbox(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    collection = mongo[settings.database_name]["cases"]
+    await ensure_outbox_index(collection)
+    events = [submitted(str(uuid.uuid4())) for _ in range(60)]
+    await collection.insert_many(
+        [with_outbox({"_id": e.subject}, [e], topic=CASE_EVENTS) for e in events]
+    )
+    publishers = [await started_publisher(settings) for _ in range(2)]
+    try:
+        relays = [
+            OutboxRelay(
+                collections=[collection],
+                publisher=p,
+                settings=settings,
+                metrics=Metrics("probe"),
+                batch_size=7,
+            )
+            for p in publishers
+        ]
+        await asyncio.gather(*(drain(r, collection) for r in relays))
+    finally:
+        for p in publishers:
+            await p.stop()
+    records = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=60)
+    published = [Envelope.from_bytes(r.value).id for r in records]
+    # Leases keep two relays off the same document: each event goes out exactly once here.
+    assert sorted(published) == sorted(e.id for e in events)
+    assert await collection.count_documents({OUTBOX_COUNT: {"$ne": 0}}) == 0
