@@ -29,7 +29,8 @@ test-unit: install
 	@$(PY) -m pytest -q tests/unit
 
 lint: install
-	@$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
 
 typecheck: install
 	@$(PY) -m mypy shared services tests

@@ -28,7 +28,7 @@ from shared.logging import get_logger
 from shared.metrics import Metrics
 from shared.producer import EventPublisher, Headers
 from shared.settings import ServiceSettings
-from shared.topics import dead_letter_topic
+from shared.topics import dead_letter_spec, dead_letter_topic, ensure_topics
 
 log = get_logger(__name__)
 
@@ -108,8 +108,10 @@ class EventConsumer:
                 isolation_level="read_committed",
             )
             try:
+                # A consumer never stalls for want of somewhere to put its poison.
+                await ensure_topics(self._settings, specs=[dead_letter_spec(self.group_base)])
                 await consumer.start()
-            except KafkaError as exc:
+            except (KafkaError, OSError, TimeoutError) as exc:
                 log.warning("kafka.consumer.unavailable", group=self.group, error=str(exc))
                 await consumer.stop()
                 await asyncio.sleep(delay)

@@ -107,8 +107,10 @@ class OutboxRelay:
                 delay = min(delay * 2, self._settings.consumer_retry_max_seconds)
                 continue
             if published == 0:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._settings.outbox_poll_seconds)
+                    async with asyncio.timeout(self._settings.outbox_poll_seconds):
+                        await self._wake.wait()
 
     async def publish_pending(self) -> int:
         """One pass over every collection; returns how many events were published."""

@@ -77,13 +77,32 @@ class ServiceRuntime:
 
         self._tasks.append(asyncio.create_task(supervised(), name=name))
 
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def stop(self, *, step_timeout_s: float = 10.0) -> None:
+        """Stop background tasks, then the clients; no step may hang the shutdown."""
+        await self._cancel_tasks(step_timeout_s)
+        steps: list[tuple[str, Awaitable[object]]] = [
+            ("kafka producer", self.publisher.stop()),
+            ("store client", self.mongo.close()),
+        ]
+        for name, step in steps:
+            try:
+                await asyncio.wait_for(step, step_timeout_s)
+            except TimeoutError:
+                log.error("service.stop_step_timed_out", step=name, timeout_s=step_timeout_s)
+
+    async def _cancel_tasks(self, timeout_s: float) -> None:
+        # Some library code swallows a cancellation that races with its own wake-up, so a
+        # task still running after a moment is cancelled again rather than waited for.
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        pending = [t for t in self._tasks if not t.done()]
+        while pending and asyncio.get_running_loop().time() < deadline:
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=0.5)
+            pending = [t for t in pending if not t.done()]
+        if pending:
+            log.error("service.tasks_did_not_stop", tasks=[t.get_name() for t in pending])
         self._tasks.clear()
-        await self.publisher.stop()
-        await self.mongo.close()
 
 
 def runtime_lifespan(

@@ -32,19 +32,32 @@ def dead_letter_topic(group: str) -> str:
     return f"{group}.dlq"
 
 
+# Retention is unlimited on the event streams: reporting rebuilds by replaying them.
+_KEEP = {"retention.ms": "-1"}
+
+
+def dead_letter_spec(group: str) -> TopicSpec:
+    return TopicSpec(dead_letter_topic(group), 1, _KEEP)
+
+
 def platform_topics() -> list[TopicSpec]:
-    # Retention is unlimited on the event streams: reporting rebuilds by replaying them.
-    keep = {"retention.ms": "-1"}
     return [
-        TopicSpec(CASE_EVENTS, 6, keep),
+        TopicSpec(CASE_EVENTS, 6, _KEEP),
         TopicSpec(DIRECTORY, 1, {"cleanup.policy": "compact"}),
-        TopicSpec(NOTIFICATION_EVENTS, 3, keep),
-        *(TopicSpec(dead_letter_topic(group), 1, keep) for group in CONSUMER_GROUPS),
+        TopicSpec(NOTIFICATION_EVENTS, 3, _KEEP),
+        *(dead_letter_spec(group) for group in CONSUMER_GROUPS),
     ]
 
 
-async def ensure_topics(settings: ServiceSettings, *, timeout_s: float = 60.0) -> list[str]:
-    """Create any missing topic; returns the names created. Safe to run any number of times."""
+async def ensure_topics(
+    settings: ServiceSettings,
+    *,
+    specs: list[TopicSpec] | None = None,
+    timeout_s: float = 60.0,
+) -> list[str]:
+    """Create any missing topic (default: all the platform's); returns the names created.
+
+    Safe to run any number of times, from any number of processes."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await asyncio.wait_for(admin.start(), timeout_s)
     try:
@@ -56,7 +69,7 @@ async def ensure_topics(settings: ServiceSettings, *, timeout_s: float = 60.0) -
                 replication_factor=1,
                 topic_configs=spec.config,
             )
-            for spec in platform_topics()
+            for spec in (platform_topics() if specs is None else specs)
             if settings.topic(spec.name) not in existing
         ]
         if wanted:

@@ -14,7 +14,11 @@ kafka_config() {
 }
 
 start_kafka() {
-  if port_open "$KAFKA_PORT" && ! pid_alive kafka; then
+  if pid_alive kafka; then
+    say "kafka already running (pid $(cat "$RUN_DIR/kafka.pid"))"
+    return 0
+  fi
+  if port_open "$KAFKA_PORT"; then
     say "something already listens on $KAFKA_PORT; using it as Kafka"
     return 0
   fi
@@ -32,7 +36,11 @@ start_kafka() {
 }
 
 start_store() {
-  if port_open "$STORE_PORT" && ! pid_alive store; then
+  if pid_alive store; then
+    say "store already running (pid $(cat "$RUN_DIR/store.pid"))"
+    return 0
+  fi
+  if port_open "$STORE_PORT"; then
     say "something already listens on $STORE_PORT; using it as the store"
     return 0
   fi

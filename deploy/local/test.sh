@@ -5,7 +5,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 say "ruff"
-"$PY" -m ruff check . && "$PY" -m ruff format --check .
+"$PY" -m ruff check .
+"$PY" -m ruff format --check .
 say "mypy"
 "$PY" -m mypy shared services tests
 if [ "${MINYI_TEST_INFRA:-local}" = local ]; then

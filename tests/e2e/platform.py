@@ -1,0 +1,138 @@
+"""The four services as real processes, in a namespace of their own, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import httpx
+
+from tests.infra import ROOT, Infra
+
+SERVICES = ("intake", "routing", "notify", "reporting")
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Platform:
+    infra: Infra
+    namespace: str
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    logs: dict[str, IO[bytes]] = field(default_factory=dict)
+
+    def env(self, service: str | None = None) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "MINYI_NAMESPACE": self.namespace,
+            "MINYI_KAFKA_BOOTSTRAP": self.infra.kafka_bootstrap,
+            "MINYI_MONGO_URL": self.infra.mongo_url,
+            "MINYI_OUTBOX_POLL_SECONDS": "0.2",
+            "MINYI_CONSUMER_RETRY_MAX_SECONDS": "2",
+        }
+        if service is not None:
+            env["MINYI_PORT"] = str(self.ports[service])
+        return env
+
+    def url(self, service: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def seed_directory(self) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "services.routing", "seed-demo"],
+            env=self.env(),
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self, service: str, *, timeout_s: float = 60.0) -> None:
+        self.ports.setdefault(service, free_port())
+        directory = ARTIFACTS / self.namespace
+        directory.mkdir(parents=True, exist_ok=True)
+        log = self.logs.get(service) or (directory / f"{service}.log").open("ab")
+        self.logs[service] = log
+        self.processes[service] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{service}"],
+            env=self.env(service),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_ready(service, timeout_s=timeout_s)
+
+    def wait_ready(self, service: str, *, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        last = ""
+        while time.monotonic() < deadline:
+            process = self.processes[service]
+            if process.poll() is not None:
+                raise AssertionError(f"{service} exited with {process.returncode}; see its log")
+            try:
+                response = httpx.get(self.url(service, "/readyz"), timeout=2)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as exc:
+                last = str(exc)
+            time.sleep(0.1)
+        raise AssertionError(f"{service} not ready within {timeout_s}s: {last}")
+
+    def stop(self, service: str, *, kill: bool = False) -> None:
+        process = self.processes.pop(service, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def start_all(self) -> None:
+        self.seed_directory()
+        for service in SERVICES:
+            self.ports.setdefault(service, free_port())
+        for service in SERVICES:
+            self.start(service)
+
+    def stop_all(self) -> None:
+        for service in list(self.processes):
+            self.stop(service)
+        for log in self.logs.values():
+            log.close()
+
+    def get(self, service: str, path: str, **params: Any) -> httpx.Response:
+        return httpx.get(self.url(service, path), params=params, timeout=10)
+
+    def post(self, service: str, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.post(self.url(service, path), timeout=10, **kwargs)
+
+
+def eventually(check: Any, *, timeout_s: float = 30.0, interval_s: float = 0.1) -> Any:
+    """Poll `check` until it returns a truthy value; fail with its last error otherwise."""
+    deadline = time.monotonic() + timeout_s
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+            last = value
+        except (AssertionError, httpx.HTTPError, KeyError) as exc:
+            last = exc
+        time.sleep(interval_s)
+    raise AssertionError(f"not reached within {timeout_s}s; last: {last!r}")

@@ -1,0 +1,138 @@
+"""A case across the four services as processes: intake → routing → notify → reporting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.platform import Platform, eventually
+
+QR_CASE = {
+    "category": "parking",
+    "text": "小区里要增加一些停车位，晚上车停不下",
+    "channel": "qr",
+    "representative_code": "0412",
+}
+
+
+def submit(platform: Platform, body: dict[str, Any], **headers: str) -> dict[str, Any]:
+    response = platform.post("intake", "/v1/cases", json=body, headers=headers)
+    assert response.status_code == 202, response.text
+    receipt: dict[str, Any] = response.json()
+    return receipt
+
+
+def resident_view(platform: Platform, tracking_code: str) -> dict[str, Any]:
+    response = platform.get("intake", f"/v1/cases/{tracking_code}")
+    assert response.status_code == 200, response.text
+    view: dict[str, Any] = response.json()
+    return view
+
+
+def assigned(platform: Platform, tracking_code: str) -> dict[str, Any] | None:
+    view = resident_view(platform, tracking_code)
+    return view if view["status"] == "assigned" else None
+
+
+def station_figures(platform: Platform, station_id: str) -> dict[str, Any] | None:
+    report = platform.get("reporting", "/v1/reports/stations").json()
+    return next((s for s in report["stations"] if s["station_id"] == station_id), None)
+
+
+def test_a_qr_submission_is_assigned_notified_and_counted(platform: Platform) -> None:
+    receipt = submit(platform, QR_CASE, **{"X-Request-ID": "e2e-qr-1"})
+    assert receipt["status"] == "submitted"
+
+    view = eventually(lambda: assigned(platform, receipt["tracking_code"]), timeout_s=15)
+    assert view["station"] == {"id": "xijie", "name": "西街街道人大代表联络站"}
+    assert view["representative"] == {"code": "0412", "name": "张献平"}
+    assert [step["status"] for step in view["timeline"]] == ["submitted", "assigned"]
+
+    routed = platform.get("routing", f"/v1/cases/{receipt['case_id']}").json()
+    assert routed["reason"] == "qr: representative 0412"
+    assert routed["representative_code"] == "0412"
+
+    inbox = eventually(
+        lambda: platform.get("notify", "/v1/inbox/representative:0412").json()["messages"]
+    )
+    assert [m["case_id"] for m in inbox] == [receipt["case_id"]]
+    assert "qr: representative 0412" in inbox[0]["body"]
+
+    figures = eventually(lambda: station_figures(platform, "xijie"))
+    assert figures["assigned"] == 1
+    assert figures["by_category"] == {"parking": 1}
+    city = platform.get("reporting", "/v1/reports/city").json()["city"]
+    assert city["received"] == 1 and city["by_channel"] == {"qr": 1}
+
+    # The request id travelled with the events into every service's log.
+    for service in ("intake", "routing", "notify"):
+        assert _logged(platform, service, "e2e-qr-1"), service
+
+
+def _logged(platform: Platform, service: str, text: str) -> bool:
+    with open(platform.logs[service].name, "rb") as log:
+        return text.encode() in log.read()
+
+
+def test_a_case_for_a_liaison_point_goes_to_its_service_group(platform: Platform) -> None:
+    receipt = submit(
+        platform,
+        {
+            "category": "drainage",
+            "text": "河星村下雨天排水不畅，路面积水",
+            "liaison_point_id": "hexing",
+        },
+    )
+    view = eventually(lambda: assigned(platform, receipt["tracking_code"]), timeout_s=15)
+    # 周建国 (0415) is the drainage specialist of 河星村's group.
+    assert view["representative"]["code"] == "0415"
+    routed = platform.get("routing", f"/v1/cases/{receipt['case_id']}").json()
+    assert routed["reason"].startswith("point 河星村人大联络点, drainage specialist")
+
+
+def test_cases_submitted_while_routing_is_down_are_assigned_once_it_is_back(
+    platform: Platform,
+) -> None:
+    platform.stop("routing")
+    receipts = [
+        submit(platform, {**QR_CASE, "text": f"第{i}个停车问题，请代表关注"}) for i in range(5)
+    ]
+    assert all(
+        resident_view(platform, r["tracking_code"])["status"] == "submitted" for r in receipts
+    )
+
+    platform.start("routing")
+    for receipt in receipts:
+        eventually(lambda r=receipt: assigned(platform, r["tracking_code"]), timeout_s=30)
+    figures = eventually(
+        lambda: (f := station_figures(platform, "xijie")) and f["assigned"] == 5 and f
+    )
+    assert figures["to_representative"] == 5
+    messages = platform.get("notify", "/v1/inbox/representative:0412").json()
+    assert messages["unread"] == 5
+
+
+def test_a_killed_intake_loses_no_accepted_submission_and_duplicates_none(
+    platform: Platform,
+) -> None:
+    receipts = [
+        submit(platform, {**QR_CASE, "text": f"第{i}件：车棚需要充电桩"}) for i in range(20)
+    ]
+    platform.stop("intake", kill=True)  # SIGKILL: no graceful flush of anything
+    platform.start("intake")
+    for receipt in receipts:
+        eventually(lambda r=receipt: assigned(platform, r["tracking_code"]), timeout_s=30)
+    figures = eventually(
+        lambda: (f := station_figures(platform, "xijie")) and f["assigned"] == 20 and f
+    )
+    assert figures["assigned"] == 20
+    city = eventually(
+        lambda: (
+            (c := platform.get("reporting", "/v1/reports/city").json()["city"])
+            and c["received"] == 20
+            and c
+        )
+    )
+    assert city["assigned"] == 20
+    inbox = platform.get("notify", "/v1/inbox/representative:0412", limit=200).json()
+    assert len(inbox["messages"]) == 20
+    assert len({m["case_id"] for m in inbox["messages"]}) == 20
