@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: up down logs status test test-unit lint typecheck fmt install infra clean
+.PHONY: up down logs status test test-unit lint typecheck fmt install infra bench clean
 
 up: ## install (cached), start Kafka, the store and the four services, load demo data
 	@deploy/local/up.sh
@@ -33,10 +33,13 @@ lint: install
 	@$(PY) -m ruff format --check .
 
 typecheck: install
-	@$(PY) -m mypy shared services tests
+	@$(PY) -m mypy shared services tests benchmarks
 
 fmt: install
 	@$(PY) -m ruff format . && $(PY) -m ruff check --fix .
+
+bench: infra ## measure intake and the pipeline (prints numbers; docs/benchmarks.md)
+	@$(PY) -m benchmarks.intake_pipeline
 
 clean: down
 	rm -rf var

@@ -11,6 +11,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pymongo.errors import ConnectionFailure
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logging import bind_correlation_id, get_logger, new_correlation_id, valid_correlation_id
@@ -175,6 +176,16 @@ def create_service_app(
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(
             {"detail": [_field_error(err) for err in exc.errors()]}, status_code=422
+        )
+
+    @app.exception_handler(ConnectionFailure)
+    async def store_unavailable(request: Request, exc: ConnectionFailure) -> JSONResponse:
+        log.warning("http.store_unavailable", path=request.url.path, error=str(exc)[:300])
+        return JSONResponse(
+            {"detail": "the service is temporarily unavailable; please retry shortly",
+             "request_id": getattr(request.state, "correlation_id", None)},
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)

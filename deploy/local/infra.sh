@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts or stops the real infrastructure: Kafka (KRaft, single node) and the MongoDB-wire store.
-#   infra.sh start | stop | status
+#   infra.sh start | stop [kafka|store] | status
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_DATA="$VAR/kafka"
@@ -64,8 +64,12 @@ case "${1:-}" in
       || die "could not create Kafka topics"
     ;;
   stop)
-    stop_bg kafka
-    stop_bg store
+    case "${2:-all}" in
+      kafka) stop_bg kafka ;;
+      store) stop_bg store ;;
+      all) stop_bg kafka; stop_bg store ;;
+      *) die "usage: infra.sh stop [kafka|store]" ;;
+    esac
     ;;
   status)
     for n in kafka store; do

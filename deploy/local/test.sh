@@ -8,8 +8,12 @@ say "ruff"
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
 say "mypy"
-"$PY" -m mypy shared services tests
+"$PY" -m mypy shared services tests benchmarks
 if [ "${MINYI_TEST_INFRA:-local}" = local ]; then
+  if ! pid_alive kafka || ! pid_alive store; then
+    # Started for the tests, so stopped after them; a platform from `make up` is left alone.
+    trap '"$ROOT/deploy/local/infra.sh" stop' EXIT
+  fi
   "$ROOT/deploy/local/infra.sh" start
 fi
 say "pytest"
