@@ -182,8 +182,10 @@ def create_service_app(
     async def store_unavailable(request: Request, exc: ConnectionFailure) -> JSONResponse:
         log.warning("http.store_unavailable", path=request.url.path, error=str(exc)[:300])
         return JSONResponse(
-            {"detail": "the service is temporarily unavailable; please retry shortly",
-             "request_id": getattr(request.state, "correlation_id", None)},
+            {
+                "detail": "the service is temporarily unavailable; please retry shortly",
+                "request_id": getattr(request.state, "correlation_id", None),
+            },
             status_code=503,
             headers={"Retry-After": "5"},
         )
