@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "minyi-dev-only-secret-change-me-in-prod!"
 
 
 class ServiceSettings(BaseSettings):
@@ -37,6 +39,19 @@ class ServiceSettings(BaseSettings):
         description="Attempts for a non-transient handler error before the dead letter.",
     )
     producer_linger_ms: int = Field(default=5, ge=0)
+    environment: Literal["dev", "prod"] = "dev"
+    jwt_secret: SecretStr = Field(
+        default=SecretStr(DEV_JWT_SECRET),
+        description="Signs staff tokens; every service must share it. Required in prod.",
+    )
+    jwt_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _no_default_secrets_in_prod(self) -> ServiceSettings:
+        secret = self.jwt_secret.get_secret_value()
+        if self.environment == "prod" and (secret == DEV_JWT_SECRET or len(secret) < 32):
+            raise ValueError("MINYI_JWT_SECRET must be set to 32+ random characters in prod")
+        return self
 
     @field_validator("kafka_bootstrap")
     @classmethod

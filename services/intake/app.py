@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.entrypoints.consumers import case_events_consumer
-from services.intake.entrypoints.http import IntakeDeps, build_router
+from services.intake.entrypoints.http import IntakeDeps, build_router, install_error_handlers
 from services.intake.settings import IntakeSettings
 from shared.http import create_service_app
 from shared.outbox import OutboxRelay
@@ -39,4 +39,5 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         readiness=runtime.readiness,
     )
     app.include_router(build_router(IntakeDeps(cases=cases, relay=relay)))
+    install_error_handlers(app)
     return app

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from services.intake.adapters.case_repository import CaseRepository
-from services.intake.domain.cases import CaseCreate, TimelineStep, assignment_note, open_case
+from services.intake.adapters.case_repository import CaseRepository, snapshot_of
+from services.intake.domain.cases import CaseCreate, CaseSnapshot, open_case
+from services.intake.domain.resident_actions import RateCase, ReopenCase, rate, refused, reopen
+from services.intake.domain.timeline import change_for
 from shared.consumer import ConsumedEvent, bound_event_context
-from shared.events.case_events import CaseAssigned
+from shared.errors import TransientError
+from shared.events.case_events import CASE_EVENT_TYPES, CaseAction, CaseSubmitted
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.mongo import Document
@@ -16,6 +19,11 @@ from shared.mongo import Document
 log = get_logger(__name__)
 
 SOURCE = "minyi/intake"
+_APPLY_ATTEMPTS = 5
+
+
+class CaseNotFound(Exception):
+    """No case has this tracking code."""
 
 
 async def submit_case(
@@ -46,30 +54,98 @@ async def submit_case(
 async def on_case_events(events: Sequence[ConsumedEvent], *, cases: CaseRepository) -> None:
     for event in events:
         with bound_event_context(event):
-            if event.envelope.type == CaseAssigned.TYPE:
-                await _on_assigned(event.envelope, cases=cases)
+            await _apply_case_event(event.envelope, cases=cases)
 
 
-async def _on_assigned(envelope: Envelope, *, cases: CaseRepository) -> None:
-    assigned = envelope.payload(CaseAssigned)
-    applied = await cases.record_step(
-        case_id=assigned.case_id,
-        event_id=envelope.id,
-        at=assigned.assigned_at,
-        step=TimelineStep(
-            status="assigned", at=assigned.assigned_at, note=assignment_note(assigned)
-        ),
-        fields={
-            "station": {"id": assigned.station_id, "name": assigned.station_name},
-            "representative": (
-                {"code": assigned.representative_code, "name": assigned.representative_name}
-                if assigned.representative_code
-                else None
-            ),
-        },
+async def _apply_case_event(envelope: Envelope, *, cases: CaseRepository) -> None:
+    model = CASE_EVENT_TYPES.get(envelope.type)
+    if model is None or model is CaseSubmitted:
+        return
+    data = envelope.payload(model)
+    for _ in range(_APPLY_ATTEMPTS):
+        case = await cases.pending_snapshot(case_id=envelope.subject, event_id=envelope.id)
+        if case is None:
+            log.info("case.event_skipped", case_id=envelope.subject, event_type=envelope.type)
+            return
+        change = change_for(data, current=case)
+        if await cases.apply_change(case=case, event_id=envelope.id, change=change):
+            log.info(
+                "case.event_applied",
+                case_id=case.case_id,
+                event_type=envelope.type,
+                status=change.status or case.status,
+                visible=change.step is not None,
+            )
+            return
+    # A resident action kept winning the race for this case: retry the batch later.
+    raise TransientError(f"case {envelope.subject} kept changing while applying {envelope.type}")
+
+
+async def rate_case(
+    *,
+    tracking_code: str,
+    command: RateCase,
+    cases: CaseRepository,
+    correlation_id: str,
+    now: datetime,
+) -> Document:
+    return await _resident_action(
+        tracking_code=tracking_code,
+        decide=lambda case: rate(case, command, now=now),
+        cases=cases,
+        correlation_id=correlation_id,
+        now=now,
     )
-    log.info(
-        "case.assignment_recorded" if applied else "case.assignment_already_recorded",
-        case_id=assigned.case_id,
-        station_id=assigned.station_id,
+
+
+async def reopen_case(
+    *,
+    tracking_code: str,
+    command: ReopenCase,
+    cases: CaseRepository,
+    correlation_id: str,
+    now: datetime,
+) -> Document:
+    return await _resident_action(
+        tracking_code=tracking_code,
+        decide=lambda case: reopen(case, command, now=now),
+        cases=cases,
+        correlation_id=correlation_id,
+        now=now,
     )
+
+
+async def _resident_action(
+    *,
+    tracking_code: str,
+    decide: Callable[[CaseSnapshot], CaseAction],
+    cases: CaseRepository,
+    correlation_id: str,
+    now: datetime,
+) -> Document:
+    """Decide, then store the change and its event in one write guarded by the version read.
+
+    The same write marks the event applied, so it changes nothing when it comes back from Kafka.
+    """
+    document = await cases.by_tracking_code(tracking_code)
+    if document is None:
+        raise CaseNotFound(tracking_code)
+    case = snapshot_of(document)
+    data = decide(case)
+    envelope = Envelope.wrap(
+        data, source=SOURCE, subject=case.case_id, correlation_id=correlation_id, time=now
+    )
+    change = change_for(data, current=case)
+    stored = await cases.apply_change(
+        case=case, event_id=envelope.id, change=change, events=[envelope]
+    )
+    latest = await cases.by_tracking_code(tracking_code)
+    if latest is None:
+        raise CaseNotFound(tracking_code)
+    if not stored:
+        log.info("case.resident_action_lost_race", case_id=case.case_id, event_type=data.TYPE)
+        raise refused(
+            snapshot_of(latest), detail="the case changed meanwhile; please try again", now=now
+        )
+    log.info("case.resident_action", case_id=case.case_id, event_type=data.TYPE)
+    return latest

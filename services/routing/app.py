@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.adapters.user_repository import UserRepository
+from services.routing.entrypoints import staff_http
 from services.routing.entrypoints.consumers import case_events_consumer
 from services.routing.entrypoints.http import build_router
 from services.routing.settings import RoutingSettings
@@ -19,6 +21,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings)
     cases = RoutedCaseRepository(runtime.db)
     directory = DirectoryRepository(runtime.db)
+    users = UserRepository(runtime.db)
     relay = OutboxRelay(
         collections=[cases.collection],
         publisher=runtime.publisher,
@@ -41,5 +44,10 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         lifespan=runtime_lifespan(runtime, on_start=on_start),
         readiness=runtime.readiness,
     )
-    app.include_router(build_router(cases=cases, directory=directory))
+    app.include_router(build_router(directory=directory))
+    app.include_router(
+        staff_http.build_router(
+            settings=settings, cases=cases, directory=directory, users=users, relay=relay
+        )
+    )
     return app

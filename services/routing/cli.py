@@ -11,6 +11,7 @@ from services.routing.adapters.directory_repository import (
     DirectoryRepository,
     read_directory_file,
 )
+from services.routing.adapters.user_repository import UserRepository, read_users_file
 from services.routing.settings import RoutingSettings
 from shared.mongo import create_client, service_database
 
@@ -19,15 +20,19 @@ USAGE = "usage: python -m services.routing [serve | seed-demo [FILE]]"
 
 async def seed(path: Path, settings: RoutingSettings) -> str:
     directory = read_directory_file(path)
+    users = read_users_file(path)
     client = create_client(settings)
     try:
-        await DirectoryRepository(service_database(client, settings)).save(directory)
+        db = service_database(client, settings)
+        await DirectoryRepository(db).save(directory)
+        await UserRepository(db).save(users)
     finally:
         await client.close()
     return (
         f"directory loaded from {path.name}: {len(directory.stations)} stations, "
         f"{len(directory.liaison_points)} liaison points, "
-        f"{len(directory.representatives)} representatives"
+        f"{len(directory.representatives)} representatives, "
+        f"{len(directory.departments)} departments, {len(users)} accounts"
     )
 
 

@@ -5,19 +5,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from services.routing.adapters.case_repository import RoutedCaseRepository
+from services.routing.adapters.case_repository import (
+    RoutedCaseRepository,
+    VersionConflict,
+    audit_entry,
+)
 from services.routing.adapters.directory_repository import DirectoryRepository
-from services.routing.domain.assignment import RoutingRequest, route_case
+from services.routing.domain.assignment import RoutingDecision, RoutingRequest, route_case
 from services.routing.domain.directory import Directory
+from services.routing.domain.workflow import (
+    Actor,
+    CaseState,
+    Command,
+    Merge,
+    OutOfScope,
+    Reassign,
+    Transfer,
+    decide,
+)
 from shared.consumer import ConsumedEvent, bound_event_context
 from shared.errors import TransientError
-from shared.events.case_events import CaseAssigned, CaseSubmitted
+from shared.events.case_events import CaseAssigned, CaseRated, CaseReopened, CaseSubmitted
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
+from shared.mongo import Document
 
 log = get_logger(__name__)
 
 SOURCE = "minyi/routing"
+
+
+class InvalidCommand(ValueError):
+    """The command names something that does not exist or does not fit (422)."""
 
 
 async def on_case_events(
@@ -28,15 +47,19 @@ async def on_case_events(
 ) -> None:
     snapshot: Directory | None = None
     for event in events:
-        if event.envelope.type != CaseSubmitted.TYPE:
-            continue
         with bound_event_context(event):
-            if snapshot is None:
-                snapshot = await directory.load()
+            envelope = event.envelope
+            if envelope.type == CaseSubmitted.TYPE:
                 if snapshot is None:
-                    # Nothing to route to yet: wait for the directory rather than lose the case.
-                    raise TransientError("the directory is empty; load it (seed-demo or import)")
-            await assign_case(event.envelope, cases=cases, directory=snapshot)
+                    snapshot = await directory.load()
+                    if snapshot is None:
+                        # Nothing to route to yet: wait for the directory rather than lose it.
+                        raise TransientError("the directory is empty; load it (seed-demo)")
+                await assign_case(envelope, cases=cases, directory=snapshot)
+            elif envelope.type == CaseRated.TYPE:
+                await _on_rated(envelope, cases=cases)
+            elif envelope.type == CaseReopened.TYPE:
+                await _on_reopened(envelope, cases=cases)
 
 
 async def assign_case(
@@ -52,32 +75,22 @@ async def assign_case(
         representative_code=submitted.representative_code,
         liaison_point_id=submitted.liaison_point_id,
     )
-    candidates = (
-        [r.code for r in directory.serving(request.liaison_point_id)]
-        if request.liaison_point_id
-        else []
-    )
-    decision = route_case(request, directory=directory, open_load=await cases.open_load(candidates))
+    decision = await _route(request, cases=cases, directory=directory, exclude=frozenset())
     now = datetime.now(UTC)
-    assigned = Envelope.wrap(
-        CaseAssigned(
-            case_id=submitted.case_id,
-            category=submitted.category,
-            station_id=decision.station_id,
-            station_name=decision.station_name,
-            liaison_point_id=decision.liaison_point_id,
-            representative_code=decision.representative_code,
-            representative_name=decision.representative_name,
-            reason=decision.reason,
-            assigned_at=now,
-        ),
-        source=SOURCE,
-        subject=submitted.case_id,
+    assigned = _assigned_event(
+        decision,
+        case_id=submitted.case_id,
+        category=submitted.category,
+        round_=1,
+        at=now,
         correlation_id=envelope.correlationid,
     )
     added = await cases.add_assignment(
         case_id=submitted.case_id,
         category=submitted.category,
+        text=submitted.text,
+        channel=submitted.channel,
+        submitted_at=submitted.submitted_at,
         decision=decision,
         cause_event_id=envelope.id,
         assigned_at=now,
@@ -91,3 +104,272 @@ async def assign_case(
             representative=decision.representative_code,
             reason=decision.reason,
         )
+
+
+async def _route(
+    request: RoutingRequest,
+    *,
+    cases: RoutedCaseRepository,
+    directory: Directory,
+    exclude: frozenset[str],
+) -> RoutingDecision:
+    candidates = (
+        [r.code for r in directory.serving(request.liaison_point_id)]
+        if request.liaison_point_id
+        else []
+    )
+    return route_case(
+        request, directory=directory, exclude=exclude, open_load=await cases.open_load(candidates)
+    )
+
+
+def _assigned_event(
+    decision: RoutingDecision,
+    *,
+    case_id: str,
+    category: str,
+    round_: int,
+    at: datetime,
+    correlation_id: str,
+) -> Envelope:
+    return Envelope.wrap(
+        CaseAssigned(
+            case_id=case_id,
+            category=category,
+            station_id=decision.station_id,
+            station_name=decision.station_name,
+            liaison_point_id=decision.liaison_point_id,
+            representative_code=decision.representative_code,
+            representative_name=decision.representative_name,
+            reason=decision.reason,
+            round=round_,
+            assigned_at=at,
+        ),
+        source=SOURCE,
+        subject=case_id,
+        correlation_id=correlation_id,
+    )
+
+
+def case_state(document: Document) -> CaseState:
+    return CaseState(
+        case_id=document["_id"],
+        station_id=document["station_id"],
+        status=document["status"],
+        representative_code=document.get("representative_code"),
+        transferred_to=document.get("transferred_to"),
+        version=document["version"],
+    )
+
+
+async def take_action(
+    *,
+    case_id: str,
+    command: Command,
+    actor: Actor,
+    cases: RoutedCaseRepository,
+    directory: DirectoryRepository,
+    correlation_id: str,
+    expected_version: int | None = None,
+) -> Document:
+    """Apply one staff, representative or department action; returns the updated case."""
+    document = await cases.get(case_id)
+    if document is None:
+        raise OutOfScope(case_id)
+    state = case_state(document)
+    if expected_version is not None and expected_version != state.version:
+        raise VersionConflict(case_id)
+    snapshot = await directory.load()
+    if snapshot is None:
+        raise TransientError("the directory is not loaded")
+    department_name = None
+    if isinstance(command, Transfer):
+        department = snapshot.department(command.department_id)
+        if department is None:
+            raise InvalidCommand(f"no active department {command.department_id!r}")
+        department_name = department.name
+    if isinstance(command, Merge):
+        await _check_merge_target(command, state=state, cases=cases)
+    now = datetime.now(UTC)
+    decision = decide(state, command, actor=actor, now=now, department_name=department_name)
+    envelopes = [
+        Envelope.wrap(e, source=SOURCE, subject=case_id, correlation_id=correlation_id)
+        for e in decision.events
+    ]
+    changes: Document = {"status": decision.target, **decision.changes}
+    audit = [
+        audit_entry(
+            at=now,
+            actor_role=actor.role,
+            actor_id=actor.username,
+            action=decision.action,
+            source=decision.source,
+            target=decision.target,
+            note=_note(command),
+        )
+    ]
+    push: Document | None = None
+    if decision.reroute:
+        assignment = await _reassignment(
+            command, document=document, actor=actor, directory=snapshot, cases=cases
+        )
+        round_ = int(document.get("round", 1)) + 1
+        envelopes.append(
+            _assigned_event(
+                assignment,
+                case_id=case_id,
+                category=document["category"],
+                round_=round_,
+                at=now,
+                correlation_id=correlation_id,
+            )
+        )
+        changes |= {
+            "status": "assigned",
+            "representative_code": assignment.representative_code,
+            "liaison_point_id": assignment.liaison_point_id,
+            "reason": assignment.reason,
+            "round": round_,
+            "transferred_to": None,
+        }
+        audit.append(
+            audit_entry(
+                at=now,
+                actor_role="system",
+                actor_id="routing",
+                action="assign",
+                source=decision.source,
+                target="assigned",
+                note=assignment.reason,
+            )
+        )
+        push = {"decisions": {**assignment.model_dump(), "at": now, "cause": decision.action}}
+        if decision.action == "decline" and document.get("representative_code"):
+            push["declined_by"] = document["representative_code"]
+    await cases.apply(
+        case_id=case_id,
+        version=state.version,
+        changes=changes,
+        audit=audit,
+        events=envelopes,
+        push=push,
+        at=now,
+    )
+    log.info(
+        "case.action_taken",
+        case_id=case_id,
+        action=decision.action,
+        source=decision.source,
+        target=changes["status"],
+        actor=actor.username,
+    )
+    updated = await cases.get(case_id)
+    assert updated is not None
+    return updated
+
+
+async def _check_merge_target(
+    command: Merge, *, state: CaseState, cases: RoutedCaseRepository
+) -> None:
+    target = await cases.get(command.into_case_id)
+    if target is None or target["station_id"] != state.station_id:
+        raise InvalidCommand(f"no case {command.into_case_id} at this station to merge into")
+    if target["status"] == "merged":
+        raise InvalidCommand("cannot merge into a case that was itself merged")
+
+
+async def _reassignment(
+    command: Command,
+    *,
+    document: Document,
+    actor: Actor,
+    directory: Directory,
+    cases: RoutedCaseRepository,
+) -> RoutingDecision:
+    station = directory.station(document["station_id"])
+    station_name = station.name if station else document["station_id"]
+    if isinstance(command, Reassign):
+        if command.representative_code is None:
+            return RoutingDecision(
+                station_id=document["station_id"],
+                station_name=station_name,
+                liaison_point_id=document.get("liaison_point_id"),
+                representative_code=None,
+                representative_name=None,
+                reason=f"reassigned by {actor.username} to the station queue: {command.reason}",
+            )
+        rep = directory.representative(command.representative_code)
+        if rep is None or not rep.active or rep.station != document["station_id"]:
+            raise InvalidCommand(
+                f"representative {command.representative_code} is not active at this station"
+            )
+        return RoutingDecision(
+            station_id=rep.station,
+            station_name=station_name,
+            liaison_point_id=document.get("liaison_point_id"),
+            representative_code=rep.code,
+            representative_name=rep.name,
+            reason=f"reassigned by {actor.username}: {command.reason}",
+        )
+    # A decline: route again as if new, never back to anyone who declined.
+    declined = {*document.get("declined_by", []), document.get("representative_code") or ""}
+    request = RoutingRequest(
+        case_id=document["_id"],
+        category=document["category"],
+        liaison_point_id=document.get("liaison_point_id"),
+    )
+    decision = await _route(
+        request, cases=cases, directory=directory, exclude=frozenset(declined - {""})
+    )
+    if decision.station_id != document["station_id"] and decision.representative_code is None:
+        # Nobody else at the point: the case stays with its own station's queue.
+        return decision.model_copy(
+            update={"station_id": document["station_id"], "station_name": station_name}
+        )
+    return decision.model_copy(update={"reason": f"declined, re-routed: {decision.reason}"})
+
+
+def _note(command: Command) -> str | None:
+    for field in ("reason", "note", "response", "into_case_id", "department_id"):
+        value = getattr(command, field, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+async def _on_rated(envelope: Envelope, *, cases: RoutedCaseRepository) -> None:
+    rated = envelope.payload(CaseRated)
+    await cases.apply_external(
+        case_id=rated.case_id,
+        event_id=envelope.id,
+        changes={"rating": rated.rating},
+        audit=audit_entry(
+            at=rated.at,
+            actor_role="resident",
+            actor_id=None,
+            action="rate",
+            source=None,
+            target="rated",
+            note=rated.rating,
+        ),
+    )
+
+
+async def _on_reopened(envelope: Envelope, *, cases: RoutedCaseRepository) -> None:
+    reopened = envelope.payload(CaseReopened)
+    await cases.apply_external(
+        case_id=reopened.case_id,
+        event_id=envelope.id,
+        changes={"status": "reopened"},
+        increments={"reopen_count": 1},
+        audit=audit_entry(
+            at=reopened.at,
+            actor_role="resident",
+            actor_id=None,
+            action="reopen",
+            source=None,
+            target="reopened",
+            note=reopened.reason,
+        ),
+    )
+    log.info("case.reopened", case_id=reopened.case_id)

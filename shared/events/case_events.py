@@ -50,9 +50,116 @@ class CaseAssigned(EventData):
     )
     representative_name: str | None = None
     reason: str = Field(description="Why this holder was chosen, for staff and residents.")
+    round: int = Field(
+        default=1,
+        ge=1,
+        description="1 for the first assignment; more after a decline or a reassignment.",
+    )
     assigned_at: datetime
 
 
+ActorRole = Literal["representative", "staff", "department", "resident", "system"]
+Rating = Literal["satisfied", "basically_satisfied", "dissatisfied"]
+
+
+class CaseAction(EventData):
+    """What every handling event carries: which case, which station, who, when."""
+
+    case_id: str
+    station_id: str
+    actor_role: ActorRole
+    actor_id: str | None = Field(default=None, description="Username or code; None for residents.")
+    at: datetime
+
+
+class CaseAccepted(CaseAction):
+    TYPE = "case.accepted"
+    representative_code: str
+
+
+class CaseDeclined(CaseAction):
+    TYPE = "case.declined"
+    representative_code: str
+    reason: str
+
+
+class CaseReviewed(CaseAction):
+    TYPE = "case.reviewed"
+    outcome: Literal["started", "approved"]
+
+
+class CaseRejected(CaseAction):
+    TYPE = "case.rejected"
+    reason: str = Field(description="Shown to the resident.")
+
+
+class CaseMerged(CaseAction):
+    TYPE = "case.merged"
+    into_case_id: str
+
+
+class CaseTransferred(CaseAction):
+    TYPE = "case.transferred"
+    department_id: str
+    department_name: str
+    note: str | None = None
+
+
+class CaseProgressed(CaseAction):
+    TYPE = "case.progressed"
+    note: str
+
+
+class CaseResponded(CaseAction):
+    TYPE = "case.responded"
+    response: str = Field(description="The feedback the resident reads.")
+
+
+class CaseClosed(CaseAction):
+    TYPE = "case.closed"
+
+
+class CaseRated(CaseAction):
+    TYPE = "case.rated"
+    rating: Rating
+    comment: str | None = None
+
+
+class CaseReopened(CaseAction):
+    TYPE = "case.reopened"
+    reason: str
+
+
+class CaseReassigned(CaseAction):
+    TYPE = "case.reassigned"
+    from_representative: str | None
+    to_representative: str | None
+    reason: str
+
+
+class CaseEscalated(CaseAction):
+    TYPE = "case.escalated"
+    deadline: Literal["accept", "respond"]
+    due_at: datetime
+
+
 CASE_EVENT_TYPES: dict[str, type[EventData]] = {
-    model.TYPE: model for model in (CaseSubmitted, CaseAssigned)
+    model.TYPE: model
+    for model in (
+        CaseSubmitted,
+        CaseAssigned,
+        CaseAccepted,
+        CaseDeclined,
+        CaseReviewed,
+        CaseRejected,
+        CaseMerged,
+        CaseTransferred,
+        CaseProgressed,
+        CaseResponded,
+        CaseClosed,
+        CaseRated,
+        CaseReopened,
+        CaseReassigned,
+        CaseEscalated,
+    )
 }

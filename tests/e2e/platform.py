@@ -136,3 +136,32 @@ def eventually(check: Any, *, timeout_s: float = 30.0, interval_s: float = 0.1) 
             last = exc
         time.sleep(interval_s)
     raise AssertionError(f"not reached within {timeout_s}s; last: {last!r}")
+
+
+DEMO_PASSWORD = "minyi-demo"
+
+
+def sign_in(platform: Platform, username: str) -> dict[str, str]:
+    """Authorization headers for a demo account."""
+    response = platform.post(
+        "routing", "/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def act(
+    platform: Platform, headers: dict[str, str], case_id: str, action: str, **fields: Any
+) -> httpx.Response:
+    return platform.post(
+        "routing",
+        f"/v1/staff/cases/{case_id}/actions",
+        json={"action": action, **fields},
+        headers=headers,
+    )
+
+
+def staff_case(platform: Platform, headers: dict[str, str], case_id: str) -> httpx.Response:
+    return httpx.get(
+        platform.url("routing", f"/v1/staff/cases/{case_id}"), headers=headers, timeout=10
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.platform import Platform, eventually
+from tests.e2e.platform import Platform, eventually, sign_in, staff_case
 
 QR_CASE = {
     "category": "parking",
@@ -47,9 +47,11 @@ def test_a_qr_submission_is_assigned_notified_and_counted(platform: Platform) ->
     assert view["representative"] == {"code": "0412", "name": "张献平"}
     assert [step["status"] for step in view["timeline"]] == ["submitted", "assigned"]
 
-    routed = platform.get("routing", f"/v1/cases/{receipt['case_id']}").json()
+    staff = sign_in(platform, "xijie-staff")
+    routed = staff_case(platform, staff, receipt["case_id"]).json()
     assert routed["reason"] == "qr: representative 0412"
     assert routed["representative_code"] == "0412"
+    assert routed["text"] == QR_CASE["text"]
 
     inbox = eventually(
         lambda: platform.get("notify", "/v1/inbox/representative:0412").json()["messages"]
@@ -85,7 +87,7 @@ def test_a_case_for_a_liaison_point_goes_to_its_service_group(platform: Platform
     view = eventually(lambda: assigned(platform, receipt["tracking_code"]), timeout_s=15)
     # 周建国 (0415) is the drainage specialist of 河星村's group.
     assert view["representative"]["code"] == "0415"
-    routed = platform.get("routing", f"/v1/cases/{receipt['case_id']}").json()
+    routed = staff_case(platform, sign_in(platform, "xijie-staff"), receipt["case_id"]).json()
     assert routed["reason"].startswith("point 河星村人大联络点, drainage specialist")
 
 

@@ -227,3 +227,29 @@ def test_summaries_of_the_deltas_count_each_event_once() -> None:
         {"parking": 1},
     )
     assert (city.received, city.assigned, city.by_channel) == (1, 1, {"qr": 1})
+
+
+def test_a_re_routed_case_is_counted_as_reassigned_not_assigned_again() -> None:
+    from datetime import UTC, datetime
+
+    from services.reporting.domain.counters import deltas_for
+    from shared.events.case_events import CaseAssigned
+    from shared.events.envelope import Envelope
+
+    event = Envelope.wrap(
+        CaseAssigned(
+            case_id="c",
+            category="parking",
+            station_id="xijie",
+            station_name="西街",
+            representative_code="0414",
+            reason="declined, re-routed",
+            round=2,
+            assigned_at=datetime(2026, 11, 25, tzinfo=UTC),
+        ),
+        source="test",
+        subject="c",
+        correlation_id="x",
+    )
+    deltas = deltas_for(event)
+    assert [d.increments for d in deltas] == [{"reassigned": 1}]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from collections.abc import Sequence
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.intake.domain.cases import CaseCreate, NewCase, TimelineStep
+from services.intake.domain.cases import CaseCreate, CaseSnapshot, NewCase, TimelineStep
+from services.intake.domain.timeline import TimelineChange
 from shared.events.envelope import Envelope
 from shared.mongo import Document
-from shared.outbox import ensure_outbox_index, with_outbox
+from shared.outbox import ensure_outbox_index, queue_events, with_outbox
 from shared.topics import CASE_EVENTS
 
 
@@ -27,6 +28,33 @@ def request_fingerprint(command: CaseCreate) -> str:
 
 def _applied_key(event_id: str) -> str:
     return "applied.e" + event_id.replace("-", "")
+
+
+_SNAPSHOT_FIELDS = (
+    "version",
+    "status",
+    "station",
+    "station_id",
+    "responded_at",
+    "rating",
+    "rated_since_response",
+    "reopen_count",
+)
+
+
+def snapshot_of(document: Document) -> CaseSnapshot:
+    """The stored case as the pure rules see it."""
+    station = document.get("station") or {}
+    return CaseSnapshot(
+        case_id=document["_id"],
+        version=document["version"],
+        status=document["status"],
+        station_id=document.get("station_id") or station.get("id"),
+        responded_at=document.get("responded_at"),
+        rating=document.get("rating"),
+        rated_since_response=document.get("rated_since_response", False),
+        reopen_count=document.get("reopen_count", 0),
+    )
 
 
 class CaseRepository:
@@ -71,7 +99,14 @@ class CaseRepository:
             "submitted_at": data.submitted_at,
             "updated_at": data.submitted_at,
             "station": None,
+            "station_id": None,
             "representative": None,
+            "response": None,
+            "responded_at": None,
+            "rejection_reason": None,
+            "rating": None,
+            "rated_since_response": False,
+            "reopen_count": 0,
             "timeline": [TimelineStep(status="submitted", at=data.submitted_at).model_dump()],
             "applied": {},
             "version": 1,
@@ -92,27 +127,42 @@ class CaseRepository:
     async def by_tracking_code(self, tracking_code: str) -> Document | None:
         return await self.collection.find_one({"tracking_code": tracking_code}, {"contact": 0})
 
-    async def record_step(
+    async def pending_snapshot(self, *, case_id: str, event_id: str) -> CaseSnapshot | None:
+        """The case as it is now, or None when it is unknown or already has this event."""
+        document = await self.collection.find_one(
+            {"_id": case_id, _applied_key(event_id): {"$exists": False}},
+            dict.fromkeys(_SNAPSHOT_FIELDS, 1),
+        )
+        return snapshot_of(document) if document else None
+
+    async def apply_change(
         self,
         *,
-        case_id: str,
+        case: CaseSnapshot,
         event_id: str,
-        step: TimelineStep,
-        fields: Document,
-        at: datetime,
+        change: TimelineChange,
+        events: Sequence[Envelope] = (),
     ) -> bool:
-        """Apply one event's public step once; a redelivered event matches nothing."""
+        """Apply one event's change once, in one write with the events it causes (if any).
+
+        Matches nothing when the event was applied already (a redelivery) or when the case
+        changed since `case` was read (its version moved on): the caller reads it again.
+        """
+        fields: Document = {**change.fields, _applied_key(event_id): True}
+        update: Document = {"$set": fields, "$inc": {"version": 1}}
+        if change.status is not None:
+            fields["status"] = change.status
+        if change.step is not None:
+            fields["updated_at"] = change.step.at
+            update["$push"] = {"timeline": change.step.model_dump()}
+        if events:
+            update = queue_events(update, events, topic=CASE_EVENTS)
         result = await self.collection.update_one(
-            {"_id": case_id, _applied_key(event_id): {"$exists": False}},
             {
-                "$set": {
-                    **fields,
-                    "status": step.status,
-                    "updated_at": at,
-                    _applied_key(event_id): True,
-                },
-                "$push": {"timeline": step.model_dump()},
-                "$inc": {"version": 1},
+                "_id": case.case_id,
+                "version": case.version,
+                _applied_key(event_id): {"$exists": False},
             },
+            update,
         )
         return result.modified_count == 1

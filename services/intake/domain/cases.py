@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from services.intake.domain.tracking import new_tracking_code
-from shared.events.case_events import CaseAssigned, CaseSubmitted, Channel, GeoPoint
+from shared.events.case_events import CaseAssigned, CaseSubmitted, Channel, GeoPoint, Rating
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
 CaseStatus = Literal[
@@ -97,6 +97,24 @@ class TimelineStep(BaseModel):
     status: CaseStatus
     at: datetime
     note: str | None = None
+
+
+class CaseSnapshot(BaseModel):
+    """What the pure rules need of a stored case: its status and the resident's feedback so far.
+
+    `version` is the optimistic-concurrency guard of the stored document.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    version: int
+    status: CaseStatus
+    station_id: str | None = None
+    responded_at: datetime | None = None
+    rating: Rating | None = None
+    rated_since_response: bool = False
+    reopen_count: int = 0
 
 
 class NewCase(BaseModel):

@@ -5,9 +5,12 @@ from __future__ import annotations
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.handlers import on_case_events
 from shared.consumer import EventConsumer
-from shared.events.case_events import CaseAssigned
+from shared.events.case_events import CASE_EVENT_TYPES, CaseSubmitted
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS
+
+# Every case event but intake's own `case.submitted`.
+FOLLOWED_EVENT_TYPES = frozenset(CASE_EVENT_TYPES) - {CaseSubmitted.TYPE}
 
 
 def case_events_consumer(runtime: ServiceRuntime, cases: CaseRepository) -> EventConsumer:
@@ -17,6 +20,6 @@ def case_events_consumer(runtime: ServiceRuntime, cases: CaseRepository) -> Even
         publisher=runtime.publisher,
         purpose="cases",
         topics=[CASE_EVENTS],
-        event_types=frozenset({CaseAssigned.TYPE}),
+        event_types=FOLLOWED_EVENT_TYPES,
         handler=lambda events: on_case_events(events, cases=cases),
     )

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, status
+from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.adapters.case_repository import (
     CaseRepository,
     IdempotencyConflict,
     request_fingerprint,
+    snapshot_of,
 )
 from services.intake.domain.cases import CaseCreate, CaseStatus, TimelineStep
+from services.intake.domain.resident_actions import (
+    ActionRefused,
+    RateCase,
+    ReopenCase,
+    ResidentAction,
+    allowed_actions,
+)
 from services.intake.domain.tracking import normalize_tracking_code
-from services.intake.handlers import submit_case
+from services.intake.handlers import CaseNotFound, rate_case, reopen_case, submit_case
+from shared.events.case_events import Rating
 from shared.logging import current_correlation_id, new_correlation_id
+from shared.mongo import Document
 from shared.outbox import OutboxRelay
 
 
@@ -53,6 +64,41 @@ class ResidentCaseView(BaseModel):
     station: StationRef | None
     representative: RepresentativeRef | None
     timeline: list[TimelineStep]
+    response: str | None = Field(default=None, description="The feedback on the case.")
+    responded_at: datetime | None = None
+    rejection_reason: str | None = None
+    rating: Rating | None = Field(default=None, description="The resident's latest rating.")
+    reopen_count: int = 0
+    allowed_actions: list[ResidentAction] = Field(
+        default_factory=list, description="What the resident may do now: rate, reopen."
+    )
+
+
+class ActionRefusedBody(BaseModel):
+    detail: str
+    status: CaseStatus
+    allowed_actions: list[ResidentAction]
+
+
+def resident_view(document: Document, *, now: datetime) -> ResidentCaseView:
+    view = ResidentCaseView.model_validate(document)
+    return view.model_copy(
+        update={"allowed_actions": allowed_actions(snapshot_of(document), now=now)}
+    )
+
+
+async def action_refused(request: Request, exc: Exception) -> JSONResponse:
+    """409 with what the resident may do instead; registered on the app."""
+    if not isinstance(exc, ActionRefused):
+        raise exc
+    body = ActionRefusedBody(
+        detail=exc.detail, status=exc.status, allowed_actions=exc.allowed_actions
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=status.HTTP_409_CONFLICT)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ActionRefused, action_refused)
 
 
 class IntakeDeps:
@@ -122,7 +168,68 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         code = normalize_tracking_code(tracking_code)
         document = await deps.cases.by_tracking_code(code) if code else None
         if document is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no case has this tracking code")
-        return ResidentCaseView.model_validate(document)
+            raise _not_found()
+        return resident_view(document, now=datetime.now(UTC))
+
+    @router.post(
+        "/cases/{tracking_code}/rating",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=ResidentCaseView,
+        summary="Rate the response to a case.",
+        responses={**_ACTION_RESPONSES},
+    )
+    async def post_rating(tracking_code: str, command: RateCase) -> ResidentCaseView:
+        code = normalize_tracking_code(tracking_code)
+        if code is None:
+            raise _not_found()
+        now = datetime.now(UTC)
+        try:
+            document = await rate_case(
+                tracking_code=code,
+                command=command,
+                cases=deps.cases,
+                correlation_id=current_correlation_id() or new_correlation_id(),
+                now=now,
+            )
+        except CaseNotFound:
+            raise _not_found() from None
+        deps.relay.wake()
+        return resident_view(document, now=now)
+
+    @router.post(
+        "/cases/{tracking_code}/reopen",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=ResidentCaseView,
+        summary="Ask for a case to be handled again (once, after a dissatisfied rating).",
+        responses={**_ACTION_RESPONSES},
+    )
+    async def post_reopen(tracking_code: str, command: ReopenCase) -> ResidentCaseView:
+        code = normalize_tracking_code(tracking_code)
+        if code is None:
+            raise _not_found()
+        now = datetime.now(UTC)
+        try:
+            document = await reopen_case(
+                tracking_code=code,
+                command=command,
+                cases=deps.cases,
+                correlation_id=current_correlation_id() or new_correlation_id(),
+                now=now,
+            )
+        except CaseNotFound:
+            raise _not_found() from None
+        deps.relay.wake()
+        return resident_view(document, now=now)
 
     return router
+
+
+_ACTION_RESPONSES: dict[int | str, dict[str, object]] = {
+    404: {"description": "No case has this tracking code."},
+    409: {"model": ActionRefusedBody, "description": "Not allowed in the case's current state."},
+    422: {"description": "Invalid fields, one message per field."},
+}
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail="no case has this tracking code")

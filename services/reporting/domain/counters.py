@@ -45,6 +45,20 @@ def deltas_for(envelope: Envelope) -> list[CounterDelta]:
     if envelope.type == CaseAssigned.TYPE:
         assigned = envelope.payload(CaseAssigned)
         day = assigned.assigned_at.date()
+        if assigned.round > 1:
+            # Re-routed after a decline or a reassignment: the same case, not a new one.
+            return [
+                CounterDelta(
+                    bucket="station_daily",
+                    key=station_bucket_key(assigned.station_id, day),
+                    labels={
+                        "station_id": assigned.station_id,
+                        "station_name": assigned.station_name,
+                        "day": day.isoformat(),
+                    },
+                    increments={"reassigned": 1},
+                )
+            ]
         held = "to_representative" if assigned.representative_code else "to_station_queue"
         return [
             CounterDelta(

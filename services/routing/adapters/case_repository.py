@@ -1,10 +1,16 @@
-"""Who holds each case: routing's record of every assignment, with its outgoing events."""
+"""Who holds each case and what was done to it: routing's record, with its outgoing events.
+
+Every change is one single-document update guarded by the case's `version`, carrying the audit
+entries and the events it causes (outbox), so two concurrent actions cannot both win.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
+from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -12,10 +18,40 @@ from pymongo.errors import DuplicateKeyError
 from services.routing.domain.assignment import RoutingDecision
 from shared.events.envelope import Envelope
 from shared.mongo import Document
-from shared.outbox import ensure_outbox_index, with_outbox
+from shared.outbox import ensure_outbox_index, queue_events, with_outbox
 from shared.topics import CASE_EVENTS
 
 OPEN_STATUSES = ("assigned", "accepted", "in_review", "handling", "transferred", "reopened")
+_HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_count": 0, "applied": 0}
+
+
+class VersionConflict(Exception):
+    """Someone else changed the case since it was read."""
+
+
+def _applied_key(event_id: str) -> str:
+    return "applied.e" + event_id.replace("-", "")
+
+
+def audit_entry(
+    *,
+    at: datetime,
+    actor_role: str,
+    actor_id: str | None,
+    action: str,
+    source: str | None,
+    target: str,
+    note: str | None = None,
+) -> Document:
+    return {
+        "at": at,
+        "actor_role": actor_role,
+        "actor_id": actor_id,
+        "action": action,
+        "from": source,
+        "to": target,
+        "note": note,
+    }
 
 
 class RoutedCaseRepository:
@@ -25,6 +61,8 @@ class RoutedCaseRepository:
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("representative_code", 1), ("status", 1)])
         await self.collection.create_index([("station_id", 1), ("status", 1)])
+        await self.collection.create_index([("transferred_to", 1), ("status", 1)])
+        await self.collection.create_index([("updated_at", DESCENDING)])
         await ensure_outbox_index(self.collection)
 
     async def exists(self, case_id: str) -> bool:
@@ -43,6 +81,9 @@ class RoutedCaseRepository:
         *,
         case_id: str,
         category: str,
+        text: str,
+        channel: str,
+        submitted_at: datetime,
         decision: RoutingDecision,
         cause_event_id: str,
         assigned_at: datetime,
@@ -52,12 +93,31 @@ class RoutedCaseRepository:
         document: Document = {
             "_id": case_id,
             "category": category,
+            "text": text,
+            "channel": channel,
+            "submitted_at": submitted_at,
             "status": "assigned",
             "station_id": decision.station_id,
             "liaison_point_id": decision.liaison_point_id,
             "representative_code": decision.representative_code,
             "reason": decision.reason,
+            "round": 1,
+            "declined_by": [],
+            "transferred_to": None,
+            "reopen_count": 0,
+            "rating": None,
             "decisions": [{**decision.model_dump(), "at": assigned_at, "cause": cause_event_id}],
+            "audit": [
+                audit_entry(
+                    at=assigned_at,
+                    actor_role="system",
+                    actor_id="routing",
+                    action="assign",
+                    source="submitted",
+                    target="assigned",
+                    note=decision.reason,
+                )
+            ],
             "assigned_at": assigned_at,
             "updated_at": assigned_at,
             "version": 1,
@@ -69,4 +129,53 @@ class RoutedCaseRepository:
         return True
 
     async def get(self, case_id: str) -> Document | None:
-        return await self.collection.find_one({"_id": case_id}, {"outbox": 0, "outbox_lease": 0})
+        return await self.collection.find_one({"_id": case_id}, _HIDDEN)
+
+    async def apply(
+        self,
+        *,
+        case_id: str,
+        version: int,
+        changes: Document,
+        audit: Sequence[Document],
+        events: Sequence[Envelope],
+        push: Document | None = None,
+        at: datetime,
+    ) -> None:
+        """One guarded write: the new state, its audit entries and its events."""
+        update = queue_events(
+            {
+                "$set": {**changes, "updated_at": at},
+                "$push": {"audit": {"$each": list(audit)}, **(push or {})},
+                "$inc": {"version": 1},
+            },
+            events,
+            topic=CASE_EVENTS,
+        )
+        result = await self.collection.update_one({"_id": case_id, "version": version}, update)
+        if result.matched_count != 1:
+            raise VersionConflict(case_id)
+
+    async def apply_external(
+        self,
+        *,
+        case_id: str,
+        event_id: str,
+        changes: Document,
+        audit: Document,
+        increments: Document | None = None,
+    ) -> bool:
+        """An event from another service (rating, reopening): applied once, by event id."""
+        update: dict[str, Any] = {
+            "$set": {**changes, _applied_key(event_id): True, "updated_at": audit["at"]},
+            "$push": {"audit": audit},
+            "$inc": {"version": 1, **(increments or {})},
+        }
+        result = await self.collection.update_one(
+            {"_id": case_id, _applied_key(event_id): {"$exists": False}}, update
+        )
+        return result.modified_count == 1
+
+    async def list_cases(self, query: Document, *, limit: int) -> list[Document]:
+        cursor = self.collection.find(query, {**_HIDDEN, "audit": 0, "decisions": 0})
+        return await cursor.sort("updated_at", DESCENDING).limit(limit).to_list()

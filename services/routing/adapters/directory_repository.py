@@ -16,6 +16,7 @@ DEMO_DIRECTORY = Path(__file__).resolve().parent.parent / "demo_directory.yaml"
 # (collection, Directory field, the entry's key field)
 _KINDS = (
     ("categories", "categories", "code"),
+    ("departments", "departments", "id"),
     ("stations", "stations", "id"),
     ("liaison_points", "liaison_points", "id"),
     ("representatives", "representatives", "code"),
@@ -24,7 +25,9 @@ _KINDS = (
 
 def read_directory_file(path: Path) -> Directory:
     with path.open(encoding="utf-8") as handle:
-        return Directory.model_validate(yaml.safe_load(handle))
+        data = yaml.safe_load(handle)
+    data.pop("users", None)  # accounts are not directory data; see read_users_file
+    return Directory.model_validate(data)
 
 
 class DirectoryRepository:

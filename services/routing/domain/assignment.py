@@ -38,10 +38,17 @@ class RoutingDecision(BaseModel):
 
 
 def route_case(
-    request: RoutingRequest, *, directory: Directory, open_load: Mapping[str, int]
+    request: RoutingRequest,
+    *,
+    directory: Directory,
+    open_load: Mapping[str, int],
+    exclude: frozenset[str] = frozenset(),
 ) -> RoutingDecision:
+    """`exclude`: representatives who declined this case; it never goes back to them."""
     notes: list[str] = []
-    if request.representative_code is not None:
+    if request.representative_code is not None and request.representative_code in exclude:
+        notes.append(f"representative {request.representative_code} declined")
+    elif request.representative_code is not None:
         rep = directory.representative(request.representative_code)
         if rep is not None and rep.active:
             return _to_representative(
@@ -57,7 +64,7 @@ def route_case(
         if point is None or not point.active:
             notes.append(f"point {request.liaison_point_id} not active or unknown")
         else:
-            group = directory.serving(point.id)
+            group = [r for r in directory.serving(point.id) if r.code not in exclude]
             if group:
                 rep, why = _pick(request, group, open_load)
                 return _to_representative(
@@ -66,7 +73,11 @@ def route_case(
                     point_id=point.id,
                     reason="; ".join([*notes, f"point {point.name}, {why}"]),
                 )
-            notes.append(f"point {point.name} has no active representative")
+            notes.append(
+                f"point {point.name} has no other active representative"
+                if exclude
+                else f"point {point.name} has no active representative"
+            )
             return _to_queue(directory, point.station, point.id, notes)
 
     if not notes:

@@ -21,6 +21,15 @@ class Category(_Entry):
     active: bool = True
 
 
+class Department(_Entry):
+    """A responsible unit a case can be transferred to."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
+    name: str
+    name_en: str
+    active: bool = True
+
+
 class Station(_Entry):
     id: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
     name: str
@@ -55,6 +64,7 @@ class Directory(_Entry):
 
     default_station: str
     categories: tuple[Category, ...] = ()
+    departments: tuple[Department, ...] = ()
     stations: tuple[Station, ...]
     liaison_points: tuple[LiaisonPoint, ...] = ()
     representatives: tuple[Representative, ...] = ()
@@ -82,6 +92,9 @@ class Directory(_Entry):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def department(self, department_id: str) -> Department | None:
+        return next((d for d in self.departments if d.id == department_id and d.active), None)
 
     def station(self, station_id: str) -> Station | None:
         return next((s for s in self.stations if s.id == station_id), None)

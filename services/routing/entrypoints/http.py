@@ -1,31 +1,15 @@
-"""routing's HTTP API: the directory (read) and where each case is."""
+"""routing's public HTTP API: the directory, read only (accounts are not part of it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel
 
-from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
-from services.routing.domain.directory import Directory, Representative, Station
+from services.routing.domain.directory import Department, Directory, Representative, Station
 
 
-class RoutedCaseView(BaseModel):
-    case_id: str
-    category: str
-    status: str
-    station_id: str
-    liaison_point_id: str | None
-    representative_code: str | None
-    reason: str
-    assigned_at: datetime
-    updated_at: datetime
-
-
-def build_router(*, cases: RoutedCaseRepository, directory: DirectoryRepository) -> APIRouter:
-    router = APIRouter(prefix="/v1")
+def build_router(*, directory: DirectoryRepository) -> APIRouter:
+    router = APIRouter(prefix="/v1/directory", tags=["directory"])
 
     async def snapshot() -> Directory:
         loaded = await directory.load()
@@ -33,20 +17,21 @@ def build_router(*, cases: RoutedCaseRepository, directory: DirectoryRepository)
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="the directory is not loaded")
         return loaded
 
-    @router.get(
-        "/directory", response_model=Directory, tags=["directory"], summary="The whole directory."
-    )
+    @router.get("", response_model=Directory, summary="The whole directory.")
     async def get_directory() -> Directory:
         return await snapshot()
 
-    @router.get("/directory/stations", response_model=list[Station], tags=["directory"])
+    @router.get("/stations", response_model=list[Station])
     async def list_stations() -> list[Station]:
         return list((await snapshot()).stations)
 
+    @router.get("/departments", response_model=list[Department])
+    async def list_departments() -> list[Department]:
+        return list((await snapshot()).departments)
+
     @router.get(
-        "/directory/representatives/{code}",
+        "/representatives/{code}",
         response_model=Representative,
-        tags=["directory"],
         responses={404: {"description": "Unknown code."}},
     )
     async def get_representative(code: str) -> Representative:
@@ -54,18 +39,5 @@ def build_router(*, cases: RoutedCaseRepository, directory: DirectoryRepository)
         if rep is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no representative {code}")
         return rep
-
-    @router.get(
-        "/cases/{case_id}",
-        response_model=RoutedCaseView,
-        tags=["cases"],
-        summary="Who holds a case and why.",
-        responses={404: {"description": "routing has not seen this case."}},
-    )
-    async def get_case(case_id: str) -> RoutedCaseView:
-        document = await cases.get(case_id)
-        if document is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="routing has not seen this case")
-        return RoutedCaseView(case_id=document["_id"], **document)
 
     return router

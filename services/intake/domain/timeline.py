@@ -1,0 +1,136 @@
+"""How each case event changes what the resident sees. Pure: no I/O, data in, data out.
+
+Every event maps to a `TimelineChange`: the new status (None: unchanged), the public step
+(None: the resident must not see this event) and the fields to set on the stored case.
+Internal details never reach a step: a representative's reason to decline, a reassignment,
+an SLA escalation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.intake.domain.cases import CaseSnapshot, CaseStatus, TimelineStep, assignment_note
+from shared.events.case_events import (
+    CaseAccepted,
+    CaseAction,
+    CaseAssigned,
+    CaseClosed,
+    CaseDeclined,
+    CaseEscalated,
+    CaseMerged,
+    CaseProgressed,
+    CaseRated,
+    CaseReassigned,
+    CaseRejected,
+    CaseReopened,
+    CaseResponded,
+    CaseReviewed,
+    CaseSubmitted,
+    CaseTransferred,
+    Rating,
+)
+from shared.events.envelope import EventData
+
+RATING_LABELS: dict[Rating, str] = {
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "dissatisfied": "不满意",
+}
+
+
+class UnknownCaseEvent(ValueError):
+    """An event type intake does not map (case.submitted is intake's own, never consumed)."""
+
+
+class TimelineChange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: CaseStatus | None = Field(default=None, description="None: the status is unchanged.")
+    step: TimelineStep | None = Field(default=None, description="None: nothing to show.")
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
+    """What `event` changes in the resident's view of the case `current`."""
+    fields: dict[str, Any] = {}
+    if isinstance(event, CaseAction):
+        # The station that last acted: resident actions are attributed to it.
+        fields["station_id"] = event.station_id
+    match event:
+        case CaseAssigned():
+            return _assigned(event)
+        case CaseAccepted():
+            return _moved("accepted", event.at, "代表已受理", fields)
+        case CaseDeclined():
+            # The representative's reason is internal: the resident only learns it moves on.
+            return _moved("declined", event.at, "代表暂时无法办理，正在重新分派", fields)
+        case CaseReviewed(outcome="started"):
+            return _moved("in_review", event.at, "正在审核", fields)
+        case CaseReviewed():
+            return _moved("handling", event.at, "审核通过，正在办理", fields)
+        case CaseRejected():
+            fields["rejection_reason"] = event.reason
+            return _moved("rejected", event.at, f"不予受理：{event.reason}", fields)
+        case CaseMerged():
+            fields["merged_into_case_id"] = event.into_case_id
+            return _moved("merged", event.at, "已与反映同一事项的意见建议合并办理", fields)
+        case CaseTransferred():
+            note = f"已转交{event.department_name}办理"
+            return _moved("transferred", event.at, note, fields)
+        case CaseProgressed():
+            step = TimelineStep(status=current.status, at=event.at, note=event.note)
+            return TimelineChange(step=step, fields=fields)
+        case CaseResponded():
+            fields.update(
+                response=event.response, responded_at=event.at, rated_since_response=False
+            )
+            return _moved("responded", event.at, "已答复", fields)
+        case CaseClosed():
+            return _moved("closed", event.at, "已办结", fields)
+        case CaseRated():
+            fields.update(rating=event.rating, rated_at=event.at, rated_since_response=True)
+            note = f"评价：{RATING_LABELS[event.rating]}"
+            step = TimelineStep(status=current.status, at=event.at, note=note)
+            return TimelineChange(step=step, fields=fields)
+        case CaseReopened():
+            fields.update(reopened_at=event.at, reopen_count=current.reopen_count + 1)
+            # The resident reads their own reason; anyone else's stays internal.
+            note = f"申请重新办理：{event.reason}" if event.actor_role == "resident" else "重新办理"
+            return _moved("reopened", event.at, note, fields)
+        case CaseReassigned():
+            # The case.assigned that follows shows where it went.
+            return TimelineChange(fields=fields)
+        case CaseEscalated():
+            # For the station head, not the resident.
+            return TimelineChange()
+        case CaseSubmitted():
+            raise UnknownCaseEvent("case.submitted is intake's own event, not a change")
+    raise UnknownCaseEvent(f"no timeline rule for {event.TYPE}")
+
+
+def _moved(status: CaseStatus, at: datetime, note: str, fields: dict[str, Any]) -> TimelineChange:
+    return TimelineChange(
+        status=status, step=TimelineStep(status=status, at=at, note=note), fields=fields
+    )
+
+
+def _assigned(event: CaseAssigned) -> TimelineChange:
+    holder = assignment_note(event)
+    note = holder if event.round == 1 else f"已改由其他代表办理：{holder}"
+    return TimelineChange(
+        status="assigned",
+        step=TimelineStep(status="assigned", at=event.assigned_at, note=note),
+        fields={
+            "station": {"id": event.station_id, "name": event.station_name},
+            "station_id": event.station_id,
+            "representative": (
+                {"code": event.representative_code, "name": event.representative_name}
+                if event.representative_code
+                else None
+            ),
+        },
+    )

@@ -1,0 +1,255 @@
+"""The staff API: sign in, see your queue, act on a case. Scope is checked on the server."""
+
+# No `from __future__ import annotations`: FastAPI must see the local dependency alias.
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from services.routing.adapters.case_repository import RoutedCaseRepository, VersionConflict
+from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.adapters.user_repository import UserRepository
+from services.routing.domain.workflow import (
+    ActionNotAllowed,
+    Actor,
+    Command,
+    NotPermitted,
+    OutOfScope,
+    allowed_actions,
+    can_see,
+)
+from services.routing.handlers import InvalidCommand, case_state, take_action
+from shared.auth import Claims, claims_dependency, issue_token
+from shared.logging import current_correlation_id, new_correlation_id
+from shared.mongo import Document
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+
+
+class SignIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    role: str
+    station: str | None
+    representative_code: str | None
+    department: str | None
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    actor_role: str
+    actor_id: str | None
+    action: str
+    from_status: str | None = Field(alias="from")
+    to_status: str = Field(alias="to")
+    note: str | None
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    category: str
+    status: str
+    station_id: str
+    representative_code: str | None
+    transferred_to: str | None = None
+    submitted_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class CaseDetail(CaseSummary):
+    text: str
+    channel: str
+    liaison_point_id: str | None
+    reason: str = Field(description="Why the case reached its holder.")
+    round: int
+    reopen_count: int
+    rating: str | None
+    audit: list[AuditEntry]
+    allowed_actions: list[str]
+
+
+class Conflict(BaseModel):
+    detail: str
+    status: str
+    allowed_actions: list[str]
+
+
+def actor_from(claims: Claims) -> Actor:
+    return Actor(
+        role=claims.role,
+        username=claims.sub,
+        station_id=claims.station,
+        representative_code=claims.representative_code,
+        department_id=claims.department,
+    )
+
+
+def scope_query(actor: Actor) -> Document:
+    """The cases an actor may list; the same rule as `can_see`, as a store query."""
+    if actor.role in ("admin", "supervisor"):
+        return {}
+    if actor.role in ("staff", "station_head"):
+        return {"station_id": actor.station_id}
+    if actor.role == "representative":
+        return {"representative_code": actor.representative_code or "-"}
+    return {"transferred_to": actor.department_id or "-"}
+
+
+def _summary(document: Document) -> dict[str, Any]:
+    return {"case_id": document["_id"], **document}
+
+
+def build_router(
+    *,
+    settings: ServiceSettings,
+    cases: RoutedCaseRepository,
+    directory: DirectoryRepository,
+    users: UserRepository,
+    relay: OutboxRelay,
+) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["staff"])
+    current: Any = claims_dependency(settings.jwt_secret.get_secret_value())
+    CurrentClaims = Annotated[Claims, Depends(current)]
+
+    @router.post(
+        "/auth/token",
+        response_model=Token,
+        tags=["auth"],
+        summary="Sign in with username and password; returns a short-lived token.",
+        responses={401: {"description": "Wrong username or password."}},
+    )
+    async def sign_in(body: SignIn) -> Token:
+        user = await users.authenticate(body.username, body.password)
+        if user is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
+        token, expires = issue_token(
+            secret=settings.jwt_secret.get_secret_value(),
+            username=user.username,
+            role=user.role,
+            station=user.station,
+            representative_code=user.representative_code,
+            department=user.department,
+            ttl=timedelta(minutes=settings.jwt_ttl_minutes),
+        )
+        return Token(
+            access_token=token,
+            expires_at=expires,
+            role=user.role,
+            station=user.station,
+            representative_code=user.representative_code,
+            department=user.department,
+        )
+
+    @router.get("/staff/me", response_model=Claims, tags=["auth"])
+    async def me(claims: CurrentClaims) -> Claims:
+        return claims
+
+    @router.get(
+        "/staff/cases",
+        response_model=list[CaseSummary],
+        summary="The cases the caller may see, newest change first.",
+    )
+    async def list_cases(
+        claims: CurrentClaims,
+        case_status: Annotated[str | None, Query(alias="status", max_length=32)] = None,
+        mine: bool = Query(False, description="Representatives: only cases they hold."),
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[dict[str, Any]]:
+        actor = actor_from(claims)
+        query = scope_query(actor)
+        if case_status:
+            query["status"] = case_status
+        if mine and actor.representative_code:
+            query["representative_code"] = actor.representative_code
+        return [_summary(d) for d in await cases.list_cases(query, limit=limit)]
+
+    @router.get(
+        "/staff/cases/{case_id}",
+        response_model=CaseDetail,
+        summary="A case with its routing reason, audit trail and allowed actions.",
+        responses={404: {"description": "No such case in the caller's scope."}},
+    )
+    async def get_case(case_id: str, claims: CurrentClaims) -> dict[str, Any]:
+        actor = actor_from(claims)
+        document = await cases.get(case_id)
+        if document is None or not can_see(case_state(document), actor):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case")
+        return _detail(document, actor)
+
+    @router.post(
+        "/staff/cases/{case_id}/actions",
+        response_model=CaseDetail,
+        summary="Take an action (accept, decline, approve, reject, merge, transfer, progress, "
+        "respond, close, reassign, begin_review).",
+        responses={
+            403: {"description": "The caller's role may never take this action."},
+            404: {"description": "No such case in the caller's scope."},
+            409: {
+                "model": Conflict,
+                "description": "Not allowed in the case's current state, "
+                "or the case changed since the version given in If-Match.",
+            },
+        },
+    )
+    async def act(
+        case_id: str,
+        command: Command,
+        claims: CurrentClaims,
+        if_match: Annotated[int | None, Header(alias="If-Match", ge=1)] = None,
+    ) -> Any:
+        actor = actor_from(claims)
+        try:
+            document = await take_action(
+                case_id=case_id,
+                command=command,
+                actor=actor,
+                cases=cases,
+                directory=directory,
+                expected_version=if_match,
+                correlation_id=current_correlation_id() or new_correlation_id(),
+            )
+        except OutOfScope:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case") from None
+        except NotPermitted as exc:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
+        except ActionNotAllowed as exc:
+            return JSONResponse(
+                Conflict(
+                    detail=str(exc), status=exc.status, allowed_actions=list(exc.allowed)
+                ).model_dump(),
+                status_code=status.HTTP_409_CONFLICT,
+            )
+        except VersionConflict:
+            current_doc = await cases.get(case_id)
+            state = case_state(current_doc) if current_doc else None
+            return JSONResponse(
+                Conflict(
+                    detail="the case changed meanwhile; reload and try again",
+                    status=state.status if state else "unknown",
+                    allowed_actions=list(allowed_actions(state, actor)) if state else [],
+                ).model_dump(),
+                status_code=status.HTTP_409_CONFLICT,
+            )
+        except InvalidCommand as exc:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=[{"loc": ["body"], "field": "", "msg": str(exc), "type": "value_error"}],
+            ) from None
+        relay.wake()
+        return _detail(document, actor)
+
+    return router
+
+
+def _detail(document: Document, actor: Actor) -> dict[str, Any]:
+    return {**_summary(document), "allowed_actions": allowed_actions(case_state(document), actor)}

@@ -1,0 +1,100 @@
+"""Staff tokens: short-lived JWTs with role and scope claims, checked on every staff endpoint.
+
+Routing issues them (it owns the accounts); any service verifies them with the shared secret.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+import jwt
+from fastapi import Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+Role = Literal["representative", "staff", "station_head", "department", "admin", "supervisor"]
+_ALGORITHM = "HS256"
+_ISSUER = "minyi/routing"
+
+
+class Claims(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    sub: str
+    role: Role
+    station: str | None = None
+    representative_code: str | None = None
+    department: str | None = None
+    exp: int
+
+
+def issue_token(
+    *,
+    secret: str,
+    username: str,
+    role: Role,
+    station: str | None,
+    representative_code: str | None,
+    department: str | None,
+    ttl: timedelta,
+    now: datetime | None = None,
+) -> tuple[str, datetime]:
+    issued = now or datetime.now(UTC)
+    expires = issued + ttl
+    payload = {
+        "sub": username,
+        "role": role,
+        "station": station,
+        "representative_code": representative_code,
+        "department": department,
+        "iat": int(issued.timestamp()),
+        "exp": int(expires.timestamp()),
+        "iss": _ISSUER,
+    }
+    return jwt.encode(payload, secret, algorithm=_ALGORITHM), expires
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def verify_token(token: str, *, secret: str) -> Claims:
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[_ALGORITHM],
+            issuer=_ISSUER,
+            options={"require": ["exp", "sub", "iss"]},
+        )
+        return Claims.model_validate(payload)
+    except (jwt.PyJWTError, ValidationError) as exc:
+        raise InvalidToken(str(exc)) from exc
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token from routing's POST /v1/auth/token.")
+
+
+def claims_dependency(secret: str) -> object:
+    """A FastAPI dependency giving the caller's verified claims, or 401."""
+
+    async def current_claims(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Claims:
+        if credentials is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="sign in first",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        try:
+            return verify_token(credentials.credentials, secret=secret)
+        except InvalidToken:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="the token is invalid or has expired",
+                headers={"WWW-Authenticate": "Bearer"},
+            ) from None
+
+    return current_claims

@@ -1,0 +1,53 @@
+"""Staff see only their station; residents' contact data never reaches a topic."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from shared.topics import CASE_EVENTS
+from tests.e2e.platform import Platform, act, eventually, sign_in, staff_case
+from tests.e2e.test_case_flow import QR_CASE, assigned, submit
+from tests.kafka_tools import read_topic
+
+
+def test_staff_of_another_station_get_404_and_strangers_401(platform: Platform) -> None:
+    receipt = submit(platform, QR_CASE)
+    eventually(lambda: assigned(platform, receipt["tracking_code"]), timeout_s=15)
+    case_id = receipt["case_id"]
+
+    own = sign_in(platform, "xijie-staff")
+    other = sign_in(platform, "jianchi-staff")
+    assert staff_case(platform, own, case_id).status_code == 200
+    assert staff_case(platform, other, case_id).status_code == 404
+    assert act(platform, other, case_id, "reassign", reason="想拿过来").status_code == 404
+    listed = httpx.get(platform.url("routing", "/v1/staff/cases"), headers=other, timeout=10)
+    assert case_id not in {c["case_id"] for c in listed.json()}
+
+    not_holder = sign_in(platform, "rep-0413")
+    assert staff_case(platform, not_holder, case_id).status_code == 404
+    assert staff_case(platform, {}, case_id).status_code == 401
+    assert staff_case(platform, {"Authorization": "Bearer forged"}, case_id).status_code == 401
+    wrong = platform.post(
+        "routing", "/v1/auth/token", json={"username": "xijie-staff", "password": "guess-guess"}
+    )
+    assert wrong.status_code == 401
+
+
+def test_case_events_carry_no_resident_contact_data(platform: Platform) -> None:
+    contact = {"name": "王阿姨", "phone": "13800001234", "email": "wang.ayi@example.cn"}
+    receipt = submit(platform, {**QR_CASE, "contact": contact})
+    eventually(lambda: assigned(platform, receipt["tracking_code"]), timeout_s=15)
+    holder = sign_in(platform, "rep-0412")
+    assert act(platform, holder, receipt["case_id"], "accept").status_code == 200
+
+    records = asyncio.run(
+        read_topic(platform.infra.kafka_bootstrap, f"{platform.namespace}.{CASE_EVENTS}", expect=3)
+    )
+    types = [dict(r.headers)["ce_type"].decode() for r in records]
+    assert types == ["case.submitted", "case.assigned", "case.accepted"]
+    for record in records:
+        for value in contact.values():
+            assert value.encode() not in record.value
+            assert all(value.encode() not in v for _, v in record.headers)
