@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.intake.adapters.case_repository import CaseRepository
-from services.intake.entrypoints.consumers import case_events_consumer
+from services.intake.adapters.directory_copy import DirectoryCopy
+from services.intake.entrypoints.consumers import case_events_consumer, directory_consumer
 from services.intake.entrypoints.http import IntakeDeps, build_router, install_error_handlers
 from services.intake.settings import IntakeSettings
 from shared.http import create_service_app
@@ -17,6 +18,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     runtime = ServiceRuntime(settings)
     cases = CaseRepository(runtime.db)
+    directory = DirectoryCopy(runtime.db)
     relay = OutboxRelay(
         collections=[cases.collection],
         publisher=runtime.publisher,
@@ -25,9 +27,14 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
 
     async def on_start() -> None:
-        runtime.spawn_setup(cases.ensure_indexes)
+        async def setup() -> None:
+            await cases.ensure_indexes()
+            await directory.ensure_indexes()
+
+        runtime.spawn_setup(setup)
         runtime.spawn("outbox", relay.run)
         runtime.spawn("consumer.cases", case_events_consumer(runtime, cases).run)
+        runtime.spawn("consumer.directory", directory_consumer(runtime, directory).run)
 
     app = create_service_app(
         title="Minyi intake",
@@ -38,6 +45,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         lifespan=runtime_lifespan(runtime, on_start=on_start),
         readiness=runtime.readiness,
     )
-    app.include_router(build_router(IntakeDeps(cases=cases, relay=relay)))
+    app.include_router(build_router(IntakeDeps(cases=cases, directory=directory, relay=relay)))
     install_error_handlers(app)
     return app

@@ -6,12 +6,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from services.intake.adapters.case_repository import CaseRepository, snapshot_of
+from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.cases import CaseCreate, CaseSnapshot, open_case
 from services.intake.domain.resident_actions import RateCase, ReopenCase, rate, refused, reopen
 from services.intake.domain.timeline import change_for
 from shared.consumer import ConsumedEvent, bound_event_context
 from shared.errors import TransientError
 from shared.events.case_events import CASE_EVENT_TYPES, CaseAction, CaseSubmitted
+from shared.events.directory_events import DirectoryEntryChanged, DirectoryKind
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.mongo import Document
@@ -26,14 +28,50 @@ class CaseNotFound(Exception):
     """No case has this tracking code."""
 
 
+class UnknownReference(ValueError):
+    """The submission names a category, representative or point the directory lacks (422)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+_REFERENCES: tuple[tuple[str, DirectoryKind, str], ...] = (
+    ("category", "category", "category"),
+    ("representative_code", "representative", "representative"),
+    ("liaison_point_id", "liaison_point", "liaison point"),
+)
+
+
+async def check_references(command: CaseCreate, *, directory: DirectoryCopy) -> None:
+    """Refuse what the directory does not know, once intake has a copy of it."""
+    for field, kind, label in _REFERENCES:
+        value = getattr(command, field)
+        if value is None or not await directory.knows(kind):
+            continue
+        entry = await directory.entry(kind, value)
+        if entry is None or not entry.get("active", True):
+            raise UnknownReference(field, f"no active {label} {value!r}")
+
+
+async def on_directory_events(events: Sequence[ConsumedEvent], *, directory: DirectoryCopy) -> None:
+    for event in events:
+        changed = event.envelope.payload(DirectoryEntryChanged)
+        await directory.apply(
+            kind=changed.kind, key=changed.key, entry=changed.entry, at=event.envelope.time
+        )
+
+
 async def submit_case(
     *,
     command: CaseCreate,
     cases: CaseRepository,
+    directory: DirectoryCopy,
     correlation_id: str,
     idempotency_key: str | None,
     fingerprint: str,
 ) -> Document:
+    await check_references(command, directory=directory)
     new = open_case(command, now=datetime.now(UTC))
     event = Envelope.wrap(
         new.submitted, source=SOURCE, subject=new.case_id, correlation_id=correlation_id

@@ -23,14 +23,18 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     directory = DirectoryRepository(runtime.db)
     users = UserRepository(runtime.db)
     relay = OutboxRelay(
-        collections=[cases.collection],
+        collections=[cases.collection, *directory.collections()],
         publisher=runtime.publisher,
         settings=settings,
         metrics=runtime.metrics,
     )
 
     async def on_start() -> None:
-        runtime.spawn_setup(cases.ensure_indexes)
+        async def setup() -> None:
+            await cases.ensure_indexes()
+            await directory.ensure_indexes()
+
+        runtime.spawn_setup(setup)
         runtime.spawn("outbox", relay.run)
         consumer = case_events_consumer(runtime, cases=cases, directory=directory, relay=relay)
         runtime.spawn("consumer.cases", consumer.run)

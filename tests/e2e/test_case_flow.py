@@ -138,3 +138,21 @@ def test_a_killed_intake_loses_no_accepted_submission_and_duplicates_none(
     inbox = platform.get("notify", "/v1/inbox/representative:0412", limit=200).json()
     assert len(inbox["messages"]) == 20
     assert len({m["case_id"] for m in inbox["messages"]}) == 20
+
+
+def test_intake_validates_against_its_directory_copy_even_while_routing_is_down(
+    platform: Platform,
+) -> None:
+    def refuses_unknown_category() -> bool:
+        response = platform.post("intake", "/v1/cases", json={**QR_CASE, "category": "ufo"})
+        return response.status_code == 422 and response.json()["detail"][0]["field"] == "category"
+
+    eventually(refuses_unknown_category, timeout_s=20)
+    platform.stop("routing")
+    assert refuses_unknown_category()
+    unknown_rep = platform.post(
+        "intake", "/v1/cases", json={**QR_CASE, "representative_code": "9999"}
+    )
+    assert unknown_rep.status_code == 422
+    assert unknown_rep.json()["detail"][0]["field"] == "representative_code"
+    assert submit(platform, QR_CASE)["status"] == "submitted"

@@ -15,6 +15,7 @@ from services.intake.adapters.case_repository import (
     request_fingerprint,
     snapshot_of,
 )
+from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.cases import CaseCreate, CaseStatus, TimelineStep
 from services.intake.domain.resident_actions import (
     ActionRefused,
@@ -24,7 +25,13 @@ from services.intake.domain.resident_actions import (
     allowed_actions,
 )
 from services.intake.domain.tracking import normalize_tracking_code
-from services.intake.handlers import CaseNotFound, rate_case, reopen_case, submit_case
+from services.intake.handlers import (
+    CaseNotFound,
+    UnknownReference,
+    rate_case,
+    reopen_case,
+    submit_case,
+)
 from shared.events.case_events import Rating
 from shared.logging import current_correlation_id, new_correlation_id
 from shared.mongo import Document
@@ -104,8 +111,11 @@ def install_error_handlers(app: FastAPI) -> None:
 class IntakeDeps:
     """What the routes need, injected at wiring time."""
 
-    def __init__(self, *, cases: CaseRepository, relay: OutboxRelay) -> None:
+    def __init__(
+        self, *, cases: CaseRepository, directory: DirectoryCopy, relay: OutboxRelay
+    ) -> None:
         self.cases = cases
+        self.directory = directory
         self.relay = relay
 
 
@@ -140,10 +150,23 @@ def build_router(deps: IntakeDeps) -> APIRouter:
             stored = await submit_case(
                 command=command,
                 cases=deps.cases,
+                directory=deps.directory,
                 correlation_id=current_correlation_id() or new_correlation_id(),
                 idempotency_key=idempotency_key,
                 fingerprint=request_fingerprint(command),
             )
+        except UnknownReference as exc:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=[
+                    {
+                        "loc": ["body", exc.field],
+                        "field": exc.field,
+                        "msg": str(exc),
+                        "type": "unknown_reference",
+                    }
+                ],
+            ) from None
         except IdempotencyConflict:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,

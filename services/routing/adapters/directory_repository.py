@@ -6,21 +6,42 @@ from pathlib import Path
 
 import yaml
 from pymongo import ReplaceOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.routing.domain.directory import Directory
+from shared.events.directory_events import (
+    DirectoryEntryChanged,
+    DirectoryKind,
+    directory_subject,
+)
+from shared.events.envelope import Envelope
+from shared.logging import current_correlation_id, new_correlation_id
 from shared.mongo import Document
+from shared.outbox import OUTBOX, OUTBOX_COUNT, OUTBOX_LEASE, ensure_outbox_index, with_outbox
+from shared.topics import DIRECTORY
 
 DEMO_DIRECTORY = Path(__file__).resolve().parent.parent / "demo_directory.yaml"
 
-# (collection, Directory field, the entry's key field)
-_KINDS = (
-    ("categories", "categories", "code"),
-    ("departments", "departments", "id"),
-    ("stations", "stations", "id"),
-    ("liaison_points", "liaison_points", "id"),
-    ("representatives", "representatives", "code"),
+# (collection, Directory field, the entry's key field, the kind on the directory topic)
+_KINDS: tuple[tuple[str, str, str, DirectoryKind], ...] = (
+    ("categories", "categories", "code", "category"),
+    ("departments", "departments", "id", "department"),
+    ("stations", "stations", "id", "station"),
+    ("liaison_points", "liaison_points", "id", "liaison_point"),
+    ("representatives", "representatives", "code", "representative"),
 )
+COLLECTIONS = (*(k[0] for k in _KINDS), "directory_settings")
+_STORED_ONLY = {"_id": 0, OUTBOX: 0, OUTBOX_COUNT: 0, OUTBOX_LEASE: 0}
+
+
+def _published(kind: DirectoryKind, key: str, entry: Document) -> Envelope:
+    return Envelope.wrap(
+        DirectoryEntryChanged(kind=kind, key=key, entry=entry),
+        source="minyi/routing",
+        subject=directory_subject(kind, key),
+        correlation_id=current_correlation_id() or new_correlation_id(),
+    )
 
 
 def read_directory_file(path: Path) -> Directory:
@@ -34,15 +55,37 @@ class DirectoryRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._db = db
 
+    async def ensure_indexes(self) -> None:
+        for collection in self.collections():
+            await ensure_outbox_index(collection)
+
+    def collections(self) -> list[AsyncCollection[Document]]:
+        """Where directory events wait to be published (the relay reads them)."""
+        return [self._db[name] for name in COLLECTIONS]
+
     async def save(self, directory: Directory) -> None:
-        """Upsert every entry; entries not in `directory` are left alone (never deleted)."""
+        """Upsert every entry, each with its `directory` event in the same write.
+
+        Entries not in `directory` are left alone (never deleted). A replaced entry's
+        unpublished older event goes with it: the topic only needs the latest state.
+        """
         data = directory.model_dump(mode="json")
-        for collection, field, key in _KINDS:
-            ops = [ReplaceOne({"_id": e[key]}, e, upsert=True) for e in data[field]]
+        for collection, field, key, kind in _KINDS:
+            ops = [
+                ReplaceOne(
+                    {"_id": e[key]},
+                    with_outbox(e, [_published(kind, e[key], e)], topic=DIRECTORY),
+                    upsert=True,
+                )
+                for e in data[field]
+            ]
             if ops:
                 await self._db[collection].bulk_write(ops, ordered=False)
+        settings = {"default_station": directory.default_station}
         await self._db["directory_settings"].replace_one(
-            {"_id": "default"}, {"default_station": directory.default_station}, upsert=True
+            {"_id": "default"},
+            with_outbox(settings, [_published("settings", "default", settings)], topic=DIRECTORY),
+            upsert=True,
         )
 
     async def load(self) -> Directory | None:
@@ -50,6 +93,6 @@ class DirectoryRepository:
         if settings is None:
             return None
         parts: dict[str, list[Document]] = {}
-        for collection, field, _ in _KINDS:
-            parts[field] = await self._db[collection].find({}, {"_id": 0}).to_list()
+        for collection, field, _, _ in _KINDS:
+            parts[field] = await self._db[collection].find({}, _STORED_ONLY).to_list()
         return Directory.model_validate({"default_station": settings["default_station"], **parts})
