@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from fastapi import FastAPI
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.user_repository import UserRepository
+from services.routing.domain.sla import SlaPolicy, WorkingCalendar
 from services.routing.entrypoints import staff_http
 from services.routing.entrypoints.consumers import case_events_consumer
 from services.routing.entrypoints.http import build_router
+from services.routing.entrypoints.sla_scheduler import SlaScheduler
+from services.routing.handlers import SlaRules
 from services.routing.settings import RoutingSettings
 from shared.http import create_service_app
 from shared.outbox import OutboxRelay
 from shared.runtime import ServiceRuntime, runtime_lifespan
+
+
+def sla_rules(settings: RoutingSettings) -> SlaRules:
+    return SlaRules(
+        calendar=WorkingCalendar(
+            timezone=ZoneInfo(settings.timezone),
+            holidays=frozenset(settings.holidays),
+            extra_working_days=frozenset(settings.extra_working_days),
+        ),
+        default=SlaPolicy(
+            accept_days=settings.sla_accept_days, respond_days=settings.sla_respond_days
+        ),
+    )
 
 
 def create_app(settings: RoutingSettings | None = None) -> FastAPI:
@@ -22,12 +40,15 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     cases = RoutedCaseRepository(runtime.db)
     directory = DirectoryRepository(runtime.db)
     users = UserRepository(runtime.db)
+    sla = sla_rules(settings)
     relay = OutboxRelay(
         collections=[cases.collection, *directory.collections()],
         publisher=runtime.publisher,
         settings=settings,
         metrics=runtime.metrics,
     )
+
+    scheduler = SlaScheduler(cases=cases, relay=relay, interval_s=settings.sla_check_seconds)
 
     async def on_start() -> None:
         async def setup() -> None:
@@ -36,8 +57,11 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
 
         runtime.spawn_setup(setup)
         runtime.spawn("outbox", relay.run)
-        consumer = case_events_consumer(runtime, cases=cases, directory=directory, relay=relay)
+        consumer = case_events_consumer(
+            runtime, cases=cases, directory=directory, relay=relay, sla=sla
+        )
         runtime.spawn("consumer.cases", consumer.run)
+        runtime.spawn("sla", scheduler.run)
 
     app = create_service_app(
         title="Minyi routing",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.routing.adapters.case_repository import (
@@ -13,6 +14,15 @@ from services.routing.adapters.case_repository import (
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.domain.assignment import RoutingDecision, RoutingRequest, route_case
 from services.routing.domain.directory import Directory
+from services.routing.domain.sla import (
+    DEADLINES,
+    Deadlines,
+    SlaPolicy,
+    WorkingCalendar,
+    breached,
+    deadlines_for,
+    policy_for,
+)
 from services.routing.domain.workflow import (
     Actor,
     CaseState,
@@ -25,7 +35,13 @@ from services.routing.domain.workflow import (
 )
 from shared.consumer import ConsumedEvent, bound_event_context
 from shared.errors import TransientError
-from shared.events.case_events import CaseAssigned, CaseRated, CaseReopened, CaseSubmitted
+from shared.events.case_events import (
+    CaseAssigned,
+    CaseEscalated,
+    CaseRated,
+    CaseReopened,
+    CaseSubmitted,
+)
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.mongo import Document
@@ -39,11 +55,23 @@ class InvalidCommand(ValueError):
     """The command names something that does not exist or does not fit (422)."""
 
 
+@dataclass(frozen=True)
+class SlaRules:
+    calendar: WorkingCalendar
+    default: SlaPolicy
+
+    def deadlines(self, start: datetime, *, directory: Directory, category: str) -> Deadlines:
+        entry = next((c for c in directory.categories if c.code == category), None)
+        policy = policy_for(entry.model_dump() if entry else None, default=self.default)
+        return deadlines_for(start, policy=policy, calendar=self.calendar)
+
+
 async def on_case_events(
     events: Sequence[ConsumedEvent],
     *,
     cases: RoutedCaseRepository,
     directory: DirectoryRepository,
+    sla: SlaRules,
 ) -> None:
     snapshot: Directory | None = None
     for event in events:
@@ -55,15 +83,15 @@ async def on_case_events(
                     if snapshot is None:
                         # Nothing to route to yet: wait for the directory rather than lose it.
                         raise TransientError("the directory is empty; load it (seed-demo)")
-                await assign_case(envelope, cases=cases, directory=snapshot)
+                await assign_case(envelope, cases=cases, directory=snapshot, sla=sla)
             elif envelope.type == CaseRated.TYPE:
                 await _on_rated(envelope, cases=cases)
             elif envelope.type == CaseReopened.TYPE:
-                await _on_reopened(envelope, cases=cases)
+                await _on_reopened(envelope, cases=cases, sla=sla)
 
 
 async def assign_case(
-    envelope: Envelope, *, cases: RoutedCaseRepository, directory: Directory
+    envelope: Envelope, *, cases: RoutedCaseRepository, directory: Directory, sla: SlaRules
 ) -> None:
     submitted = envelope.payload(CaseSubmitted)
     if await cases.exists(submitted.case_id):
@@ -94,6 +122,9 @@ async def assign_case(
         decision=decision,
         cause_event_id=envelope.id,
         assigned_at=now,
+        deadlines=sla.deadlines(
+            submitted.submitted_at, directory=directory, category=submitted.category
+        ),
         event=assigned,
     )
     if added:
@@ -337,6 +368,58 @@ def _note(command: Command) -> str | None:
     return None
 
 
+async def escalate_breaches(
+    *, cases: RoutedCaseRepository, now: datetime, correlation_id: str
+) -> int:
+    """Emit `case.escalated` once for every deadline passed; returns how many."""
+    escalated = 0
+    for document in await cases.breach_candidates(now=now):
+        sla_fields = document.get("sla") or {}
+        done = frozenset(d for d in DEADLINES if sla_fields.get(f"{d}_escalated"))
+        for deadline in breached(
+            status=document["status"],
+            accept_due=sla_fields.get("accept_due"),
+            respond_due=sla_fields.get("respond_due"),
+            escalated=done,
+            now=now,
+        ):
+            due_at = sla_fields[f"{deadline}_due"]
+            event = Envelope.wrap(
+                CaseEscalated(
+                    case_id=document["_id"],
+                    station_id=document["station_id"],
+                    actor_role="system",
+                    actor_id="routing.sla",
+                    at=now,
+                    deadline=deadline,
+                    due_at=due_at,
+                ),
+                source=SOURCE,
+                subject=document["_id"],
+                correlation_id=correlation_id,
+            )
+            audit = audit_entry(
+                at=now,
+                actor_role="system",
+                actor_id="routing.sla",
+                action="escalate",
+                source=document["status"],
+                target=document["status"],
+                note=f"{deadline} deadline passed",
+            )
+            if await cases.mark_escalated(
+                case_id=document["_id"], deadline=deadline, audit=audit, event=event
+            ):
+                escalated += 1
+                log.warning(
+                    "case.escalated",
+                    case_id=document["_id"],
+                    deadline=deadline,
+                    station=document["station_id"],
+                )
+    return escalated
+
+
 async def _on_rated(envelope: Envelope, *, cases: RoutedCaseRepository) -> None:
     rated = envelope.payload(CaseRated)
     await cases.apply_external(
@@ -355,12 +438,18 @@ async def _on_rated(envelope: Envelope, *, cases: RoutedCaseRepository) -> None:
     )
 
 
-async def _on_reopened(envelope: Envelope, *, cases: RoutedCaseRepository) -> None:
+async def _on_reopened(envelope: Envelope, *, cases: RoutedCaseRepository, sla: SlaRules) -> None:
     reopened = envelope.payload(CaseReopened)
+    # A reopened case gets a fresh response deadline, and may be escalated for it again.
+    respond_due = sla.calendar.add_working_days(reopened.at, sla.default.respond_days)
     await cases.apply_external(
         case_id=reopened.case_id,
         event_id=envelope.id,
-        changes={"status": "reopened"},
+        changes={
+            "status": "reopened",
+            "sla.respond_due": respond_due,
+            "sla.respond_escalated": False,
+        },
         increments={"reopen_count": 1},
         audit=audit_entry(
             at=reopened.at,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 
 from shared.settings import ServiceSettings
@@ -8,3 +10,15 @@ from shared.settings import ServiceSettings
 class RoutingSettings(ServiceSettings):
     service_name: str = "routing"
     port: int = Field(default=8002, ge=1, le=65535)
+    timezone: str = Field(default="Asia/Shanghai", description="Where working days are counted.")
+    holidays: list[date] = Field(
+        default_factory=list, description='Public holidays, JSON: ["2026-10-01", ...].'
+    )
+    extra_working_days: list[date] = Field(
+        default_factory=list, description="Weekend days that are working days (调休)."
+    )
+    sla_accept_days: int = Field(default=2, ge=1, description="Default working days to accept.")
+    sla_respond_days: int = Field(default=15, ge=1, description="Default working days to respond.")
+    sla_check_seconds: float = Field(
+        default=30.0, gt=0, description="How often to look for breaches."
+    )

@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.routing.domain.assignment import RoutingDecision
+from services.routing.domain.sla import Deadlines
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from shared.outbox import ensure_outbox_index, queue_events, with_outbox
@@ -63,6 +64,8 @@ class RoutedCaseRepository:
         await self.collection.create_index([("station_id", 1), ("status", 1)])
         await self.collection.create_index([("transferred_to", 1), ("status", 1)])
         await self.collection.create_index([("updated_at", DESCENDING)])
+        await self.collection.create_index([("sla.accept_due", 1)])
+        await self.collection.create_index([("sla.respond_due", 1)])
         await ensure_outbox_index(self.collection)
 
     async def exists(self, case_id: str) -> bool:
@@ -87,6 +90,7 @@ class RoutedCaseRepository:
         decision: RoutingDecision,
         cause_event_id: str,
         assigned_at: datetime,
+        deadlines: Deadlines,
         event: Envelope,
     ) -> bool:
         """Record the first assignment of a case with its event; False if already routed."""
@@ -120,6 +124,12 @@ class RoutedCaseRepository:
             ],
             "assigned_at": assigned_at,
             "updated_at": assigned_at,
+            "sla": {
+                "accept_due": deadlines.accept_due,
+                "respond_due": deadlines.respond_due,
+                "accept_escalated": False,
+                "respond_escalated": False,
+            },
             "version": 1,
         }
         try:
@@ -174,6 +184,39 @@ class RoutedCaseRepository:
         result = await self.collection.update_one(
             {"_id": case_id, _applied_key(event_id): {"$exists": False}}, update
         )
+        return result.modified_count == 1
+
+    async def breach_candidates(self, *, now: datetime, limit: int = 200) -> list[Document]:
+        """Open cases past a deadline they have not been escalated for."""
+        query = {
+            "$or": [
+                {
+                    "status": "assigned",
+                    "sla.accept_due": {"$lt": now},
+                    "sla.accept_escalated": False,
+                },
+                {
+                    "status": {"$in": list(OPEN_STATUSES)},
+                    "sla.respond_due": {"$lt": now},
+                    "sla.respond_escalated": False,
+                },
+            ]
+        }
+        return (
+            await self.collection.find(query, {**_HIDDEN, "audit": 0, "decisions": 0})
+            .limit(limit)
+            .to_list()
+        )
+
+    async def mark_escalated(
+        self, *, case_id: str, deadline: str, audit: Document, event: Envelope
+    ) -> bool:
+        """Once per breach: the flag in the filter lets exactly one scheduler replica win."""
+        flag = f"sla.{deadline}_escalated"
+        update = queue_events(
+            {"$set": {flag: True}, "$push": {"audit": audit}}, [event], topic=CASE_EVENTS
+        )
+        result = await self.collection.update_one({"_id": case_id, flag: False}, update)
         return result.modified_count == 1
 
     async def list_cases(self, query: Document, *, limit: int) -> list[Document]:

@@ -18,6 +18,12 @@ class Category(_Entry):
     code: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
     name: str
     name_en: str
+    sla_accept_days: int | None = Field(
+        default=None, ge=1, le=60, description="Working days to accept; default 2."
+    )
+    sla_respond_days: int | None = Field(
+        default=None, ge=1, le=365, description="Working days to respond; default 15."
+    )
     active: bool = True
 
 

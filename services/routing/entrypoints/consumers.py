@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
-from services.routing.handlers import on_case_events
+from services.routing.handlers import SlaRules, on_case_events
 from shared.consumer import ConsumedEvent, EventConsumer
 from shared.events.case_events import CaseRated, CaseReopened, CaseSubmitted
 from shared.outbox import OutboxRelay
@@ -20,9 +20,10 @@ def case_events_consumer(
     cases: RoutedCaseRepository,
     directory: DirectoryRepository,
     relay: OutboxRelay,
+    sla: SlaRules,
 ) -> EventConsumer:
     async def handle(events: Sequence[ConsumedEvent]) -> None:
-        await on_case_events(events, cases=cases, directory=directory)
+        await on_case_events(events, cases=cases, directory=directory, sla=sla)
         relay.wake()
 
     return EventConsumer(

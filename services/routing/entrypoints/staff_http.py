@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: FastAPI must see the local dependency alias.
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from services.routing.adapters.case_repository import RoutedCaseRepository, VersionConflict
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.user_repository import UserRepository
+from services.routing.domain.sla import breached
 from services.routing.domain.workflow import (
     ActionNotAllowed,
     Actor,
@@ -63,6 +64,11 @@ class CaseSummary(BaseModel):
     transferred_to: str | None = None
     submitted_at: datetime
     updated_at: datetime
+    accept_due: datetime | None = None
+    respond_due: datetime | None = None
+    overdue: list[str] = Field(
+        default_factory=list, description="Deadlines passed now: accept, respond."
+    )
     version: int
 
 
@@ -106,7 +112,21 @@ def scope_query(actor: Actor) -> Document:
 
 
 def _summary(document: Document) -> dict[str, Any]:
-    return {"case_id": document["_id"], **document}
+    sla = document.get("sla") or {}
+    overdue = breached(
+        status=document["status"],
+        accept_due=sla.get("accept_due"),
+        respond_due=sla.get("respond_due"),
+        escalated=frozenset(),
+        now=datetime.now(UTC),
+    )
+    return {
+        "case_id": document["_id"],
+        **document,
+        "accept_due": sla.get("accept_due"),
+        "respond_due": sla.get("respond_due"),
+        "overdue": overdue,
+    }
 
 
 def build_router(

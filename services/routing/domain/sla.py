@@ -1,0 +1,99 @@
+"""Service-level deadlines in working days, and which of them a case has breached. Pure.
+
+A deadline of N working days from a moment is the end (23:59:59, local time) of the N-th
+working day after that moment's local date; weekends and configured holidays do not count,
+configured make-up working days (调休) do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Deadline = Literal["accept", "respond"]
+DEADLINES: tuple[Deadline, ...] = ("accept", "respond")
+
+# Where each deadline still applies: accepting ends once the holder accepts; responding ends
+# with the response (or with rejection or merging, which close the case another way).
+_ACCEPT_PENDING = frozenset({"assigned"})
+_RESPONSE_PENDING = frozenset(
+    {"assigned", "accepted", "in_review", "handling", "transferred", "reopened"}
+)
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    holidays: frozenset[date] = frozenset()
+    extra_working_days: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        if days < 1:
+            raise ValueError("a deadline is at least one working day away")
+        day = start.astimezone(self.timezone).date()
+        counted = 0
+        while counted < days:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                counted += 1
+        return datetime.combine(day, time(23, 59, 59), tzinfo=self.timezone)
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    accept_days: int = 2
+    respond_days: int = 15
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    accept_due: datetime
+    respond_due: datetime
+
+
+def deadlines_for(start: datetime, *, policy: SlaPolicy, calendar: WorkingCalendar) -> Deadlines:
+    return Deadlines(
+        accept_due=calendar.add_working_days(start, policy.accept_days),
+        respond_due=calendar.add_working_days(start, policy.respond_days),
+    )
+
+
+def breached(
+    *,
+    status: str,
+    accept_due: datetime | None,
+    respond_due: datetime | None,
+    escalated: frozenset[Deadline],
+    now: datetime,
+) -> list[Deadline]:
+    """The deadlines this case has passed and not yet been escalated for."""
+    found: list[Deadline] = []
+    if accept_due and now > accept_due and status in _ACCEPT_PENDING and "accept" not in escalated:
+        found.append("accept")
+    if (
+        respond_due
+        and now > respond_due
+        and status in _RESPONSE_PENDING
+        and "respond" not in escalated
+    ):
+        found.append("respond")
+    return found
+
+
+def policy_for(category: dict[str, object] | None, *, default: SlaPolicy) -> SlaPolicy:
+    """A category may set its own `sla_accept_days` / `sla_respond_days`."""
+    if not category:
+        return default
+    accept = category.get("sla_accept_days")
+    respond = category.get("sla_respond_days")
+    return SlaPolicy(
+        accept_days=accept if isinstance(accept, int) else default.accept_days,
+        respond_days=respond if isinstance(respond, int) else default.respond_days,
+    )
