@@ -94,5 +94,5 @@ def test_breaches_are_reported_once_and_only_while_they_matter(
         respond_due=DUE.respond_due,
         escalated=escalated,
         now=now,
-    )  # type: ignore[arg-type]
+    )
     assert found == expected
