@@ -12,7 +12,12 @@ from services.routing.adapters.case_repository import (
     audit_entry,
 )
 from services.routing.adapters.directory_repository import DirectoryRepository
-from services.routing.domain.assignment import RoutingDecision, RoutingRequest, route_case
+from services.routing.domain.assignment import (
+    RoutingDecision,
+    RoutingRequest,
+    nearest_point,
+    route_case,
+)
 from services.routing.domain.directory import Directory
 from services.routing.domain.sla import (
     DEADLINES,
@@ -102,6 +107,7 @@ async def assign_case(
         category=submitted.category,
         representative_code=submitted.representative_code,
         liaison_point_id=submitted.liaison_point_id,
+        location=(submitted.location.lat, submitted.location.lon) if submitted.location else None,
     )
     decision = await _route(request, cases=cases, directory=directory, exclude=frozenset())
     now = datetime.now(UTC)
@@ -144,11 +150,11 @@ async def _route(
     directory: Directory,
     exclude: frozenset[str],
 ) -> RoutingDecision:
-    candidates = (
-        [r.code for r in directory.serving(request.liaison_point_id)]
-        if request.liaison_point_id
-        else []
-    )
+    point_id = request.liaison_point_id
+    if point_id is None and request.location is not None:
+        nearest = nearest_point(directory, request.location)
+        point_id = nearest[0] if nearest else None
+    candidates = [r.code for r in directory.serving(point_id)] if point_id else []
     return route_case(
         request, directory=directory, exclude=exclude, open_load=await cases.open_load(candidates)
     )

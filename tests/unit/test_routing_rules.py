@@ -394,3 +394,20 @@ def test_the_decision_is_frozen() -> None:
 
     with pytest.raises(ValueError, match="frozen"):
         decision.station_id = "east"  # type: ignore[misc]
+
+
+def test_a_located_case_without_a_point_goes_to_the_nearest_point() -> None:
+    from services.routing.adapters.directory_repository import DEMO_DIRECTORY, read_directory_file
+    from services.routing.domain.assignment import RoutingRequest, nearest_point, route_case
+
+    demo = read_directory_file(DEMO_DIRECTORY)
+    near_hexing = (28.0691, 119.1299)
+    assert nearest_point(demo, near_hexing) == ("hexing", pytest.approx(0.02, abs=0.01))
+    decision = route_case(
+        RoutingRequest(case_id="c-9", category="drainage", location=near_hexing),
+        directory=demo,
+        open_load={},
+    )
+    assert decision.liaison_point_id == "hexing"
+    assert decision.representative_code == "0415"  # the point's drainage specialist
+    assert decision.reason.startswith("nearest point to the location (0.0 km); point 河星村")

@@ -10,9 +10,10 @@ Every decision carries a reason in words, so staff can see why a case reached th
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.domain.directory import Directory, Representative
 
@@ -24,6 +25,9 @@ class RoutingRequest(BaseModel):
     category: str
     representative_code: str | None = None
     liaison_point_id: str | None = None
+    location: tuple[float, float] | None = Field(
+        default=None, description="(lat, lon): finds the nearest point when none is chosen."
+    )
 
 
 class RoutingDecision(BaseModel):
@@ -59,10 +63,16 @@ def route_case(
             )
         notes.append(f"representative {request.representative_code} not active or unknown")
 
-    if request.liaison_point_id is not None:
-        point = directory.point(request.liaison_point_id)
+    point_id = request.liaison_point_id
+    if point_id is None and request.location is not None:
+        nearest = nearest_point(directory, request.location)
+        if nearest is not None:
+            point_id, km = nearest
+            notes.append(f"nearest point to the location ({km:.1f} km)")
+    if point_id is not None:
+        point = directory.point(point_id)
         if point is None or not point.active:
-            notes.append(f"point {request.liaison_point_id} not active or unknown")
+            notes.append(f"point {point_id} not active or unknown")
         else:
             group = [r for r in directory.serving(point.id) if r.code not in exclude]
             if group:
@@ -83,6 +93,28 @@ def route_case(
     if not notes:
         notes.append("no representative or liaison point given")
     return _to_queue(directory, directory.default_station, None, notes)
+
+
+def nearest_point(directory: Directory, location: tuple[float, float]) -> tuple[str, float] | None:
+    """The closest active point with coordinates, and its distance in km."""
+    placed = [
+        p for p in directory.liaison_points if p.active and p.lat is not None and p.lon is not None
+    ]
+    if not placed:
+        return None
+    distances = [(_km(location, (p.lat, p.lon)), p.id) for p in placed]  # type: ignore[arg-type]
+    km, point_id = min(distances)
+    return point_id, km
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine), Earth radius 6371 km."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371 * math.asin(math.sqrt(h))
 
 
 def _pick(
