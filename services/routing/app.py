@@ -10,7 +10,7 @@ from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import SlaPolicy, WorkingCalendar
-from services.routing.entrypoints import staff_http
+from services.routing.entrypoints import admin_http, staff_http
 from services.routing.entrypoints.consumers import case_events_consumer
 from services.routing.entrypoints.http import build_router
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
@@ -73,6 +73,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         readiness=runtime.readiness,
     )
     app.include_router(build_router(directory=directory))
+    app.include_router(admin_http.build_router(settings=settings, directory=directory, relay=relay))
     app.include_router(
         staff_http.build_router(
             settings=settings, cases=cases, directory=directory, users=users, relay=relay

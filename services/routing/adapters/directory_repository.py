@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import yaml
@@ -9,7 +10,7 @@ from pymongo import ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.routing.domain.directory import Directory
+from services.routing.domain.directory import Directory, Representative
 from shared.events.directory_events import (
     DirectoryEntryChanged,
     DirectoryKind,
@@ -44,6 +45,24 @@ def _published(kind: DirectoryKind, key: str, entry: Document) -> Envelope:
     )
 
 
+def read_representatives_csv(path: Path) -> list[Representative]:
+    """Columns: code,name,level,station,points,specialties,active (lists `;`-separated)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [
+        Representative(
+            code=row["code"].strip(),
+            name=row["name"].strip(),
+            level=row["level"].strip(),
+            station=row["station"].strip(),
+            points=tuple(p for p in (row.get("points") or "").split(";") if p),
+            specialties=tuple(s for s in (row.get("specialties") or "").split(";") if s),
+            active=(row.get("active") or "true").strip().lower() not in ("false", "0", "no"),
+        )
+        for row in rows
+    ]
+
+
 def read_directory_file(path: Path) -> Directory:
     with path.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
@@ -63,7 +82,7 @@ class DirectoryRepository:
         """Where directory events wait to be published (the relay reads them)."""
         return [self._db[name] for name in COLLECTIONS]
 
-    async def save(self, directory: Directory) -> None:
+    async def save(self, directory: Directory, *, only: tuple[str, str] | None = None) -> None:
         """Upsert every entry, each with its `directory` event in the same write.
 
         Entries not in `directory` are left alone (never deleted). A replaced entry's
@@ -71,6 +90,8 @@ class DirectoryRepository:
         """
         data = directory.model_dump(mode="json")
         for collection, field, key, kind in _KINDS:
+            if only is not None and only[0] != field:
+                continue
             ops = [
                 ReplaceOne(
                     {"_id": e[key]},
@@ -78,9 +99,12 @@ class DirectoryRepository:
                     upsert=True,
                 )
                 for e in data[field]
+                if only is None or e[key] == only[1]
             ]
             if ops:
                 await self._db[collection].bulk_write(ops, ordered=False)
+        if only is not None:
+            return
         settings = {"default_station": directory.default_station}
         await self._db["directory_settings"].replace_one(
             {"_id": "default"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -113,3 +113,36 @@ class Directory(_Entry):
 
     def serving(self, point_id: str) -> list[Representative]:
         return [r for r in self.representatives if r.active and point_id in r.points]
+
+
+EntryKind = Literal["categories", "departments", "stations", "liaison_points", "representatives"]
+KEY_FIELD: dict[EntryKind, str] = {
+    "categories": "code",
+    "departments": "id",
+    "stations": "id",
+    "liaison_points": "id",
+    "representatives": "code",
+}
+
+
+def with_entry(directory: Directory, kind: EntryKind, entry: dict[str, Any]) -> Directory:
+    """The directory with one entry added or replaced, validated as a whole."""
+    key = KEY_FIELD[kind]
+    data = directory.model_dump(mode="json")
+    entries = [e for e in data[kind] if e[key] != entry.get(key)]
+    data[kind] = [*entries, entry]
+    return Directory.model_validate(data)
+
+
+def merged(directory: Directory | None, incoming: Directory) -> Directory:
+    """An import: incoming entries win, entries it does not mention stay (never deleted)."""
+    if directory is None:
+        return incoming
+    data = directory.model_dump(mode="json")
+    new = incoming.model_dump(mode="json")
+    for kind, key in KEY_FIELD.items():
+        keep = {e[key]: e for e in data[kind]}
+        keep.update({e[key]: e for e in new[kind]})
+        data[kind] = list(keep.values())
+    data["default_station"] = new["default_station"]
+    return Directory.model_validate(data)
