@@ -8,3 +8,17 @@ from shared.settings import ServiceSettings
 class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     port: int = Field(default=8001, ge=1, le=65535)
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="The address residents' phones open: representatives' QR codes point at "
+        "the resident form under it (`<public_base_url>/r/<code>`).",
+    )
+    open311_api_keys: list[str] = Field(
+        default=["demo-open311-key"],
+        description="Keys that Open311 GeoReport v2 clients send as `api_key` to post requests. "
+        "The default is for the demo only; set MINYI_OPEN311_API_KEYS to a JSON list in prod.",
+    )
+    open311_jurisdiction_id: str = Field(
+        default="longquan.minyi",
+        description="The Open311 `jurisdiction_id` this endpoint answers for.",
+    )
