@@ -12,6 +12,7 @@ from services.intake.entrypoints.qr import build_qr_router
 from services.intake.settings import IntakeSettings
 from shared.http import create_service_app
 from shared.outbox import OutboxRelay
+from shared.rate_limit import RateLimiter, rate_limited
 from shared.runtime import ServiceRuntime, runtime_lifespan
 
 
@@ -46,7 +47,13 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         lifespan=runtime_lifespan(runtime, on_start=on_start),
         readiness=runtime.readiness,
     )
-    app.include_router(build_router(IntakeDeps(cases=cases, directory=directory, relay=relay)))
+    limit = rate_limited(
+        RateLimiter(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst),
+        trust_forwarded_for=settings.trust_forwarded_for,
+    )
+    app.include_router(
+        build_router(IntakeDeps(cases=cases, directory=directory, relay=relay, limit=limit))
+    )
     app.include_router(build_qr_router(directory=directory, settings=settings))
     install_error_handlers(app)
     return app

@@ -8,6 +8,13 @@ from shared.settings import ServiceSettings
 class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     port: int = Field(default=8001, ge=1, le=65535)
+    rate_limit_per_minute: float = Field(
+        default=30, gt=0, description="Submissions and resident actions per client address."
+    )
+    rate_limit_burst: int = Field(default=10, ge=1, description="Requests allowed at once.")
+    trust_forwarded_for: bool = Field(
+        default=False, description="Take the client address from X-Forwarded-For (behind a proxy)."
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8001",
         description="The address residents' phones open: representatives' QR codes point at "

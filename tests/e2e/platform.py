@@ -42,6 +42,9 @@ class Platform:
             "MINYI_MONGO_URL": self.infra.mongo_url,
             "MINYI_OUTBOX_POLL_SECONDS": "0.2",
             "MINYI_CONSUMER_RETRY_MAX_SECONDS": "2",
+            # Every test request comes from 127.0.0.1; the limit has its own tests.
+            "MINYI_RATE_LIMIT_PER_MINUTE": "1000000",
+            "MINYI_RATE_LIMIT_BURST": "100000",
         }
         if service is not None:
             env["MINYI_PORT"] = str(self.ports[service])

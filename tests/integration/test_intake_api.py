@@ -139,3 +139,27 @@ async def test_health_readiness_and_metrics_answer(intake: httpx.AsyncClient) ->
     metrics = (await intake.get("/metrics")).text
     assert 'minyi_http_requests_total{method="POST",route="/v1/cases",status="202"}' in metrics
     assert (await intake.get("/openapi.json")).json()["paths"]["/v1/cases"]["post"]
+
+
+async def test_a_client_over_its_rate_gets_429_with_retry_after(
+    settings: PlumbingSettings,
+) -> None:
+    app = create_app(
+        IntakeSettings(
+            kafka_bootstrap=settings.kafka_bootstrap,
+            mongo_url=settings.mongo_url,
+            namespace=settings.namespace,
+            rate_limit_per_minute=6,
+            rate_limit_burst=2,
+        )
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+            codes = [(await client.post("/v1/cases", json=CASE)).status_code for _ in range(3)]
+            assert codes == [202, 202, 429]
+            limited = await client.post("/v1/cases", json=CASE)
+            assert limited.status_code == 429
+            assert 1 <= int(limited.headers["retry-after"]) <= 10
+            # Reading is not limited.
+            assert (await client.get("/healthz")).status_code == 200

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -112,11 +113,17 @@ class IntakeDeps:
     """What the routes need, injected at wiring time."""
 
     def __init__(
-        self, *, cases: CaseRepository, directory: DirectoryCopy, relay: OutboxRelay
+        self,
+        *,
+        cases: CaseRepository,
+        directory: DirectoryCopy,
+        relay: OutboxRelay,
+        limit: Callable[[Request], Awaitable[None]],
     ) -> None:
         self.cases = cases
         self.directory = directory
         self.relay = relay
+        self.limit = limit
 
 
 def build_router(deps: IntakeDeps) -> APIRouter:
@@ -124,6 +131,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
 
     @router.post(
         "/cases",
+        dependencies=[Depends(deps.limit)],
         status_code=status.HTTP_202_ACCEPTED,
         response_model=CaseReceipt,
         summary="Submit an opinion or suggestion.",
@@ -196,6 +204,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
 
     @router.post(
         "/cases/{tracking_code}/rating",
+        dependencies=[Depends(deps.limit)],
         status_code=status.HTTP_202_ACCEPTED,
         response_model=ResidentCaseView,
         summary="Rate the response to a case.",
@@ -221,6 +230,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
 
     @router.post(
         "/cases/{tracking_code}/reopen",
+        dependencies=[Depends(deps.limit)],
         status_code=status.HTTP_202_ACCEPTED,
         response_model=ResidentCaseView,
         summary="Ask for a case to be handled again (once, after a dissatisfied rating).",
