@@ -8,6 +8,7 @@ from services.intake.adapters.case_repository import CaseRepository
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.entrypoints.consumers import case_events_consumer, directory_consumer
 from services.intake.entrypoints.http import IntakeDeps, build_router, install_error_handlers
+from services.intake.entrypoints.open311 import build_open311_router
 from services.intake.entrypoints.qr import build_qr_router
 from services.intake.settings import IntakeSettings
 from shared.http import create_service_app
@@ -55,5 +56,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         build_router(IntakeDeps(cases=cases, directory=directory, relay=relay, limit=limit))
     )
     app.include_router(build_qr_router(directory=directory, settings=settings))
+    app.include_router(
+        build_open311_router(cases=cases, directory=directory, relay=relay, settings=settings)
+    )
     install_error_handlers(app)
     return app

@@ -156,3 +156,36 @@ def test_intake_validates_against_its_directory_copy_even_while_routing_is_down(
     assert unknown_rep.status_code == 422
     assert unknown_rep.json()["detail"][0]["field"] == "representative_code"
     assert submit(platform, QR_CASE)["status"] == "submitted"
+
+
+def test_an_open311_client_posts_a_request_and_follows_it_to_its_station(
+    platform: Platform,
+) -> None:
+    def post() -> Any:
+        response = platform.post(
+            "intake",
+            "/open311/v2/requests.json",
+            data={
+                "api_key": "demo-open311-key",
+                "service_code": "drainage",
+                "description": "河星村村口排水沟堵塞，下雨积水",
+                "lat": "28.0691",
+                "long": "119.1299",
+            },
+        )
+        return response.json() if response.status_code == 200 else None
+
+    created = eventually(post, timeout_s=20)  # once intake's directory copy has categories
+    request_id = created[0]["service_request_id"]
+
+    def followed() -> Any:
+        found = platform.get("intake", f"/open311/v2/requests/{request_id}.json").json()[0]
+        return found if found["agency_responsible"] else None
+
+    found = eventually(followed, timeout_s=20)
+    assert found["status"] == "open"
+    assert found["service_code"] == "drainage"
+    assert found["agency_responsible"] == "西街街道人大代表联络站"
+    xml = platform.get("intake", f"/open311/v2/requests/{request_id}.xml")
+    assert xml.headers["content-type"].startswith("text/xml")
+    assert f"<service_request_id>{request_id}</service_request_id>" in xml.text

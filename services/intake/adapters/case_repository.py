@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -24,6 +25,28 @@ class IdempotencyConflict(Exception):
 def request_fingerprint(command: CaseCreate) -> str:
     """Same content, same fingerprint, whatever the JSON's spacing or key order."""
     return hashlib.sha256(command.model_dump_json().encode()).hexdigest()
+
+
+# What a public reader (Open311) may see of a case: no contact data, no tracking code,
+# no idempotency or outbox bookkeeping.
+PUBLIC_FIELDS: tuple[str, ...] = (
+    "status",
+    "category",
+    "text",
+    "channel",
+    "representative_code",
+    "liaison_point_id",
+    "location",
+    "submitted_at",
+    "updated_at",
+    "station",
+    "representative",
+    "response",
+    "responded_at",
+    "rejection_reason",
+    "merged_into_case_id",
+    "timeline",
+)
 
 
 def _applied_key(event_id: str) -> str:
@@ -166,3 +189,41 @@ class CaseRepository:
             update,
         )
         return result.modified_count == 1
+
+    async def by_id(self, case_id: str) -> Document | None:
+        """The public fields of one case, or None."""
+        return await self.collection.find_one({"_id": case_id}, dict.fromkeys(PUBLIC_FIELDS, 1))
+
+    async def search(
+        self,
+        *,
+        ids: Sequence[str] | None = None,
+        submitted_from: datetime | None = None,
+        submitted_until: datetime | None = None,
+        statuses: Sequence[str] | None = None,
+        categories: Sequence[str] | None = None,
+        skip: int = 0,
+        limit: int = 50,
+    ) -> list[Document]:
+        """The public fields of matching cases, newest first. None means no filter."""
+        query: Document = {}
+        if ids is not None:
+            query["_id"] = {"$in": list(ids)}
+        submitted: Document = {}
+        if submitted_from is not None:
+            submitted["$gte"] = submitted_from
+        if submitted_until is not None:
+            submitted["$lte"] = submitted_until
+        if submitted:
+            query["submitted_at"] = submitted
+        if statuses is not None:
+            query["status"] = {"$in": list(statuses)}
+        if categories is not None:
+            query["category"] = {"$in": list(categories)}
+        cursor = (
+            self.collection.find(query, dict.fromkeys(PUBLIC_FIELDS, 1))
+            .sort([("submitted_at", -1), ("_id", 1)])
+            .skip(skip)
+            .limit(limit)
+        )
+        return await cursor.to_list()

@@ -76,7 +76,7 @@ class CaseCreate(BaseModel):
 
     category: Code = Field(description="Category code from the directory, e.g. `parking`.")
     text: str = Field(min_length=5, max_length=5000, description="The opinion or suggestion.")
-    channel: Literal["qr", "web", "api"] = "web"
+    channel: Literal["qr", "web", "api", "open311"] = "web"
     representative_code: Code | None = Field(
         default=None, description="Set by the representative's QR code."
     )
@@ -149,7 +149,7 @@ def open_case(command: CaseCreate, *, now: datetime) -> NewCase:
 
 
 def _channel(value: str) -> Channel:
-    channels: dict[str, Channel] = {"qr": "qr", "web": "web", "api": "api"}
+    channels: dict[str, Channel] = {"qr": "qr", "web": "web", "api": "api", "open311": "open311"}
     return channels[value]
 
 

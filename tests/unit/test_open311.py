@@ -1,0 +1,418 @@
+"""Open311 GeoReport v2 as intake speaks it: statuses, the POST form, GET filters, XML bodies."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+from typing import Any, get_args
+
+import pytest
+
+from services.intake.domain import open311
+from services.intake.domain.cases import CaseStatus
+from services.intake.domain.open311 import Open311Error
+
+NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+FORM = {
+    "api_key": "k",
+    "service_code": "parking",
+    "description": "小区停车位太少，晚上没地方停车。",
+    "lat": "28.0752",
+    "long": "119.1381",
+}
+
+
+def case_document(**changes: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "_id": "c-1",
+        "status": "submitted",
+        "category": "parking",
+        "text": "小区停车位太少。",
+        "channel": "web",
+        "location": {"lat": 28.0752, "lon": 119.1381},
+        "submitted_at": NOW,
+        "updated_at": NOW,
+        "station": None,
+        "representative": None,
+        "response": None,
+        "timeline": [{"status": "submitted", "at": NOW, "note": None}],
+    }
+    document.update(changes)
+    return document
+
+
+def descriptions(caught: pytest.ExceptionInfo[Open311Error]) -> list[str]:
+    return [e.description for e in caught.value.errors]
+
+
+# --- statuses ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", get_args(CaseStatus))
+def test_only_closed_rejected_and_merged_cases_are_closed(status: CaseStatus) -> None:
+    expected = "closed" if status in ("closed", "rejected", "merged") else "open"
+    assert open311.open311_status(status) == expected
+
+
+def test_the_open_filter_selects_every_status_but_the_closed_ones() -> None:
+    assert set(open311.case_statuses({"closed"})) == {"closed", "rejected", "merged"}
+    assert set(open311.case_statuses({"open"})) | {"closed", "rejected", "merged"} == set(
+        get_args(CaseStatus)
+    )
+
+
+def test_status_notes_give_the_answer_once_there_is_one() -> None:
+    notes = open311.status_notes(status="closed", timeline=[], response="已增设 20 个车位")
+    assert notes == "已增设 20 个车位"
+
+
+def test_status_notes_give_the_latest_public_note_else_the_status_label() -> None:
+    timeline = [
+        {"status": "submitted", "at": NOW, "note": None},
+        {"status": "rejected", "at": NOW, "note": "不予受理：不属于联络站职责"},
+    ]
+    assert open311.status_notes(status="rejected", timeline=timeline, response=None) == (
+        "不予受理：不属于联络站职责"
+    )
+    assert (
+        open311.status_notes(status="submitted", timeline=timeline[:1], response=None)
+        == (open311.STATUS_LABELS["submitted"])
+    )
+
+
+# --- errors and checks --------------------------------------------------------------------
+
+
+def test_an_unknown_format_suffix_is_not_found() -> None:
+    assert open311.parse_format("json") == "json"
+    with pytest.raises(Open311Error) as caught:
+        open311.parse_format("csv")
+    assert caught.value.status == 404
+
+
+def test_a_missing_or_wrong_api_key_is_forbidden() -> None:
+    open311.check_api_key("good", keys=["other", "good"])
+    for given in (None, "", "bad"):
+        with pytest.raises(Open311Error) as caught:
+            open311.check_api_key(given, keys=["good"])
+        assert caught.value.status == 403
+
+
+def test_jurisdiction_is_optional_but_another_one_is_not_found() -> None:
+    open311.check_jurisdiction(None, expected="longquan.minyi")
+    open311.check_jurisdiction("longquan.minyi", expected="longquan.minyi")
+    with pytest.raises(Open311Error) as caught:
+        open311.check_jurisdiction("chicago.il", expected="longquan.minyi")
+    assert caught.value.status == 404
+
+
+def test_errors_render_as_the_specs_errors_body_in_xml_and_json() -> None:
+    error = Open311Error(400, "service_code is required", "description is required")
+    body = open311.errors_body(error)
+
+    assert body.data == [
+        {"code": 400, "description": "service_code is required"},
+        {"code": 400, "description": "description is required"},
+    ]
+    xml = open311.to_xml(body)
+    assert xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    root = ET.fromstring(xml)
+    assert root.tag == "errors"
+    assert [(e.findtext("code"), e.findtext("description")) for e in root.findall("error")] == [
+        ("400", "service_code is required"),
+        ("400", "description is required"),
+    ]
+
+
+# --- POST requests ------------------------------------------------------------------------
+
+
+def test_a_posted_form_becomes_an_open311_submission() -> None:
+    command = open311.command_from_form(
+        {
+            **FORM,
+            "attribute[liaison_point]": "baiyun",
+            "attribute[representative_code]": "0412",
+            "attribute[colour]": "red",
+            "media_url": "http://example.cn/p.jpg",
+        }
+    )
+    assert command.channel == "open311"
+    assert command.category == "parking"
+    assert command.text == FORM["description"]
+    assert command.location is not None
+    assert (command.location.lat, command.location.lon) == (28.0752, 119.1381)
+    assert command.liaison_point_id == "baiyun"
+    assert command.representative_code == "0412"
+    assert command.contact is None
+
+
+def test_contact_is_kept_only_when_a_phone_or_email_is_given() -> None:
+    named = open311.command_from_form({**FORM, "first_name": "Ying", "last_name": "Lin"})
+    assert named.contact is None
+
+    reachable = open311.command_from_form(
+        {**FORM, "first_name": "Ying", "last_name": "Lin", "email": "lin@example.cn"}
+    )
+    assert reachable.contact is not None
+    assert (reachable.contact.name, reachable.contact.email) == ("Ying Lin", "lin@example.cn")
+
+
+def test_the_address_travels_in_the_text_and_comes_back_apart() -> None:
+    form = {k: v for k, v in FORM.items() if k not in ("lat", "long")}
+    command = open311.command_from_form(
+        {**form, "address_string": "白云路\n1 号", "address_id": "A-17"}
+    )
+    assert command.location is None
+    assert command.text.startswith(FORM["description"])
+    assert open311.split_text(command.text) == (FORM["description"], "白云路 1 号", "A-17")
+
+
+def test_a_text_without_an_address_paragraph_is_all_description() -> None:
+    text = "第一段。\n\n第二段，没有地址。"
+    assert open311.split_text(text) == (text, None, None)
+
+
+def test_missing_required_fields_are_all_reported() -> None:
+    with pytest.raises(Open311Error) as caught:
+        open311.command_from_form({"api_key": "k"})
+    assert caught.value.status == 400
+    assert descriptions(caught) == [
+        "service_code is required",
+        "description is required",
+        "a location is required: lat and long, address_string or address_id",
+    ]
+
+
+def test_lat_without_long_is_refused() -> None:
+    form = {k: v for k, v in FORM.items() if k != "long"}
+    with pytest.raises(Open311Error) as caught:
+        open311.command_from_form(form)
+    assert descriptions(caught) == ["lat and long must be given together"]
+
+
+def test_invalid_fields_are_reported_by_their_open311_names() -> None:
+    with pytest.raises(Open311Error) as caught:
+        open311.command_from_form(
+            {**FORM, "service_code": "no such!", "description": "短", "lat": "north"}
+        )
+    assert caught.value.status == 400
+    named = [d.split(":")[0] for d in descriptions(caught)]
+    assert named == ["service_code", "description", "lat"]
+
+
+def test_a_short_description_is_refused_even_with_an_address() -> None:
+    with pytest.raises(Open311Error) as caught:
+        open311.command_from_form({**FORM, "description": "短", "address_string": "白云路 1 号"})
+    assert [d.split(":")[0] for d in descriptions(caught)] == ["description"]
+
+
+def test_an_unknown_reference_names_the_open311_field() -> None:
+    error = open311.unknown_reference("liaison_point_id", "nowhere")
+    assert error.status == 400
+    assert error.errors[0].description == "attribute[liaison_point] 'nowhere' was not found"
+    assert open311.unknown_reference("category", "x").errors[0].description == (
+        "service_code 'x' was not found"
+    )
+
+
+# --- GET requests ------------------------------------------------------------------------
+
+
+def test_without_dates_the_window_is_the_last_90_days() -> None:
+    assert open311.request_window(start=None, end=None, now=NOW) == (
+        NOW - timedelta(days=90),
+        NOW,
+    )
+
+
+def test_one_date_opens_a_90_day_window_from_it() -> None:
+    assert open311.request_window(start=NOW, end=None, now=NOW) == (
+        NOW,
+        NOW + timedelta(days=90),
+    )
+    assert open311.request_window(start=None, end=NOW, now=NOW) == (
+        NOW - timedelta(days=90),
+        NOW,
+    )
+
+
+def test_a_window_longer_than_90_days_or_backwards_is_refused() -> None:
+    with pytest.raises(Open311Error) as caught:
+        open311.request_window(start=NOW - timedelta(days=91), end=NOW, now=NOW)
+    assert caught.value.status == 400
+    with pytest.raises(Open311Error):
+        open311.request_window(start=NOW, end=NOW - timedelta(seconds=1), now=NOW)
+
+
+def test_the_query_parses_comma_lists_dates_and_paging() -> None:
+    query = open311.requests_query(
+        {
+            "service_code": "parking,drainage",
+            "status": "closed",
+            "start_date": "2025-03-01T00:00:00Z",
+            "end_date": "2025-03-10T08:00:00+08:00",
+            "page": "2",
+            "page_size": "500",
+            "extensions": "true",
+        },
+        now=NOW,
+    )
+    assert query.service_codes == ["parking", "drainage"]
+    assert set(query.statuses or ()) == {"closed", "rejected", "merged"}
+    assert query.start == datetime(2025, 3, 1, tzinfo=UTC)
+    assert query.end == datetime(2025, 3, 10, tzinfo=UTC)
+    assert (query.page, query.page_size, query.skip) == (2, open311.MAX_PAGE_SIZE, 200)
+    assert query.extensions is True
+
+
+def test_both_statuses_mean_no_status_filter_and_defaults_apply() -> None:
+    query = open311.requests_query({"status": "open,closed"}, now=NOW)
+    assert query.statuses is None
+    assert (query.start, query.end) == (NOW - timedelta(days=90), NOW)
+    assert (query.page, query.page_size, query.extensions) == (1, 50, False)
+
+
+def test_service_request_ids_override_every_other_filter() -> None:
+    query = open311.requests_query(
+        {"service_request_id": "a,b", "status": "closed", "start_date": "nonsense"}, now=NOW
+    )
+    assert query.ids == ["a", "b"]
+    assert (query.start, query.end, query.statuses) == (None, None, None)
+
+
+def test_bad_filters_are_all_reported_as_400() -> None:
+    with pytest.raises(Open311Error) as caught:
+        open311.requests_query(
+            {"status": "pending", "start_date": "yesterday", "page": "0"}, now=NOW
+        )
+    assert caught.value.status == 400
+    assert len(caught.value.errors) == 3
+
+
+# --- bodies --------------------------------------------------------------------------------
+
+
+def test_a_case_becomes_a_service_request_without_contact_data() -> None:
+    document = case_document(
+        status="assigned",
+        station={"id": "xijie", "name": "西街街道人大代表联络站"},
+        contact={"phone": "13800001111"},
+        tracking_code="MY-SECRET",
+        timeline=[
+            {"status": "submitted", "at": NOW, "note": None},
+            {"status": "assigned", "at": NOW, "note": "西街街道人大代表联络站 · 张献平"},
+        ],
+    )
+    request = open311.service_request(
+        document, service_names={"parking": "停车位"}, extensions=False
+    )
+    body = open311.requests_body([request]).data
+    assert isinstance(body, list)
+    data = body[0]
+
+    assert data["service_request_id"] == "c-1"
+    assert data["status"] == "open"
+    assert data["status_notes"] == "西街街道人大代表联络站 · 张献平"
+    assert data["service_name"] == "停车位"
+    assert data["agency_responsible"] == "西街街道人大代表联络站"
+    assert (data["lat"], data["long"]) == (28.0752, 119.1381)
+    assert data["requested_datetime"] == "2025-03-14T09:30:00Z"
+    assert data["expected_datetime"] is None
+    assert "extended_attributes" not in data
+    rendered = repr(data) + open311.to_xml(open311.requests_body([request])).decode()
+    assert "13800001111" not in rendered
+    assert "MY-SECRET" not in rendered
+
+
+def test_extensions_add_the_case_status_and_timeline() -> None:
+    request = open311.service_request(
+        case_document(status="merged", merged_into_case_id="c-0"),
+        service_names={},
+        extensions=True,
+    )
+    assert request.status == "closed"
+    assert request.service_name == "parking"
+    assert request.extended_attributes is not None
+    assert request.extended_attributes.case_status == "merged"
+    assert request.extended_attributes.merged_into == "c-0"
+
+    root = ET.fromstring(open311.to_xml(open311.requests_body([request])))
+    step = root.find("request/extended_attributes/timeline/step")
+    assert step is not None
+    assert step.findtext("status") == "submitted"
+
+
+def test_service_requests_render_under_service_requests_request() -> None:
+    posted = open311.PostedRequest(service_request_id="c-1")
+    root = ET.fromstring(open311.to_xml(open311.requests_body([posted])))
+
+    assert root.tag == "service_requests"
+    request = root.find("request")
+    assert request is not None
+    assert request.findtext("service_request_id") == "c-1"
+    assert request.findtext("service_notice") == open311.SERVICE_NOTICE
+    account = request.find("account_id")
+    assert account is not None and account.text is None
+
+
+def test_services_list_the_categories_with_their_metadata_flag() -> None:
+    service = open311.service_of(
+        {"code": "parking", "name": "停车位", "name_en": "Parking spaces", "active": True}
+    )
+    root = ET.fromstring(open311.to_xml(open311.services_body([service])))
+
+    assert root.tag == "services"
+    element = root.find("service")
+    assert element is not None
+    assert [child.tag for child in element] == [
+        "service_code",
+        "service_name",
+        "description",
+        "metadata",
+        "type",
+        "keywords",
+        "group",
+    ]
+    assert (element.findtext("metadata"), element.findtext("type")) == ("true", "realtime")
+
+
+def test_a_service_definition_lists_active_points_as_a_single_value_list() -> None:
+    points = [
+        {"id": "baiyun", "name": "白云社区人大联络点", "active": True},
+        {"id": "closed_point", "name": "旧联络点", "active": False},
+    ]
+    definition = open311.service_definition("parking", points=points)
+    root = ET.fromstring(open311.to_xml(open311.definition_body(definition)))
+
+    assert root.tag == "service_definition"
+    assert root.findtext("service_code") == "parking"
+    attributes = root.findall("attributes/attribute")
+    assert [a.findtext("code") for a in attributes] == ["liaison_point", "representative_code"]
+    assert attributes[0].findtext("datatype") == "singlevaluelist"
+    assert [v.findtext("key") for v in attributes[0].findall("values/value")] == ["baiyun"]
+    assert attributes[1].findtext("required") == "false"
+
+
+def test_without_points_only_the_representative_attribute_is_offered() -> None:
+    definition = open311.service_definition("parking", points=[])
+    assert [a.code for a in definition.attributes] == ["representative_code"]
+    assert definition.attributes[0].order == 1
+
+
+def test_discovery_names_the_spec_url_and_formats() -> None:
+    body = open311.discovery_body(open311.discovery(url="http://intake/open311/v2/"))
+    root = ET.fromstring(open311.to_xml(body))
+
+    assert root.tag == "discovery"
+    endpoint = root.find("endpoints/endpoint")
+    assert endpoint is not None
+    assert endpoint.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint.findtext("url") == "http://intake/open311/v2/"
+    assert endpoint.findtext("type") == "production"
+    assert [f.text for f in endpoint.findall("formats/format")] == [
+        "text/xml",
+        "application/json",
+    ]
+    assert isinstance(body.data, dict)
+    assert body.data["endpoints"][0]["formats"] == ["text/xml", "application/json"]
