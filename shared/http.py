@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pymongo.errors import ConnectionFailure
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.errors import TransientError
 from shared.logging import bind_correlation_id, get_logger, new_correlation_id, valid_correlation_id
 from shared.metrics import Metrics
 
@@ -178,8 +179,9 @@ def create_service_app(
             {"detail": [_field_error(err) for err in exc.errors()]}, status_code=422
         )
 
+    @app.exception_handler(TransientError)
     @app.exception_handler(ConnectionFailure)
-    async def store_unavailable(request: Request, exc: ConnectionFailure) -> JSONResponse:
+    async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("http.store_unavailable", path=request.url.path, error=str(exc)[:300])
         return JSONResponse(
             {

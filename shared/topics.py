@@ -16,9 +16,16 @@ from shared.settings import ServiceSettings
 CASE_EVENTS = "case-events"
 DIRECTORY = "directory"
 NOTIFICATION_EVENTS = "notification-events"
+STATION_ACTIVITIES = "station-activities"
 
 # Every consumer group of the platform; each gets a dead-letter topic `<group>.dlq`.
-CONSUMER_GROUPS = ("routing.cases", "notify.cases", "reporting.cases", "intake.cases")
+CONSUMER_GROUPS = (
+    "routing.cases",
+    "notify.cases",
+    "reporting.cases",
+    "intake.cases",
+    "intake.directory",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ def platform_topics() -> list[TopicSpec]:
         TopicSpec(CASE_EVENTS, 6, _KEEP),
         TopicSpec(DIRECTORY, 1, {"cleanup.policy": "compact"}),
         TopicSpec(NOTIFICATION_EVENTS, 3, _KEEP),
+        TopicSpec(STATION_ACTIVITIES, 3, _KEEP),
         *(dead_letter_spec(group) for group in CONSUMER_GROUPS),
     ]
 

@@ -36,6 +36,7 @@ from services.routing.domain.workflow import (
     OutOfScope,
     Reassign,
     Transfer,
+    authorize,
     decide,
 )
 from shared.consumer import ConsumedEvent, bound_event_context
@@ -214,6 +215,7 @@ async def take_action(
     if document is None:
         raise OutOfScope(case_id)
     state = case_state(document)
+    authorize(state, command.action, actor=actor)
     if expected_version is not None and expected_version != state.version:
         raise VersionConflict(case_id)
     snapshot = await directory.load()
@@ -228,7 +230,10 @@ async def take_action(
     if isinstance(command, Merge):
         await _check_merge_target(command, state=state, cases=cases)
     now = datetime.now(UTC)
-    decision = decide(state, command, actor=actor, now=now, department_name=department_name)
+    try:
+        decision = decide(state, command, actor=actor, now=now, department_name=department_name)
+    except ValueError as exc:  # e.g. merging a case into itself
+        raise InvalidCommand(str(exc)) from exc
     envelopes = [
         Envelope.wrap(e, source=SOURCE, subject=case_id, correlation_id=correlation_id)
         for e in decision.events
@@ -361,7 +366,11 @@ async def _reassignment(
     if decision.station_id != document["station_id"] and decision.representative_code is None:
         # Nobody else at the point: the case stays with its own station's queue.
         return decision.model_copy(
-            update={"station_id": document["station_id"], "station_name": station_name}
+            update={
+                "station_id": document["station_id"],
+                "station_name": station_name,
+                "reason": f"declined, re-routed: nobody else eligible; station queue of {station_name}",
+            }
         )
     return decision.model_copy(update={"reason": f"declined, re-routed: {decision.reason}"})
 

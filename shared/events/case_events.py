@@ -143,6 +143,17 @@ class CaseEscalated(CaseAction):
     due_at: datetime
 
 
+class CaseStageChanged(CaseAction):
+    """A dilapidated-house repair case moved to another stage (house_repair cases only)."""
+
+    TYPE = "case.stage_changed"
+    from_stage: str | None = Field(
+        default=None, description="None if the case had no stage recorded before."
+    )
+    to_stage: str
+    note: str | None = None
+
+
 CASE_EVENT_TYPES: dict[str, type[EventData]] = {
     model.TYPE: model
     for model in (
@@ -161,5 +172,6 @@ CASE_EVENT_TYPES: dict[str, type[EventData]] = {
         CaseReopened,
         CaseReassigned,
         CaseEscalated,
+        CaseStageChanged,
     )
 }

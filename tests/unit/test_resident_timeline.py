@@ -16,6 +16,7 @@ from shared.events.case_events import (
     CaseClosed,
     CaseDeclined,
     CaseEscalated,
+    CaseStageChanged,
     CaseMerged,
     CaseProgressed,
     CaseRated,
@@ -316,6 +317,19 @@ def test_every_event_type_but_the_submission_has_a_rule() -> None:
         CaseReopened,
         CaseReassigned,
         CaseEscalated,
+        CaseStageChanged,
     }
 
     assert set(CASE_EVENT_TYPES.values()) - {CaseSubmitted} == covered
+
+
+def test_a_house_repair_stage_change_is_a_step_without_a_status_change() -> None:
+    change = change_for(
+        CaseStageChanged(**action(), from_stage="design", to_stage="repairing", note="施工队进场"),
+        current=snapshot(status="handling"),
+    )
+    assert change.status is None
+    assert change.step is not None
+    assert change.step.status == "handling"
+    assert change.step.note == "危旧房治理进度：修缮中（施工队进场）"
+    assert change.fields["house_repair_stage"] == "repairing"

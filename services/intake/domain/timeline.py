@@ -21,6 +21,7 @@ from shared.events.case_events import (
     CaseClosed,
     CaseDeclined,
     CaseEscalated,
+    CaseStageChanged,
     CaseMerged,
     CaseProgressed,
     CaseRated,
@@ -52,6 +53,16 @@ class TimelineChange(BaseModel):
     status: CaseStatus | None = Field(default=None, description="None: the status is unchanged.")
     step: TimelineStep | None = Field(default=None, description="None: nothing to show.")
     fields: dict[str, Any] = Field(default_factory=dict)
+
+
+HOUSE_STAGE_LABELS = {
+    "under_governance": "已受理治理",
+    "design": "方案设计中",
+    "repairing": "修缮中",
+    "repaired": "修缮完成",
+    "acceptance_passed": "已通过验收",
+    "expropriated": "已征收拆除",
+}
 
 
 def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
@@ -107,6 +118,13 @@ def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
         case CaseEscalated():
             # For the station head, not the resident.
             return TimelineChange()
+        case CaseStageChanged():
+            # Dilapidated-house repair: residents follow the repair stage by stage.
+            fields["house_repair_stage"] = event.to_stage
+            label = HOUSE_STAGE_LABELS.get(event.to_stage, event.to_stage)
+            note = f"危旧房治理进度：{label}" + (f"（{event.note}）" if event.note else "")
+            step = TimelineStep(status=current.status, at=event.at, note=note)
+            return TimelineChange(step=step, fields=fields)
         case CaseSubmitted():
             raise UnknownCaseEvent("case.submitted is intake's own event, not a change")
     raise UnknownCaseEvent(f"no timeline rule for {event.TYPE}")
@@ -120,7 +138,12 @@ def _moved(status: CaseStatus, at: datetime, note: str, fields: dict[str, Any]) 
 
 def _assigned(event: CaseAssigned) -> TimelineChange:
     holder = assignment_note(event)
-    note = holder if event.round == 1 else f"已改由其他代表办理：{holder}"
+    if event.round == 1:
+        note = holder
+    elif event.representative_code is None:
+        note = f"转回联络站待重新分派：{holder}"
+    else:
+        note = f"已改由其他代表办理：{holder}"
     return TimelineChange(
         status="assigned",
         step=TimelineStep(status="assigned", at=event.assigned_at, note=note),

@@ -15,6 +15,7 @@ class StationSummary(BaseModel):
     assigned: int
     to_representative: int
     to_station_queue: int
+    reassigned: int
     by_category: dict[str, int]
 
 
@@ -38,7 +39,7 @@ def summarize_stations(buckets: Iterable[Mapping[str, Any]]) -> list[StationSumm
         names[station] = str(bucket.get("station_name", station))
         counts = _counts(bucket)
         total = totals.setdefault(station, Counter())
-        for name in ("assigned", "to_representative", "to_station_queue"):
+        for name in ("assigned", "to_representative", "to_station_queue", "reassigned"):
             total[name] += int(counts.get(name, 0))
         categories.setdefault(station, Counter()).update(
             {k: int(v) for k, v in (counts.get("by_category") or {}).items()}
@@ -50,6 +51,7 @@ def summarize_stations(buckets: Iterable[Mapping[str, Any]]) -> list[StationSumm
             assigned=total["assigned"],
             to_representative=total["to_representative"],
             to_station_queue=total["to_station_queue"],
+            reassigned=total["reassigned"],
             by_category=dict(sorted(categories[station].items())),
         )
         for station, total in sorted(totals.items())

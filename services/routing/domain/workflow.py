@@ -255,6 +255,14 @@ class Decision:
     changes: dict[str, object]
 
 
+def authorize(case: CaseState, action: ActionName, *, actor: Actor) -> None:
+    """Scope first (404), then role (403): before any other check can reveal the case."""
+    if not can_see(case, actor):
+        raise OutOfScope(case.case_id)
+    if not _permits(RULES[action], case, actor):
+        raise NotPermitted(f"a {actor.role} may not {action} this case")
+
+
 def decide(
     case: CaseState,
     command: Command,
@@ -263,11 +271,8 @@ def decide(
     now: datetime,
     department_name: str | None = None,
 ) -> Decision:
-    if not can_see(case, actor):
-        raise OutOfScope(case.case_id)
+    authorize(case, command.action, actor=actor)
     rule = RULES[command.action]
-    if not _permits(rule, case, actor):
-        raise NotPermitted(f"a {actor.role} may not {command.action} this case")
     if case.status not in rule.sources:
         raise ActionNotAllowed(
             action=command.action, status=case.status, allowed=allowed_actions(case, actor)
