@@ -10,6 +10,7 @@ from services.intake.entrypoints.consumers import case_events_consumer, director
 from services.intake.entrypoints.http import IntakeDeps, build_router, install_error_handlers
 from services.intake.entrypoints.open311 import build_open311_router
 from services.intake.entrypoints.qr import build_qr_router
+from services.intake.entrypoints.staff_http import build_staff_router
 from services.intake.settings import IntakeSettings
 from shared.http import create_service_app
 from shared.outbox import OutboxRelay
@@ -52,9 +53,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         RateLimiter(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst),
         trust_forwarded_for=settings.trust_forwarded_for,
     )
-    app.include_router(
-        build_router(IntakeDeps(cases=cases, directory=directory, relay=relay, limit=limit))
-    )
+    deps = IntakeDeps(cases=cases, directory=directory, relay=relay, limit=limit)
+    app.include_router(build_router(deps))
+    app.include_router(build_staff_router(deps=deps, settings=settings))
     app.include_router(build_qr_router(directory=directory, settings=settings))
     app.include_router(
         build_open311_router(cases=cases, directory=directory, relay=relay, settings=settings)

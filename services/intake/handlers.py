@@ -70,9 +70,11 @@ async def submit_case(
     correlation_id: str,
     idempotency_key: str | None,
     fingerprint: str,
+    station_id: str | None = None,
+    meeting_id: str | None = None,
 ) -> Document:
     await check_references(command, directory=directory)
-    new = open_case(command, now=datetime.now(UTC))
+    new = open_case(command, now=datetime.now(UTC), station_id=station_id, meeting_id=meeting_id)
     event = Envelope.wrap(
         new.submitted, source=SOURCE, subject=new.case_id, correlation_id=correlation_id
     )

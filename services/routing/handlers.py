@@ -109,6 +109,7 @@ async def assign_case(
         representative_code=submitted.representative_code,
         liaison_point_id=submitted.liaison_point_id,
         location=(submitted.location.lat, submitted.location.lon) if submitted.location else None,
+        station_id=submitted.station_id,
     )
     decision = await _route(request, cases=cases, directory=directory, exclude=frozenset())
     now = datetime.now(UTC)
@@ -369,7 +370,8 @@ async def _reassignment(
             update={
                 "station_id": document["station_id"],
                 "station_name": station_name,
-                "reason": f"declined, re-routed: nobody else eligible; station queue of {station_name}",
+                "reason": "declined, re-routed: nobody else eligible; "
+                f"station queue of {station_name}",
             }
         )
     return decision.model_copy(update={"reason": f"declined, re-routed: {decision.reason}"})

@@ -33,6 +33,12 @@ class CaseSubmitted(EventData):
     liaison_point_id: str | None = None
     location: GeoPoint | None = None
     has_contact: bool = False
+    station_id: str | None = Field(
+        default=None, description="Set for cases entered by station staff: their station."
+    )
+    meeting_id: str | None = Field(
+        default=None, description="The deliberation meeting the case was raised at."
+    )
     submitted_at: datetime
 
 

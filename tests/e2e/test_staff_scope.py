@@ -51,3 +51,35 @@ def test_case_events_carry_no_resident_contact_data(platform: Platform) -> None:
         for value in contact.values():
             assert value.encode() not in record.value
             assert all(value.encode() not in v for _, v in record.headers)
+
+
+def test_staff_enter_a_meeting_case_that_lands_in_their_own_station_queue(
+    platform: Platform,
+) -> None:
+    staff = sign_in(platform, "jianchi-staff")
+    body = {
+        "category": "garbage_sorting",
+        "text": "议事会上居民提出垃圾分类亭应放在小区门口",
+        "channel": "meeting",
+        "meeting_id": "m-2026-11",
+    }
+    assert platform.post("intake", "/v1/staff/cases", json=body).status_code == 401
+    entered = platform.post("intake", "/v1/staff/cases", json=body, headers=staff)
+    assert entered.status_code == 202, entered.text
+    receipt = entered.json()
+
+    view = eventually(lambda: assigned(platform, receipt["tracking_code"]), timeout_s=15)
+    assert view["station"]["id"] == "jianchi"
+    assert view["channel"] == "meeting"
+    detail = staff_case(platform, staff, receipt["case_id"]).json()
+    assert detail["representative_code"] is None
+    assert detail["reason"].endswith(
+        "entered by station staff; station queue of 剑池街道人大代表联络站"
+    )
+
+    supervisor = sign_in(platform, "city-supervisor")
+    assert (
+        platform.post("intake", "/v1/staff/cases", json=body, headers=supervisor).status_code == 403
+    )
+    public = platform.post("intake", "/v1/cases", json={**body, "channel": "meeting"})
+    assert public.status_code == 422  # residents cannot claim a staff channel

@@ -128,7 +128,23 @@ class NewCase(BaseModel):
     contact: Contact | None
 
 
-def open_case(command: CaseCreate, *, now: datetime) -> NewCase:
+class StaffCaseCreate(CaseCreate):
+    """A case entered by station staff for a resident who came in person or spoke at a
+    deliberation meeting (议事会)."""
+
+    channel: Literal["in_person", "meeting"] = "in_person"  # type: ignore[assignment]
+    meeting_id: Code | None = Field(
+        default=None, description="The meeting it was raised at (channel `meeting`)."
+    )
+
+
+def open_case(
+    command: CaseCreate,
+    *,
+    now: datetime,
+    station_id: str | None = None,
+    meeting_id: str | None = None,
+) -> NewCase:
     case_id = str(uuid.uuid4())
     return NewCase(
         case_id=case_id,
@@ -143,13 +159,22 @@ def open_case(command: CaseCreate, *, now: datetime) -> NewCase:
             liaison_point_id=command.liaison_point_id,
             location=command.location,
             has_contact=command.contact is not None,
+            station_id=station_id,
+            meeting_id=meeting_id,
             submitted_at=now,
         ),
     )
 
 
 def _channel(value: str) -> Channel:
-    channels: dict[str, Channel] = {"qr": "qr", "web": "web", "api": "api", "open311": "open311"}
+    channels: dict[str, Channel] = {
+        "qr": "qr",
+        "web": "web",
+        "api": "api",
+        "open311": "open311",
+        "in_person": "in_person",
+        "meeting": "meeting",
+    }
     return channels[value]
 
 

@@ -109,6 +109,16 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ActionRefused, action_refused)
 
 
+def receipt_for(stored: Document) -> CaseReceipt:
+    return CaseReceipt(
+        case_id=stored["_id"],
+        tracking_code=stored["tracking_code"],
+        status=stored["status"],
+        submitted_at=stored["submitted_at"],
+        tracking_url=f"/v1/cases/{stored['tracking_code']}",
+    )
+
+
 class IntakeDeps:
     """What the routes need, injected at wiring time."""
 
@@ -181,13 +191,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
                 detail="Idempotency-Key was already used for a different submission",
             ) from None
         deps.relay.wake()
-        return CaseReceipt(
-            case_id=stored["_id"],
-            tracking_code=stored["tracking_code"],
-            status=stored["status"],
-            submitted_at=stored["submitted_at"],
-            tracking_url=f"/v1/cases/{stored['tracking_code']}",
-        )
+        return receipt_for(stored)
 
     @router.get(
         "/cases/{tracking_code}",

@@ -28,6 +28,9 @@ class RoutingRequest(BaseModel):
     location: tuple[float, float] | None = Field(
         default=None, description="(lat, lon): finds the nearest point when none is chosen."
     )
+    station_id: str | None = Field(
+        default=None, description="Entered by this station's staff: its queue is the fallback."
+    )
 
 
 class RoutingDecision(BaseModel):
@@ -92,6 +95,9 @@ def route_case(
 
     if not notes:
         notes.append("no representative or liaison point given")
+    station = directory.station(request.station_id) if request.station_id else None
+    if station is not None and station.active:
+        return _to_queue(directory, station.id, None, [*notes, "entered by station staff"])
     return _to_queue(directory, directory.default_station, None, notes)
 
 

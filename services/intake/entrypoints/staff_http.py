@@ -1,0 +1,71 @@
+"""Cases entered by station staff: residents who came in person, or spoke at a meeting."""
+
+# No `from __future__ import annotations`: FastAPI must see the local dependency alias.
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+
+from services.intake.adapters.case_repository import request_fingerprint
+from services.intake.domain.cases import StaffCaseCreate
+from services.intake.entrypoints.http import CaseReceipt, IntakeDeps, receipt_for
+from services.intake.handlers import UnknownReference, submit_case
+from shared.auth import Claims, claims_dependency
+from shared.logging import current_correlation_id, new_correlation_id
+from shared.settings import ServiceSettings
+
+ENTERING_ROLES = frozenset({"staff", "station_head", "representative"})
+
+
+def build_staff_router(*, deps: IntakeDeps, settings: ServiceSettings) -> APIRouter:
+    router = APIRouter(prefix="/v1/staff", tags=["staff"])
+    current: Any = claims_dependency(settings.jwt_secret.get_secret_value())
+
+    @router.post(
+        "/cases",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=CaseReceipt,
+        summary="Enter a case for a resident met in person or at a deliberation meeting.",
+        responses={
+            401: {"description": "Sign in first."},
+            403: {"description": "Only station staff and representatives enter cases."},
+        },
+    )
+    async def enter_case(
+        command: StaffCaseCreate, claims: Annotated[Claims, Depends(current)]
+    ) -> CaseReceipt:
+        if claims.role not in ENTERING_ROLES:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail="only station staff and representatives enter cases",
+            )
+        if claims.role == "representative" and command.representative_code is None:
+            # A representative who takes a case in person holds it.
+            command = command.model_copy(update={"representative_code": claims.representative_code})
+        try:
+            stored = await submit_case(
+                command=command,
+                cases=deps.cases,
+                directory=deps.directory,
+                correlation_id=current_correlation_id() or new_correlation_id(),
+                idempotency_key=None,
+                fingerprint=request_fingerprint(command),
+                station_id=claims.station,
+                meeting_id=command.meeting_id,
+            )
+        except UnknownReference as exc:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=[
+                    {
+                        "loc": ["body", exc.field],
+                        "field": exc.field,
+                        "msg": str(exc),
+                        "type": "unknown_reference",
+                    }
+                ],
+            ) from None
+        deps.relay.wake()
+        return receipt_for(stored)
+
+    return router
