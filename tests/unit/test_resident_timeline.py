@@ -16,7 +16,6 @@ from shared.events.case_events import (
     CaseClosed,
     CaseDeclined,
     CaseEscalated,
-    CaseStageChanged,
     CaseMerged,
     CaseProgressed,
     CaseRated,
@@ -25,6 +24,7 @@ from shared.events.case_events import (
     CaseReopened,
     CaseResponded,
     CaseReviewed,
+    CaseStageChanged,
     CaseSubmitted,
     CaseTransferred,
 )
