@@ -78,7 +78,13 @@ async def submit_case(
     event = Envelope.wrap(
         new.submitted, source=SOURCE, subject=new.case_id, correlation_id=correlation_id
     )
-    stored = await cases.add(new, event, idempotency_key=idempotency_key, fingerprint=fingerprint)
+    stored = await cases.add(
+        new,
+        event,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        attachments=command.attachments,
+    )
     if stored["_id"] == new.case_id:
         log.info(
             "case.submitted",

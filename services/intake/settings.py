@@ -8,6 +8,11 @@ from shared.settings import ServiceSettings
 class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     port: int = Field(default=8001, ge=1, le=65535)
+    max_body_bytes: int = Field(
+        default=9 * 1024 * 1024,
+        ge=1024,
+        description="Room for three 2 MiB photos in base64; larger bodies get 413.",
+    )
     rate_limit_per_minute: float = Field(
         default=30, gt=0, description="Submissions and resident actions per client address."
     )

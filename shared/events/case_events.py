@@ -33,6 +33,7 @@ class CaseSubmitted(EventData):
     liaison_point_id: str | None = None
     location: GeoPoint | None = None
     has_contact: bool = False
+    attachment_count: int = Field(default=0, ge=0, description="Photos kept by intake.")
     station_id: str | None = Field(
         default=None, description="Set for cases entered by station staff: their station."
     )

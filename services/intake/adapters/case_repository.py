@@ -6,10 +6,12 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
+from bson import Binary
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.intake.domain.attachments import AttachmentIn, describe
 from services.intake.domain.cases import CaseCreate, CaseSnapshot, NewCase, TimelineStep
 from services.intake.domain.timeline import TimelineChange
 from shared.events.envelope import Envelope
@@ -83,9 +85,11 @@ def snapshot_of(document: Document) -> CaseSnapshot:
 class CaseRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.collection: AsyncCollection[Document] = db["cases"]
+        self.attachments: AsyncCollection[Document] = db["attachments"]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index("tracking_code", unique=True)
+        await self.attachments.create_index("case_id")
         # Every case has a key (its own id when the client sent none), so a plain unique
         # index works on stores without sparse or partial indexes.
         await self.collection.create_index("idempotency_key", unique=True)
@@ -98,12 +102,27 @@ class CaseRepository:
         *,
         idempotency_key: str | None,
         fingerprint: str,
+        attachments: Sequence[AttachmentIn] = (),
     ) -> Document:
         """Store the case and its `case.submitted` event in one write.
 
-        A retried submission with the same Idempotency-Key returns the first case instead.
+        Photos are stored first, so a stored case never points at a missing one. A retried
+        submission with the same Idempotency-Key returns the first case instead.
         """
         data = case.submitted
+        described = describe(list(attachments))
+        if attachments:
+            await self.attachments.insert_many(
+                [
+                    {
+                        "_id": f"{case.case_id}:{d.n}",
+                        "case_id": case.case_id,
+                        **d.model_dump(),
+                        "data": Binary(a.raw()),
+                    }
+                    for d, a in zip(described, attachments, strict=True)
+                ]
+            )
         document: Document = {
             "_id": case.case_id,
             "tracking_code": case.tracking_code,
@@ -130,6 +149,7 @@ class CaseRepository:
             "rating": None,
             "rated_since_response": False,
             "reopen_count": 0,
+            "attachments": [d.model_dump() for d in described],
             "timeline": [TimelineStep(status="submitted", at=data.submitted_at).model_dump()],
             "applied": {},
             "version": 1,
@@ -137,6 +157,8 @@ class CaseRepository:
         try:
             await self.collection.insert_one(with_outbox(document, [submitted], topic=CASE_EVENTS))
         except DuplicateKeyError:
+            # This attempt's photos belong to no case: the first attempt kept its own.
+            await self.attachments.delete_many({"case_id": case.case_id})
             if idempotency_key is None:
                 raise
             existing = await self.collection.find_one({"idempotency_key": f"key:{idempotency_key}"})
@@ -146,6 +168,9 @@ class CaseRepository:
                 raise IdempotencyConflict(idempotency_key) from None
             return existing
         return document
+
+    async def attachment(self, case_id: str, n: int) -> Document | None:
+        return await self.attachments.find_one({"_id": f"{case_id}:{n}"})
 
     async def by_tracking_code(self, tracking_code: str) -> Document | None:
         return await self.collection.find_one({"tracking_code": tracking_code}, {"contact": 0})

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.intake.domain.attachments import MAX_ATTACHMENTS, AttachmentIn
 from services.intake.domain.tracking import new_tracking_code
 from shared.events.case_events import CaseAssigned, CaseSubmitted, Channel, GeoPoint, Rating
 
@@ -83,6 +84,11 @@ class CaseCreate(BaseModel):
     liaison_point_id: Code | None = None
     location: GeoPoint | None = None
     contact: Contact | None = None
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS,
+        description=f"Up to {MAX_ATTACHMENTS} photos (JPEG, PNG or WebP), base64.",
+    )
 
     @model_validator(mode="after")
     def _qr_names_a_representative(self) -> CaseCreate:
@@ -159,6 +165,7 @@ def open_case(
             liaison_point_id=command.liaison_point_id,
             location=command.location,
             has_contact=command.contact is not None,
+            attachment_count=len(command.attachments),
             station_id=station_id,
             meeting_id=meeting_id,
             submitted_at=now,

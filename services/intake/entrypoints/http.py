@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.adapters.case_repository import (
@@ -17,6 +17,7 @@ from services.intake.adapters.case_repository import (
     snapshot_of,
 )
 from services.intake.adapters.directory_copy import DirectoryCopy
+from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.cases import CaseCreate, CaseStatus, TimelineStep
 from services.intake.domain.resident_actions import (
     ActionRefused,
@@ -71,6 +72,9 @@ class ResidentCaseView(BaseModel):
     updated_at: datetime
     station: StationRef | None
     representative: RepresentativeRef | None
+    attachments: list[StoredAttachment] = Field(
+        default_factory=list, description="Photos: GET .../attachments/{n}."
+    )
     timeline: list[TimelineStep]
     response: str | None = Field(default=None, description="The feedback on the case.")
     responded_at: datetime | None = None
@@ -107,6 +111,17 @@ async def action_refused(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ActionRefused, action_refused)
+
+
+async def attachment_response(cases: CaseRepository, case_id: str, n: int) -> Response:
+    found = await cases.attachment(case_id, n)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"the case has no photo {n}")
+    return Response(
+        content=bytes(found["data"]),
+        media_type=found["content_type"],
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 def receipt_for(stored: Document) -> CaseReceipt:
@@ -205,6 +220,22 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         if document is None:
             raise _not_found()
         return resident_view(document, now=datetime.now(UTC))
+
+    @router.get(
+        "/cases/{tracking_code}/attachments/{n}",
+        response_class=Response,
+        summary="A photo of the case, by tracking code.",
+        responses={
+            200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}},
+            404: {"description": "No such case or photo."},
+        },
+    )
+    async def get_attachment(tracking_code: str, n: int) -> Response:
+        code = normalize_tracking_code(tracking_code)
+        document = await deps.cases.by_tracking_code(code) if code else None
+        if document is None:
+            raise _not_found()
+        return await attachment_response(deps.cases, document["_id"], n)
 
     @router.post(
         "/cases/{tracking_code}/rating",

@@ -4,11 +4,16 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from services.intake.adapters.case_repository import request_fingerprint
 from services.intake.domain.cases import StaffCaseCreate
-from services.intake.entrypoints.http import CaseReceipt, IntakeDeps, receipt_for
+from services.intake.entrypoints.http import (
+    CaseReceipt,
+    IntakeDeps,
+    attachment_response,
+    receipt_for,
+)
 from services.intake.handlers import UnknownReference, submit_case
 from shared.auth import Claims, claims_dependency
 from shared.logging import current_correlation_id, new_correlation_id
@@ -68,4 +73,33 @@ def build_staff_router(*, deps: IntakeDeps, settings: ServiceSettings) -> APIRou
         deps.relay.wake()
         return receipt_for(stored)
 
+    @router.get(
+        "/cases/{case_id}/attachments/{n}",
+        response_class=Response,
+        summary="A photo of a case, for the staff and representatives who may see the case.",
+        responses={404: {"description": "No such case in the caller's scope, or no such photo."}},
+    )
+    async def staff_attachment(
+        case_id: str, n: int, claims: Annotated[Claims, Depends(current)]
+    ) -> Response:
+        document = await deps.cases.by_id(case_id)
+        if document is None or not may_see(document, claims):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case")
+        return await attachment_response(deps.cases, case_id, n)
+
     return router
+
+
+def may_see(document: dict[str, Any], claims: Claims) -> bool:
+    """Intake's view of scope: the station that holds the case, or its representative."""
+    if claims.role in ("admin", "supervisor"):
+        return True
+    if claims.role in ("staff", "station_head"):
+        station = document.get("station") or {}
+        return claims.station is not None and claims.station == station.get("id")
+    if claims.role == "representative":
+        holder = document.get("representative") or {}
+        return claims.representative_code is not None and (
+            holder.get("code") == claims.representative_code
+        )
+    return False
