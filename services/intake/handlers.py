@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from services.intake.adapters.case_repository import CaseRepository, snapshot_of
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.cases import CaseCreate, CaseSnapshot, open_case
-from services.intake.domain.resident_actions import RateCase, ReopenCase, rate, refused, reopen
+from services.intake.domain.resident_actions import (
+    RateCase,
+    ReopenCase,
+    ReplyToStation,
+    rate,
+    refused,
+    reopen,
+    reply,
+)
 from services.intake.domain.timeline import change_for
 from shared.consumer import ConsumedEvent, bound_event_context
 from shared.errors import TransientError
@@ -155,6 +164,24 @@ async def reopen_case(
     return await _resident_action(
         tracking_code=tracking_code,
         decide=lambda case: reopen(case, command, now=now),
+        cases=cases,
+        correlation_id=correlation_id,
+        now=now,
+    )
+
+
+async def reply_to_station(
+    *,
+    tracking_code: str,
+    command: ReplyToStation,
+    cases: CaseRepository,
+    correlation_id: str,
+    now: datetime,
+) -> Document:
+    message_id = "m" + uuid.uuid4().hex
+    return await _resident_action(
+        tracking_code=tracking_code,
+        decide=lambda case: reply(case, command, now=now, message_id=message_id),
         cases=cases,
         correlation_id=correlation_id,
         now=now,

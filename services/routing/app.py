@@ -8,9 +8,10 @@ from fastapi import FastAPI
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.adapters.meeting_repository import MeetingRepository
 from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import SlaPolicy, WorkingCalendar
-from services.routing.entrypoints import admin_http, staff_http
+from services.routing.entrypoints import admin_http, house_repair_http, meetings_http, staff_http
 from services.routing.entrypoints.consumers import case_events_consumer
 from services.routing.entrypoints.http import build_router
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
@@ -40,9 +41,10 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     cases = RoutedCaseRepository(runtime.db)
     directory = DirectoryRepository(runtime.db)
     users = UserRepository(runtime.db)
+    meetings = MeetingRepository(runtime.db)
     sla = sla_rules(settings)
     relay = OutboxRelay(
-        collections=[cases.collection, *directory.collections()],
+        collections=[cases.collection, meetings.collection, *directory.collections()],
         publisher=runtime.publisher,
         settings=settings,
         metrics=runtime.metrics,
@@ -54,6 +56,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         async def setup() -> None:
             await cases.ensure_indexes()
             await directory.ensure_indexes()
+            await meetings.ensure_indexes()
 
         runtime.spawn_setup(setup)
         runtime.spawn("outbox", relay.run)
@@ -77,6 +80,12 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     app.include_router(
         staff_http.build_router(
             settings=settings, cases=cases, directory=directory, users=users, relay=relay
+        )
+    )
+    app.include_router(house_repair_http.build_router(settings=settings, cases=cases, relay=relay))
+    app.include_router(
+        meetings_http.build_router(
+            settings=settings, meetings=meetings, directory=directory, relay=relay
         )
     )
     return app

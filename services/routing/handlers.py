@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,10 +34,12 @@ from services.routing.domain.workflow import (
     CaseState,
     Command,
     Merge,
+    NotPermitted,
     OutOfScope,
     Reassign,
     Transfer,
     authorize,
+    can_see,
     decide,
 )
 from shared.consumer import ConsumedEvent, bound_event_context
@@ -44,6 +47,7 @@ from shared.errors import TransientError
 from shared.events.case_events import (
     CaseAssigned,
     CaseEscalated,
+    CaseMessageSent,
     CaseRated,
     CaseReopened,
     CaseSubmitted,
@@ -92,6 +96,8 @@ async def on_case_events(
                 await assign_case(envelope, cases=cases, directory=snapshot, sla=sla)
             elif envelope.type == CaseRated.TYPE:
                 await _on_rated(envelope, cases=cases)
+            elif envelope.type == CaseMessageSent.TYPE:
+                await _on_resident_message(envelope, cases=cases)
             elif envelope.type == CaseReopened.TYPE:
                 await _on_reopened(envelope, cases=cases, sla=sla)
 
@@ -435,6 +441,102 @@ async def escalate_breaches(
                     station=document["station_id"],
                 )
     return escalated
+
+
+CONVERSATION_CLOSED = frozenset({"closed", "rejected", "merged"})
+
+
+async def send_message(
+    *,
+    case_id: str,
+    text: str,
+    actor: Actor,
+    cases: RoutedCaseRepository,
+    correlation_id: str,
+) -> Document:
+    """The station (or the holding representative) asks the resident something."""
+    document = await cases.get(case_id)
+    if document is None:
+        raise OutOfScope(case_id)
+    state = case_state(document)
+    if not can_see(state, actor):
+        raise OutOfScope(case_id)
+    if actor.role not in ("staff", "station_head", "representative"):
+        raise NotPermitted(f"a {actor.role} may not write to the resident")
+    if state.status in CONVERSATION_CLOSED:
+        raise InvalidCommand(f"the case is {state.status}; the conversation is over")
+    now = datetime.now(UTC)
+    message_id = "m" + uuid.uuid4().hex
+    event = Envelope.wrap(
+        CaseMessageSent(
+            case_id=case_id,
+            station_id=state.station_id,
+            actor_role="representative" if actor.role == "representative" else "staff",
+            actor_id=actor.username,
+            at=now,
+            message_id=message_id,
+            direction="to_resident",
+            text=text,
+        ),
+        source=SOURCE,
+        subject=case_id,
+        correlation_id=correlation_id,
+    )
+    await cases.apply(
+        case_id=case_id,
+        version=state.version,
+        changes={
+            f"messages.{message_id}": {
+                "from": "station",
+                "by": actor.username,
+                "text": text,
+                "at": now,
+            }
+        },
+        audit=[
+            audit_entry(
+                at=now,
+                actor_role=actor.role,
+                actor_id=actor.username,
+                action="ask_resident",
+                source=state.status,
+                target=state.status,
+                note=text,
+            )
+        ],
+        events=[event],
+        at=now,
+    )
+    updated = await cases.get(case_id)
+    assert updated is not None
+    return updated
+
+
+async def _on_resident_message(envelope: Envelope, *, cases: RoutedCaseRepository) -> None:
+    message = envelope.payload(CaseMessageSent)
+    if message.direction != "to_station":
+        return  # routing's own question, already stored when it was asked
+    await cases.apply_external(
+        case_id=message.case_id,
+        event_id=envelope.id,
+        changes={
+            f"messages.{message.message_id}": {
+                "from": "resident",
+                "by": None,
+                "text": message.text,
+                "at": message.at,
+            }
+        },
+        audit=audit_entry(
+            at=message.at,
+            actor_role="resident",
+            actor_id=None,
+            action="answer",
+            source=None,
+            target="answered",
+            note=message.text,
+        ),
+    )
 
 
 async def _on_rated(envelope: Envelope, *, cases: RoutedCaseRepository) -> None:

@@ -161,6 +161,16 @@ class CaseStageChanged(CaseAction):
     note: str | None = None
 
 
+class CaseMessageSent(CaseAction):
+    """A message between the station and the resident: a question, or the answer to one."""
+
+    TYPE = "case.message_sent"
+    message_id: str
+    direction: Literal["to_resident", "to_station"]
+    text: str
+    attachment_count: int = 0
+
+
 CASE_EVENT_TYPES: dict[str, type[EventData]] = {
     model.TYPE: model
     for model in (
@@ -179,6 +189,7 @@ CASE_EVENT_TYPES: dict[str, type[EventData]] = {
         CaseReopened,
         CaseReassigned,
         CaseEscalated,
+        CaseMessageSent,
         CaseStageChanged,
     )
 }

@@ -227,3 +227,58 @@ def test_two_concurrent_actions_on_one_case_cannot_both_win(platform: Platform) 
     assert codes == [200, 409]
     audit = ok(staff_case(platform, staff, case_id))["audit"]
     assert [a["action"] for a in audit].count("approve") == 1
+
+
+def test_the_station_asks_the_resident_a_question_and_reads_the_answer(
+    platform: Platform,
+) -> None:
+    receipt = submit(platform, QR_CASE)
+    code, case_id = receipt["tracking_code"], receipt["case_id"]
+    eventually(lambda: assigned(platform, code), timeout_s=15)
+    assert (
+        platform.post("intake", f"/v1/cases/{code}/messages", json={"text": "没人问我"}).status_code
+        == 409
+    )
+
+    staff = sign_in(platform, "xijie-staff")
+    asked = platform.post(
+        "routing",
+        f"/v1/staff/cases/{case_id}/messages",
+        json={"text": "请问具体是哪栋楼附近缺车位？"},
+        headers=staff,
+    )
+    assert asked.status_code == 200, asked.text
+    view = eventually(
+        lambda: (
+            (v := resident_view(platform, code))["messages"]
+            and "reply" in v["allowed_actions"]
+            and v
+        )
+    )
+    assert [(m["from"], m["text"]) for m in view["messages"]] == [
+        ("station", "请问具体是哪栋楼附近缺车位？")
+    ]
+
+    answered = platform.post(
+        "intake", f"/v1/cases/{code}/messages", json={"text": "3号楼和5号楼之间"}
+    )
+    assert answered.status_code == 202, answered.text
+    assert "reply" not in answered.json()["allowed_actions"]
+    detail = eventually(
+        lambda: len((d := ok(staff_case(platform, staff, case_id)))["messages"]) == 2 and d
+    )
+    assert [(m["from"], m["text"]) for m in detail["messages"]] == [
+        ("station", "请问具体是哪栋楼附近缺车位？"),
+        ("resident", "3号楼和5号楼之间"),
+    ]
+    assert [a["action"] for a in detail["audit"]][-2:] == ["ask_resident", "answer"]
+    other = sign_in(platform, "jianchi-staff")
+    assert (
+        platform.post(
+            "routing",
+            f"/v1/staff/cases/{case_id}/messages",
+            json={"text": "越权提问"},
+            headers=other,
+        ).status_code
+        == 404
+    )

@@ -17,6 +17,7 @@ from shared.events.case_events import (
     CaseDeclined,
     CaseEscalated,
     CaseMerged,
+    CaseMessageSent,
     CaseProgressed,
     CaseRated,
     CaseReassigned,
@@ -318,6 +319,7 @@ def test_every_event_type_but_the_submission_has_a_rule() -> None:
         CaseReassigned,
         CaseEscalated,
         CaseStageChanged,
+        CaseMessageSent,
     }
 
     assert set(CASE_EVENT_TYPES.values()) - {CaseSubmitted} == covered
@@ -333,3 +335,26 @@ def test_a_house_repair_stage_change_is_a_step_without_a_status_change() -> None
     assert change.step.status == "handling"
     assert change.step.note == "危旧房治理进度：修缮中（施工队进场）"
     assert change.fields["house_repair_stage"] == "repairing"
+
+
+def test_a_question_from_the_station_awaits_the_resident_and_an_answer_ends_the_wait() -> None:
+    asked = change_for(
+        CaseMessageSent(
+            **action(), message_id="m1", direction="to_resident", text="具体位置在哪？"
+        ),
+        current=snapshot(),
+    )
+    assert asked.step is None and asked.status is None
+    assert asked.fields["awaiting_reply"] is True
+    assert asked.fields["messages.m1"]["from"] == "station"
+    answered = change_for(
+        CaseMessageSent(
+            **action(actor_role="resident", actor_id=None),
+            message_id="m2",
+            direction="to_station",
+            text="在3号楼东侧",
+        ),
+        current=snapshot(awaiting_reply=True),
+    )
+    assert answered.fields["awaiting_reply"] is False
+    assert answered.fields["messages.m2"]["from"] == "resident"

@@ -79,6 +79,7 @@ def snapshot_of(document: Document) -> CaseSnapshot:
         rating=document.get("rating"),
         rated_since_response=document.get("rated_since_response", False),
         reopen_count=document.get("reopen_count", 0),
+        awaiting_reply=document.get("awaiting_reply", False),
     )
 
 

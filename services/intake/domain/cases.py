@@ -121,6 +121,7 @@ class CaseSnapshot(BaseModel):
     rating: Rating | None = None
     rated_since_response: bool = False
     reopen_count: int = 0
+    awaiting_reply: bool = False
 
 
 class NewCase(BaseModel):

@@ -14,10 +14,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.domain.cases import CaseSnapshot, CaseStatus
-from shared.events.case_events import CaseRated, CaseReopened, Rating
+from shared.events.case_events import CaseMessageSent, CaseRated, CaseReopened, Rating
 
-ResidentAction = Literal["rate", "reopen"]
-RESIDENT_ACTIONS: tuple[ResidentAction, ...] = ("rate", "reopen")
+ResidentAction = Literal["rate", "reopen", "reply"]
+RESIDENT_ACTIONS: tuple[ResidentAction, ...] = ("rate", "reopen", "reply")
 REOPEN_WINDOW = timedelta(days=15)
 MAX_REOPENS = 1
 _FEEDBACK_STATUSES: frozenset[CaseStatus] = frozenset({"responded", "closed"})
@@ -58,6 +58,8 @@ class ActionRefused(Exception):
 
 def refusal(case: CaseSnapshot, action: ResidentAction, *, now: datetime) -> str | None:
     """Why `action` is not allowed now, or None when it is."""
+    if action == "reply":
+        return None if case.awaiting_reply else "the station has not asked you anything"
     if case.status not in _FEEDBACK_STATUSES or case.responded_at is None:
         return "the case has not been responded to yet"
     if action == "rate":
@@ -113,4 +115,28 @@ def reopen(case: CaseSnapshot, command: ReopenCase, *, now: datetime) -> CaseReo
         actor_id=None,
         at=now,
         reason=command.reason,
+    )
+
+
+class ReplyToStation(BaseModel):
+    """The resident's answer to the station's question."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    text: str = Field(min_length=1, max_length=2000)
+
+
+def reply(
+    case: CaseSnapshot, command: ReplyToStation, *, now: datetime, message_id: str
+) -> CaseMessageSent:
+    station_id = _require(case, "reply", now=now)
+    return CaseMessageSent(
+        case_id=case.case_id,
+        station_id=station_id,
+        actor_role="resident",
+        actor_id=None,
+        at=now,
+        message_id=message_id,
+        direction="to_station",
+        text=command.text,
     )

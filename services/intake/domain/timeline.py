@@ -22,6 +22,7 @@ from shared.events.case_events import (
     CaseDeclined,
     CaseEscalated,
     CaseMerged,
+    CaseMessageSent,
     CaseProgressed,
     CaseRated,
     CaseReassigned,
@@ -118,6 +119,15 @@ def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
         case CaseEscalated():
             # For the station head, not the resident.
             return TimelineChange()
+        case CaseMessageSent():
+            # The conversation is kept apart from the timeline, keyed by message id.
+            fields[f"messages.{event.message_id}"] = {
+                "from": "station" if event.direction == "to_resident" else "resident",
+                "text": event.text,
+                "at": event.at,
+            }
+            fields["awaiting_reply"] = event.direction == "to_resident"
+            return TimelineChange(fields=fields)
         case CaseStageChanged():
             # Dilapidated-house repair: residents follow the repair stage by stage.
             fields["house_repair_stage"] = event.to_stage

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.intake.adapters.case_repository import (
     CaseRepository,
@@ -23,6 +23,7 @@ from services.intake.domain.resident_actions import (
     ActionRefused,
     RateCase,
     ReopenCase,
+    ReplyToStation,
     ResidentAction,
     allowed_actions,
 )
@@ -32,6 +33,7 @@ from services.intake.handlers import (
     UnknownReference,
     rate_case,
     reopen_case,
+    reply_to_station,
     submit_case,
 )
 from shared.events.case_events import Rating
@@ -58,6 +60,14 @@ class RepresentativeRef(BaseModel):
     name: str | None = None
 
 
+class Message(BaseModel):
+    sender: Literal["station", "resident"] = Field(alias="from")
+    text: str
+    at: datetime
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
 class ResidentCaseView(BaseModel):
     """What the holder of a tracking code sees. No contact data, no internal notes."""
 
@@ -75,6 +85,18 @@ class ResidentCaseView(BaseModel):
     attachments: list[StoredAttachment] = Field(
         default_factory=list, description="Photos: GET .../attachments/{n}."
     )
+    messages: list[Message] = Field(
+        default_factory=list, description="The conversation with the station, oldest first."
+    )
+
+    @field_validator("messages", mode="before")
+    @classmethod
+    def _in_order(cls, value: object) -> object:
+        # Stored keyed by message id (one write each, no array updates); shown by time.
+        if isinstance(value, dict):
+            return sorted(value.values(), key=lambda m: m["at"])
+        return value
+
     timeline: list[TimelineStep]
     response: str | None = Field(default=None, description="The feedback on the case.")
     responded_at: datetime | None = None
@@ -278,6 +300,32 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         now = datetime.now(UTC)
         try:
             document = await reopen_case(
+                tracking_code=code,
+                command=command,
+                cases=deps.cases,
+                correlation_id=current_correlation_id() or new_correlation_id(),
+                now=now,
+            )
+        except CaseNotFound:
+            raise _not_found() from None
+        deps.relay.wake()
+        return resident_view(document, now=now)
+
+    @router.post(
+        "/cases/{tracking_code}/messages",
+        dependencies=[Depends(deps.limit)],
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=ResidentCaseView,
+        summary="Answer the station's question.",
+        responses={**_ACTION_RESPONSES},
+    )
+    async def post_message(tracking_code: str, command: ReplyToStation) -> ResidentCaseView:
+        code = normalize_tracking_code(tracking_code)
+        if code is None:
+            raise _not_found()
+        now = datetime.now(UTC)
+        try:
+            document = await reply_to_station(
                 tracking_code=code,
                 command=command,
                 cases=deps.cases,

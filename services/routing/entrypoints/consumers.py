@@ -8,7 +8,7 @@ from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.handlers import SlaRules, on_case_events
 from shared.consumer import ConsumedEvent, EventConsumer
-from shared.events.case_events import CaseRated, CaseReopened, CaseSubmitted
+from shared.events.case_events import CaseMessageSent, CaseRated, CaseReopened, CaseSubmitted
 from shared.outbox import OutboxRelay
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS
@@ -32,6 +32,8 @@ def case_events_consumer(
         publisher=runtime.publisher,
         purpose="cases",
         topics=[CASE_EVENTS],
-        event_types=frozenset({CaseSubmitted.TYPE, CaseRated.TYPE, CaseReopened.TYPE}),
+        event_types=frozenset(
+            {CaseSubmitted.TYPE, CaseRated.TYPE, CaseReopened.TYPE, CaseMessageSent.TYPE}
+        ),
         handler=handle,
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.routing.adapters.case_repository import RoutedCaseRepository, VersionConflict
 from services.routing.adapters.directory_repository import DirectoryRepository
@@ -22,7 +22,7 @@ from services.routing.domain.workflow import (
     allowed_actions,
     can_see,
 )
-from services.routing.handlers import InvalidCommand, case_state, take_action
+from services.routing.handlers import InvalidCommand, case_state, send_message, take_action
 from shared.auth import Claims, claims_dependency, issue_token
 from shared.logging import current_correlation_id, new_correlation_id
 from shared.mongo import Document
@@ -72,6 +72,21 @@ class CaseSummary(BaseModel):
     version: int
 
 
+class CaseMessage(BaseModel):
+    sender: Literal["station", "resident"] = Field(alias="from")
+    by: str | None = None
+    text: str
+    at: datetime
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class NewMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(min_length=2, max_length=2000)
+
+
 class CaseDetail(CaseSummary):
     text: str
     channel: str
@@ -82,6 +97,17 @@ class CaseDetail(CaseSummary):
     rating: str | None
     audit: list[AuditEntry]
     allowed_actions: list[str]
+    messages: list[CaseMessage] = Field(default_factory=list)
+    meetings: list[str] = Field(
+        default_factory=list, description="Meetings that raised or discussed the case."
+    )
+
+    @field_validator("messages", mode="before")
+    @classmethod
+    def _in_order(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return sorted(value.values(), key=lambda m: m["at"])
+        return value
 
 
 class Conflict(BaseModel):
@@ -264,6 +290,42 @@ def build_router(
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 detail=[{"loc": ["body"], "field": "", "msg": str(exc), "type": "value_error"}],
+            ) from None
+        relay.wake()
+        return _detail(document, actor)
+
+    @router.post(
+        "/staff/cases/{case_id}/messages",
+        response_model=CaseDetail,
+        summary="Ask the resident a question; they answer from the tracking page.",
+        responses={
+            403: {"description": "Only the station and the holder write to residents."},
+            404: {"description": "No such case in the caller's scope."},
+            422: {"description": "Empty text, or the case is over."},
+        },
+    )
+    async def ask_resident(case_id: str, body: NewMessage, claims: CurrentClaims) -> Any:
+        actor = actor_from(claims)
+        try:
+            document = await send_message(
+                case_id=case_id,
+                text=body.text,
+                actor=actor,
+                cases=cases,
+                correlation_id=current_correlation_id() or new_correlation_id(),
+            )
+        except OutOfScope:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case") from None
+        except NotPermitted as exc:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
+        except InvalidCommand as exc:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=[{"loc": ["body"], "field": "", "msg": str(exc), "type": "value_error"}],
+            ) from None
+        except VersionConflict:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, detail="the case changed meanwhile; try again"
             ) from None
         relay.wake()
         return _detail(document, actor)

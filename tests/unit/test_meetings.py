@@ -1,0 +1,227 @@
+"""Deliberation meetings and themed activities: who records what, and what is refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from services.routing.adapters.directory_repository import DEMO_DIRECTORY, read_directory_file
+from services.routing.domain.meetings import (
+    MAX_CASES,
+    InvalidMeeting,
+    Meeting,
+    RecordMeeting,
+    can_see_meeting,
+    meeting_recorded,
+    meeting_scope,
+    record_meeting,
+    unique,
+)
+from services.routing.domain.workflow import Actor, NotPermitted
+from shared.events.activity_events import ACTIVITY_EVENT_TYPES, MeetingRecorded
+from shared.events.envelope import Envelope
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 25)
+DIRECTORY = read_directory_file(DEMO_DIRECTORY)
+STAFF = Actor(role="staff", username="xijie-staff", station_id="xijie")
+HEAD = Actor(role="station_head", username="xijie-head", station_id="xijie")
+OTHER_STAFF = Actor(role="staff", username="jianchi-staff", station_id="jianchi")
+REP = Actor(role="representative", username="rep-0416", representative_code="0416")
+HOUSING = Actor(role="department", username="housing-handler", department_id="housing")
+SUPERVISOR = Actor(role="supervisor", username="city-supervisor")
+ADMIN = Actor(role="admin", username="admin")
+
+BODY: dict[str, Any] = {
+    "kind": "deliberation_meeting",
+    "liaison_point_id": "xixin",
+    "held_on": "2026-11-20",
+    "topic": "西新社区危旧房治理议事会",
+    "attendance": 23,
+    "case_ids": ["c-1", "c-2"],
+    "outcome": "确定两户危房先行修缮，住建局下周进场设计。",
+}
+
+
+def command(**changes: Any) -> RecordMeeting:
+    return RecordMeeting.model_validate({**BODY, **changes})
+
+
+def record(
+    cmd: RecordMeeting,
+    *,
+    actor: Actor = STAFF,
+    station_cases: frozenset[str] = frozenset({"c-1", "c-2"}),
+) -> Meeting:
+    return record_meeting(
+        cmd,
+        meeting_id="m-1",
+        actor=actor,
+        directory=DIRECTORY,
+        station_cases=station_cases,
+        today=TODAY,
+        now=NOW,
+    )
+
+
+@pytest.mark.parametrize("actor", [STAFF, HEAD])
+def test_station_staff_record_a_meeting_of_their_station(actor: Actor) -> None:
+    meeting = record(command(), actor=actor)
+    assert meeting == Meeting(
+        meeting_id="m-1",
+        kind="deliberation_meeting",
+        station_id="xijie",
+        liaison_point_id="xixin",
+        held_on=date(2026, 11, 20),
+        topic=BODY["topic"],
+        attendance=23,
+        case_ids=["c-1", "c-2"],
+        outcome=BODY["outcome"],
+        recorded_by=actor.username,
+        recorded_at=NOW,
+    )
+
+
+def test_a_themed_activity_in_the_stations_hall_needs_no_point_nor_cases() -> None:
+    meeting = record(
+        command(kind="themed_activity", liaison_point_id=None, case_ids=[], attendance=0),
+        station_cases=frozenset(),
+    )
+    assert (meeting.kind, meeting.liaison_point_id, meeting.case_ids) == (
+        "themed_activity",
+        None,
+        [],
+    )
+    assert meeting.attendance == 0
+
+
+def test_a_meeting_held_today_is_recorded() -> None:
+    assert record(command(held_on=TODAY.isoformat())).held_on == TODAY
+
+
+def test_a_case_listed_twice_is_linked_once_in_the_order_given() -> None:
+    assert record(command(case_ids=["c-2", "c-1", "c-2"])).case_ids == ["c-2", "c-1"]
+    assert unique(["a", "b", "a", "c", "b"]) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("point", ["jianchi_centre", "longyuan_centre", "no-such-point"])
+def test_a_point_of_another_station_or_none_at_all_is_refused(point: str) -> None:
+    with pytest.raises(InvalidMeeting) as raised:
+        record(command(liaison_point_id=point))
+    assert raised.value.problems == [f"liaison point {point} is not in station xijie"]
+
+
+@pytest.mark.parametrize("point", ["baiyun", "shangcheng", "hexing", "xixin"])
+def test_every_point_of_the_station_is_accepted(point: str) -> None:
+    assert record(command(liaison_point_id=point)).liaison_point_id == point
+
+
+def test_cases_not_of_the_station_are_refused_by_id() -> None:
+    with pytest.raises(InvalidMeeting) as raised:
+        record(command(case_ids=["c-1", "c-9", "c-8"]), station_cases=frozenset({"c-1"}))
+    assert raised.value.problems == ["not cases of station xijie: c-9, c-8"]
+
+
+def test_a_meeting_in_the_future_is_refused() -> None:
+    with pytest.raises(InvalidMeeting, match="2026-11-26 is in the future"):
+        record(command(held_on="2026-11-26"))
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(InvalidMeeting) as raised:
+        record(
+            command(liaison_point_id="jianchi_centre", held_on="2027-01-01"),
+            station_cases=frozenset(),
+        )
+    assert len(raised.value.problems) == 3
+    assert str(raised.value) == "; ".join(raised.value.problems)
+
+
+@pytest.mark.parametrize("actor", [REP, HOUSING, SUPERVISOR, ADMIN])
+def test_only_station_staff_record_meetings(actor: Actor) -> None:
+    with pytest.raises(NotPermitted):
+        record(command(), actor=actor)
+
+
+def test_staff_without_a_station_cannot_record() -> None:
+    with pytest.raises(NotPermitted):
+        record(command(), actor=Actor(role="staff", username="lost"))
+
+
+def test_another_stations_staff_record_for_their_own_station_only() -> None:
+    with pytest.raises(InvalidMeeting) as raised:
+        record(command(), actor=OTHER_STAFF)
+    assert raised.value.problems[0] == "liaison point xixin is not in station jianchi"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("kind", "party"),
+        ("attendance", -1),
+        ("attendance", 100_001),
+        ("topic", ""),
+        ("topic", "x"),
+        ("topic", "议" * 201),
+        ("outcome", ""),
+        ("outcome", "x" * 5001),
+        ("held_on", "not-a-date"),
+        ("case_ids", [""]),
+        ("case_ids", ["c"] * (MAX_CASES + 1)),
+        ("unexpected", "field"),
+    ],
+)
+def test_malformed_records_are_refused(field: str, value: Any) -> None:
+    with pytest.raises(ValidationError):
+        command(**{field: value})
+
+
+@pytest.mark.parametrize("field", ["kind", "held_on", "topic", "attendance", "outcome"])
+def test_required_fields(field: str) -> None:
+    body = {k: v for k, v in BODY.items() if k != field}
+    with pytest.raises(ValidationError):
+        RecordMeeting.model_validate(body)
+
+
+@pytest.mark.parametrize(
+    ("actor", "scope"), [(STAFF, "xijie"), (HEAD, "xijie"), (SUPERVISOR, None), (ADMIN, None)]
+)
+def test_staff_read_their_station_and_supervisors_every_station(
+    actor: Actor, scope: str | None
+) -> None:
+    assert meeting_scope(actor) == scope
+
+
+@pytest.mark.parametrize("actor", [REP, HOUSING, Actor(role="staff", username="lost")])
+def test_representatives_and_departments_have_no_meeting_scope(actor: Actor) -> None:
+    with pytest.raises(NotPermitted):
+        meeting_scope(actor)
+
+
+@pytest.mark.parametrize(
+    ("actor", "visible"),
+    [
+        (STAFF, True),
+        (HEAD, True),
+        (SUPERVISOR, True),
+        (ADMIN, True),
+        (OTHER_STAFF, False),
+        (REP, False),
+        (HOUSING, False),
+    ],
+)
+def test_who_sees_a_meeting(actor: Actor, visible: bool) -> None:
+    assert can_see_meeting(record(command()), actor) is visible
+
+
+def test_the_recorded_event_carries_the_meeting_and_round_trips() -> None:
+    meeting = record(command())
+    event = meeting_recorded(meeting)
+    assert event.model_dump() == meeting.model_dump()
+    assert ACTIVITY_EVENT_TYPES["meeting.recorded"] is MeetingRecorded
+    envelope = Envelope.wrap(event, source="minyi/routing", subject="m-1", correlation_id="r")
+    assert envelope.type == "meeting.recorded"
+    assert Envelope.from_bytes(envelope.to_bytes()).payload(MeetingRecorded) == event
