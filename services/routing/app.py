@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.meeting_repository import MeetingRepository
+from services.routing.adapters.template_repository import TemplateRepository
 from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import SlaPolicy, WorkingCalendar
 from services.routing.entrypoints import admin_http, house_repair_http, meetings_http, staff_http
@@ -41,6 +42,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     cases = RoutedCaseRepository(runtime.db)
     directory = DirectoryRepository(runtime.db)
     users = UserRepository(runtime.db)
+    templates = TemplateRepository(runtime.db)
     meetings = MeetingRepository(runtime.db)
     sla = sla_rules(settings)
     relay = OutboxRelay(
@@ -56,6 +58,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         async def setup() -> None:
             await cases.ensure_indexes()
             await directory.ensure_indexes()
+            await templates.ensure_indexes()
             await meetings.ensure_indexes()
 
         runtime.spawn_setup(setup)
@@ -79,7 +82,12 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     app.include_router(admin_http.build_router(settings=settings, directory=directory, relay=relay))
     app.include_router(
         staff_http.build_router(
-            settings=settings, cases=cases, directory=directory, users=users, relay=relay
+            settings=settings,
+            cases=cases,
+            directory=directory,
+            users=users,
+            relay=relay,
+            templates=templates,
         )
     )
     app.include_router(house_repair_http.build_router(settings=settings, cases=cases, relay=relay))

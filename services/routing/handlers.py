@@ -13,6 +13,7 @@ from services.routing.adapters.case_repository import (
     audit_entry,
 )
 from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.adapters.template_repository import TemplateRepository
 from services.routing.domain.assignment import (
     RoutingDecision,
     RoutingRequest,
@@ -37,6 +38,7 @@ from services.routing.domain.workflow import (
     NotPermitted,
     OutOfScope,
     Reassign,
+    Respond,
     Transfer,
     authorize,
     can_see,
@@ -216,6 +218,7 @@ async def take_action(
     directory: DirectoryRepository,
     correlation_id: str,
     expected_version: int | None = None,
+    templates: TemplateRepository | None = None,
 ) -> Document:
     """Apply one staff, representative or department action; returns the updated case."""
     document = await cases.get(case_id)
@@ -236,6 +239,8 @@ async def take_action(
         department_name = department.name
     if isinstance(command, Merge):
         await _check_merge_target(command, state=state, cases=cases)
+    if isinstance(command, Respond) and command.template_id is not None:
+        command = await _with_template(command, document=document, templates=templates)
     now = datetime.now(UTC)
     try:
         decision = decide(state, command, actor=actor, now=now, department_name=department_name)
@@ -315,6 +320,20 @@ async def take_action(
     updated = await cases.get(case_id)
     assert updated is not None
     return updated
+
+
+async def _with_template(
+    command: Respond, *, document: Document, templates: TemplateRepository | None
+) -> Respond:
+    template = await templates.get(command.template_id or "") if templates else None
+    if (
+        template is None
+        or template.category != document["category"]
+        or template.station_id not in (None, document["station_id"])
+    ):
+        raise InvalidCommand(f"no template {command.template_id} for this case's category")
+    text = template.text + (f"\n{command.response}" if command.response else "")
+    return command.model_copy(update={"response": text})
 
 
 async def _check_merge_target(

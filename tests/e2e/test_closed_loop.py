@@ -6,6 +6,8 @@ import asyncio
 import concurrent.futures
 from typing import Any
 
+import httpx
+
 from shared.topics import CASE_EVENTS
 from tests.e2e.platform import Platform, act, eventually, sign_in, staff_case
 from tests.e2e.test_case_flow import QR_CASE, assigned, resident_view, submit
@@ -282,3 +284,46 @@ def test_the_station_asks_the_resident_a_question_and_reads_the_answer(
         ).status_code
         == 404
     )
+
+
+def test_staff_answer_from_a_response_template_of_the_case_s_category(
+    platform: Platform,
+) -> None:
+    head = sign_in(platform, "xijie-head")
+    staff = sign_in(platform, "xijie-staff")
+    template = {
+        "category": "parking",
+        "title": "停车位增设答复",
+        "text": "您好，关于停车位不足的问题，联络站已协调物业和街道增设车位。",
+    }
+    assert (
+        platform.post("routing", "/v1/staff/templates", json=template, headers=staff).status_code
+        == 403
+    )
+    created = platform.post("routing", "/v1/staff/templates", json=template, headers=head)
+    assert created.status_code == 201, created.text
+    template_id = created.json()["id"]
+    listed = httpx.get(
+        platform.url("routing", "/v1/staff/templates"),
+        params={"category": "parking"},
+        headers=staff,
+        timeout=10,
+    ).json()
+    assert [t["id"] for t in listed] == [template_id]
+    other_station = httpx.get(
+        platform.url("routing", "/v1/staff/templates"),
+        headers=sign_in(platform, "jianchi-staff"),
+        timeout=10,
+    ).json()
+    assert other_station == []
+
+    receipt = submit(platform, QR_CASE)
+    code, case_id = receipt["tracking_code"], receipt["case_id"]
+    eventually(lambda: assigned(platform, code), timeout_s=15)
+    ok(act(platform, sign_in(platform, "rep-0412"), case_id, "accept"))
+    ok(act(platform, staff, case_id, "approve"))
+    ok(act(platform, staff, case_id, "respond", template_id=template_id, response="预计月底完工。"))
+    view = eventually(lambda: status_is(platform, code, "responded"))
+    assert view["response"] == template["text"] + "\n预计月底完工。"
+    unknown = act(platform, staff, case_id, "respond", template_id="t-none")
+    assert unknown.status_code in (409, 422)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.events.case_events import (
     CaseAccepted,
@@ -130,7 +130,16 @@ class Progress(_Command):
 
 class Respond(_Command):
     action: Literal["respond"] = "respond"
-    response: Annotated[str, Field(min_length=5, max_length=5000)]
+    response: Annotated[str | None, Field(min_length=5, max_length=5000)] = None
+    template_id: str | None = Field(
+        default=None, description="A response template; `response`, if given, is appended."
+    )
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Respond:
+        if self.response is None and self.template_id is None:
+            raise ValueError("respond needs a response or a template_id")
+        return self
 
 
 class Close(_Command):
@@ -313,6 +322,8 @@ def decide(
         case Progress(note=note):
             event = CaseProgressed(**common, note=note)
         case Respond(response=response):
+            if response is None:
+                raise ValueError("the template was not resolved into a response")
             event = CaseResponded(**common, response=response)
         case Close():
             event = CaseClosed(**common)

@@ -11,6 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.routing.adapters.case_repository import RoutedCaseRepository, VersionConflict
 from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.adapters.template_repository import (
+    ResponseTemplate,
+    TemplateIn,
+    TemplateRepository,
+)
 from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import breached
 from services.routing.domain.workflow import (
@@ -162,6 +167,7 @@ def build_router(
     directory: DirectoryRepository,
     users: UserRepository,
     relay: OutboxRelay,
+    templates: TemplateRepository,
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["staff"])
     current: Any = claims_dependency(settings.jwt_secret.get_secret_value())
@@ -262,6 +268,7 @@ def build_router(
                 cases=cases,
                 directory=directory,
                 expected_version=if_match,
+                templates=templates,
                 correlation_id=current_correlation_id() or new_correlation_id(),
             )
         except OutOfScope:
@@ -293,6 +300,34 @@ def build_router(
             ) from None
         relay.wake()
         return _detail(document, actor)
+
+    @router.get(
+        "/staff/templates",
+        response_model=list[ResponseTemplate],
+        tags=["templates"],
+        summary="Response templates the caller's station may use.",
+    )
+    async def list_templates(
+        claims: CurrentClaims,
+        category: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> list[ResponseTemplate]:
+        return await templates.usable(station_id=claims.station, category=category)
+
+    @router.post(
+        "/staff/templates",
+        response_model=ResponseTemplate,
+        tags=["templates"],
+        status_code=status.HTTP_201_CREATED,
+        summary="Add a template: a station head for the station, an admin city-wide.",
+        responses={403: {"description": "Only station heads and admins."}},
+    )
+    async def add_template(body: TemplateIn, claims: CurrentClaims) -> ResponseTemplate:
+        if claims.role not in ("station_head", "admin"):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, detail="only station heads and admins add templates"
+            )
+        station = claims.station if claims.role == "station_head" else None
+        return await templates.add(body, station_id=station, by=claims.sub, at=datetime.now(UTC))
 
     @router.post(
         "/staff/cases/{case_id}/messages",
