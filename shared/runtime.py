@@ -4,17 +4,19 @@ background tasks (consumers, outbox relay), started and stopped with the HTTP ap
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.http import ReadinessCheck
+from shared.http import ReadinessCheck, create_service_app
 from shared.logging import configure_logging, get_logger
 from shared.metrics import Metrics
 from shared.mongo import Document, create_client, ping, service_database
+from shared.outbox import OutboxRelay
 from shared.producer import EventPublisher
 from shared.settings import ServiceSettings
 
@@ -30,6 +32,29 @@ class ServiceRuntime:
         self.publisher = EventPublisher(settings=settings, metrics=self.metrics)
         self._tasks: list[asyncio.Task[None]] = []
         self._schema_ready = asyncio.Event()
+
+    def relay(self, collections: Sequence[AsyncCollection[Document]]) -> OutboxRelay:
+        """The outbox relay publishing the events queued in these collections."""
+        return OutboxRelay(
+            collections=collections,
+            publisher=self.publisher,
+            settings=self.settings,
+            metrics=self.metrics,
+        )
+
+    def app(
+        self, *, title: str, description: str, on_start: Callable[[], Awaitable[None]]
+    ) -> FastAPI:
+        """The service's HTTP app, whose lifespan starts and stops this runtime."""
+        return create_service_app(
+            title=title,
+            description=description,
+            version="0.1.0",
+            metrics=self.metrics,
+            max_body_bytes=self.settings.max_body_bytes,
+            lifespan=runtime_lifespan(self, on_start=on_start),
+            readiness=self.readiness,
+        )
 
     def readiness(self) -> list[ReadinessCheck]:
         async def store() -> None:

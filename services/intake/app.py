@@ -12,10 +12,8 @@ from services.intake.entrypoints.open311 import build_open311_router
 from services.intake.entrypoints.qr import build_qr_router
 from services.intake.entrypoints.staff_http import build_staff_router
 from services.intake.settings import IntakeSettings
-from shared.http import create_service_app
-from shared.outbox import OutboxRelay
 from shared.rate_limit import RateLimiter, rate_limited
-from shared.runtime import ServiceRuntime, runtime_lifespan
+from shared.runtime import ServiceRuntime
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
@@ -23,12 +21,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings)
     cases = CaseRepository(runtime.db)
     directory = DirectoryCopy(runtime.db)
-    relay = OutboxRelay(
-        collections=[cases.collection],
-        publisher=runtime.publisher,
-        settings=settings,
-        metrics=runtime.metrics,
-    )
+    relay = runtime.relay([cases.collection])
 
     async def on_start() -> None:
         async def setup() -> None:
@@ -40,14 +33,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         runtime.spawn("consumer.cases", case_events_consumer(runtime, cases).run)
         runtime.spawn("consumer.directory", directory_consumer(runtime, directory).run)
 
-    app = create_service_app(
+    app = runtime.app(
         title="Minyi intake",
         description="Residents submit opinions and suggestions and follow them by tracking code.",
-        version="0.1.0",
-        metrics=runtime.metrics,
-        max_body_bytes=settings.max_body_bytes,
-        lifespan=runtime_lifespan(runtime, on_start=on_start),
-        readiness=runtime.readiness,
+        on_start=on_start,
     )
     limit = rate_limited(
         RateLimiter(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst),

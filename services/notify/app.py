@@ -8,21 +8,14 @@ from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.entrypoints.consumers import case_events_consumer
 from services.notify.entrypoints.http import build_router
 from services.notify.settings import NotifySettings
-from shared.http import create_service_app
-from shared.outbox import OutboxRelay
-from shared.runtime import ServiceRuntime, runtime_lifespan
+from shared.runtime import ServiceRuntime
 
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     runtime = ServiceRuntime(settings)
     inbox = InboxRepository(runtime.db)
-    relay = OutboxRelay(
-        collections=[inbox.collection],
-        publisher=runtime.publisher,
-        settings=settings,
-        metrics=runtime.metrics,
-    )
+    relay = runtime.relay([inbox.collection])
 
     async def on_start() -> None:
         runtime.spawn_setup(inbox.ensure_indexes)
@@ -30,14 +23,10 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         consumer = case_events_consumer(runtime, inbox=inbox, relay=relay)
         runtime.spawn("consumer.cases", consumer.run)
 
-    app = create_service_app(
+    app = runtime.app(
         title="Minyi notify",
         description="Tells representatives, staff and residents what they need to know.",
-        version="0.1.0",
-        metrics=runtime.metrics,
-        max_body_bytes=settings.max_body_bytes,
-        lifespan=runtime_lifespan(runtime, on_start=on_start),
-        readiness=runtime.readiness,
+        on_start=on_start,
     )
     app.include_router(build_router(inbox=inbox))
     return app

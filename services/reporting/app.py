@@ -8,8 +8,7 @@ from services.reporting.adapters.read_models import ReadModels
 from services.reporting.entrypoints.consumers import case_events_consumer
 from services.reporting.entrypoints.http import build_router
 from services.reporting.settings import ReportingSettings
-from shared.http import create_service_app
-from shared.runtime import ServiceRuntime, runtime_lifespan
+from shared.runtime import ServiceRuntime
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
@@ -21,14 +20,10 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         runtime.spawn_setup(read_models.ensure_indexes)
         runtime.spawn("consumer.cases", case_events_consumer(runtime, read_models).run)
 
-    app = create_service_app(
+    app = runtime.app(
         title="Minyi reporting",
         description="Per-station and city-wide figures, built only from events.",
-        version="0.1.0",
-        metrics=runtime.metrics,
-        max_body_bytes=settings.max_body_bytes,
-        lifespan=runtime_lifespan(runtime, on_start=on_start),
-        readiness=runtime.readiness,
+        on_start=on_start,
     )
     app.include_router(build_router(read_models=read_models))
     return app

@@ -18,9 +18,7 @@ from services.routing.entrypoints.http import build_router
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
 from services.routing.handlers import SlaRules
 from services.routing.settings import RoutingSettings
-from shared.http import create_service_app
-from shared.outbox import OutboxRelay
-from shared.runtime import ServiceRuntime, runtime_lifespan
+from shared.runtime import ServiceRuntime
 
 
 def sla_rules(settings: RoutingSettings) -> SlaRules:
@@ -45,12 +43,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     templates = TemplateRepository(runtime.db)
     meetings = MeetingRepository(runtime.db)
     sla = sla_rules(settings)
-    relay = OutboxRelay(
-        collections=[cases.collection, meetings.collection, *directory.collections()],
-        publisher=runtime.publisher,
-        settings=settings,
-        metrics=runtime.metrics,
-    )
+    relay = runtime.relay([cases.collection, meetings.collection, *directory.collections()])
 
     scheduler = SlaScheduler(cases=cases, relay=relay, interval_s=settings.sla_check_seconds)
 
@@ -69,14 +62,10 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         runtime.spawn("consumer.cases", consumer.run)
         runtime.spawn("sla", scheduler.run)
 
-    app = create_service_app(
+    app = runtime.app(
         title="Minyi routing",
         description="The directory, and who holds each case and why.",
-        version="0.1.0",
-        metrics=runtime.metrics,
-        max_body_bytes=settings.max_body_bytes,
-        lifespan=runtime_lifespan(runtime, on_start=on_start),
-        readiness=runtime.readiness,
+        on_start=on_start,
     )
     app.include_router(build_router(directory=directory))
     app.include_router(admin_http.build_router(settings=settings, directory=directory, relay=relay))
