@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.meeting_repository import MeetingRepository
+from services.routing.adapters.oidc import OidcVerifier
 from services.routing.adapters.template_repository import TemplateRepository
 from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import SlaPolicy, WorkingCalendar
@@ -31,6 +32,17 @@ def sla_rules(settings: RoutingSettings) -> SlaRules:
         default=SlaPolicy(
             accept_days=settings.sla_accept_days, respond_days=settings.sla_respond_days
         ),
+    )
+
+
+def oidc_verifier(settings: RoutingSettings) -> OidcVerifier | None:
+    if not (settings.oidc_issuer and settings.oidc_audience and settings.oidc_jwks_url):
+        return None
+    return OidcVerifier(
+        issuer=settings.oidc_issuer,
+        audience=settings.oidc_audience,
+        jwks_url=settings.oidc_jwks_url,
+        username_claim=settings.oidc_username_claim,
     )
 
 
@@ -77,6 +89,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
             users=users,
             relay=relay,
             templates=templates,
+            oidc=oidc_verifier(settings),
         )
     )
     app.include_router(house_repair_http.build_router(settings=settings, cases=cases, relay=relay))

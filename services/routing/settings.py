@@ -19,6 +19,12 @@ class RoutingSettings(ServiceSettings):
     )
     sla_accept_days: int = Field(default=2, ge=1, description="Default working days to accept.")
     sla_respond_days: int = Field(default=15, ge=1, description="Default working days to respond.")
+    oidc_issuer: str | None = Field(default=None, description="OIDC sign-in: the issuer URL.")
+    oidc_audience: str | None = Field(default=None, description="OIDC: this client's id.")
+    oidc_jwks_url: str | None = Field(default=None, description="OIDC: the provider's JWKS URL.")
+    oidc_username_claim: str = Field(
+        default="preferred_username", description="OIDC: the claim naming the staff account."
+    )
     sla_check_seconds: float = Field(
         default=30.0, gt=0, description="How often to look for breaches."
     )

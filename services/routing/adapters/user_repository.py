@@ -56,6 +56,14 @@ class UserRepository:
         if ops:
             await self._users.bulk_write(ops, ordered=False)
 
+    async def active(self, username: str) -> StaffUser | None:
+        document = await self._users.find_one({"_id": username, "active": True})
+        if document is None:
+            return None
+        return StaffUser.model_validate(
+            {k: v for k, v in document.items() if k not in ("_id", "password_hash")}
+        )
+
     async def authenticate(self, username: str, password: str) -> StaffUser | None:
         document = await self._users.find_one({"_id": username, "active": True})
         if document is None:

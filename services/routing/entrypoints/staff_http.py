@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.routing.adapters.case_repository import RoutedCaseRepository, VersionConflict
 from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.adapters.oidc import OidcError, OidcVerifier
 from services.routing.adapters.template_repository import (
     ResponseTemplate,
     TemplateIn,
     TemplateRepository,
 )
-from services.routing.adapters.user_repository import UserRepository
+from services.routing.adapters.user_repository import StaffUser, UserRepository
 from services.routing.domain.sla import breached
 from services.routing.domain.workflow import (
     ActionNotAllowed,
@@ -38,6 +39,10 @@ from shared.settings import ServiceSettings
 class SignIn(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+
+
+class OidcSignIn(BaseModel):
+    id_token: str = Field(min_length=10, max_length=8192)
 
 
 class Token(BaseModel):
@@ -168,6 +173,7 @@ def build_router(
     users: UserRepository,
     relay: OutboxRelay,
     templates: TemplateRepository,
+    oidc: OidcVerifier | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["staff"])
     current: Any = claims_dependency(settings.jwt_secret.get_secret_value())
@@ -184,6 +190,38 @@ def build_router(
         user = await users.authenticate(body.username, body.password)
         if user is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
+        return token_for(user)
+
+    @router.post(
+        "/auth/oidc",
+        response_model=Token,
+        tags=["auth"],
+        summary="Exchange the identity provider's ID token for a Minyi token.",
+        responses={
+            401: {"description": "Invalid ID token, or no active account for it."},
+            404: {"description": "OIDC sign-in is not configured."},
+            503: {"description": "The identity provider's keys are unreachable."},
+        },
+    )
+    async def oidc_sign_in(body: OidcSignIn) -> Token:
+        if oidc is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="OIDC sign-in is not configured")
+        try:
+            username = await oidc.username(body.id_token)
+        except OidcError as exc:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, detail=f"invalid ID token: {exc}"
+            ) from None
+        except ConnectionError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+        user = await users.active(username)
+        if user is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, detail=f"no active Minyi account {username!r}"
+            )
+        return token_for(user)
+
+    def token_for(user: StaffUser) -> Token:
         token, expires = issue_token(
             secret=settings.jwt_secret.get_secret_value(),
             username=user.username,
