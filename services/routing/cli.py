@@ -94,7 +94,7 @@ def main(argv: list[str]) -> int:
         if argv == ["directory", "export"]:
             print(asyncio.run(export(settings)), end="")
             return 0
-    except (ValueError, OSError, ValidationError) as exc:
+    except (ValueError, OSError, ValidationError, KeyError, yaml.YAMLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(USAGE, file=sys.stderr)

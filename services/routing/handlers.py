@@ -101,7 +101,7 @@ async def on_case_events(
             elif envelope.type == CaseMessageSent.TYPE:
                 await _on_resident_message(envelope, cases=cases)
             elif envelope.type == CaseReopened.TYPE:
-                await _on_reopened(envelope, cases=cases, sla=sla)
+                await _on_reopened(envelope, cases=cases, directory=directory, sla=sla)
 
 
 async def assign_case(
@@ -138,6 +138,7 @@ async def assign_case(
         decision=decision,
         cause_event_id=envelope.id,
         assigned_at=now,
+        meeting_id=submitted.meeting_id,
         deadlines=sla.deadlines(
             submitted.submitted_at, directory=directory, category=submitted.category
         ),
@@ -576,10 +577,24 @@ async def _on_rated(envelope: Envelope, *, cases: RoutedCaseRepository) -> None:
     )
 
 
-async def _on_reopened(envelope: Envelope, *, cases: RoutedCaseRepository, sla: SlaRules) -> None:
+async def _on_reopened(
+    envelope: Envelope,
+    *,
+    cases: RoutedCaseRepository,
+    directory: DirectoryRepository,
+    sla: SlaRules,
+) -> None:
     reopened = envelope.payload(CaseReopened)
-    # A reopened case gets a fresh response deadline, and may be escalated for it again.
-    respond_due = sla.calendar.add_working_days(reopened.at, sla.default.respond_days)
+    # A reopened case gets a fresh response deadline (its category's), and may be escalated
+    # for it again.
+    case = await cases.get(reopened.case_id)
+    category = case["category"] if case else ""
+    snapshot = await directory.load()
+    respond_due = (
+        sla.deadlines(reopened.at, directory=snapshot, category=category).respond_due
+        if snapshot
+        else sla.calendar.add_working_days(reopened.at, sla.default.respond_days)
+    )
     await cases.apply_external(
         case_id=reopened.case_id,
         event_id=envelope.id,

@@ -16,7 +16,7 @@ from services.routing.domain.house_repair import (
     count_stages,
     decide_stage,
 )
-from services.routing.domain.workflow import Actor, OutOfScope
+from services.routing.domain.workflow import Actor, OutOfScope, can_see
 from services.routing.handlers import SOURCE, case_state
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
@@ -43,6 +43,8 @@ async def change_house_stage(
     if document is None:
         raise OutOfScope(case_id)
     state = case_state(document)
+    if not can_see(state, actor):
+        raise OutOfScope(case_id)  # before the version check: 404 must not reveal a 409
     if expected_version is not None and expected_version != state.version:
         raise VersionConflict(case_id)
     now = datetime.now(UTC)

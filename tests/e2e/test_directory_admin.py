@@ -109,3 +109,13 @@ def test_the_cli_exports_yaml_and_imports_representatives_from_csv(
     refused = run_cli(platform, "directory", "import", str(bad))
     assert refused.returncode == 1
     assert "level" in refused.stderr
+
+
+def test_a_csv_without_the_required_columns_is_refused_with_a_message(
+    platform: Platform, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "partial.csv"
+    sheet.write_text("code,name\n0703,某人\n", encoding="utf-8")
+    refused = run_cli(platform, "directory", "import", str(sheet))
+    assert refused.returncode == 1
+    assert "lacks the column(s) level, station" in refused.stderr

@@ -73,6 +73,7 @@ def test_staff_enter_a_meeting_case_that_lands_in_their_own_station_queue(
     assert view["channel"] == "meeting"
     detail = staff_case(platform, staff, receipt["case_id"]).json()
     assert detail["representative_code"] is None
+    assert detail["meetings"] == ["m-2026-11"]
     assert detail["reason"].endswith(
         "entered by station staff; station queue of 剑池街道人大代表联络站"
     )

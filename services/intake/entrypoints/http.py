@@ -97,6 +97,9 @@ class ResidentCaseView(BaseModel):
             return sorted(value.values(), key=lambda m: m["at"])
         return value
 
+    house_repair_stage: str | None = Field(
+        default=None, description="Dilapidated-house repair cases: the current stage."
+    )
     timeline: list[TimelineStep]
     response: str | None = Field(default=None, description="The feedback on the case.")
     responded_at: datetime | None = None

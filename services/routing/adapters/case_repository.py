@@ -92,6 +92,7 @@ class RoutedCaseRepository:
         assigned_at: datetime,
         deadlines: Deadlines,
         event: Envelope,
+        meeting_id: str | None = None,
     ) -> bool:
         """Record the first assignment of a case with its event; False if already routed."""
         document: Document = {
@@ -124,6 +125,7 @@ class RoutedCaseRepository:
             ],
             "assigned_at": assigned_at,
             "updated_at": assigned_at,
+            "meetings": [meeting_id] if meeting_id else [],
             "sla": {
                 "accept_due": deadlines.accept_due,
                 "respond_due": deadlines.respond_due,
@@ -216,7 +218,11 @@ class RoutedCaseRepository:
         update = queue_events(
             {"$set": {flag: True}, "$push": {"audit": audit}}, [event], topic=CASE_EVENTS
         )
-        result = await self.collection.update_one({"_id": case_id, flag: False}, update)
+        # Only while the deadline still applies: an acceptance that just won makes this miss.
+        pending = ["assigned"] if deadline == "accept" else list(OPEN_STATUSES)
+        result = await self.collection.update_one(
+            {"_id": case_id, flag: False, "status": {"$in": pending}}, update
+        )
         return result.modified_count == 1
 
     async def list_cases(self, query: Document, *, limit: int) -> list[Document]:

@@ -48,7 +48,11 @@ def _published(kind: DirectoryKind, key: str, entry: Document) -> Envelope:
 def read_representatives_csv(path: Path) -> list[Representative]:
     """Columns: code,name,level,station,points,specialties,active (lists `;`-separated)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        missing = {"code", "name", "level", "station"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"{path.name} lacks the column(s) {', '.join(sorted(missing))}")
+        rows = list(reader)
     return [
         Representative(
             code=row["code"].strip(),
