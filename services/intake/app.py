@@ -47,7 +47,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app.include_router(build_staff_router(deps=deps, settings=settings))
     app.include_router(build_qr_router(directory=directory, settings=settings))
     app.include_router(
-        build_open311_router(cases=cases, directory=directory, relay=relay, settings=settings)
+        build_open311_router(
+            cases=cases, directory=directory, relay=relay, settings=settings, limit=limit
+        )
     )
     install_error_handlers(app)
     return app

@@ -47,6 +47,7 @@ PUBLIC_FIELDS: tuple[str, ...] = (
     "responded_at",
     "rejection_reason",
     "merged_into_case_id",
+    "transferred_to",
     "timeline",
 )
 

@@ -91,6 +91,7 @@ def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
             fields["merged_into_case_id"] = event.into_case_id
             return _moved("merged", event.at, "已与反映同一事项的意见建议合并办理", fields)
         case CaseTransferred():
+            fields["transferred_to"] = event.department_id
             note = f"已转交{event.department_name}办理"
             return _moved("transferred", event.at, note, fields)
         case CaseProgressed():

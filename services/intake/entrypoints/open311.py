@@ -6,12 +6,12 @@ body, in the same format, mapped in one place (`Open311Route`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
@@ -62,6 +62,7 @@ def build_open311_router(
     directory: DirectoryCopy,
     relay: OutboxRelay,
     settings: IntakeSettings,
+    limit: Callable[[Request], Awaitable[None]] | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
     jurisdiction = settings.open311_jurisdiction_id
@@ -96,6 +97,7 @@ def build_open311_router(
 
     @router.post(
         "/requests.{fmt}",
+        dependencies=[Depends(limit)] if limit else [],
         summary="Create a service request (form-encoded, with api_key).",
         openapi_extra={"requestBody": _POST_FORM},
     )

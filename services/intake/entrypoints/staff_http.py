@@ -102,4 +102,6 @@ def may_see(document: dict[str, Any], claims: Claims) -> bool:
         return claims.representative_code is not None and (
             holder.get("code") == claims.representative_code
         )
+    if claims.role == "department":
+        return claims.department is not None and claims.department == document.get("transferred_to")
     return False
