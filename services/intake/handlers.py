@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -10,13 +9,7 @@ from services.intake.adapters.case_repository import CaseRepository, snapshot_of
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.cases import CaseCreate, CaseSnapshot, open_case
 from services.intake.domain.resident_actions import (
-    RateCase,
-    ReopenCase,
-    ReplyToStation,
-    rate,
     refused,
-    reopen,
-    reply,
 )
 from services.intake.domain.timeline import change_for
 from shared.consumer import ConsumedEvent, bound_event_context
@@ -136,59 +129,7 @@ async def _apply_case_event(envelope: Envelope, *, cases: CaseRepository) -> Non
     raise TransientError(f"case {envelope.subject} kept changing while applying {envelope.type}")
 
 
-async def rate_case(
-    *,
-    tracking_code: str,
-    command: RateCase,
-    cases: CaseRepository,
-    correlation_id: str,
-    now: datetime,
-) -> Document:
-    return await _resident_action(
-        tracking_code=tracking_code,
-        decide=lambda case: rate(case, command, now=now),
-        cases=cases,
-        correlation_id=correlation_id,
-        now=now,
-    )
-
-
-async def reopen_case(
-    *,
-    tracking_code: str,
-    command: ReopenCase,
-    cases: CaseRepository,
-    correlation_id: str,
-    now: datetime,
-) -> Document:
-    return await _resident_action(
-        tracking_code=tracking_code,
-        decide=lambda case: reopen(case, command, now=now),
-        cases=cases,
-        correlation_id=correlation_id,
-        now=now,
-    )
-
-
-async def reply_to_station(
-    *,
-    tracking_code: str,
-    command: ReplyToStation,
-    cases: CaseRepository,
-    correlation_id: str,
-    now: datetime,
-) -> Document:
-    message_id = "m" + uuid.uuid4().hex
-    return await _resident_action(
-        tracking_code=tracking_code,
-        decide=lambda case: reply(case, command, now=now, message_id=message_id),
-        cases=cases,
-        correlation_id=correlation_id,
-        now=now,
-    )
-
-
-async def _resident_action(
+async def resident_action(
     *,
     tracking_code: str,
     decide: Callable[[CaseSnapshot], CaseAction],
@@ -196,7 +137,9 @@ async def _resident_action(
     correlation_id: str,
     now: datetime,
 ) -> Document:
-    """Decide, then store the change and its event in one write guarded by the version read.
+    """A resident's action by tracking code (rate, reopen, reply): `decide` is the pure rule.
+
+    Decide, then store the change and its event in one write guarded by the version read.
 
     The same write marks the event applied, so it changes nothing when it comes back from Kafka.
     """

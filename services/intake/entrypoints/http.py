@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -18,7 +19,7 @@ from services.intake.adapters.case_repository import (
 )
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.attachments import StoredAttachment
-from services.intake.domain.cases import CaseCreate, CaseStatus, TimelineStep
+from services.intake.domain.cases import CaseCreate, CaseSnapshot, CaseStatus, TimelineStep
 from services.intake.domain.resident_actions import (
     ActionRefused,
     RateCase,
@@ -26,17 +27,18 @@ from services.intake.domain.resident_actions import (
     ReplyToStation,
     ResidentAction,
     allowed_actions,
+    rate,
+    reopen,
+    reply,
 )
 from services.intake.domain.tracking import normalize_tracking_code
 from services.intake.handlers import (
     CaseNotFound,
     UnknownReference,
-    rate_case,
-    reopen_case,
-    reply_to_station,
+    resident_action,
     submit_case,
 )
-from shared.events.case_events import Rating
+from shared.events.case_events import CaseAction, Rating
 from shared.logging import current_correlation_id, new_correlation_id
 from shared.mongo import Document
 from shared.outbox import OutboxRelay
@@ -134,8 +136,26 @@ async def action_refused(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body.model_dump(mode="json"), status_code=status.HTTP_409_CONFLICT)
 
 
+async def unknown_reference(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UnknownReference)
+    return JSONResponse(
+        {
+            "detail": [
+                {
+                    "loc": ["body", exc.field],
+                    "field": exc.field,
+                    "msg": str(exc),
+                    "type": "unknown_reference",
+                }
+            ]
+        },
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ActionRefused, action_refused)
+    app.add_exception_handler(UnknownReference, unknown_reference)
 
 
 async def attachment_response(cases: CaseRepository, case_id: str, n: int) -> Response:
@@ -179,6 +199,26 @@ class IntakeDeps:
 def build_router(deps: IntakeDeps) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["cases"])
 
+    async def act_as_resident(
+        tracking_code: str, decide: Callable[[CaseSnapshot, datetime], CaseAction]
+    ) -> ResidentCaseView:
+        code = normalize_tracking_code(tracking_code)
+        if code is None:
+            raise _not_found()
+        now = datetime.now(UTC)
+        try:
+            document = await resident_action(
+                tracking_code=code,
+                decide=lambda case: decide(case, now),
+                cases=deps.cases,
+                correlation_id=current_correlation_id() or new_correlation_id(),
+                now=now,
+            )
+        except CaseNotFound:
+            raise _not_found() from None
+        deps.relay.wake()
+        return resident_view(document, now=now)
+
     @router.post(
         "/cases",
         dependencies=[Depends(deps.limit)],
@@ -213,18 +253,6 @@ def build_router(deps: IntakeDeps) -> APIRouter:
                 idempotency_key=idempotency_key,
                 fingerprint=request_fingerprint(command),
             )
-        except UnknownReference as exc:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=[
-                    {
-                        "loc": ["body", exc.field],
-                        "field": exc.field,
-                        "msg": str(exc),
-                        "type": "unknown_reference",
-                    }
-                ],
-            ) from None
         except IdempotencyConflict:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
@@ -271,22 +299,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         responses={**_ACTION_RESPONSES},
     )
     async def post_rating(tracking_code: str, command: RateCase) -> ResidentCaseView:
-        code = normalize_tracking_code(tracking_code)
-        if code is None:
-            raise _not_found()
-        now = datetime.now(UTC)
-        try:
-            document = await rate_case(
-                tracking_code=code,
-                command=command,
-                cases=deps.cases,
-                correlation_id=current_correlation_id() or new_correlation_id(),
-                now=now,
-            )
-        except CaseNotFound:
-            raise _not_found() from None
-        deps.relay.wake()
-        return resident_view(document, now=now)
+        return await act_as_resident(tracking_code, lambda case, now: rate(case, command, now=now))
 
     @router.post(
         "/cases/{tracking_code}/reopen",
@@ -297,22 +310,9 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         responses={**_ACTION_RESPONSES},
     )
     async def post_reopen(tracking_code: str, command: ReopenCase) -> ResidentCaseView:
-        code = normalize_tracking_code(tracking_code)
-        if code is None:
-            raise _not_found()
-        now = datetime.now(UTC)
-        try:
-            document = await reopen_case(
-                tracking_code=code,
-                command=command,
-                cases=deps.cases,
-                correlation_id=current_correlation_id() or new_correlation_id(),
-                now=now,
-            )
-        except CaseNotFound:
-            raise _not_found() from None
-        deps.relay.wake()
-        return resident_view(document, now=now)
+        return await act_as_resident(
+            tracking_code, lambda case, now: reopen(case, command, now=now)
+        )
 
     @router.post(
         "/cases/{tracking_code}/messages",
@@ -323,22 +323,11 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         responses={**_ACTION_RESPONSES},
     )
     async def post_message(tracking_code: str, command: ReplyToStation) -> ResidentCaseView:
-        code = normalize_tracking_code(tracking_code)
-        if code is None:
-            raise _not_found()
-        now = datetime.now(UTC)
-        try:
-            document = await reply_to_station(
-                tracking_code=code,
-                command=command,
-                cases=deps.cases,
-                correlation_id=current_correlation_id() or new_correlation_id(),
-                now=now,
-            )
-        except CaseNotFound:
-            raise _not_found() from None
-        deps.relay.wake()
-        return resident_view(document, now=now)
+        message_id = "m" + uuid.uuid4().hex
+        return await act_as_resident(
+            tracking_code,
+            lambda case, now: reply(case, command, now=now, message_id=message_id),
+        )
 
     return router
 

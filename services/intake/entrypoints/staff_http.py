@@ -14,7 +14,7 @@ from services.intake.entrypoints.http import (
     attachment_response,
     receipt_for,
 )
-from services.intake.handlers import UnknownReference, submit_case
+from services.intake.handlers import submit_case
 from shared.auth import Claims, claims_dependency
 from shared.logging import current_correlation_id, new_correlation_id
 from shared.settings import ServiceSettings
@@ -47,29 +47,16 @@ def build_staff_router(*, deps: IntakeDeps, settings: ServiceSettings) -> APIRou
         if claims.role == "representative" and command.representative_code is None:
             # A representative who takes a case in person holds it.
             command = command.model_copy(update={"representative_code": claims.representative_code})
-        try:
-            stored = await submit_case(
-                command=command,
-                cases=deps.cases,
-                directory=deps.directory,
-                correlation_id=current_correlation_id() or new_correlation_id(),
-                idempotency_key=None,
-                fingerprint=request_fingerprint(command),
-                station_id=claims.station,
-                meeting_id=command.meeting_id,
-            )
-        except UnknownReference as exc:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=[
-                    {
-                        "loc": ["body", exc.field],
-                        "field": exc.field,
-                        "msg": str(exc),
-                        "type": "unknown_reference",
-                    }
-                ],
-            ) from None
+        stored = await submit_case(
+            command=command,
+            cases=deps.cases,
+            directory=deps.directory,
+            correlation_id=current_correlation_id() or new_correlation_id(),
+            idempotency_key=None,
+            fingerprint=request_fingerprint(command),
+            station_id=claims.station,
+            meeting_id=command.meeting_id,
+        )
         deps.relay.wake()
         return receipt_for(stored)
 
