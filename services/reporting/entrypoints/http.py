@@ -9,9 +9,12 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
 
 from services.reporting.adapters.read_models import ReadModels
+from services.reporting.domain.kpis import Metric, Ranking, rank
 from services.reporting.domain.summaries import (
     CitySummary,
+    Sentence,
     StationSummary,
+    sentence,
     summarize_city,
     summarize_stations,
 )
@@ -32,6 +35,39 @@ class StationsReport(BaseModel):
 class CityReport(BaseModel):
     period: Period
     city: CitySummary
+
+
+class RankingReport(BaseModel):
+    period: Period
+    ranking: Ranking
+
+
+class StationHeadline(BaseModel):
+    station_id: str
+    station_name: str
+    accepted: int
+    closed: int
+    rated: int
+    completion_rate: float | None
+    satisfaction_rate: float | None
+    sentence: Sentence
+
+
+class CityHeadline(BaseModel):
+    accepted: int
+    closed: int
+    rated: int
+    completion_rate: float | None
+    satisfaction_rate: float | None
+    sentence: Sentence
+
+
+class SummaryReport(BaseModel):
+    """The sentences a reporter would quote, with the numbers behind them."""
+
+    period: Period
+    city: CityHeadline
+    stations: list[StationHeadline]
 
 
 def _period(since: date | None, until: date | None) -> Period:
@@ -67,6 +103,10 @@ def _period(since: date | None, until: date | None) -> Period:
 
 SinceQuery = Annotated[date | None, Query(description="First day (UTC), default until − 365 days.")]
 UntilQuery = Annotated[date | None, Query(description="Last day (UTC), default today.")]
+MetricQuery = Annotated[Metric, Query(description="completion (办结率) or satisfaction (满意度).")]
+MinSampleQuery = Annotated[
+    int, Query(ge=1, le=1_000_000, description="Fewer accepted (or rated) cases: not ranked.")
+]
 
 
 def build_router(*, read_models: ReadModels) -> APIRouter:
@@ -83,5 +123,61 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
         period = _period(since, until)
         buckets = await read_models.city_buckets(since=period.since, until=period.until)
         return CityReport(period=period, city=summarize_city(buckets))
+
+    @router.get(
+        "/rankings",
+        response_model=RankingReport,
+        summary="Stations ranked by the lower bound of a rate's 95% Wilson interval.",
+    )
+    async def rankings(
+        metric: MetricQuery = "completion",
+        min_sample: MinSampleQuery = 20,
+        since: SinceQuery = None,
+        until: UntilQuery = None,
+    ) -> RankingReport:
+        period = _period(since, until)
+        buckets = await read_models.station_buckets(since=period.since, until=period.until)
+        stations = [s.kpis() for s in summarize_stations(buckets)]
+        return RankingReport(
+            period=period, ranking=rank(stations, metric=metric, min_sample=min_sample)
+        )
+
+    @router.get(
+        "/summary",
+        response_model=SummaryReport,
+        summary="Accepted, completion and satisfaction since a day, city-wide and per station.",
+    )
+    async def summary(since: SinceQuery = None, until: UntilQuery = None) -> SummaryReport:
+        period = _period(since, until)
+        city = summarize_city(
+            await read_models.city_buckets(since=period.since, until=period.until)
+        )
+        stations = summarize_stations(
+            await read_models.station_buckets(since=period.since, until=period.until)
+        )
+        return SummaryReport(
+            period=period,
+            city=CityHeadline(
+                accepted=city.accepted,
+                closed=city.closed,
+                rated=city.rated,
+                completion_rate=city.completion_rate.rate,
+                satisfaction_rate=city.satisfaction_rate.rate,
+                sentence=sentence(city, since=period.since),
+            ),
+            stations=[
+                StationHeadline(
+                    station_id=s.station_id,
+                    station_name=s.station_name,
+                    accepted=s.accepted,
+                    closed=s.closed,
+                    rated=s.rated,
+                    completion_rate=s.completion_rate.rate,
+                    satisfaction_rate=s.satisfaction_rate.rate,
+                    sentence=sentence(s, since=period.since),
+                )
+                for s in stations
+            ],
+        )
 
     return router
