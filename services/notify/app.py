@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.entrypoints.consumers import case_events_consumer
-from services.notify.entrypoints.http import build_router
+from services.notify.entrypoints.http import build_router, build_templates_router
 from services.notify.settings import NotifySettings
 from shared.runtime import ServiceRuntime
 
@@ -29,4 +29,5 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         on_start=on_start,
     )
     app.include_router(build_router(inbox=inbox))
+    app.include_router(build_templates_router())
     return app

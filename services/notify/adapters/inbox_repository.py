@@ -45,6 +45,7 @@ class InboxRepository:
             "recipient": message.recipient,
             "title": message.title,
             "body": message.body,
+            "urgent": message.urgent,
             "case_id": case_id,
             "cause_event_id": cause_event_id,
             "created_at": at,

@@ -1,10 +1,12 @@
-"""Who hears what, and the words they read. Pure."""
+"""What each recipient finds in their inbox for an event: the rules, then the words. Pure."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.events.case_events import CaseAssigned
+from services.notify.domain.rules import recipients
+from services.notify.domain.templates import DEFAULT_LANGUAGE, Language, render
+from shared.events.envelope import EventData
 
 
 class InboxMessage(BaseModel):
@@ -13,19 +15,20 @@ class InboxMessage(BaseModel):
     recipient: str
     title: str
     body: str
+    urgent: bool = False
 
 
-def recipient_for(event: CaseAssigned) -> str:
-    """The representative who holds the case, or the station's queue when nobody does."""
-    if event.representative_code:
-        return f"representative:{event.representative_code}"
-    return f"station:{event.station_id}"
-
-
-def new_case_message(event: CaseAssigned) -> InboxMessage:
-    holder = "您" if event.representative_code else event.station_name
-    return InboxMessage(
-        recipient=recipient_for(event),
-        title=f"新的意见建议（{event.category}）",
-        body=f"一件新的意见建议已分派给{holder}，请及时受理。分派原因：{event.reason}",
-    )
+def inbox_messages(
+    event: EventData, *, language: Language = DEFAULT_LANGUAGE
+) -> list[InboxMessage]:
+    """One message per recipient the rules name for this event, rendered in `language`."""
+    data = event.model_dump(mode="json")
+    messages: list[InboxMessage] = []
+    for recipient in recipients(event):
+        title, body = render(recipient.template_key, data, language)
+        messages.append(
+            InboxMessage(
+                recipient=recipient.address, title=title, body=body, urgent=recipient.urgent
+            )
+        )
+    return messages

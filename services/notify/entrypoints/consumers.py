@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.notify.adapters.inbox_repository import InboxRepository
-from services.notify.handlers import on_case_events
+from services.notify.handlers import FOLLOWED, on_case_events
 from shared.consumer import ConsumedEvent, EventConsumer
-from shared.events.case_events import CaseAssigned
 from shared.outbox import OutboxRelay
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS
@@ -26,6 +25,6 @@ def case_events_consumer(
         publisher=runtime.publisher,
         purpose="cases",
         topics=[CASE_EVENTS],
-        event_types=frozenset({CaseAssigned.TYPE}),
+        event_types=FOLLOWED,
         handler=handle,
     )

@@ -1,20 +1,33 @@
-"""notify's HTTP API: the in-app inbox."""
+"""notify's HTTP API: the in-app inbox, and a preview of the templates."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.notify.adapters.inbox_repository import InboxRepository
+from services.notify.domain.rules import template_key
+from services.notify.domain.templates import (
+    DEFAULT_LANGUAGE,
+    Language,
+    MissingTemplateData,
+    UnknownTemplate,
+    render,
+)
 
 Recipient = Annotated[
     str,
     Path(
-        pattern=r"^(representative|station|staff|case):[A-Za-z0-9_\-]{1,64}$",
-        description="`representative:<code>`, `station:<id>`, `staff:<user>` or `case:<id>`.",
+        pattern=(
+            r"^(representative|station|station_head|department|staff|case):[A-Za-z0-9_\-]{1,64}$"
+        ),
+        description=(
+            "`representative:<code>`, `station:<id>`, `station_head:<station id>`, "
+            "`department:<id>`, `staff:<user>` or `case:<id>`."
+        ),
         examples=["representative:0412"],
     ),
 ]
@@ -25,6 +38,7 @@ class InboxMessageView(BaseModel):
     recipient: str
     title: str
     body: str
+    urgent: bool = False
     case_id: str
     created_at: datetime
     read_at: datetime | None
@@ -34,6 +48,56 @@ class InboxPage(BaseModel):
     recipient: str
     unread: int
     messages: list[InboxMessageView]
+
+
+class TemplatePreviewRequest(BaseModel):
+    event_type: str = Field(examples=["case.assigned"])
+    audience: str = Field(examples=["representative"])
+    language: Language = DEFAULT_LANGUAGE
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The event's data, as it travels on the topic.",
+        examples=[{"category": "parking", "reason": "qr: representative 0412"}],
+    )
+
+
+class RenderedTemplate(BaseModel):
+    title: str
+    body: str
+
+
+def _unprocessable(errors: list[tuple[list[str], str, str]]) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail=[
+            {"loc": loc, "field": ".".join(loc[1:]), "msg": msg, "type": kind}
+            for loc, msg, kind in errors
+        ],
+    )
+
+
+def build_templates_router() -> APIRouter:
+    router = APIRouter(prefix="/v1/templates", tags=["templates"])
+
+    @router.post(
+        "/preview",
+        response_model=RenderedTemplate,
+        summary="Render an event's message for an audience, without sending it.",
+        responses={422: {"description": "No such template, or data it needs is missing."}},
+    )
+    async def preview(request: TemplatePreviewRequest) -> RenderedTemplate:
+        key = template_key(request.event_type, request.audience)
+        try:
+            title, body = render(key, request.data, request.language)
+        except UnknownTemplate as exc:
+            raise _unprocessable([(["body", "audience"], str(exc), "unknown_template")]) from None
+        except MissingTemplateData as exc:
+            raise _unprocessable(
+                [(["body", "data", name], f"{key} needs {name}", "missing") for name in exc.missing]
+            ) from None
+        return RenderedTemplate(title=title, body=body)
+
+    return router
 
 
 def build_router(*, inbox: InboxRepository) -> APIRouter:

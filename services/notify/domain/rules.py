@@ -1,0 +1,120 @@
+"""Who hears what: the in-app inbox rules, as a table of rows rather than code paths. Pure.
+
+Each row says: when an event of this type arrives (and its `when` conditions hold), tell this
+audience, with this template, urgently or not. The audience's address is read from the event
+(`representative:<code>`, `station:<id>`, `case:<id>`, `department:<id>`, `station_head:<id>`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from shared.events.case_events import (
+    CaseAccepted,
+    CaseAssigned,
+    CaseClosed,
+    CaseEscalated,
+    CaseMessageSent,
+    CaseRejected,
+    CaseReopened,
+    CaseResponded,
+    CaseTransferred,
+)
+from shared.events.envelope import EventData
+
+Audience = Literal["representative", "station", "case", "department", "station_head"]
+
+ADDRESS_FIELD: Mapping[Audience, str] = {
+    "representative": "representative_code",
+    "station": "station_id",
+    "case": "case_id",
+    "department": "department_id",
+    "station_head": "station_id",
+}
+"""Which field of the event names the audience's inbox."""
+
+
+@dataclass(frozen=True)
+class When:
+    """A condition on one field of the event: set (not None) or not, or equal to a value."""
+
+    field: str
+    is_set: bool | None = None
+    equals: str | None = None
+
+    def holds(self, data: Mapping[str, Any]) -> bool:
+        value = data.get(self.field)
+        if self.is_set is not None and (value is not None) != self.is_set:
+            return False
+        return self.equals is None or value == self.equals
+
+
+@dataclass(frozen=True)
+class Rule:
+    event_type: str
+    audience: Audience
+    when: tuple[When, ...] = ()
+    urgent: bool = False
+
+    @property
+    def template_key(self) -> str:
+        return template_key(self.event_type, self.audience)
+
+
+def template_key(event_type: str, audience: str) -> str:
+    return f"{event_type}:{audience}"
+
+
+HELD = When("representative_code", is_set=True)
+QUEUED = When("representative_code", is_set=False)
+
+RULES: tuple[Rule, ...] = (
+    # A new or re-assigned case (any round): its holder, or the station's queue.
+    Rule(CaseAssigned.TYPE, "representative", when=(HELD,)),
+    Rule(CaseAssigned.TYPE, "station", when=(QUEUED,)),
+    # The resident follows their case's progress in the case's inbox.
+    Rule(CaseAccepted.TYPE, "case"),
+    Rule(CaseRejected.TYPE, "case"),
+    Rule(CaseTransferred.TYPE, "case"),
+    Rule(CaseTransferred.TYPE, "department"),
+    Rule(CaseResponded.TYPE, "case"),
+    Rule(CaseClosed.TYPE, "case"),
+    Rule(CaseReopened.TYPE, "case"),
+    Rule(CaseMessageSent.TYPE, "case", when=(When("direction", equals="to_resident"),)),
+    Rule(CaseMessageSent.TYPE, "station", when=(When("direction", equals="to_station"),)),
+    # A missed SLA deadline: the station head, urgently.
+    Rule(CaseEscalated.TYPE, "station_head", urgent=True),
+)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    audience: Audience
+    template_key: str
+    urgent: bool
+
+
+def followed_event_types(rules: tuple[Rule, ...] = RULES) -> frozenset[str]:
+    return frozenset(rule.event_type for rule in rules)
+
+
+def recipients(event: EventData, *, rules: tuple[Rule, ...] = RULES) -> list[Recipient]:
+    """Everyone the rules say hears about this event, in table order, each address once."""
+    data = event.model_dump(mode="json")
+    found: list[Recipient] = []
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.event_type != event.TYPE or not all(w.holds(data) for w in rule.when):
+            continue
+        value = data.get(ADDRESS_FIELD[rule.audience])
+        if not value:
+            continue
+        address = f"{rule.audience}:{value}"
+        if address in seen:
+            continue
+        seen.add(address)
+        found.append(Recipient(address, rule.audience, rule.template_key, rule.urgent))
+    return found

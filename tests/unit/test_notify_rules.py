@@ -1,0 +1,123 @@
+"""Who hears about each case event: the rules table, event type by event type."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.notify.domain.rules import RULES, Recipient, followed_event_types, recipients
+from shared.events.case_events import (
+    CASE_EVENT_TYPES,
+    CaseAccepted,
+    CaseAssigned,
+    CaseClosed,
+    CaseEscalated,
+    CaseMessageSent,
+    CaseRated,
+    CaseRejected,
+    CaseReopened,
+    CaseResponded,
+    CaseSubmitted,
+    CaseTransferred,
+)
+from shared.events.envelope import EventData
+
+AT = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+WHO = {"case_id": "case-1", "station_id": "xijie", "at": AT}
+
+
+def assigned(representative_code: str | None = "0412", round: int = 1) -> CaseAssigned:
+    return CaseAssigned(
+        case_id="case-1",
+        category="parking",
+        station_id="xijie",
+        station_name="西街联络站",
+        representative_code=representative_code,
+        representative_name="张献平" if representative_code else None,
+        reason="qr: representative 0412",
+        round=round,
+        assigned_at=AT,
+    )
+
+
+SAMPLES: dict[str, EventData] = {
+    "assigned to a representative": assigned("0412"),
+    "assigned to the station queue": assigned(None),
+    "accepted": CaseAccepted(**WHO, actor_role="representative", representative_code="0412"),
+    "rejected": CaseRejected(**WHO, actor_role="staff", actor_id="li", reason="不属于受理范围"),
+    "transferred": CaseTransferred(
+        **WHO, actor_role="staff", department_id="transport", department_name="市交通局"
+    ),
+    "responded": CaseResponded(**WHO, actor_role="staff", response="已在东侧增设20个车位。"),
+    "closed": CaseClosed(**WHO, actor_role="staff"),
+    "reopened": CaseReopened(**WHO, actor_role="resident", reason="车位仍然不够"),
+    "message to the resident": CaseMessageSent(
+        **WHO, actor_role="staff", message_id="m1", direction="to_resident", text="请补充照片"
+    ),
+    "message to the station": CaseMessageSent(
+        **WHO, actor_role="resident", message_id="m2", direction="to_station", text="照片已上传"
+    ),
+    "escalated": CaseEscalated(
+        **WHO, actor_role="system", deadline="accept", due_at=datetime(2025, 3, 17, tzinfo=UTC)
+    ),
+}
+
+EXPECTED: dict[str, list[Recipient]] = {
+    "assigned to a representative": [
+        Recipient("representative:0412", "representative", "case.assigned:representative", False)
+    ],
+    "assigned to the station queue": [
+        Recipient("station:xijie", "station", "case.assigned:station", False)
+    ],
+    "accepted": [Recipient("case:case-1", "case", "case.accepted:case", False)],
+    "rejected": [Recipient("case:case-1", "case", "case.rejected:case", False)],
+    "transferred": [
+        Recipient("case:case-1", "case", "case.transferred:case", False),
+        Recipient("department:transport", "department", "case.transferred:department", False),
+    ],
+    "responded": [Recipient("case:case-1", "case", "case.responded:case", False)],
+    "closed": [Recipient("case:case-1", "case", "case.closed:case", False)],
+    "reopened": [Recipient("case:case-1", "case", "case.reopened:case", False)],
+    "message to the resident": [Recipient("case:case-1", "case", "case.message_sent:case", False)],
+    "message to the station": [
+        Recipient("station:xijie", "station", "case.message_sent:station", False)
+    ],
+    "escalated": [
+        Recipient("station_head:xijie", "station_head", "case.escalated:station_head", True)
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_each_followed_event_reaches_exactly_its_audiences(name: str) -> None:
+    assert recipients(SAMPLES[name]) == EXPECTED[name]
+
+
+def test_the_samples_cover_every_followed_event_type() -> None:
+    assert {event.TYPE for event in SAMPLES.values()} == followed_event_types()
+
+
+@pytest.mark.parametrize("representative_code", ["0412", None])
+def test_a_later_assignment_round_reaches_the_same_holder(representative_code: str | None) -> None:
+    assert recipients(assigned(representative_code, round=2)) == recipients(
+        assigned(representative_code)
+    )
+
+
+def test_events_nobody_follows_reach_nobody() -> None:
+    quiet = [
+        CaseSubmitted(
+            case_id="case-1", category="parking", text="停车难", channel="web", submitted_at=AT
+        ),
+        CaseRated(**WHO, actor_role="resident", rating="satisfied"),
+    ]
+    assert [recipients(event) for event in quiet] == [[], []]
+
+
+def test_only_an_escalation_is_urgent() -> None:
+    assert {rule.event_type for rule in RULES if rule.urgent} == {CaseEscalated.TYPE}
+
+
+def test_every_rule_names_a_real_case_event() -> None:
+    assert followed_event_types() <= set(CASE_EVENT_TYPES)
