@@ -1,6 +1,5 @@
-from services.reporting.app import create_app
-from services.reporting.settings import ReportingSettings
-from shared.serve import serve
+import sys
 
-settings = ReportingSettings()
-serve(create_app(settings), settings)
+from services.reporting.cli import main
+
+raise SystemExit(main(sys.argv[1:]))

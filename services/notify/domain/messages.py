@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict
 
 from services.notify.domain.rules import recipients
@@ -32,3 +34,18 @@ def inbox_messages(
             )
         )
     return messages
+
+
+def email_messages(
+    messages: list[InboxMessage], addresses: Mapping[str, str]
+) -> list[tuple[InboxMessage, str]]:
+    """Which inbox messages also go out by email, and to which address.
+
+    For now only urgent ones (the station head on escalation), and only to recipients whose
+    email address is known (see `NotifySettings.email_addresses`).
+    """
+    return [
+        (message, addresses[message.recipient])
+        for message in messages
+        if message.urgent and message.recipient in addresses
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.notify.adapters.inbox_repository import InboxRepository
-from services.notify.handlers import FOLLOWED, on_case_events
+from services.notify.handlers import FOLLOWED, EmailChannel, on_case_events
 from shared.consumer import ConsumedEvent, EventConsumer
 from shared.outbox import OutboxRelay
 from shared.runtime import ServiceRuntime
@@ -13,11 +13,18 @@ from shared.topics import CASE_EVENTS
 
 
 def case_events_consumer(
-    runtime: ServiceRuntime, *, inbox: InboxRepository, relay: OutboxRelay
+    runtime: ServiceRuntime,
+    *,
+    inbox: InboxRepository,
+    relay: OutboxRelay,
+    email: EmailChannel | None = None,
 ) -> EventConsumer:
     async def handle(events: Sequence[ConsumedEvent]) -> None:
-        await on_case_events(events, inbox=inbox)
-        relay.wake()
+        try:
+            await on_case_events(events, inbox=inbox, email=email)
+        finally:
+            # Inbox messages stored before an email failure go out now, not at the next poll.
+            relay.wake()
 
     return EventConsumer(
         settings=runtime.settings,

@@ -32,6 +32,10 @@ class ReadModels:
         await self._db["station_daily"].create_index([("station_id", 1), ("day", 1)])
         await self._db["city_daily"].create_index("day")
 
+    async def drop(self) -> None:
+        for bucket in BUCKETS:
+            await self._db[bucket].drop()
+
     async def apply(self, changes: Sequence[tuple[str, CounterDelta]]) -> int:
         """Apply (event id, delta) pairs; returns how many were new."""
         applied = 0

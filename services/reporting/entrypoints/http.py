@@ -1,14 +1,24 @@
-"""reporting's HTTP API: figures per station and city-wide, for a period."""
+"""reporting's HTTP API: figures per station and city-wide, for a period; CSV/XLSX exports;
+the public, PII-free transparency figures."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from services.reporting.adapters.read_models import ReadModels
+from services.reporting.domain.exports import (
+    Transparency,
+    export_filename,
+    station_rows,
+    to_csv,
+    to_xlsx,
+    transparency,
+)
 from services.reporting.domain.kpis import Metric, Ranking, rank
 from services.reporting.domain.summaries import (
     CitySummary,
@@ -20,6 +30,8 @@ from services.reporting.domain.summaries import (
 )
 
 MAX_PERIOD_DAYS = 3660
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Period(BaseModel):
@@ -112,6 +124,18 @@ MinSampleQuery = Annotated[
 def build_router(*, read_models: ReadModels) -> APIRouter:
     router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
+    async def station_summaries(period: Period) -> list[StationSummary]:
+        buckets = await read_models.station_buckets(since=period.since, until=period.until)
+        return summarize_stations(buckets)
+
+    def attachment(content: bytes, media_type: str, period: Period, extension: str) -> Response:
+        filename = export_filename(period.since, period.until, extension)
+        return Response(
+            content=content,
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
     @router.get("/stations", response_model=StationsReport, summary="Figures per station.")
     async def stations_report(since: SinceQuery = None, until: UntilQuery = None) -> StationsReport:
         period = _period(since, until)
@@ -180,4 +204,50 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
             ],
         )
 
-    return router
+    @router.get(
+        "/stations.csv",
+        response_class=Response,
+        responses={200: {"content": {"text/csv": {}}}},
+        summary="Figures per station as CSV (UTF-8 with BOM), the numbers of /stations.",
+    )
+    async def stations_csv(since: SinceQuery = None, until: UntilQuery = None) -> Response:
+        period = _period(since, until)
+        rows = station_rows(await station_summaries(period), since=period.since, until=period.until)
+        return attachment(await asyncio.to_thread(to_csv, rows), CSV_MEDIA_TYPE, period, "csv")
+
+    @router.get(
+        "/stations.xlsx",
+        response_class=Response,
+        responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+        summary="Figures per station as an Excel workbook, the numbers of /stations.",
+    )
+    async def stations_xlsx(since: SinceQuery = None, until: UntilQuery = None) -> Response:
+        period = _period(since, until)
+        rows = station_rows(await station_summaries(period), since=period.since, until=period.until)
+        title = f"{period.since.isoformat()}~{period.until.isoformat()}"
+        content = await asyncio.to_thread(to_xlsx, rows, title)
+        return attachment(content, XLSX_MEDIA_TYPE, period, "xlsx")
+
+    public = APIRouter(prefix="/v1/public", tags=["public"])
+
+    @public.get(
+        "/transparency",
+        response_model=Transparency,
+        summary="Public figures: received, accepted, closed and rates; no case text, no people.",
+    )
+    async def public_transparency(
+        response: Response, since: SinceQuery = None, until: UntilQuery = None
+    ) -> Transparency:
+        period = _period(since, until)
+        city = summarize_city(
+            await read_models.city_buckets(since=period.since, until=period.until)
+        )
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return transparency(
+            city, await station_summaries(period), since=period.since, until=period.until
+        )
+
+    combined = APIRouter()
+    combined.include_router(router)
+    combined.include_router(public)
+    return combined

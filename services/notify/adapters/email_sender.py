@@ -1,0 +1,90 @@
+"""Email over SMTP: build a UTF-8 message and hand it to the relay, classifying failures.
+
+Failures the consumer should retry (relay unreachable, timeouts, 4xx replies) become
+`TransientError`; a permanent 5xx refusal becomes `PermanentDeliveryError`, which the handler
+records as failed instead of retrying.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import aiosmtplib
+
+from shared.errors import TransientError
+
+NOTIFICATION_ID_HEADER = "X-Minyi-Notification-Id"
+
+
+class PermanentDeliveryError(Exception):
+    """The relay refused the message for good (5xx): retrying will not help."""
+
+
+def message_id_header(notification_id: str, domain: str) -> str:
+    """A Message-ID derived from the notification id, so a resend is recognisable as one.
+
+    `:` (and anything else not allowed in a dot-atom) becomes `.`; runs of dots collapse.
+    """
+    local = re.sub(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+", ".", notification_id).strip(".")
+    return f"<{local or 'notification'}@{domain or 'localhost'}>"
+
+
+def build_message(
+    *, sender: str, to: str, subject: str, body: str, notification_id: str
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = message_id_header(notification_id, sender.rpartition("@")[2])
+    message[NOTIFICATION_ID_HEADER] = notification_id
+    message.set_content(body, charset="utf-8")
+    return message
+
+
+def _code_error(code: int, text: str) -> Exception:
+    if 400 <= code < 500:
+        return TransientError(f"smtp {code}: {text}")
+    return PermanentDeliveryError(f"smtp {code}: {text}")
+
+
+def classify(exc: BaseException) -> Exception:
+    """The error the handler should see for a failure from aiosmtplib or the network."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        # One recipient per message here: any temporary refusal means try again later.
+        codes = [r.code for r in exc.recipients] or [550]
+        code = min(codes)
+        return _code_error(code, str(exc))
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return _code_error(exc.code, exc.message)
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected | aiosmtplib.SMTPConnectError):
+        return TransientError(f"smtp unavailable: {exc}")
+    if isinstance(exc, TimeoutError | OSError):
+        return TransientError(f"smtp unavailable: {exc!r}")
+    return PermanentDeliveryError(f"smtp: {exc!r}")
+
+
+class EmailSender:
+    def __init__(self, *, host: str, port: int, sender: str, timeout_s: float) -> None:
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.timeout_s = timeout_s
+
+    async def send(self, to: str, subject: str, body: str, message_id: str) -> None:
+        """Send one message; `message_id` is the notification id it is derived from."""
+        message = build_message(
+            sender=self.sender, to=to, subject=subject, body=body, notification_id=message_id
+        )
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.host,
+                port=self.port,
+                timeout=self.timeout_s,
+            )
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise classify(exc) from exc
