@@ -89,6 +89,21 @@ async def ensure_topics(
         await admin.close()
 
 
+async def delete_namespace_topics(settings: ServiceSettings, *, timeout_s: float = 30.0) -> int:
+    """Delete every topic of a namespace (tests clean up after themselves); never the default."""
+    if not settings.namespace:
+        raise ValueError("refusing to delete the default namespace's topics")
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await asyncio.wait_for(admin.start(), timeout_s)
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(settings.namespace + ".")]
+        if mine:
+            await admin.delete_topics(mine, timeout_ms=int(timeout_s * 1000))
+        return len(mine)
+    finally:
+        await admin.close()
+
+
 class _AdminSettings(ServiceSettings):
     service_name: str = "admin"
     port: int = 1

@@ -11,7 +11,7 @@ from pymongo import AsyncMongoClient
 
 from shared.mongo import Document
 from shared.settings import ServiceSettings
-from shared.topics import ensure_topics
+from shared.topics import delete_namespace_topics, ensure_topics
 from tests.infra import Infra, test_infra
 
 
@@ -34,7 +34,7 @@ def namespace() -> str:
 
 
 @pytest.fixture
-async def settings(infra: Infra, namespace: str) -> PlumbingSettings:
+async def settings(infra: Infra, namespace: str) -> AsyncIterator[PlumbingSettings]:
     made = PlumbingSettings(
         kafka_bootstrap=infra.kafka_bootstrap,
         mongo_url=infra.mongo_url,
@@ -43,7 +43,10 @@ async def settings(infra: Infra, namespace: str) -> PlumbingSettings:
         consumer_retry_max_seconds=1.0,
     )
     await ensure_topics(made)
-    return made
+    yield made
+    # A broker that keeps every test's topics restarts slowly and serves its group
+    # coordinators late; each test removes what it created.
+    await delete_namespace_topics(made)
 
 
 @pytest.fixture
