@@ -45,6 +45,7 @@ def test_a_rebuild_while_the_service_runs_reproduces_every_figure(platform: Plat
         done = (
             now["city"]["received"] == 7
             and now["city"]["assigned"] == 7
+            and xijie.get("assigned") == 7
             and xijie.get("accepted") == 3
             and xijie.get("reassigned") == 2
         )
