@@ -27,7 +27,7 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from shared.settings import ServiceSettings
-from shared.topics import ensure_topics
+from shared.topics import delete_namespace_topics, ensure_topics
 from tests.e2e.platform import Platform
 from tests.infra import test_infra
 
@@ -133,6 +133,7 @@ def main() -> None:
             done = asyncio.run(_counted(platform, args.cases, timeout_s=300))
         finally:
             platform.stop_all()
+            asyncio.run(delete_namespace_topics(settings))
     ms = [x * 1000 for x in latencies]
     print(f"cases: {args.cases}, concurrency: {args.concurrency}")
     print(f"baseline store insert_one:  {baseline_rate:8.1f} /s")
