@@ -15,6 +15,7 @@ from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import SlaPolicy, WorkingCalendar
 from services.routing.entrypoints import admin_http, house_repair_http, meetings_http, staff_http
 from services.routing.entrypoints.consumers import case_events_consumer
+from services.routing.entrypoints.errors import install_error_handlers
 from services.routing.entrypoints.http import build_router
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
 from services.routing.handlers import SlaRules
@@ -79,6 +80,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         description="The directory, and who holds each case and why.",
         on_start=on_start,
     )
+    install_error_handlers(app)
     app.include_router(build_router(directory=directory))
     app.include_router(admin_http.build_router(settings=settings, directory=directory, relay=relay))
     app.include_router(

@@ -18,7 +18,6 @@ from services.routing.domain.house_repair import (
     next_stages,
     stage_of,
 )
-from services.routing.domain.workflow import NotPermitted, OutOfScope
 from services.routing.entrypoints.staff_http import actor_from
 from services.routing.house_repair_handlers import change_house_stage, house_stage_counts
 from shared.auth import Claims, claims_dependency
@@ -127,10 +126,6 @@ def build_router(
                 expected_version=if_match,
                 correlation_id=current_correlation_id() or new_correlation_id(),
             )
-        except OutOfScope:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case") from None
-        except NotPermitted as exc:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
         except NotHouseRepair as exc:
             raise _unprocessable(str(exc)) from None
         except StageChangeNotAllowed as exc:

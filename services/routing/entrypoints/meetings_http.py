@@ -17,7 +17,6 @@ from services.routing.domain.meetings import (
     can_see_meeting,
     meeting_scope,
 )
-from services.routing.domain.workflow import NotPermitted
 from services.routing.entrypoints.staff_http import actor_from
 from services.routing.meeting_handlers import record_station_meeting
 from services.routing.settings import RoutingSettings
@@ -61,8 +60,6 @@ def build_router(
                 today=now.astimezone(zone).date(),
                 now=now,
             )
-        except NotPermitted as exc:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
         except InvalidMeeting as exc:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -90,10 +87,7 @@ def build_router(
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[Meeting]:
         actor = actor_from(claims)
-        try:
-            scope = meeting_scope(actor)
-        except NotPermitted as exc:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
+        scope = meeting_scope(actor)
         if scope is not None and station is not None and station != scope:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail="staff see only their station")
         return await meetings.list_meetings(

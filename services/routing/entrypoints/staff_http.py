@@ -23,8 +23,6 @@ from services.routing.domain.workflow import (
     ActionNotAllowed,
     Actor,
     Command,
-    NotPermitted,
-    OutOfScope,
     allowed_actions,
     can_see,
 )
@@ -309,10 +307,6 @@ def build_router(
                 templates=templates,
                 correlation_id=current_correlation_id() or new_correlation_id(),
             )
-        except OutOfScope:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case") from None
-        except NotPermitted as exc:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
         except ActionNotAllowed as exc:
             return JSONResponse(
                 Conflict(
@@ -387,10 +381,6 @@ def build_router(
                 cases=cases,
                 correlation_id=current_correlation_id() or new_correlation_id(),
             )
-        except OutOfScope:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case") from None
-        except NotPermitted as exc:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
         except InvalidCommand as exc:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
