@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the platform needs on a fresh machine; cached, so later runs take seconds.
-#   - system tools (JDK, Maven, Go, curl) from Debian when missing
+#   - system tools (JDK, Maven, Go, curl, Chromium and a CJK font for the browser tests) from Debian
 #   - the Python virtualenv from requirements-dev.lock (runtime + test tools)
 #   - the Apache Kafka broker jars from Maven Central (deploy/local/kafka/pom.xml)
 #   - the store: SecantusDB from PyPI (default), or FerretDB built from the Go module proxy
@@ -22,6 +22,10 @@ command -v mvn >/dev/null || need+=(maven)
 [ "$STORE_ENGINE" = ferretdb ] && ! command -v go >/dev/null && need+=(golang)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3 python3-venv)
+# The browser tests drive Debian's Chromium (never a downloaded browser); the Chinese pages need
+# a CJK font or the screenshots show boxes.
+command -v chromium >/dev/null || need+=(chromium)
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
 # Python: the lock file's hash is the stamp, so a changed lock reinstalls.
