@@ -45,6 +45,14 @@ class ServiceSettings(BaseSettings):
         description="Signs staff tokens; every service must share it. Required in prod.",
     )
     jwt_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Where people's browsers reach each service's pages; pages link across services with them.
+    intake_web_url: str = "http://127.0.0.1:8001"
+    routing_web_url: str = "http://127.0.0.1:8002"
+    notify_web_url: str = "http://127.0.0.1:8003"
+    reporting_web_url: str = "http://127.0.0.1:8004"
+    secure_cookies: bool = Field(
+        default=False, description="Mark the staff session cookie Secure (behind HTTPS)."
+    )
 
     @model_validator(mode="after")
     def _no_default_secrets_in_prod(self) -> ServiceSettings:

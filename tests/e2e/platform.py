@@ -45,7 +45,13 @@ class Platform:
             # Every test request comes from 127.0.0.1; the limit has its own tests.
             "MINYI_RATE_LIMIT_PER_MINUTE": "1000000",
             "MINYI_RATE_LIMIT_BURST": "100000",
+            **{
+                f"MINYI_{name.upper()}_WEB_URL": f"http://127.0.0.1:{port}"
+                for name, port in self.ports.items()
+            },
         }
+        if "intake" in self.ports:
+            env["MINYI_PUBLIC_BASE_URL"] = env["MINYI_INTAKE_WEB_URL"]
         if service is not None:
             env["MINYI_PORT"] = str(self.ports[service])
         return env
