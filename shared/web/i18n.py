@@ -65,5 +65,5 @@ class Catalog:
             raise KeyError(f"no string {key!r}") from None
         return template.format(**values) if values else template
 
-    def keys(self) -> frozenset[str]:
-        return frozenset(self._strings)
+    def __contains__(self, key: object) -> bool:
+        return key in self._strings
