@@ -40,8 +40,8 @@ def _entry_key(envelope: Envelope) -> str:
     return "e" + envelope.id.replace("-", "")
 
 
-def _entries(envelopes: Sequence[Envelope], topic: str) -> dict[str, Document]:
-    base = time.time_ns()
+def _entries(envelopes: Sequence[Envelope], topic: str, *, base: int = 0) -> dict[str, Document]:
+    base = base or time.time_ns()
     return {
         _entry_key(env): {"seq": base + i, "topic": topic, "event": env.model_dump(mode="json")}
         for i, env in enumerate(envelopes)
@@ -50,7 +50,18 @@ def _entries(envelopes: Sequence[Envelope], topic: str) -> dict[str, Document]:
 
 def with_outbox(document: Document, envelopes: Sequence[Envelope], *, topic: str) -> Document:
     """A new document that carries its events, for `insert_one`."""
-    return {**document, OUTBOX: _entries(envelopes, topic), OUTBOX_COUNT: len(envelopes)}
+    return with_outbox_topics(document, [(topic, envelopes)])
+
+
+def with_outbox_topics(
+    document: Document, batches: Sequence[tuple[str, Sequence[Envelope]]]
+) -> Document:
+    """A new document carrying events for several topics, published in the order given."""
+    base = time.time_ns()
+    entries: dict[str, Document] = {}
+    for topic, envelopes in batches:
+        entries.update(_entries(envelopes, topic, base=base + len(entries)))
+    return {**document, OUTBOX: entries, OUTBOX_COUNT: len(entries)}
 
 
 def queue_events(update: Document, envelopes: Sequence[Envelope], *, topic: str) -> Document:

@@ -17,15 +17,20 @@ CASE_EVENTS = "case-events"
 DIRECTORY = "directory"
 NOTIFICATION_EVENTS = "notification-events"
 STATION_ACTIVITIES = "station-activities"
+# The resident's contact (phone, email) for notify only: personal data, never read downstream.
+RESIDENT_CONTACTS = "resident-contacts"
 
 # Every consumer group of the platform; each gets a dead-letter topic `<group>.dlq`.
 CONSUMER_GROUPS = (
     "routing.cases",
     "notify.cases",
+    "notify.contacts",
     "reporting.cases",
     "intake.cases",
     "intake.directory",
 )
+# Not a consumer group: notify's delivery workers dead-letter notifications that failed for good.
+NOTIFY_DELIVERIES = "notify.deliveries"
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,9 @@ def platform_topics() -> list[TopicSpec]:
         TopicSpec(DIRECTORY, 1, {"cleanup.policy": "compact"}),
         TopicSpec(NOTIFICATION_EVENTS, 3, _KEEP),
         TopicSpec(STATION_ACTIVITIES, 3, _KEEP),
-        *(dead_letter_spec(group) for group in CONSUMER_GROUPS),
+        # Keyed by case id, one record per case: compaction keeps it, and a tombstone erases it.
+        TopicSpec(RESIDENT_CONTACTS, 3, {"cleanup.policy": "compact"}),
+        *(dead_letter_spec(group) for group in (*CONSUMER_GROUPS, NOTIFY_DELIVERIES)),
     ]
 
 

@@ -17,6 +17,7 @@ from shared.errors import TransientError
 from shared.events.case_events import CASE_EVENT_TYPES, CaseAction, CaseSubmitted
 from shared.events.directory_events import DirectoryEntryChanged, DirectoryKind
 from shared.events.envelope import Envelope
+from shared.events.resident_events import ResidentContactGiven
 from shared.logging import get_logger
 from shared.mongo import Document
 
@@ -80,9 +81,25 @@ async def submit_case(
     event = Envelope.wrap(
         new.submitted, source=SOURCE, subject=new.case_id, correlation_id=correlation_id
     )
+    contact = (
+        Envelope.wrap(
+            ResidentContactGiven(
+                case_id=new.case_id,
+                phone=new.contact.phone,
+                email=new.contact.email,
+                given_at=new.submitted.submitted_at,
+            ),
+            source=SOURCE,
+            subject=new.case_id,
+            correlation_id=correlation_id,
+        )
+        if new.contact is not None
+        else None
+    )
     stored = await cases.add(
         new,
         event,
+        contact=contact,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
         attachments=command.attachments,

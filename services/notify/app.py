@@ -1,15 +1,31 @@
-"""Wiring: settings → runtime → repositories → handlers → routes and consumers."""
+"""Wiring: settings → runtime → repositories → handlers → routes, consumers and workers."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+from collections.abc import Awaitable, Callable
 
-from services.notify.adapters.email_deliveries import EmailDeliveries
+import httpx
+from fastapi import FastAPI
+from pydantic import AnyHttpUrl
+
+from services.notify.adapters.address_book import AddressBook
+from services.notify.adapters.dead_letters import DeliveryDeadLetters
+from services.notify.adapters.deliveries import DeliveryRepository
 from services.notify.adapters.email_sender import EmailSender
+from services.notify.adapters.gateway_sender import GatewaySender
 from services.notify.adapters.inbox_repository import InboxRepository
-from services.notify.entrypoints.consumers import case_events_consumer
-from services.notify.entrypoints.http import build_router, build_templates_router
-from services.notify.handlers import EmailChannel
+from services.notify.adapters.preferences_repository import PreferencesRepository
+from services.notify.adapters.resident_contacts import ResidentContacts
+from services.notify.domain.delivery import PushChannel
+from services.notify.entrypoints.consumers import case_events_consumer, resident_contacts_consumer
+from services.notify.entrypoints.delivery_workers import DeliveryWorker
+from services.notify.entrypoints.http import (
+    build_preferences_router,
+    build_router,
+    build_templates_router,
+)
+from services.notify.handlers import PushQueue, Sender
 from services.notify.settings import NotifySettings
 from shared.runtime import ServiceRuntime
 
@@ -18,22 +34,33 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     runtime = ServiceRuntime(settings)
     inbox = InboxRepository(runtime.db)
-    deliveries = EmailDeliveries(runtime.db)
+    deliveries = DeliveryRepository(runtime.db)
+    preferences = PreferencesRepository(runtime.db)
+    contacts = ResidentContacts(runtime.db, wait_s=settings.contact_wait_s)
     relay = runtime.relay([inbox.collection, deliveries.collection])
-    email = (
-        EmailChannel(
-            sender=EmailSender(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.smtp_from,
-                timeout_s=settings.smtp_timeout_s,
-            ),
+    gateway_client = httpx.AsyncClient(timeout=settings.gateway_timeout_s)
+    senders = _senders(settings, gateway_client)
+    dead_letters = DeliveryDeadLetters(settings=settings, publisher=runtime.publisher)
+    workers = [
+        DeliveryWorker(
+            channel=channel,
+            sender=sender,
             deliveries=deliveries,
-            addresses=settings.email_addresses,
+            dead_letters=dead_letters,
+            relay=relay,
+            settings=settings,
         )
-        if settings.smtp_host
-        else None
+        for channel, sender in senders.items()
+    ]
+    push = PushQueue(
+        channels=frozenset(senders),
+        deliveries=deliveries,
+        addresses=AddressBook(staff=settings.staff_addresses(), residents=contacts),
     )
+
+    def wake_workers() -> None:
+        for worker in workers:
+            worker.wake()
 
     async def ensure_indexes() -> None:
         await inbox.ensure_indexes()
@@ -42,8 +69,22 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     async def on_start() -> None:
         runtime.spawn_setup(ensure_indexes)
         runtime.spawn("outbox", relay.run)
-        consumer = case_events_consumer(runtime, inbox=inbox, relay=relay, email=email)
+        runtime.spawn(
+            "consumer.contacts", resident_contacts_consumer(runtime, contacts=contacts).run
+        )
+        consumer = case_events_consumer(
+            runtime,
+            inbox=inbox,
+            preferences=preferences,
+            contacts=contacts,
+            push=push,
+            relay=relay,
+            wake_workers=wake_workers,
+        )
         runtime.spawn("consumer.cases", consumer.run)
+        for worker in workers:
+            runtime.spawn(f"deliveries.{worker.channel}", worker.run)
+        runtime.spawn("gateway.client", _closes(gateway_client))
 
     app = runtime.app(
         title="Minyi notify",
@@ -52,4 +93,42 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     )
     app.include_router(build_router(inbox=inbox))
     app.include_router(build_templates_router())
+    app.include_router(
+        build_preferences_router(
+            preferences=preferences, jwt_secret=settings.jwt_secret.get_secret_value()
+        )
+    )
     return app
+
+
+def _senders(settings: NotifySettings, client: httpx.AsyncClient) -> dict[PushChannel, Sender]:
+    """The push channels configured; with none, notify still fills the inboxes."""
+    senders: dict[PushChannel, Sender] = {}
+    if settings.smtp_host:
+        senders["email"] = EmailSender(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            timeout_s=settings.smtp_timeout_s,
+        )
+    secret = settings.gateway_secret.get_secret_value().encode() if settings.gateway_secret else b""
+    gateways: dict[PushChannel, AnyHttpUrl | None] = {
+        "sms": settings.sms_gateway_url,
+        "im": settings.im_gateway_url,
+    }
+    for channel, url in gateways.items():
+        if url is not None:
+            senders[channel] = GatewaySender(client=client, url=str(url), secret=secret)
+    return senders
+
+
+def _closes(client: httpx.AsyncClient) -> Callable[[], Awaitable[None]]:
+    """A task that closes the gateways' HTTP client when the runtime stops its tasks."""
+
+    async def hold_until_stopped() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await client.aclose()
+
+    return hold_until_stopped

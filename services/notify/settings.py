@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 
+from services.notify.domain.delivery import PushChannel
 from shared.settings import ServiceSettings
 
 
 class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     port: int = Field(default=8003, ge=1, le=65535)
+
+    # Email over SMTP.
     smtp_host: str | None = Field(
         default=None,
         description="SMTP relay for the email channel; None disables email (the inbox works).",
@@ -15,11 +18,65 @@ class NotifySettings(ServiceSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "minyi@localhost"
     smtp_timeout_s: float = Field(default=10, gt=0)
+
+    # SMS and IM through HTTP gateways.
+    sms_gateway_url: AnyHttpUrl | None = Field(
+        default=None, description="Where SMS are POSTed; None disables SMS."
+    )
+    im_gateway_url: AnyHttpUrl | None = Field(
+        default=None, description="Where IM (duty app) messages are POSTed; None disables IM."
+    )
+    gateway_secret: SecretStr | None = Field(
+        default=None, description="Signs gateway requests (HMAC-SHA256); required with a URL."
+    )
+    gateway_timeout_s: float = Field(default=10, gt=0)
+
+    # Staff addresses, until the directory carries them: inbox address -> address.
     email_addresses: dict[str, str] = Field(
         default_factory=dict,
         description=(
             "Inbox address (e.g. `station_head:xijie`) -> email address, as JSON in "
-            "MINYI_EMAIL_ADDRESSES. A stand-in until the station directory carries contacts: "
-            "an inbox address without an entry here simply gets no email."
+            "MINYI_EMAIL_ADDRESSES. A stand-in until the directory carries staff contacts: "
+            "an inbox address without an entry gets no email."
         ),
     )
+    sms_numbers: dict[str, str] = Field(
+        default_factory=dict, description="Inbox address -> phone number, as JSON."
+    )
+    im_accounts: dict[str, str] = Field(
+        default_factory=dict, description="Inbox address -> IM account, as JSON."
+    )
+
+    # Delivery: how the channel workers retry.
+    delivery_backoff_base_s: float = Field(default=2.0, gt=0)
+    delivery_backoff_cap_s: float = Field(default=600.0, gt=0)
+    delivery_max_attempts: int = Field(
+        default=30, ge=1, description="Transient failures before a delivery is given up."
+    )
+    delivery_lease_s: float = Field(
+        default=60.0, gt=0, description="How long a worker holds a delivery it is sending."
+    )
+    delivery_poll_s: float = Field(default=1.0, gt=0)
+    delivery_concurrency: int = Field(
+        default=16, ge=1, description="Sends in flight per channel and process."
+    )
+    contact_wait_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="How long a resident's contact may lag their case before it is given up.",
+    )
+
+    @model_validator(mode="after")
+    def _gateways_are_signed(self) -> NotifySettings:
+        if (self.sms_gateway_url or self.im_gateway_url) and not self.gateway_secret:
+            raise ValueError("MINYI_GATEWAY_SECRET is required with a gateway URL")
+        secret = self.gateway_secret.get_secret_value() if self.gateway_secret else None
+        if self.environment == "prod" and secret is not None and len(secret) < 32:
+            raise ValueError("MINYI_GATEWAY_SECRET must be 32+ characters in prod")
+        slowest = max(self.smtp_timeout_s, self.gateway_timeout_s)
+        if self.delivery_lease_s <= slowest:
+            raise ValueError("MINYI_DELIVERY_LEASE_S must exceed the SMTP and gateway timeouts")
+        return self
+
+    def staff_addresses(self) -> dict[PushChannel, dict[str, str]]:
+        return {"email": self.email_addresses, "sms": self.sms_numbers, "im": self.im_accounts}

@@ -1,5 +1,6 @@
 """notify in process with a real SMTP server (aiosmtpd): an escalation emails the station head
-once, even when redelivered, and an SMTP outage delays the email without dead-lettering it."""
+once, even when redelivered, and an SMTP outage delays the email (the worker retries it)
+without holding up the inbox or dead-lettering anything."""
 
 from __future__ import annotations
 
@@ -79,6 +80,9 @@ async def running(settings: PlumbingSettings, port: int) -> AsyncIterator[FastAP
             namespace=settings.namespace,
             outbox_poll_seconds=0.1,
             consumer_retry_max_seconds=0.5,
+            delivery_backoff_base_s=0.1,
+            delivery_backoff_cap_s=0.5,
+            delivery_poll_s=0.2,
             smtp_host="127.0.0.1",
             smtp_port=port,
             smtp_from="minyi@minyi.example",
@@ -119,8 +123,10 @@ def assert_escalation_email(collector: Collector, envelope: Envelope, case_id: s
     assert message["To"] == HEAD
     assert message["Subject"] == "【督办】意见建议超时未受理"
     assert message["Message-ID"].strip() == message_id_header(key, "minyi.example")
-    body = message.get_content()
-    assert f"意见建议（编号 {case_id}）已超过受理时限" in body
+    plain, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and html is not None
+    assert f"意见建议（编号 {case_id}）已超过受理时限" in plain.get_content()
+    assert f"<p>意见建议（编号 {case_id}）已超过受理时限" in html.get_content()
 
 
 async def test_an_escalation_emails_the_station_head_once_even_when_redelivered(

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import email
+import email.message
 import email.policy
-from datetime import UTC, datetime
 
 import aiosmtplib
 import pytest
 
 from services.notify.adapters.email_sender import (
     NOTIFICATION_ID_HEADER,
-    PermanentDeliveryError,
     build_message,
     classify,
     message_id_header,
 )
-from services.notify.domain.messages import email_messages, inbox_messages
+from services.notify.domain.delivery import PermanentDeliveryError
+from services.notify.domain.templates import render_html
 from services.notify.settings import NotifySettings
 from shared.errors import TransientError, is_transient
-from shared.events.case_events import CaseEscalated
 
-AT = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 KEY = "0b6f2a1e-6d7c-4d3e-9a1b-2c3d4e5f6a7b:station_head:xijie:email"
 
 
@@ -88,24 +86,23 @@ def test_5xx_refusals_are_permanent(error: Exception) -> None:
     assert not is_transient(classified)
 
 
-def escalated() -> CaseEscalated:
-    return CaseEscalated(
-        case_id="c1",
-        station_id="xijie",
-        actor_role="system",
-        at=AT,
-        deadline="accept",
-        due_at=AT,
+def test_the_html_alternative_carries_the_same_words_escaped() -> None:
+    built = build_message(
+        sender="minyi@minyi.example",
+        to="resident@example.com",
+        subject="您的意见建议已有答复",
+        body="已在东侧增设20个车位<东门>。",
+        notification_id=KEY,
+        html=render_html("您的意见建议已有答复", "已在东侧增设20个车位<东门>。", "zh"),
     )
+    parsed = email.message_from_bytes(built.as_bytes(), policy=email.policy.default)
+    assert isinstance(parsed, email.message.EmailMessage)
 
-
-def test_only_urgent_messages_with_a_known_address_go_by_email() -> None:
-    messages = inbox_messages(escalated())
-
-    assert email_messages(messages, {}) == []
-    [(message, address)] = email_messages(messages, {"station_head:xijie": "head@xijie.example"})
-    assert (message.recipient, address) == ("station_head:xijie", "head@xijie.example")
-    assert message.title == "【督办】意见建议超时未受理"
+    plain = parsed.get_body(("plain",))
+    html = parsed.get_body(("html",))
+    assert plain is not None and html is not None
+    assert plain.get_content().strip() == "已在东侧增设20个车位<东门>。"
+    assert "已在东侧增设20个车位&lt;东门&gt;。" in html.get_content()
 
 
 def test_email_is_off_by_default_and_addresses_come_as_json(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.notify.domain.delivery import PushChannel
 from services.notify.domain.rules import RULES, Recipient, followed_event_types, recipients
 from shared.events.case_events import (
     CASE_EVENT_TYPES,
@@ -63,28 +64,42 @@ SAMPLES: dict[str, EventData] = {
     ),
 }
 
+RESIDENT: tuple[PushChannel, ...] = ("sms", "email")
+STAFF: tuple[PushChannel, ...] = ("im", "email")
+
 EXPECTED: dict[str, list[Recipient]] = {
     "assigned to a representative": [
-        Recipient("representative:0412", "representative", "case.assigned:representative", False)
+        Recipient(
+            "representative:0412", "representative", "case.assigned:representative", False, STAFF
+        )
     ],
     "assigned to the station queue": [
-        Recipient("station:xijie", "station", "case.assigned:station", False)
+        Recipient("station:xijie", "station", "case.assigned:station", False, STAFF)
     ],
-    "accepted": [Recipient("case:case-1", "case", "case.accepted:case", False)],
-    "rejected": [Recipient("case:case-1", "case", "case.rejected:case", False)],
+    "accepted": [Recipient("case:case-1", "case", "case.accepted:case", False, RESIDENT)],
+    "rejected": [Recipient("case:case-1", "case", "case.rejected:case", False, RESIDENT)],
     "transferred": [
-        Recipient("case:case-1", "case", "case.transferred:case", False),
-        Recipient("department:transport", "department", "case.transferred:department", False),
+        Recipient("case:case-1", "case", "case.transferred:case", False, RESIDENT),
+        Recipient(
+            "department:transport", "department", "case.transferred:department", False, STAFF
+        ),
     ],
-    "responded": [Recipient("case:case-1", "case", "case.responded:case", False)],
-    "closed": [Recipient("case:case-1", "case", "case.closed:case", False)],
-    "reopened": [Recipient("case:case-1", "case", "case.reopened:case", False)],
+    "responded": [Recipient("case:case-1", "case", "case.responded:case", False, RESIDENT)],
+    "closed": [Recipient("case:case-1", "case", "case.closed:case", False, RESIDENT)],
+    "reopened": [Recipient("case:case-1", "case", "case.reopened:case", False, RESIDENT)],
+    # A question from the station waits in the case's inbox; it is not pushed.
     "message to the resident": [Recipient("case:case-1", "case", "case.message_sent:case", False)],
     "message to the station": [
         Recipient("station:xijie", "station", "case.message_sent:station", False)
     ],
     "escalated": [
-        Recipient("station_head:xijie", "station_head", "case.escalated:station_head", True)
+        Recipient(
+            "station_head:xijie",
+            "station_head",
+            "case.escalated:station_head",
+            True,
+            ("sms", "im", "email"),
+        )
     ],
 }
 
@@ -117,6 +132,18 @@ def test_events_nobody_follows_reach_nobody() -> None:
 
 def test_only_an_escalation_is_urgent() -> None:
     assert {rule.event_type for rule in RULES if rule.urgent} == {CaseEscalated.TYPE}
+
+
+def test_residents_hear_by_sms_or_email_of_exactly_the_steps_the_issue_names() -> None:
+    pushed = {rule.event_type for rule in RULES if rule.audience == "case" and rule.push}
+    assert pushed == {
+        "case.accepted",
+        "case.rejected",
+        "case.transferred",
+        "case.responded",
+        "case.closed",
+        "case.reopened",
+    }
 
 
 def test_every_rule_names_a_real_case_event() -> None:

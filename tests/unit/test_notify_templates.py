@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from jinja2.exceptions import SecurityError
 
-from services.notify.domain.messages import InboxMessage, inbox_messages
+from services.notify.domain.messages import Notification, notifications
 from services.notify.domain.rules import RULES, recipients
 from services.notify.domain.templates import (
     LANGUAGES,
@@ -13,6 +14,8 @@ from services.notify.domain.templates import (
     MissingTemplateData,
     UnknownTemplate,
     render,
+    render_html,
+    sandbox,
 )
 from tests.unit.test_notify_rules import SAMPLES, assigned
 
@@ -28,7 +31,7 @@ def test_every_template_renders_from_its_sample_event(name: str, language: Langu
     for recipient in recipients(event):
         title, body = render(recipient.template_key, event.model_dump(mode="json"), language)
         assert title.strip() and body.strip()
-        assert "$" not in title + body
+        assert "{{" not in title + body and "{%" not in title + body
 
 
 def test_chinese_is_the_default_language() -> None:
@@ -39,24 +42,28 @@ def test_chinese_is_the_default_language() -> None:
 
 
 def test_the_representative_is_addressed_and_given_the_reason() -> None:
-    [message] = inbox_messages(assigned("0412"))
+    [message] = notifications(assigned("0412"))
 
-    assert message == InboxMessage(
+    assert message == Notification(
         recipient="representative:0412",
         title="新的意见建议（parking）",
         body="一件新的意见建议已分派给您，请及时受理。分派原因：qr: representative 0412",
+        push=("im", "email"),
     )
 
 
 def test_the_station_queue_message_names_the_station() -> None:
-    [message] = inbox_messages(assigned(None))
+    [message] = notifications(assigned(None))
 
     assert message.recipient == "station:xijie"
     assert "分派给西街联络站" in message.body
 
 
 def test_the_english_message_carries_the_same_facts() -> None:
-    resident, department = inbox_messages(SAMPLES["transferred"], language="en")
+    resident, department = notifications(
+        SAMPLES["transferred"],
+        languages={"case:case-1": "en", "department:transport": "en"},
+    )
 
     assert resident.title == "Your opinion has been passed on"
     assert "市交通局" in resident.body
@@ -64,8 +71,8 @@ def test_the_english_message_carries_the_same_facts() -> None:
 
 
 def test_an_escalation_names_the_missed_deadline_in_words_and_is_urgent() -> None:
-    [zh] = inbox_messages(SAMPLES["escalated"])
-    [en] = inbox_messages(SAMPLES["escalated"], language="en")
+    [zh] = notifications(SAMPLES["escalated"])
+    [en] = notifications(SAMPLES["escalated"], languages={"station_head:xijie": "en"})
 
     assert zh.urgent and en.urgent
     assert zh.title == "【督办】意见建议超时未受理"
@@ -73,7 +80,7 @@ def test_an_escalation_names_the_missed_deadline_in_words_and_is_urgent() -> Non
 
 
 def test_the_resident_reads_the_answer_verbatim() -> None:
-    [message] = inbox_messages(SAMPLES["responded"])
+    [message] = notifications(SAMPLES["responded"])
 
     assert message.recipient == "case:case-1"
     assert message.body.startswith("已在东侧增设20个车位。\n")
@@ -98,3 +105,27 @@ def test_template_text_is_not_code() -> None:
     _, body = render("case.message_sent:case", {"text": "${case_id} {{ 7*7 }} $$"}, "zh")
 
     assert body == "${case_id} {{ 7*7 }} $$"
+
+
+def test_each_recipient_reads_their_own_language() -> None:
+    resident, department = notifications(
+        SAMPLES["transferred"], languages={"department:transport": "en"}
+    )
+
+    assert (resident.language, resident.title) == ("zh", "您的意见建议已转交办理")
+    assert (department.language, department.title) == ("en", "A case transferred to 市交通局")
+
+
+def test_a_template_that_tries_to_reach_python_internals_is_stopped_by_the_sandbox() -> None:
+    hostile = "{{ text.__class__.__mro__[1].__subclasses__() }}"
+    with pytest.raises(SecurityError):
+        sandbox(html=False).from_string(hostile).render(text="x")
+
+
+def test_the_html_part_escapes_what_residents_and_staff_wrote() -> None:
+    html = render_html("答复", '<script>alert("x")</script>\n第二行', "zh")
+
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "<p>第二行</p>" in html
+    assert '<html lang="zh">' in html

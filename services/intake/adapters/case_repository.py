@@ -16,8 +16,8 @@ from services.intake.domain.cases import CaseCreate, CaseSnapshot, NewCase, Time
 from services.intake.domain.timeline import TimelineChange
 from shared.events.envelope import Envelope
 from shared.mongo import Document
-from shared.outbox import ensure_outbox_index, queue_events, with_outbox
-from shared.topics import CASE_EVENTS
+from shared.outbox import ensure_outbox_index, queue_events, with_outbox_topics
+from shared.topics import CASE_EVENTS, RESIDENT_CONTACTS
 
 
 class IdempotencyConflict(Exception):
@@ -102,12 +102,15 @@ class CaseRepository:
         case: NewCase,
         submitted: Envelope,
         *,
+        contact: Envelope | None = None,
         idempotency_key: str | None,
         fingerprint: str,
         attachments: Sequence[AttachmentIn] = (),
     ) -> Document:
         """Store the case and its `case.submitted` event in one write.
 
+        The resident's contact, if given, goes to notify on its private topic ahead of the
+        case's first event, so notify usually knows it before anything happens to the case.
         Photos are stored first, so a stored case never points at a missing one. A retried
         submission with the same Idempotency-Key returns the first case instead.
         """
@@ -157,7 +160,12 @@ class CaseRepository:
             "version": 1,
         }
         try:
-            await self.collection.insert_one(with_outbox(document, [submitted], topic=CASE_EVENTS))
+            await self.collection.insert_one(
+                with_outbox_topics(
+                    document,
+                    [(RESIDENT_CONTACTS, [contact] if contact else []), (CASE_EVENTS, [submitted])],
+                )
+            )
         except DuplicateKeyError:
             # This attempt's photos belong to no case: the first attempt kept its own.
             await self.attachments.delete_many({"case_id": case.case_id})

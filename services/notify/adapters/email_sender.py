@@ -1,8 +1,8 @@
 """Email over SMTP: build a UTF-8 message and hand it to the relay, classifying failures.
 
-Failures the consumer should retry (relay unreachable, timeouts, 4xx replies) become
-`TransientError`; a permanent 5xx refusal becomes `PermanentDeliveryError`, which the handler
-records as failed instead of retrying.
+Failures worth retrying (relay unreachable, timeouts, 4xx replies) become `TransientError`; a
+permanent 5xx refusal becomes `PermanentDeliveryError`, which the worker records as failed.
+The message has a plain-text part and an HTML part (the same words, escaped).
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from email.utils import formatdate
 
 import aiosmtplib
 
+from services.notify.adapters.deliveries import Delivery
+from services.notify.domain.delivery import PermanentDeliveryError
+from services.notify.domain.templates import render_html
 from shared.errors import TransientError
 
 NOTIFICATION_ID_HEADER = "X-Minyi-Notification-Id"
-
-
-class PermanentDeliveryError(Exception):
-    """The relay refused the message for good (5xx): retrying will not help."""
 
 
 def message_id_header(notification_id: str, domain: str) -> str:
@@ -32,7 +31,7 @@ def message_id_header(notification_id: str, domain: str) -> str:
 
 
 def build_message(
-    *, sender: str, to: str, subject: str, body: str, notification_id: str
+    *, sender: str, to: str, subject: str, body: str, notification_id: str, html: str | None = None
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
@@ -42,6 +41,8 @@ def build_message(
     message["Message-ID"] = message_id_header(notification_id, sender.rpartition("@")[2])
     message[NOTIFICATION_ID_HEADER] = notification_id
     message.set_content(body, charset="utf-8")
+    if html is not None:
+        message.add_alternative(html, subtype="html", charset="utf-8")
     return message
 
 
@@ -74,10 +75,14 @@ class EmailSender:
         self.sender = sender
         self.timeout_s = timeout_s
 
-    async def send(self, to: str, subject: str, body: str, message_id: str) -> None:
-        """Send one message; `message_id` is the notification id it is derived from."""
+    async def send(self, delivery: Delivery) -> None:
         message = build_message(
-            sender=self.sender, to=to, subject=subject, body=body, notification_id=message_id
+            sender=self.sender,
+            to=delivery.address,
+            subject=delivery.title,
+            body=delivery.body,
+            notification_id=delivery.id,
+            html=render_html(delivery.title, delivery.body, delivery.language),
         )
         try:
             await aiosmtplib.send(

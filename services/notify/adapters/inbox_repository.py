@@ -9,15 +9,11 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.notify.domain.messages import InboxMessage
+from services.notify.domain.messages import Notification
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from shared.outbox import ensure_outbox_index, with_outbox
 from shared.topics import NOTIFICATION_EVENTS
-
-
-def message_id(*, cause_event_id: str, recipient: str, channel: str) -> str:
-    return f"{cause_event_id}:{recipient}:{channel}"
 
 
 class InboxRepository:
@@ -32,7 +28,7 @@ class InboxRepository:
     async def deliver(
         self,
         *,
-        message: InboxMessage,
+        message: Notification,
         message_key: str,
         case_id: str,
         cause_event_id: str,

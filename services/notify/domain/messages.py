@@ -1,4 +1,4 @@
-"""What each recipient finds in their inbox for an event: the rules, then the words. Pure."""
+"""What each recipient is told about an event: the rules, then the words in their language. Pure."""
 
 from __future__ import annotations
 
@@ -6,46 +6,41 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
+from services.notify.domain.delivery import PushChannel
 from services.notify.domain.rules import recipients
 from services.notify.domain.templates import DEFAULT_LANGUAGE, Language, render
 from shared.events.envelope import EventData
 
 
-class InboxMessage(BaseModel):
+class Notification(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     recipient: str
     title: str
     body: str
     urgent: bool = False
+    push: tuple[PushChannel, ...] = ()
+    language: Language = DEFAULT_LANGUAGE
 
 
-def inbox_messages(
-    event: EventData, *, language: Language = DEFAULT_LANGUAGE
-) -> list[InboxMessage]:
-    """One message per recipient the rules name for this event, rendered in `language`."""
+def notifications(
+    event: EventData, *, languages: Mapping[str, Language] | None = None
+) -> list[Notification]:
+    """One notification per recipient the rules name, in the recipient's language (Chinese
+    unless `languages` says otherwise)."""
     data = event.model_dump(mode="json")
-    messages: list[InboxMessage] = []
+    found: list[Notification] = []
     for recipient in recipients(event):
+        language = (languages or {}).get(recipient.address, DEFAULT_LANGUAGE)
         title, body = render(recipient.template_key, data, language)
-        messages.append(
-            InboxMessage(
-                recipient=recipient.address, title=title, body=body, urgent=recipient.urgent
+        found.append(
+            Notification(
+                recipient=recipient.address,
+                title=title,
+                body=body,
+                urgent=recipient.urgent,
+                push=recipient.push,
+                language=language,
             )
         )
-    return messages
-
-
-def email_messages(
-    messages: list[InboxMessage], addresses: Mapping[str, str]
-) -> list[tuple[InboxMessage, str]]:
-    """Which inbox messages also go out by email, and to which address.
-
-    For now only urgent ones (the station head on escalation), and only to recipients whose
-    email address is known (see `NotifySettings.email_addresses`).
-    """
-    return [
-        (message, addresses[message.recipient])
-        for message in messages
-        if message.urgent and message.recipient in addresses
-    ]
+    return found

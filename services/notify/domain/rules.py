@@ -1,8 +1,10 @@
-"""Who hears what: the in-app inbox rules, as a table of rows rather than code paths. Pure.
+"""Who hears what, and on which channels: a table of rows rather than code paths. Pure.
 
 Each row says: when an event of this type arrives (and its `when` conditions hold), tell this
-audience, with this template, urgently or not. The audience's address is read from the event
-(`representative:<code>`, `station:<id>`, `case:<id>`, `department:<id>`, `station_head:<id>`).
+audience, with this template, urgently or not, in the in-app inbox and on the push channels
+listed. The audience's address is read from the event (`representative:<code>`,
+`station:<id>`, `case:<id>`, `department:<id>`, `station_head:<id>`). A push goes out only
+where the channel is configured, the recipient has an address on it and has not turned it off.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from services.notify.domain.delivery import PushChannel
 from shared.events.case_events import (
     CaseAccepted,
     CaseAssigned,
@@ -57,6 +60,7 @@ class Rule:
     audience: Audience
     when: tuple[When, ...] = ()
     urgent: bool = False
+    push: tuple[PushChannel, ...] = ()
 
     @property
     def template_key(self) -> str:
@@ -70,22 +74,28 @@ def template_key(event_type: str, audience: str) -> str:
 HELD = When("representative_code", is_set=True)
 QUEUED = When("representative_code", is_set=False)
 
+RESIDENT: tuple[PushChannel, ...] = ("sms", "email")
+"""The resident gave a phone, an email or both with the case (intake's `Contact`)."""
+STAFF: tuple[PushChannel, ...] = ("im", "email")
+"""Representatives and staff: the duty app (IM) and email."""
+URGENT: tuple[PushChannel, ...] = ("sms", "im", "email")
+
 RULES: tuple[Rule, ...] = (
     # A new or re-assigned case (any round): its holder, or the station's queue.
-    Rule(CaseAssigned.TYPE, "representative", when=(HELD,)),
-    Rule(CaseAssigned.TYPE, "station", when=(QUEUED,)),
-    # The resident follows their case's progress in the case's inbox.
-    Rule(CaseAccepted.TYPE, "case"),
-    Rule(CaseRejected.TYPE, "case"),
-    Rule(CaseTransferred.TYPE, "case"),
-    Rule(CaseTransferred.TYPE, "department"),
-    Rule(CaseResponded.TYPE, "case"),
-    Rule(CaseClosed.TYPE, "case"),
-    Rule(CaseReopened.TYPE, "case"),
+    Rule(CaseAssigned.TYPE, "representative", when=(HELD,), push=STAFF),
+    Rule(CaseAssigned.TYPE, "station", when=(QUEUED,), push=STAFF),
+    # The resident follows their case's progress in the case's inbox, and by SMS or email.
+    Rule(CaseAccepted.TYPE, "case", push=RESIDENT),
+    Rule(CaseRejected.TYPE, "case", push=RESIDENT),
+    Rule(CaseTransferred.TYPE, "case", push=RESIDENT),
+    Rule(CaseTransferred.TYPE, "department", push=STAFF),
+    Rule(CaseResponded.TYPE, "case", push=RESIDENT),
+    Rule(CaseClosed.TYPE, "case", push=RESIDENT),
+    Rule(CaseReopened.TYPE, "case", push=RESIDENT),
     Rule(CaseMessageSent.TYPE, "case", when=(When("direction", equals="to_resident"),)),
     Rule(CaseMessageSent.TYPE, "station", when=(When("direction", equals="to_station"),)),
-    # A missed SLA deadline: the station head, urgently.
-    Rule(CaseEscalated.TYPE, "station_head", urgent=True),
+    # A missed SLA deadline: the station head, urgently (never held back by quiet hours).
+    Rule(CaseEscalated.TYPE, "station_head", urgent=True, push=URGENT),
 )
 
 
@@ -95,6 +105,7 @@ class Recipient:
     audience: Audience
     template_key: str
     urgent: bool
+    push: tuple[PushChannel, ...] = ()
 
 
 def followed_event_types(rules: tuple[Rule, ...] = RULES) -> frozenset[str]:
@@ -116,5 +127,5 @@ def recipients(event: EventData, *, rules: tuple[Rule, ...] = RULES) -> list[Rec
         if address in seen:
             continue
         seen.add(address)
-        found.append(Recipient(address, rule.audience, rule.template_key, rule.urgent))
+        found.append(Recipient(address, rule.audience, rule.template_key, rule.urgent, rule.push))
     return found

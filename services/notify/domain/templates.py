@@ -1,17 +1,20 @@
 """The words each audience reads, per event, in Chinese (default) and English. Pure.
 
-Templates are data: `(template_key, language) -> (title, body)` source strings, rendered with
-the standard library's `string.Template` (`${name}` placeholders, plain text, no expressions,
-so nothing in a template can run code). Jinja2 is not installed in this project; if it is
-added later, its SandboxedEnvironment with StrictUndefined is the drop-in replacement for
-`render`. A placeholder the event data does not supply is an error naming every missing field.
+Templates are data: `(template_key, language) -> (title, body)` Jinja2 sources, rendered in a
+sandboxed environment (no attribute access to internals, no imports: a template cannot run
+code) with `StrictUndefined` (a placeholder the event does not supply is an error naming every
+missing field, never a blank). Titles and bodies are plain text; the HTML part of an email is
+the body inside `EMAIL_HTML`, where autoescaping makes resident-written text inert.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from string import Template
+from functools import cache
 from typing import Any, Literal
+
+from jinja2 import StrictUndefined, meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 Language = Literal["zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh", "en")
@@ -19,21 +22,21 @@ DEFAULT_LANGUAGE: Language = "zh"
 
 TEMPLATES: Mapping[tuple[str, Language], tuple[str, str]] = {
     ("case.assigned:representative", "zh"): (
-        "新的意见建议（${category}）",
-        "一件新的意见建议已分派给您，请及时受理。分派原因：${reason}",
+        "新的意见建议（{{ category }}）",
+        "一件新的意见建议已分派给您，请及时受理。分派原因：{{ reason }}",
     ),
     ("case.assigned:representative", "en"): (
-        "New opinion (${category})",
-        "A new opinion has been assigned to you; please accept it promptly. Reason: ${reason}",
+        "New opinion ({{ category }})",
+        "A new opinion has been assigned to you; please accept it promptly. Reason: {{ reason }}",
     ),
     ("case.assigned:station", "zh"): (
-        "新的意见建议（${category}）",
-        "一件新的意见建议已分派给${station_name}，请及时受理。分派原因：${reason}",
+        "新的意见建议（{{ category }}）",
+        "一件新的意见建议已分派给{{ station_name }}，请及时受理。分派原因：{{ reason }}",
     ),
     ("case.assigned:station", "en"): (
-        "New opinion (${category})",
-        "A new opinion has been assigned to ${station_name}; please accept it promptly. "
-        "Reason: ${reason}",
+        "New opinion ({{ category }})",
+        "A new opinion has been assigned to {{ station_name }}; please accept it promptly. "
+        "Reason: {{ reason }}",
     ),
     ("case.accepted:case", "zh"): (
         "您的意见建议已受理",
@@ -46,37 +49,37 @@ TEMPLATES: Mapping[tuple[str, Language], tuple[str, str]] = {
     ),
     ("case.rejected:case", "zh"): (
         "您的意见建议未予受理",
-        "经联络站审核，您的意见建议未予受理。原因：${reason}",
+        "经联络站审核，您的意见建议未予受理。原因：{{ reason }}",
     ),
     ("case.rejected:case", "en"): (
         "Your opinion was not taken up",
-        "After review, the liaison station did not take up your opinion. Reason: ${reason}",
+        "After review, the liaison station did not take up your opinion. Reason: {{ reason }}",
     ),
     ("case.transferred:case", "zh"): (
         "您的意见建议已转交办理",
-        "您的意见建议已转交${department_name}办理，办理结果将及时反馈给您。",
+        "您的意见建议已转交{{ department_name }}办理，办理结果将及时反馈给您。",
     ),
     ("case.transferred:case", "en"): (
         "Your opinion has been passed on",
-        "Your opinion has been passed to ${department_name} for handling; you will hear the "
+        "Your opinion has been passed to {{ department_name }} for handling; you will hear the "
         "result.",
     ),
     ("case.transferred:department", "zh"): (
         "新的转办意见建议",
-        "联络站转来一件意见建议（编号 ${case_id}），请及时办理并记录办理结果。",
+        "联络站转来一件意见建议（编号 {{ case_id }}），请及时办理并记录办理结果。",
     ),
     ("case.transferred:department", "en"): (
-        "A case transferred to ${department_name}",
-        "The liaison station transferred case ${case_id} to you; please handle it and record "
+        "A case transferred to {{ department_name }}",
+        "The liaison station transferred case {{ case_id }} to you; please handle it and record "
         "the result.",
     ),
     ("case.responded:case", "zh"): (
         "您的意见建议已有答复",
-        "${response}\n欢迎您对办理结果进行评价。",
+        "{{ response }}\n欢迎您对办理结果进行评价。",
     ),
     ("case.responded:case", "en"): (
         "Your opinion has been answered",
-        "${response}\nPlease rate how it was handled.",
+        "{{ response }}\nPlease rate how it was handled.",
     ),
     ("case.closed:case", "zh"): (
         "您的意见建议已办结",
@@ -88,35 +91,37 @@ TEMPLATES: Mapping[tuple[str, Language], tuple[str, str]] = {
     ),
     ("case.reopened:case", "zh"): (
         "您的意见建议已重新办理",
-        "根据您的意见，该件已重新办理。原因：${reason}",
+        "根据您的意见，该件已重新办理。原因：{{ reason }}",
     ),
     ("case.reopened:case", "en"): (
         "Your opinion has been reopened",
-        "As you asked, your opinion is being handled again. Reason: ${reason}",
+        "As you asked, your opinion is being handled again. Reason: {{ reason }}",
     ),
     ("case.message_sent:case", "zh"): (
         "联络站给您发来消息",
-        "${text}",
+        "{{ text }}",
     ),
     ("case.message_sent:case", "en"): (
         "A message from the liaison station",
-        "${text}",
+        "{{ text }}",
     ),
     ("case.message_sent:station", "zh"): (
         "群众发来消息",
-        "意见建议（编号 ${case_id}）收到群众消息：${text}",
+        "意见建议（编号 {{ case_id }}）收到群众消息：{{ text }}",
     ),
     ("case.message_sent:station", "en"): (
         "A message from the resident",
-        "The resident wrote about case ${case_id}: ${text}",
+        "The resident wrote about case {{ case_id }}: {{ text }}",
     ),
     ("case.escalated:station_head", "zh"): (
-        "【督办】意见建议超时未${deadline_label}",
-        "意见建议（编号 ${case_id}）已超过${deadline_label}时限（应于 ${due_at} 前完成），请督办。",
+        "【督办】意见建议超时未{{ deadline_label }}",
+        "意见建议（编号 {{ case_id }}）已超过{{ deadline_label }}时限"
+        "（应于 {{ due_at }} 前完成），请督办。",
     ),
     ("case.escalated:station_head", "en"): (
-        "[Urgent] Case overdue to be ${deadline_label}",
-        "Case ${case_id} was due to be ${deadline_label} by ${due_at}; please follow it up.",
+        "[Urgent] Case overdue to be {{ deadline_label }}",
+        "Case {{ case_id }} was due to be {{ deadline_label }} by {{ due_at }}; "
+        "please follow it up.",
     ),
 }
 
@@ -125,6 +130,20 @@ VALUE_LABELS: Mapping[tuple[str, str], Mapping[Language, str]] = {
     ("deadline", "respond"): {"zh": "答复", "en": "answered"},
 }
 """Words for coded values: `<field>_label` is offered beside `<field>` when listed here."""
+
+EMAIL_HTML = """<!doctype html>
+<html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body>
+<h1 style="font-size:18px">{{ title }}</h1>
+{% for line in body.splitlines() if line %}<p>{{ line }}</p>
+{% endfor %}<p style="color:#666;font-size:12px">{{ footer }}</p>
+</body></html>
+"""
+
+FOOTERS: Mapping[Language, str] = {
+    "zh": "人大代表联络站民意平台",
+    "en": "Minyi, the people's congress representative liaison stations",
+}
 
 
 class UnknownTemplate(LookupError):
@@ -141,6 +160,25 @@ class MissingTemplateData(ValueError):
         self.missing = missing
 
 
+@cache
+def sandbox(*, html: bool) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=html,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+    )
+
+
+@cache
+def _needs(source: str) -> tuple[str, ...]:
+    """The names a template reads from its data, in the order they first appear."""
+    parsed = sandbox(html=False).parse(source)
+    undeclared = meta.find_undeclared_variables(parsed)
+    names = (node.name for node in parsed.find_all(nodes.Name) if node.name in undeclared)
+    return tuple(dict.fromkeys(names))
+
+
 def variables(event_data: Mapping[str, Any], language: Language) -> dict[str, str]:
     """The event's fields as text (None as empty), plus labels for coded values."""
     found = {k: "" if v is None else str(v) for k, v in event_data.items()}
@@ -155,13 +193,20 @@ def render(
     template_key: str, event_data: Mapping[str, Any], language: Language = DEFAULT_LANGUAGE
 ) -> tuple[str, str]:
     """(title, body) of this template in this language, filled from the event's data."""
-    source = TEMPLATES.get((template_key, language))
-    if source is None:
+    sources = TEMPLATES.get((template_key, language))
+    if sources is None:
         raise UnknownTemplate(template_key, language)
     values = variables(event_data, language)
-    title, body = (Template(text) for text in source)
-    needed = [*title.get_identifiers(), *body.get_identifiers()]
+    needed = [name for source in sources for name in _needs(source)]
     missing = tuple(dict.fromkeys(name for name in needed if name not in values))
     if missing:
         raise MissingTemplateData(template_key, missing)
-    return title.substitute(values), body.substitute(values)
+    environment = sandbox(html=False)
+    title, body = (environment.from_string(source).render(values) for source in sources)
+    return title, body
+
+
+def render_html(title: str, body: str, language: Language = DEFAULT_LANGUAGE) -> str:
+    """The HTML part of an email: the plain text, escaped, one paragraph per line."""
+    template = sandbox(html=True).from_string(EMAIL_HTML)
+    return template.render(title=title, body=body, language=language, footer=FOOTERS[language])

@@ -1,14 +1,22 @@
-"""notify's HTTP API: the in-app inbox, and a preview of the templates."""
+"""notify's HTTP API: the in-app inbox, recipients' preferences, and a preview of the
+templates."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
 from services.notify.adapters.inbox_repository import InboxRepository
+from services.notify.adapters.preferences_repository import PreferencesRepository
+from services.notify.domain.preferences import (
+    DEFAULT_PREFERENCES,
+    Preferences,
+    may_edit,
+    own_recipients,
+)
 from services.notify.domain.rules import template_key
 from services.notify.domain.templates import (
     DEFAULT_LANGUAGE,
@@ -17,6 +25,7 @@ from services.notify.domain.templates import (
     UnknownTemplate,
     render,
 )
+from shared.auth import Claims, claims_dependency
 
 Recipient = Annotated[
     str,
@@ -125,5 +134,65 @@ def build_router(*, inbox: InboxRepository) -> APIRouter:
     async def mark_read(recipient: Recipient, message_id: str) -> None:
         if not await inbox.mark_read(recipient, message_id, datetime.now(UTC)):
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such message")
+
+    return router
+
+
+class PreferencesView(BaseModel):
+    recipient: str
+    preferences: Preferences
+    stored: bool = Field(description="False: nothing was set, these are the defaults.")
+
+
+def build_preferences_router(*, preferences: PreferencesRepository, jwt_secret: str) -> APIRouter:
+    router = APIRouter(prefix="/v1/preferences", tags=["preferences"])
+    current: Any = claims_dependency(jwt_secret)
+    CurrentClaims = Annotated[Claims, Depends(current)]
+
+    def check(recipient: str, claims: Claims) -> None:
+        own = own_recipients(
+            username=claims.sub,
+            role=claims.role,
+            station=claims.station,
+            representative_code=claims.representative_code,
+            department=claims.department,
+        )
+        if not may_edit(recipient, is_admin=claims.role == "admin", own=own):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail="you may only see and set your own preferences (admins: anyone's)",
+            )
+
+    @router.get(
+        "/{recipient}",
+        response_model=PreferencesView,
+        summary="A recipient's channels, language and quiet hours (defaults if never set).",
+        responses={401: {"description": "Not signed in."}, 403: {"description": "Not yours."}},
+    )
+    async def get_preferences(recipient: Recipient, claims: CurrentClaims) -> PreferencesView:
+        check(recipient, claims)
+        stored = await preferences.get(recipient)
+        return PreferencesView(
+            recipient=recipient,
+            preferences=stored or DEFAULT_PREFERENCES,
+            stored=stored is not None,
+        )
+
+    @router.put(
+        "/{recipient}",
+        response_model=PreferencesView,
+        summary="Set a recipient's channels, language and quiet hours (the whole set).",
+        responses={
+            401: {"description": "Not signed in."},
+            403: {"description": "Not yours."},
+            422: {"description": "A field is invalid; each error names its field."},
+        },
+    )
+    async def put_preferences(
+        recipient: Recipient, body: Preferences, claims: CurrentClaims
+    ) -> PreferencesView:
+        check(recipient, claims)
+        await preferences.put(recipient, body, by=claims.sub, at=datetime.now(UTC))
+        return PreferencesView(recipient=recipient, preferences=body, stored=True)
 
     return router

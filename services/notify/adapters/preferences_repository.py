@@ -1,0 +1,51 @@
+"""Each recipient's preferences, one document per recipient; absent means the defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.notify.domain.preferences import DEFAULT_PREFERENCES, Preferences
+from shared.mongo import Document
+
+
+class PreferencesRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.collection: AsyncCollection[Document] = db["preferences"]
+
+    async def get(self, recipient: str) -> Preferences | None:
+        found = await self.collection.find_one({"_id": recipient})
+        return _parse(found) if found else None
+
+    async def for_recipients(self, recipients: Iterable[str]) -> dict[str, Preferences]:
+        """Every recipient's preferences, the defaults for those who set none."""
+        wanted = list(dict.fromkeys(recipients))
+        found = (
+            {
+                d["_id"]: _parse(d)
+                for d in await self.collection.find({"_id": {"$in": wanted}}).to_list()
+            }
+            if wanted
+            else {}
+        )
+        return {r: found.get(r, DEFAULT_PREFERENCES) for r in wanted}
+
+    async def put(self, recipient: str, preferences: Preferences, *, by: str, at: datetime) -> None:
+        await self.collection.update_one(
+            {"_id": recipient},
+            {
+                "$set": {
+                    "preferences": preferences.model_dump(mode="json"),
+                    "updated_by": by,
+                    "updated_at": at,
+                }
+            },
+            upsert=True,
+        )
+
+
+def _parse(document: Document) -> Preferences:
+    return Preferences.model_validate(document["preferences"])
