@@ -1,7 +1,7 @@
 """notify's HTTP API: the in-app inbox, recipients' preferences, and a preview of the
 templates."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI must see the local dependency alias.
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
