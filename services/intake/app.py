@@ -9,6 +9,7 @@ from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.entrypoints.consumers import case_events_consumer, directory_consumer
 from services.intake.entrypoints.http import IntakeDeps, build_router, install_error_handlers
 from services.intake.entrypoints.open311 import build_open311_router
+from services.intake.entrypoints.pages import mount_pages
 from services.intake.entrypoints.qr import build_qr_router
 from services.intake.entrypoints.staff_http import build_staff_router
 from services.intake.settings import IntakeSettings
@@ -51,5 +52,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             cases=cases, directory=directory, relay=relay, settings=settings, limit=limit
         )
     )
+    mount_pages(app, deps=deps, settings=settings)
     install_error_handlers(app)
     return app

@@ -25,6 +25,9 @@ class IntakeSettings(ServiceSettings):
         description="The address residents' phones open: representatives' QR codes point at "
         "the resident form under it (`<public_base_url>/r/<code>`).",
     )
+    timezone: str = Field(
+        default="Asia/Shanghai", description="Where the resident's pages show times."
+    )
     open311_api_keys: list[str] = Field(
         default=["demo-open311-key"],
         description="Keys that Open311 GeoReport v2 clients send as `api_key` to post requests. "

@@ -1,0 +1,186 @@
+"""From the resident's HTML forms to intake's commands, and from refusals to field messages.
+
+Pure: the rules stay in the domain models (`CaseCreate`, `RateCase`, …); this only maps form
+fields onto them and their errors back onto form fields, as catalog keys the page translates.
+Two rules are the form's own: consent when contact details are given, and the optional place,
+which has no field of its own in a case and is appended to the text the station reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from services.intake.domain.cases import CaseCreate
+from services.intake.web.catalog import CATALOG
+
+MAX_PLACE_CHARS: Final = 200
+PLACE_PREFIX: Final = "地点："
+_SUBMISSION_ID = re.compile(r"^page:[0-9a-f]{32}$")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A catalog key and its values: the page renders it in the reader's language."""
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+
+Errors = dict[str, Message]
+# Where a model's error goes on the form, and its message when the field's default won't do.
+FieldFor = Callable[[tuple[Any, ...], str], tuple[str, "Message | None"]]
+
+
+@dataclass(frozen=True)
+class Photo:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class SubmissionForm:
+    """What the form posted, kept as typed so that a refused form shows it again."""
+
+    category: str = ""
+    text: str = ""
+    place: str = ""
+    lat: str = ""
+    lon: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    consent: bool = False
+    submission_id: str = ""
+
+    def has_contact(self) -> bool:
+        return any(v.strip() for v in (self.contact_name, self.contact_phone, self.contact_email))
+
+    def idempotency_key(self) -> str | None:
+        """The key the form carried, so a double tap stores one case; a forged one is ignored."""
+        return self.submission_id if _SUBMISSION_ID.match(self.submission_id) else None
+
+
+def parse_submission(
+    form: SubmissionForm, photos: Sequence[Photo], *, representative_code: str | None
+) -> CaseCreate | Errors:
+    payload: dict[str, Any] = {
+        "category": form.category,
+        "text": form.text,
+        "channel": "qr" if representative_code else "web",
+        "attachments": [
+            {
+                "filename": (p.filename or f"photo-{n}")[-100:],
+                "content_type": p.content_type,
+                "data": base64.b64encode(p.data).decode("ascii"),
+            }
+            for n, p in enumerate(photos, start=1)
+        ],
+    }
+    if representative_code:
+        payload["representative_code"] = representative_code
+    if form.has_contact():
+        payload["contact"] = {
+            name: value.strip() or None
+            for name, value in (
+                ("name", form.contact_name),
+                ("phone", form.contact_phone),
+                ("email", form.contact_email),
+            )
+        }
+    errors: Errors = {}
+    location = _location(form, errors)
+    if location is not None:
+        payload["location"] = location
+    place = form.place.strip()
+    if len(place) > MAX_PLACE_CHARS:
+        errors["place"] = Message("error.place")
+    if form.has_contact() and not form.consent:
+        errors["consent"] = Message("error.consent")
+
+    command = _validate(CaseCreate, payload, errors, field_for=_submission_field)
+    if command is not None and place:
+        # Checked again with the place in, so the whole text still fits the limit.
+        payload["text"] = f"{command.text}\n\n{PLACE_PREFIX}{place}"
+        command = _validate(CaseCreate, payload, errors, field_for=_submission_field)
+    return errors if errors or command is None else command
+
+
+def parse_action(
+    model: type[M], data: Mapping[str, object], *, fields: Mapping[str, str]
+) -> M | Errors:
+    """A resident action (rate, reopen, reply) from its form: `fields` maps model → form."""
+    errors: Errors = {}
+    command = _validate(
+        model, dict(data), errors, field_for=lambda loc, _type: _renamed(loc, fields)
+    )
+    return errors if command is None else command
+
+
+def _validate(
+    model: type[M],
+    payload: dict[str, Any],
+    errors: Errors,
+    *,
+    field_for: FieldFor,
+) -> M | None:
+    try:
+        command = model.model_validate(payload)
+    except ValidationError as exc:
+        for problem in exc.errors():
+            name, message = field_for(tuple(problem["loc"]), problem["type"])
+            if message is None:
+                message = _message(name, problem)
+            errors.setdefault(name, message)
+        return None
+    return None if errors else command
+
+
+def _message(name: str, problem: Mapping[str, Any]) -> Message:
+    blank = problem.get("input") in ("", None)
+    for key in (
+        f"error.{name}.{'missing' if blank else problem['type']}",
+        f"error.{name}.{problem['type']}",
+        f"error.{name}",
+    ):
+        if key in CATALOG:
+            return Message(key)
+    return Message("error.form")
+
+
+def _submission_field(loc: tuple[Any, ...], error_type: str) -> tuple[str, Message | None]:
+    head = loc[0] if loc else ""
+    if head == "attachments":
+        if len(loc) == 1:
+            key = "error.photos.too_long" if error_type == "too_long" else "error.photos"
+            return "photos", Message(key)
+        return "photos", Message("error.photos.one", {"n": int(loc[1]) + 1})
+    if head == "contact":
+        if len(loc) == 1:
+            return "contact_phone", Message("error.contact_phone.reachable")
+        return f"contact_{loc[1]}", None
+    if head in ("category", "text", "location"):
+        return str(head), None
+    return "form", None
+
+
+def _renamed(loc: tuple[Any, ...], fields: Mapping[str, str]) -> tuple[str, Message | None]:
+    return fields.get(str(loc[0]) if loc else "", "form"), None
+
+
+def _location(form: SubmissionForm, errors: Errors) -> dict[str, float] | None:
+    lat, lon = form.lat.strip(), form.lon.strip()
+    if not lat and not lon:
+        return None
+    try:
+        return {"lat": float(lat), "lon": float(lon)}
+    except ValueError:
+        errors["location"] = Message("error.location")
+        return None
