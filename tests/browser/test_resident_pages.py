@@ -4,9 +4,12 @@ landing form, the confirmation, the tracking page, rating and reopening, and the
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import struct
 import time
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -14,6 +17,7 @@ import httpx
 import pytest
 from playwright.async_api import FilePayload, Page
 
+from services.intake.domain.attachments import MAX_ATTACHMENT_BYTES
 from services.intake.domain.qr import qr_png
 from shared.topics import delete_namespace_topics, ensure_topics
 from tests.browser.browser import capture
@@ -50,6 +54,23 @@ async def site(infra: Infra) -> AsyncIterator[Platform]:
     finally:
         running.stop_all()
         await delete_namespace_topics(topics)
+
+
+def noisy_png(width: int, height: int) -> bytes:
+    """A PNG of random pixels: it does not compress, so it is as big as a camera photo."""
+    rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 1))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _ok(response: httpx.Response) -> bool:
@@ -166,6 +187,7 @@ async def test_a_refused_form_comes_back_with_messages_next_to_the_fields(
     assert await phone.inner_text("#category-error") == "请选择一个类别"
     summary = await phone.inner_text("#error-summary")
     assert "请修改以下问题" in summary and "请写下您的意见建议" in summary
+    assert await phone.evaluate("document.activeElement.id") == "error-summary"
     await capture(phone, "resident-form-errors")
 
     # Contact details without consent: refused, and everything typed is still there.
@@ -297,4 +319,30 @@ async def test_a_double_submitted_form_stores_one_case(site: Platform) -> None:
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
     code = first.headers["location"].removeprefix("/t/").removesuffix("?new=1")
+    assert case_view(site, code)["channel"] == "web"
+
+
+async def test_a_photo_over_the_limit_is_shrunk_on_the_phone_before_it_is_sent(
+    site: Platform, phone: Page
+) -> None:
+    big = noisy_png(1100, 1000)
+    assert len(big) > MAX_ATTACHMENT_BYTES
+    await phone.goto(site.url("intake", "/new?lang=en"))
+    assert await phone.inner_text("h1") == "Send a suggestion"
+    await capture(phone, "resident-form-en")
+
+    await phone.get_by_label("Parking spaces").check()
+    await phone.get_by_label("Your suggestion", exact=True).fill("Cars block the fire lane.")
+    await phone.locator("#photos").set_input_files(
+        FilePayload(name="camera.png", mimeType="image/png", buffer=big)
+    )
+    await phone.get_by_role("img", name="Photo preview 1").wait_for()
+    status = await posted(phone, phone.get_by_role("button", name="Submit").click)
+    assert status == 303
+    code = await phone.get_attribute("#tracking-code", "data-code")
+    assert code is not None
+    (photo,) = case_view(site, code)["attachments"]
+    assert photo["content_type"] == "image/jpeg"
+    assert photo["filename"] == "camera.jpg"
+    assert photo["size"] <= MAX_ATTACHMENT_BYTES
     assert case_view(site, code)["channel"] == "web"

@@ -1,10 +1,17 @@
-// The resident form's progressive touches; the form works without them.
+// The resident pages' progressive touches; every page works without them.
+// - focus on the error summary of a refused form;
 // - a character count under the text;
 // - photo previews, and photos shrunk on the phone to fit the 2 MB limit (camera pictures are
 //   often larger, and HEIC is turned into JPEG);
 // - "use my location", filling the hidden lat/lon fields.
 (function () {
   "use strict";
+
+  // A refused form: take keyboard and screen-reader users straight to the list of problems.
+  var summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+  }
 
   var text = document.getElementById("text");
   var counter = document.getElementById("text-counter");
