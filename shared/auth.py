@@ -12,10 +12,15 @@ import jwt
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.requests import Request
 
 Role = Literal["representative", "staff", "station_head", "department", "admin", "supervisor"]
 _ALGORITHM = "HS256"
 _ISSUER = "minyi/routing"
+# The pages' sign-in cookie (shared.web.session) holds the same token.
+SESSION_COOKIE = "minyi_session"
+# Reads only: a cookie rides along on cross-site form posts, a bearer header never does.
+_COOKIE_METHODS = frozenset({"GET", "HEAD"})
 
 
 class Claims(BaseModel):
@@ -77,19 +82,27 @@ _bearer = HTTPBearer(auto_error=False, description="A token from routing's POST 
 
 
 def claims_dependency(secret: str) -> object:
-    """A FastAPI dependency giving the caller's verified claims, or 401."""
+    """A FastAPI dependency giving the caller's verified claims, or 401.
+
+    The bearer header, or for GET/HEAD the pages' session cookie too, so that a signed-in
+    browser can open what a page links to (a case's photo on intake, say).
+    """
 
     async def current_claims(
+        request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Claims:
-        if credentials is None:
+        token = credentials.credentials if credentials is not None else None
+        if token is None and request.method in _COOKIE_METHODS:
+            token = request.cookies.get(SESSION_COOKIE) or None
+        if token is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 detail="sign in first",
                 headers={"WWW-Authenticate": "Bearer"},
             )
         try:
-            return verify_token(credentials.credentials, secret=secret)
+            return verify_token(token, secret=secret)
         except InvalidToken:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

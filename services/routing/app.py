@@ -13,7 +13,13 @@ from services.routing.adapters.oidc import OidcVerifier
 from services.routing.adapters.template_repository import TemplateRepository
 from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import SlaPolicy, WorkingCalendar
-from services.routing.entrypoints import admin_http, house_repair_http, meetings_http, staff_http
+from services.routing.entrypoints import (
+    admin_http,
+    house_repair_http,
+    meetings_http,
+    pages,
+    staff_http,
+)
 from services.routing.entrypoints.consumers import case_events_consumer
 from services.routing.entrypoints.errors import install_error_handlers
 from services.routing.entrypoints.http import build_router
@@ -100,4 +106,15 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
             settings=settings, meetings=meetings, directory=directory, relay=relay
         )
     )
+    app.include_router(
+        pages.build_router(
+            settings=settings,
+            cases=cases,
+            directory=directory,
+            users=users,
+            templates=templates,
+            relay=relay,
+        )
+    )
+    pages.mount_workbench_static(app)
     return app

@@ -6,6 +6,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
 
 from services.routing.adapters.case_repository import (
     RoutedCaseRepository,
@@ -20,7 +23,7 @@ from services.routing.domain.assignment import (
     nearest_point,
     route_case,
 )
-from services.routing.domain.directory import Directory
+from services.routing.domain.directory import KEY_FIELD, Directory, EntryKind, with_entry
 from services.routing.domain.sla import (
     DEADLINES,
     Deadlines,
@@ -139,6 +142,7 @@ async def assign_case(
         cause_event_id=envelope.id,
         assigned_at=now,
         meeting_id=submitted.meeting_id,
+        attachment_count=submitted.attachment_count,
         deadlines=sla.deadlines(
             submitted.submitted_at, directory=directory, category=submitted.category
         ),
@@ -615,3 +619,25 @@ async def _on_reopened(
         ),
     )
     log.info("case.reopened", case_id=reopened.case_id)
+
+
+class DirectoryNotLoaded(Exception):
+    """Nothing to edit yet: a directory must be imported first (409)."""
+
+
+async def put_directory_entry(
+    *, kind: EntryKind, entry: dict[str, Any], directory: DirectoryRepository
+) -> BaseModel:
+    """Create or replace one directory entry, validated with the whole directory.
+
+    Raises pydantic's ValidationError for a bad entry or a broken reference.
+    """
+    current = await directory.load()
+    if current is None:
+        raise DirectoryNotLoaded
+    updated = with_entry(current, kind, entry)
+    key = str(entry[KEY_FIELD[kind]])
+    await directory.save(updated, only=(kind, key))
+    saved: BaseModel = next(e for e in getattr(updated, kind) if getattr(e, KEY_FIELD[kind]) == key)
+    log.info("directory.entry_saved", kind=kind, key=key)
+    return saved

@@ -14,9 +14,8 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shared.auth import SESSION_COOKIE as SESSION_COOKIE
 from shared.auth import Claims, InvalidToken, verify_token
-
-SESSION_COOKIE = "minyi_session"
 
 
 def start_session(response: Response, *, token: str, expires: datetime, secure: bool) -> None:

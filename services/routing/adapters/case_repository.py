@@ -93,6 +93,7 @@ class RoutedCaseRepository:
         deadlines: Deadlines,
         event: Envelope,
         meeting_id: str | None = None,
+        attachment_count: int = 0,
     ) -> bool:
         """Record the first assignment of a case with its event; False if already routed."""
         document: Document = {
@@ -126,6 +127,8 @@ class RoutedCaseRepository:
             "assigned_at": assigned_at,
             "updated_at": assigned_at,
             "meetings": [meeting_id] if meeting_id else [],
+            # Intake keeps the photos; the workbench links to them by number.
+            "attachment_count": attachment_count,
             "sla": {
                 "accept_due": deadlines.accept_due,
                 "respond_due": deadlines.respond_due,

@@ -9,10 +9,13 @@ from fastapi import APIRouter, Body, Depends, HTTPException, status
 from pydantic import ValidationError
 
 from services.routing.adapters.directory_repository import DirectoryRepository
-from services.routing.domain.directory import KEY_FIELD, Directory, EntryKind, with_entry
+from services.routing.domain.directory import KEY_FIELD, Directory, EntryKind
+from services.routing.handlers import DirectoryNotLoaded, put_directory_entry
 from shared.auth import Claims, claims_dependency
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
+
+_NOT_LOADED = "import a directory first"
 
 
 def build_router(
@@ -31,12 +34,14 @@ def build_router(
     async def snapshot() -> Directory:
         loaded = await directory.load()
         if loaded is None:
-            raise HTTPException(status.HTTP_409_CONFLICT, detail="import a directory first")
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=_NOT_LOADED)
         return loaded
 
-    async def store(current_dir: Directory, kind: EntryKind, entry: dict[str, Any]) -> Any:
+    async def store(kind: EntryKind, entry: dict[str, Any]) -> Any:
         try:
-            updated = with_entry(current_dir, kind, entry)
+            saved = await put_directory_entry(kind=kind, entry=entry, directory=directory)
+        except DirectoryNotLoaded:
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=_NOT_LOADED) from None
         except ValidationError as exc:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -50,10 +55,8 @@ def build_router(
                     for e in exc.errors()
                 ],
             ) from None
-        key = str(entry[KEY_FIELD[kind]])
-        await directory.save(updated, only=(kind, key))
         relay.wake()
-        return next(e for e in getattr(updated, kind) if getattr(e, KEY_FIELD[kind]) == key)
+        return saved
 
     @router.put(
         "/{kind}/{key}",
@@ -79,7 +82,7 @@ def build_router(
                     }
                 ],
             )
-        return await store(await snapshot(), kind, {**entry, field: key})
+        return await store(kind, {**entry, field: key})
 
     @router.post(
         "/{kind}/{key}/deactivate",
@@ -92,6 +95,6 @@ def build_router(
         existing = next((e for e in getattr(current_dir, kind) if getattr(e, field) == key), None)
         if existing is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no {kind} entry {key}")
-        return await store(current_dir, kind, {**existing.model_dump(mode="json"), "active": False})
+        return await store(kind, {**existing.model_dump(mode="json"), "active": False})
 
     return router

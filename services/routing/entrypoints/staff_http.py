@@ -145,7 +145,7 @@ def scope_query(actor: Actor) -> Document:
     return {"transferred_to": actor.department_id or "-"}
 
 
-def _summary(document: Document) -> dict[str, Any]:
+def case_summary(document: Document) -> dict[str, Any]:
     sla = document.get("sla") or {}
     overdue = breached(
         status=document["status"],
@@ -161,6 +161,27 @@ def _summary(document: Document) -> dict[str, Any]:
         "respond_due": sla.get("respond_due"),
         "overdue": overdue,
     }
+
+
+def token_for(user: StaffUser, *, settings: ServiceSettings) -> Token:
+    """What a successful sign-in gives, by password or OIDC, API or pages."""
+    token, expires = issue_token(
+        secret=settings.jwt_secret.get_secret_value(),
+        username=user.username,
+        role=user.role,
+        station=user.station,
+        representative_code=user.representative_code,
+        department=user.department,
+        ttl=timedelta(minutes=settings.jwt_ttl_minutes),
+    )
+    return Token(
+        access_token=token,
+        expires_at=expires,
+        role=user.role,
+        station=user.station,
+        representative_code=user.representative_code,
+        department=user.department,
+    )
 
 
 def build_router(
@@ -188,7 +209,7 @@ def build_router(
         user = await users.authenticate(body.username, body.password)
         if user is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
-        return token_for(user)
+        return token_for(user, settings=settings)
 
     @router.post(
         "/auth/oidc",
@@ -217,26 +238,7 @@ def build_router(
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED, detail=f"no active Minyi account {username!r}"
             )
-        return token_for(user)
-
-    def token_for(user: StaffUser) -> Token:
-        token, expires = issue_token(
-            secret=settings.jwt_secret.get_secret_value(),
-            username=user.username,
-            role=user.role,
-            station=user.station,
-            representative_code=user.representative_code,
-            department=user.department,
-            ttl=timedelta(minutes=settings.jwt_ttl_minutes),
-        )
-        return Token(
-            access_token=token,
-            expires_at=expires,
-            role=user.role,
-            station=user.station,
-            representative_code=user.representative_code,
-            department=user.department,
-        )
+        return token_for(user, settings=settings)
 
     @router.get("/staff/me", response_model=Claims, tags=["auth"])
     async def me(claims: CurrentClaims) -> Claims:
@@ -259,7 +261,7 @@ def build_router(
             query["status"] = case_status
         if mine and actor.representative_code:
             query["representative_code"] = actor.representative_code
-        return [_summary(d) for d in await cases.list_cases(query, limit=limit)]
+        return [case_summary(d) for d in await cases.list_cases(query, limit=limit)]
 
     @router.get(
         "/staff/cases/{case_id}",
@@ -272,7 +274,7 @@ def build_router(
         document = await cases.get(case_id)
         if document is None or not can_see(case_state(document), actor):
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case")
-        return _detail(document, actor)
+        return case_detail(document, actor)
 
     @router.post(
         "/staff/cases/{case_id}/actions",
@@ -331,7 +333,7 @@ def build_router(
                 detail=[{"loc": ["body"], "field": "", "msg": str(exc), "type": "value_error"}],
             ) from None
         relay.wake()
-        return _detail(document, actor)
+        return case_detail(document, actor)
 
     @router.get(
         "/staff/templates",
@@ -391,10 +393,13 @@ def build_router(
                 status.HTTP_409_CONFLICT, detail="the case changed meanwhile; try again"
             ) from None
         relay.wake()
-        return _detail(document, actor)
+        return case_detail(document, actor)
 
     return router
 
 
-def _detail(document: Document, actor: Actor) -> dict[str, Any]:
-    return {**_summary(document), "allowed_actions": allowed_actions(case_state(document), actor)}
+def case_detail(document: Document, actor: Actor) -> dict[str, Any]:
+    return {
+        **case_summary(document),
+        "allowed_actions": allowed_actions(case_state(document), actor),
+    }

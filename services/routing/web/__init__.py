@@ -1,0 +1,1 @@
+"""The staff workbench: page routes, templates, strings and static files."""
