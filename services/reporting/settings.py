@@ -8,3 +8,13 @@ from shared.settings import ServiceSettings
 class ReportingSettings(ServiceSettings):
     service_name: str = "reporting"
     port: int = Field(default=8004, ge=1, le=65535)
+    rebuild_grace_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        description="After taking the rebuild lock, how long to let a live batch finish.",
+    )
+    rebuild_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long the rebuild lock holds without renewal (a crashed rebuild).",
+    )

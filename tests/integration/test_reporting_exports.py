@@ -18,7 +18,7 @@ from pymongo import AsyncMongoClient
 
 from services.reporting.adapters.read_models import ReadModels
 from services.reporting.app import create_app
-from services.reporting.domain.counters import CounterDelta, deltas_for
+from services.reporting.handlers import apply_case_events
 from services.reporting.settings import ReportingSettings
 from shared.events.case_events import (
     CaseAccepted,
@@ -108,14 +108,10 @@ def events() -> list[EventData]:
     return made
 
 
-def changes() -> list[tuple[str, CounterDelta]]:
+def envelopes() -> list[Envelope]:
     return [
-        (envelope.id, delta)
-        for envelope in (
-            Envelope.wrap(e, source="test", subject="c", correlation_id=uuid.uuid4().hex)
-            for e in events()
-        )
-        for delta in deltas_for(envelope)
+        Envelope.wrap(e, source="test", subject="c", correlation_id=uuid.uuid4().hex)
+        for e in events()
     ]
 
 
@@ -163,7 +159,7 @@ async def test_csv_and_xlsx_give_the_numbers_of_the_json_report(
     reporting: tuple[httpx.AsyncClient, ReadModels],
 ) -> None:
     client, read_models = reporting
-    assert await read_models.apply(changes()) > 0
+    assert await apply_case_events(envelopes(), read_models=read_models) > 0
     stations = (await client.get("/v1/reports/stations", params=PERIOD)).json()["stations"]
     assert [s["station_id"] for s in stations] == ["beimen", "nanhu", "xishan"]
 
@@ -217,7 +213,7 @@ async def test_transparency_is_public_has_the_same_numbers_and_no_people(
     reporting: tuple[httpx.AsyncClient, ReadModels],
 ) -> None:
     client, read_models = reporting
-    await read_models.apply(changes())
+    await apply_case_events(envelopes(), read_models=read_models)
     stations = (await client.get("/v1/reports/stations", params=PERIOD)).json()["stations"]
     city = (await client.get("/v1/reports/city", params=PERIOD)).json()["city"]
 

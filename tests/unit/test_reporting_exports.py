@@ -32,9 +32,9 @@ SINCE, UNTIL = date(2025, 5, 1), date(2025, 5, 31)
 BUCKETS: list[dict[str, Any]] = [
     {
         "station_id": "xijie",
-        "station_name": "西街联络站",
+        "labels": {"station_name": "西街联络站"},
         "counts": {
-            "assigned": 10,
+            "received": 10,
             "to_representative": 7,
             "to_station_queue": 3,
             "reassigned": 1,
@@ -50,7 +50,7 @@ BUCKETS: list[dict[str, Any]] = [
         "counts": {"accepted": 1, "closed": 1, "rated": 1, "ratings": {"satisfied": 1}},
     },
     # A station with nothing accepted or rated: rates are null, cells are empty.
-    {"station_id": "dongcun", "station_name": "=东村站", "counts": {"assigned": 2}},
+    {"station_id": "dongcun", "labels": {"station_name": "=东村站"}, "counts": {"received": 2}},
 ]
 
 

@@ -1,12 +1,11 @@
-"""Reporting KPIs: handling-event counters, Wilson intervals, rates, fair ranking, sentences."""
+"""Reporting KPIs: Wilson intervals, rates, fair ranking, sentences."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from services.reporting.domain.counters import CounterDelta, deltas_for
 from services.reporting.domain.kpis import (
     StationKpis,
     completion,
@@ -16,84 +15,6 @@ from services.reporting.domain.kpis import (
     wilson_interval,
 )
 from services.reporting.domain.summaries import sentence, summarize_city, summarize_stations
-from shared.events.case_events import (
-    CaseAccepted,
-    CaseAction,
-    CaseClosed,
-    CaseDeclined,
-    CaseEscalated,
-    CaseMerged,
-    CaseProgressed,
-    CaseRated,
-    CaseRejected,
-    CaseReopened,
-    CaseResponded,
-    Rating,
-)
-from shared.events.envelope import Envelope
-
-AT = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
-BASE = {"case_id": "case-1", "station_id": "xijie", "actor_role": "staff", "at": AT}
-
-
-def wrap(data: CaseAction) -> Envelope:
-    return Envelope.wrap(data, source="test", subject="case-1", correlation_id="r")
-
-
-HANDLING_EVENTS: list[tuple[CaseAction, str]] = [
-    (CaseAccepted(**BASE, representative_code="0412"), "accepted"),
-    (CaseDeclined(**BASE, representative_code="0412", reason="not mine"), "declined"),
-    (CaseRejected(**BASE, reason="out of scope"), "rejected"),
-    (CaseMerged(**BASE, into_case_id="case-0"), "merged"),
-    (CaseResponded(**BASE, response="done"), "responded"),
-    (CaseClosed(**BASE), "closed"),
-    (CaseReopened(**BASE, reason="not fixed"), "reopened"),
-    (CaseEscalated(**BASE, deadline="accept", due_at=AT), "escalated"),
-]
-
-
-# --- deltas ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("event", "name"), HANDLING_EVENTS, ids=[n for _, n in HANDLING_EVENTS])
-def test_a_handling_event_counts_once_for_its_station_and_the_city(
-    event: CaseAction, name: str
-) -> None:
-    assert deltas_for(wrap(event)) == [
-        CounterDelta(
-            bucket="station_daily",
-            key="xijie|2025-03-14",
-            labels={"station_id": "xijie", "day": "2025-03-14"},
-            increments={name: 1},
-        ),
-        CounterDelta(
-            bucket="city_daily",
-            key="2025-03-14",
-            labels={"day": "2025-03-14"},
-            increments={name: 1},
-        ),
-    ]
-
-
-@pytest.mark.parametrize("rating", ["satisfied", "basically_satisfied", "dissatisfied"])
-def test_a_rating_counts_as_rated_and_by_its_value(rating: Rating) -> None:
-    station, city = deltas_for(wrap(CaseRated(**BASE, rating=rating)))
-
-    assert station.key == "xijie|2025-03-14" and city.key == "2025-03-14"
-    assert station.increments == city.increments == {"rated": 1, f"ratings.{rating}": 1}
-
-
-def test_handling_events_bucket_by_their_own_time_and_do_not_overwrite_the_station_name() -> None:
-    late = datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC)
-    station, city = deltas_for(wrap(CaseClosed(**{**BASE, "at": late})))
-
-    assert (station.key, city.key) == ("xijie|2025-12-31", "2025-12-31")
-    assert "station_name" not in station.labels
-
-
-def test_events_without_a_kpi_produce_no_deltas() -> None:
-    assert deltas_for(wrap(CaseProgressed(**BASE, note="working"))) == []
-
 
 # --- Wilson interval and rates ---------------------------------------------------------------
 
@@ -195,8 +116,8 @@ def test_summaries_add_handling_counts_ratings_and_kpis() -> None:
     buckets = [
         {
             "station_id": "xijie",
-            "station_name": "西街联络站",
-            "counts": {"assigned": 2, "accepted": 2, "closed": 1, "rated": 1},
+            "labels": {"station_name": "西街联络站"},
+            "counts": {"received": 2, "accepted": 2, "closed": 1, "rated": 1},
         },
         {
             "station_id": "xijie",

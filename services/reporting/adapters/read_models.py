@@ -1,27 +1,57 @@
-"""Counters in reporting's database, updated in batches and idempotent per event.
+"""reporting's read models in its own database, updated in batches and idempotent per event.
 
-Each bucket document remembers the ids of the events it has counted (`seen.<id>`), in the
-same document as the counts, so applying an event and recording it is one atomic write and a
-redelivered event is a duplicate-key no-op.
+| collection | one document per | holds |
+| --- | --- | --- |
+| `daily` | dimension, station, key and day | counters, exact durations, `seen.<event>` |
+| `cases` | case | its state now (status, holder, open, overdue, stage), `applied.<event>` |
+| `names` | directory entry | name (and station) of a station, representative, category, point |
+| `control` | — | the rebuild lock |
+
+A bucket remembers the events it has counted (`seen`) in the same document as the counts, so
+counting an event and recording it is one atomic write, and a redelivered event collides on the
+bucket's `_id` and changes nothing. A case document is replaced only if nobody changed it since
+it was read (`n`, the number of events applied), so two writers never interleave a case's events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+import contextlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.reporting.domain.counters import Bucket, CounterDelta
+from services.reporting.domain.case_state import CaseState
+from services.reporting.domain.contributions import Contribution, Dimension
+from services.reporting.domain.figures import Now
+from services.reporting.domain.house_repair import STAGES
+from shared.errors import TransientError
 from shared.mongo import DUPLICATE_KEY, Document
 
-BUCKETS: tuple[Bucket, ...] = ("station_daily", "city_daily")
+COLLECTIONS = ("daily", "cases", "names")
+
+# Where the state of a case keeps the value of each dimension.
+CASE_FIELD: dict[Dimension, str] = {
+    "station": "station_id",
+    "representative": "representative_code",
+    "category": "category",
+    "point": "liaison_point_id",
+}
 
 
-def _seen(event_id: str) -> str:
-    return "seen.e" + event_id.replace("-", "")
+def token(prefix: str, identifier: str) -> str:
+    """A map key for an id: no dots or dollars, never starting like an array index."""
+    return prefix + "".join(c for c in identifier if c not in "-.$")
+
+
+class StoredCase:
+    def __init__(self, state: CaseState, applied: frozenset[str], version: int | None) -> None:
+        self.state = state
+        self.applied = applied
+        self.version = version
 
 
 class ReadModels:
@@ -29,52 +59,225 @@ class ReadModels:
         self._db = db
 
     async def ensure_indexes(self) -> None:
-        await self._db["station_daily"].create_index([("station_id", 1), ("day", 1)])
-        await self._db["city_daily"].create_index("day")
+        daily = self._db["daily"]
+        await daily.create_index([("dimension", 1), ("day", 1)])
+        await daily.create_index([("dimension", 1), ("station_id", 1), ("day", 1)])
+        cases = self._db["cases"]
+        await cases.create_index([("open", 1), ("station_id", 1)])
+        await cases.create_index([("overdue", 1), ("station_id", 1)])
+        await cases.create_index([("stage", 1), ("station_id", 1)])
 
     async def drop(self) -> None:
-        for bucket in BUCKETS:
-            await self._db[bucket].drop()
+        for name in COLLECTIONS:
+            await self._db[name].drop()
 
-    async def apply(self, changes: Sequence[tuple[str, CounterDelta]]) -> int:
-        """Apply (event id, delta) pairs; returns how many were new."""
-        applied = 0
-        for bucket in BUCKETS:
-            ops = [
-                UpdateOne(
-                    {"_id": delta.key, _seen(event_id): {"$exists": False}},
-                    {
-                        "$inc": {f"counts.{name}": n for name, n in delta.increments.items()},
-                        "$set": {**delta.labels, _seen(event_id): True},
-                    },
-                    upsert=True,
-                )
-                for event_id, delta in changes
-                if delta.bucket == bucket
-            ]
-            if not ops:
-                continue
-            try:
-                result = await self._db[bucket].bulk_write(ops, ordered=False)
-                applied += result.upserted_count + result.modified_count
-            except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors", [])
-                # An already-counted event makes the upsert collide with its bucket's _id.
-                if any(err.get("code") != DUPLICATE_KEY for err in errors):
-                    raise
-                applied += exc.details.get("nUpserted", 0) + exc.details.get("nModified", 0)
+    # --- daily buckets ---------------------------------------------------------------------
+
+    async def add(self, changes: Sequence[tuple[str, Contribution]]) -> int:
+        """Apply (idempotency token, contribution) pairs: one write per bucket, or one per
+        event for a bucket that has already seen one of them. Returns how many were new."""
+        grouped: dict[str, list[tuple[str, Contribution]]] = {}
+        for item in changes:
+            grouped.setdefault(item[1].bucket_id, []).append(item)
+        buckets = list(grouped.values())
+        applied, collided = await self._write([_bucket_update(items) for items in buckets])
+        applied = sum(len(buckets[i]) for i in range(len(buckets)) if i not in collided)
+        singles = [[item] for i in sorted(collided) for item in buckets[i]]
+        if singles:
+            _, again = await self._write([_bucket_update(items) for items in singles])
+            applied += len(singles) - len(again)
         return applied
 
+    async def _write(self, ops: list[UpdateOne]) -> tuple[int, set[int]]:
+        """Run the updates; returns the count applied and the indexes that collided."""
+        if not ops:
+            return 0, set()
+        try:
+            result = await self._db["daily"].bulk_write(ops, ordered=False)
+            return result.upserted_count + result.modified_count, set()
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(err.get("code") != DUPLICATE_KEY for err in errors):
+                raise
+            collided = {int(err["index"]) for err in errors}
+            return len(ops) - len(collided), collided
+
+    async def buckets(
+        self,
+        dimension: Dimension,
+        *,
+        since: date,
+        until: date,
+        station_id: str | None = None,
+        keys: Iterable[str] | None = None,
+    ) -> list[Document]:
+        query: dict[str, Any] = {
+            "dimension": dimension,
+            "day": {"$gte": since.isoformat(), "$lte": until.isoformat()},
+        }
+        if station_id is not None:
+            query["station_id"] = station_id
+        if keys is not None:
+            query["key"] = {"$in": list(keys)}
+        return await self._db["daily"].find(query, {"seen": 0}).to_list()
+
     async def station_buckets(self, *, since: date, until: date) -> list[Document]:
-        return (
-            await self._db["station_daily"]
-            .find({"day": {"$gte": since.isoformat(), "$lte": until.isoformat()}}, {"seen": 0})
-            .to_list()
-        )
+        return await self.buckets("station", since=since, until=until)
 
     async def city_buckets(self, *, since: date, until: date) -> list[Document]:
-        return (
-            await self._db["city_daily"]
-            .find({"day": {"$gte": since.isoformat(), "$lte": until.isoformat()}}, {"seen": 0})
-            .to_list()
+        return await self.buckets("city", since=since, until=until)
+
+    # --- cases -----------------------------------------------------------------------------
+
+    async def cases(self, case_ids: Iterable[str]) -> dict[str, StoredCase]:
+        found: dict[str, StoredCase] = {}
+        async for doc in self._db["cases"].find({"_id": {"$in": list(set(case_ids))}}):
+            found[str(doc["_id"])] = StoredCase(
+                state=CaseState.model_validate(doc["state"]),
+                applied=frozenset(doc.get("applied", {})),
+                version=int(doc.get("n", 0)),
+            )
+        return found
+
+    async def save_cases(self, saves: Sequence[tuple[StoredCase, CaseState, list[str]]]) -> None:
+        """(as read, state after, event tokens applied) per case; a case changed by someone
+        else since it was read raises a TransientError, so the batch is read again."""
+        ops: list[UpdateOne] = []
+        for before, after, tokens in saves:
+            state = after.model_dump(mode="json")
+            update = {
+                "$set": {
+                    "state": state,
+                    # Flattened for the indexed queries of the state now.
+                    "open": after.open,
+                    "overdue": after.overdue,
+                    "stage": after.stage,
+                    **{f"{CASE_FIELD[d]}": state[CASE_FIELD[d]] for d in CASE_FIELD},
+                    **{f"applied.{t}": True for t in tokens},
+                },
+                "$inc": {"n": len(tokens)},
+            }
+            if before.version is None:
+                ops.append(
+                    UpdateOne({"_id": after.case_id, "n": {"$exists": False}}, update, upsert=True)
+                )
+            else:
+                ops.append(UpdateOne({"_id": after.case_id, "n": before.version}, update))
+        if not ops:
+            return
+        try:
+            result = await self._db["cases"].bulk_write(ops, ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
+            raise TransientError("a case changed while its events were applied") from exc
+        if result.matched_count + result.upserted_count < len(ops):
+            raise TransientError("a case changed while its events were applied")
+
+    async def now_by(
+        self, dimension: Dimension, *, station_id: str | None = None
+    ) -> dict[str, Now]:
+        """Open and overdue cases now, per value of a dimension (indexed on open/overdue)."""
+        field = CASE_FIELD[dimension]
+        found: dict[str, Now] = {}
+        for flag in ("open", "overdue"):
+            match: dict[str, Any] = {flag: True}
+            if station_id is not None:
+                match["station_id"] = station_id
+            pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
+            async for row in await self._db["cases"].aggregate(pipeline):
+                if row["_id"] is None:
+                    continue
+                now = found.setdefault(str(row["_id"]), Now())
+                found[str(row["_id"])] = now.model_copy(update={f"{flag}_now": int(row["n"])})
+        return found
+
+    async def city_now(self) -> Now:
+        return Now(
+            open_now=await self._db["cases"].count_documents({"open": True}),
+            overdue_now=await self._db["cases"].count_documents({"overdue": True}),
         )
+
+    async def stages_now(self, *, station_id: str | None = None) -> dict[str, dict[str, int]]:
+        """House-repair cases per station and stage now."""
+        match: dict[str, Any] = {"stage": {"$in": list(STAGES)}}
+        if station_id is not None:
+            match["station_id"] = station_id
+        pipeline = [
+            {"$match": match},
+            {"$group": {"_id": {"station": "$station_id", "stage": "$stage"}, "n": {"$sum": 1}}},
+        ]
+        found: dict[str, dict[str, int]] = {}
+        async for row in await self._db["cases"].aggregate(pipeline):
+            station = str(row["_id"]["station"])
+            found.setdefault(station, {})[str(row["_id"]["stage"])] = int(row["n"])
+        return found
+
+    # --- directory names -------------------------------------------------------------------
+
+    async def save_names(
+        self, entries: Sequence[tuple[str, str, Mapping[str, str], datetime]]
+    ) -> None:
+        """(kind, key, fields, event time): the newest event of an entry wins."""
+        for kind, key, fields, at in entries:
+            # A newer (or the same) event of this entry already there: a duplicate key.
+            with contextlib.suppress(DuplicateKeyError):
+                await self._db["names"].update_one(
+                    {
+                        "_id": f"{kind}:{key}",
+                        "$or": [{"at": {"$lt": at}}, {"at": {"$exists": False}}],
+                    },
+                    {"$set": {"kind": kind, "key": key, "at": at, **fields}},
+                    upsert=True,
+                )
+
+    async def names(self, kind: str) -> dict[str, Document]:
+        return {str(doc["key"]): doc async for doc in self._db["names"].find({"kind": kind})}
+
+    # --- the rebuild lock ------------------------------------------------------------------
+
+    async def lock_for_rebuild(self, *, now: datetime, lease: timedelta) -> None:
+        await self._db["control"].update_one(
+            {"_id": "rebuild"}, {"$set": {"until": now + lease}}, upsert=True
+        )
+
+    async def unlock_rebuild(self) -> None:
+        await self._db["control"].delete_one({"_id": "rebuild"})
+
+    async def rebuilding(self, *, now: datetime) -> bool:
+        return (
+            await self._db["control"].find_one({"_id": "rebuild", "until": {"$gt": now}})
+            is not None
+        )
+
+
+def _bucket_update(items: Sequence[tuple[str, Contribution]]) -> UpdateOne:
+    first = items[0][1]
+    counts: dict[str, int] = {}
+    durations: dict[str, list[int]] = {}
+    labels: dict[str, str] = {}
+    for _, contribution in items:
+        for name, n in contribution.counts.items():
+            counts[f"counts.{name}"] = counts.get(f"counts.{name}", 0) + n
+        for kind, values in contribution.durations.items():
+            durations.setdefault(f"durations.{kind}", []).extend(values)
+        labels.update({f"labels.{k}": v for k, v in contribution.labels.items()})
+    update: dict[str, Any] = {
+        "$set": {
+            "dimension": first.dimension,
+            "station_id": first.station_id,
+            "key": first.key,
+            "day": first.day.isoformat(),
+            **labels,
+            **{f"seen.{t}": True for t, _ in items},
+        },
+    }
+    if counts:
+        update["$inc"] = counts
+    if durations:
+        update["$push"] = {k: {"$each": v} for k, v in durations.items()}
+    return UpdateOne(
+        {"_id": first.bucket_id, **{f"seen.{t}": {"$exists": False} for t, _ in items}},
+        update,
+        upsert=True,
+    )

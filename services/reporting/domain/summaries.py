@@ -1,62 +1,29 @@
-"""Folding daily buckets into the figures people read. Pure.
+"""The figures of each station, representative, category, liaison point and the city, and the
+sentence a reporter would quote. Pure: bucket documents (and the state now) in.
 
 The handling counts and the rates are over the events of the period (see `kpis`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
-from services.reporting.domain.kpis import (
-    RateEstimate,
-    StationKpis,
-    completion,
-    satisfaction,
-)
-
-HANDLING = (
-    "accepted",
-    "declined",
-    "rejected",
-    "merged",
-    "responded",
-    "closed",
-    "reopened",
-    "escalated",
-    "rated",
-)
-RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
+from services.reporting.domain.figures import Figures, Now, Totals, totals_by
+from services.reporting.domain.kpis import StationKpis
 
 
-class HandlingFigures(BaseModel):
-    """Handling events in the period, the ratings given, and the two KPIs."""
+class StationSummary(Figures):
+    """`assigned` is `received` under the name the first reports used."""
 
-    accepted: int = 0
-    declined: int = 0
-    rejected: int = 0
-    merged: int = 0
-    responded: int = 0
-    closed: int = 0
-    reopened: int = 0
-    escalated: int = 0
-    rated: int = 0
-    ratings: dict[str, int] = {}
-    completion_rate: RateEstimate = completion(closed=0, accepted=0)
-    satisfaction_rate: RateEstimate = satisfaction(satisfied=0, basically_satisfied=0, rated=0)
-
-
-class StationSummary(HandlingFigures):
     station_id: str
     station_name: str
     assigned: int
     to_representative: int
     to_station_queue: int
-    reassigned: int
     by_category: dict[str, int]
 
     def kpis(self) -> StationKpis:
@@ -68,80 +35,78 @@ class StationSummary(HandlingFigures):
         )
 
 
-class CitySummary(HandlingFigures):
-    received: int
+class CitySummary(Figures):
+    """`received`: cases submitted; `assigned`: cases first assigned to a station."""
+
     assigned: int
     by_channel: dict[str, int]
 
 
-def _counts(bucket: Mapping[str, Any]) -> Mapping[str, Any]:
-    counts = bucket.get("counts")
-    return counts if isinstance(counts, Mapping) else {}
+class KeyedSummary(Figures):
+    """One representative, category or liaison point; `name` from the directory when known."""
+
+    key: str
+    name: str
+    station_id: str | None
 
 
-def _nested(counts: Mapping[str, Any], name: str) -> dict[str, int]:
-    found = counts.get(name)
-    return {str(k): int(v) for k, v in found.items()} if isinstance(found, Mapping) else {}
-
-
-def _handling(total: Counter[str], ratings: Counter[str]) -> dict[str, Any]:
-    figures: dict[str, Any] = {name: total[name] for name in HANDLING}
-    figures["ratings"] = {name: ratings[name] for name in RATINGS} | dict(sorted(ratings.items()))
-    figures["completion_rate"] = completion(closed=total["closed"], accepted=total["accepted"])
-    figures["satisfaction_rate"] = satisfaction(
-        satisfied=ratings["satisfied"],
-        basically_satisfied=ratings["basically_satisfied"],
-        rated=total["rated"],
-    )
-    return figures
-
-
-def summarize_stations(buckets: Iterable[Mapping[str, Any]]) -> list[StationSummary]:
-    totals: dict[str, Counter[str]] = {}
-    categories: dict[str, Counter[str]] = {}
-    ratings: dict[str, Counter[str]] = {}
-    names: dict[str, str] = {}
-    for bucket in buckets:
-        station = str(bucket["station_id"])
-        if bucket.get("station_name"):
-            names[station] = str(bucket["station_name"])
-        counts = _counts(bucket)
-        total = totals.setdefault(station, Counter())
-        for name in ("assigned", "to_representative", "to_station_queue", "reassigned", *HANDLING):
-            total[name] += int(counts.get(name, 0))
-        categories.setdefault(station, Counter()).update(_nested(counts, "by_category"))
-        ratings.setdefault(station, Counter()).update(_nested(counts, "ratings"))
-    return [
-        StationSummary(
-            station_id=station,
-            station_name=names.get(station, station),
-            assigned=total["assigned"],
-            to_representative=total["to_representative"],
-            to_station_queue=total["to_station_queue"],
-            reassigned=total["reassigned"],
-            by_category=dict(sorted(categories[station].items())),
-            **_handling(total, ratings[station]),
+def summarize_stations(
+    buckets: Iterable[Mapping[str, Any]],
+    *,
+    now: Mapping[str, Now] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[StationSummary]:
+    now, names = now or {}, names or {}
+    totals = totals_by(buckets, field_name="station_id")
+    summaries: list[StationSummary] = []
+    for station in sorted(set(totals) | set(now)):
+        total = totals.get(station, Totals())
+        summaries.append(
+            StationSummary(
+                station_id=station,
+                station_name=names.get(station) or total.labels.get("station_name") or station,
+                assigned=total.counts["received"],
+                to_representative=total.counts["to_representative"],
+                to_station_queue=total.counts["to_station_queue"],
+                by_category=total.map("by_category"),
+                **total.figures(now.get(station)),
+            )
         )
-        for station, total in sorted(totals.items())
-    ]
+    return summaries
 
 
-def summarize_city(buckets: Iterable[Mapping[str, Any]]) -> CitySummary:
-    total: Counter[str] = Counter()
-    channels: Counter[str] = Counter()
-    ratings: Counter[str] = Counter()
+def summarize_city(buckets: Iterable[Mapping[str, Any]], *, now: Now | None = None) -> CitySummary:
+    total = Totals()
     for bucket in buckets:
-        counts = _counts(bucket)
-        for name in ("received", "assigned", *HANDLING):
-            total[name] += int(counts.get(name, 0))
-        channels.update(_nested(counts, "by_channel"))
-        ratings.update(_nested(counts, "ratings"))
+        total.add(bucket)
     return CitySummary(
-        received=total["received"],
-        assigned=total["assigned"],
-        by_channel=dict(sorted(channels.items())),
-        **_handling(total, ratings),
+        assigned=total.counts["assigned"], by_channel=total.map("by_channel"), **total.figures(now)
     )
+
+
+def summarize_keys(
+    buckets: Iterable[Mapping[str, Any]],
+    *,
+    now: Mapping[str, Now] | None = None,
+    names: Mapping[str, str] | None = None,
+    stations: Mapping[str, str] | None = None,
+) -> list[KeyedSummary]:
+    """Per key, summed over the stations of the buckets given; a key with figures only now
+    (open cases, nothing in the period) is listed too."""
+    now, names, stations = now or {}, names or {}, stations or {}
+    totals = totals_by(buckets)
+    summaries: list[KeyedSummary] = []
+    for key in sorted(set(totals) | set(now)):
+        total = totals.get(key, Totals())
+        summaries.append(
+            KeyedSummary(
+                key=key,
+                name=names.get(key) or total.labels.get("representative_name") or key,
+                station_id=stations.get(key),
+                **total.figures(now.get(key)),
+            )
+        )
+    return summaries
 
 
 class Sentence(BaseModel):
@@ -153,7 +118,7 @@ def _percent(value: float | None, *, missing: str) -> str:
     return missing if value is None else f"{value * 100:.1f}%"
 
 
-def sentence(figures: HandlingFigures, *, since: date) -> Sentence:
+def sentence(figures: Figures, *, since: date) -> Sentence:
     """What a reporter would quote: accepted, completion and satisfaction since a day."""
     done, happy = figures.completion_rate.rate, figures.satisfaction_rate.rate
     return Sentence(

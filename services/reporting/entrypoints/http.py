@@ -1,37 +1,61 @@
-"""reporting's HTTP API: figures per station and city-wide, for a period; CSV/XLSX exports;
-the public, PII-free transparency figures."""
+"""reporting's HTTP API: figures per station, representative, category, liaison point and the
+city for a period, with filters and paging; time series; house-repair stages; meetings and
+activities; CSV/XLSX exports; the public, PII-free transparency figures."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from services.reporting.adapters.read_models import ReadModels
+from services.reporting.domain.activities import ActivityFigures, activity_figures
+from services.reporting.domain.contributions import Dimension
 from services.reporting.domain.exports import (
+    STATION_COLUMNS,
     Transparency,
     export_filename,
-    station_rows,
+    figure_rows,
+    keyed_columns,
     to_csv,
     to_xlsx,
     transparency,
 )
+from services.reporting.domain.figures import Figures, Now, totals_by
+from services.reporting.domain.house_repair import every_stage
 from services.reporting.domain.kpis import Metric, Ranking, rank
+from services.reporting.domain.periods import GroupBy, slice_of, slices
 from services.reporting.domain.summaries import (
     CitySummary,
+    KeyedSummary,
     Sentence,
     StationSummary,
     sentence,
     summarize_city,
+    summarize_keys,
     summarize_stations,
 )
 
 MAX_PERIOD_DAYS = 3660
+MAX_SERIES_SLICES = 1000
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+KeyedKind = Literal["representatives", "categories", "points"]
+KIND_DIMENSION: dict[KeyedKind, Dimension] = {
+    "representatives": "representative",
+    "categories": "category",
+    "points": "point",
+}
+DIRECTORY_KIND: dict[Dimension, str] = {
+    "station": "station",
+    "representative": "representative",
+    "category": "category",
+    "point": "liaison_point",
+}
 
 
 class Period(BaseModel):
@@ -47,6 +71,59 @@ class StationsReport(BaseModel):
 class CityReport(BaseModel):
     period: Period
     city: CitySummary
+
+
+class KeyedReport(BaseModel):
+    """One page of representatives, categories or points, ordered by key."""
+
+    period: Period
+    station_id: str | None
+    total: int
+    limit: int
+    offset: int
+    items: list[KeyedSummary]
+
+
+class SeriesPoint(Figures):
+    """One slice; `open_now` and `overdue_now` are left at 0 (they have no history)."""
+
+    since: date
+    until: date
+
+
+class SeriesReport(BaseModel):
+    period: Period
+    dimension: Dimension
+    key: str | None
+    station_id: str | None
+    group_by: GroupBy
+    points: list[SeriesPoint]
+
+
+class HouseRepairStation(BaseModel):
+    station_id: str
+    station_name: str
+    stages: dict[str, int]
+    total: int
+
+
+class HouseRepairReport(BaseModel):
+    """House-repair cases per stage now (approved, not rejected or merged)."""
+
+    city: dict[str, int]
+    total: int
+    stations: list[HouseRepairStation]
+
+
+class ActivityStation(ActivityFigures):
+    station_id: str
+    station_name: str
+
+
+class ActivitiesReport(BaseModel):
+    period: Period
+    city: ActivityFigures
+    stations: list[ActivityStation]
 
 
 class RankingReport(BaseModel):
@@ -82,39 +159,31 @@ class SummaryReport(BaseModel):
     stations: list[StationHeadline]
 
 
+def _invalid(field: str, message: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail=[{"loc": ["query", field], "field": field, "msg": message, "type": "value_error"}],
+    )
+
+
 def _period(since: date | None, until: date | None) -> Period:
     today = datetime.now(UTC).date()
     until = until or today
     since = since or until - timedelta(days=365)
     if since > until:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[
-                {
-                    "loc": ["query", "since"],
-                    "field": "since",
-                    "msg": "since must not be after until",
-                    "type": "value_error",
-                }
-            ],
-        )
+        raise _invalid("since", "since must not be after until")
     if (until - since).days > MAX_PERIOD_DAYS:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[
-                {
-                    "loc": ["query", "since"],
-                    "field": "since",
-                    "msg": f"period longer than {MAX_PERIOD_DAYS} days",
-                    "type": "value_error",
-                }
-            ],
-        )
+        raise _invalid("since", f"period longer than {MAX_PERIOD_DAYS} days")
     return Period(since=since, until=until)
 
 
 SinceQuery = Annotated[date | None, Query(description="First day (UTC), default until − 365 days.")]
 UntilQuery = Annotated[date | None, Query(description="Last day (UTC), default today.")]
+StationQuery = Annotated[
+    str | None, Query(max_length=64, description="Only figures of events at this station.")
+]
+LimitQuery = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
+OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
 MetricQuery = Annotated[Metric, Query(description="completion (办结率) or satisfaction (满意度).")]
 MinSampleQuery = Annotated[
     int, Query(ge=1, le=1_000_000, description="Fewer accepted (or rated) cases: not ranked.")
@@ -124,12 +193,37 @@ MinSampleQuery = Annotated[
 def build_router(*, read_models: ReadModels) -> APIRouter:
     router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
-    async def station_summaries(period: Period) -> list[StationSummary]:
-        buckets = await read_models.station_buckets(since=period.since, until=period.until)
-        return summarize_stations(buckets)
+    async def names(dimension: Dimension) -> dict[str, str]:
+        entries = await read_models.names(DIRECTORY_KIND[dimension])
+        return {key: str(doc["name"]) for key, doc in entries.items() if doc.get("name")}
 
-    def attachment(content: bytes, media_type: str, period: Period, extension: str) -> Response:
-        filename = export_filename(period.since, period.until, extension)
+    async def station_summaries(period: Period) -> list[StationSummary]:
+        buckets = await read_models.buckets("station", since=period.since, until=period.until)
+        return summarize_stations(
+            buckets, now=await read_models.now_by("station"), names=await names("station")
+        )
+
+    async def city_summary(period: Period) -> CitySummary:
+        buckets = await read_models.buckets("city", since=period.since, until=period.until)
+        return summarize_city(buckets, now=await read_models.city_now())
+
+    async def keyed(kind: KeyedKind, period: Period, station_id: str | None) -> list[KeyedSummary]:
+        dimension = KIND_DIMENSION[kind]
+        buckets = await read_models.buckets(
+            dimension, since=period.since, until=period.until, station_id=station_id
+        )
+        entries = await read_models.names(DIRECTORY_KIND[dimension])
+        return summarize_keys(
+            buckets,
+            now=await read_models.now_by(dimension, station_id=station_id),
+            names={k: str(d["name"]) for k, d in entries.items() if d.get("name")},
+            stations={k: str(d["station"]) for k, d in entries.items() if d.get("station")},
+        )
+
+    def attachment(
+        content: bytes, media_type: str, period: Period, extension: str, kind: str
+    ) -> Response:
+        filename = export_filename(period.since, period.until, extension, kind)
         return Response(
             content=content,
             media_type=media_type,
@@ -139,14 +233,190 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
     @router.get("/stations", response_model=StationsReport, summary="Figures per station.")
     async def stations_report(since: SinceQuery = None, until: UntilQuery = None) -> StationsReport:
         period = _period(since, until)
-        buckets = await read_models.station_buckets(since=period.since, until=period.until)
-        return StationsReport(period=period, stations=summarize_stations(buckets))
+        return StationsReport(period=period, stations=await station_summaries(period))
 
     @router.get("/city", response_model=CityReport, summary="City-wide figures.")
     async def city_report(since: SinceQuery = None, until: UntilQuery = None) -> CityReport:
         period = _period(since, until)
-        buckets = await read_models.city_buckets(since=period.since, until=period.until)
-        return CityReport(period=period, city=summarize_city(buckets))
+        return CityReport(period=period, city=await city_summary(period))
+
+    def keyed_route(kind: KeyedKind, what: str) -> None:
+        async def report(
+            since: SinceQuery = None,
+            until: UntilQuery = None,
+            station_id: StationQuery = None,
+            limit: LimitQuery = 100,
+            offset: OffsetQuery = 0,
+        ) -> KeyedReport:
+            period = _period(since, until)
+            items = await keyed(kind, period, station_id)
+            return KeyedReport(
+                period=period,
+                station_id=station_id,
+                total=len(items),
+                limit=limit,
+                offset=offset,
+                items=items[offset : offset + limit],
+            )
+
+        router.add_api_route(
+            f"/{kind}",
+            report,
+            methods=["GET"],
+            response_model=KeyedReport,
+            summary=f"Figures per {what}, a page at a time, optionally for one station.",
+        )
+
+        async def export_csv(
+            since: SinceQuery = None, until: UntilQuery = None, station_id: StationQuery = None
+        ) -> Response:
+            period = _period(since, until)
+            rows = figure_rows(
+                await keyed(kind, period, station_id),
+                columns=keyed_columns(kind),
+                since=period.since,
+                until=period.until,
+            )
+            content = await asyncio.to_thread(to_csv, rows)
+            return attachment(content, CSV_MEDIA_TYPE, period, "csv", kind)
+
+        async def export_xlsx(
+            since: SinceQuery = None, until: UntilQuery = None, station_id: StationQuery = None
+        ) -> Response:
+            period = _period(since, until)
+            rows = figure_rows(
+                await keyed(kind, period, station_id),
+                columns=keyed_columns(kind),
+                since=period.since,
+                until=period.until,
+            )
+            title = f"{period.since.isoformat()}~{period.until.isoformat()}"
+            content = await asyncio.to_thread(to_xlsx, rows, title)
+            return attachment(content, XLSX_MEDIA_TYPE, period, "xlsx", kind)
+
+        router.add_api_route(
+            f"/{kind}.csv",
+            export_csv,
+            methods=["GET"],
+            response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}},
+            summary=f"Figures per {what} as CSV (UTF-8 with BOM), every item, no paging.",
+        )
+        router.add_api_route(
+            f"/{kind}.xlsx",
+            export_xlsx,
+            methods=["GET"],
+            response_class=Response,
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+            summary=f"Figures per {what} as an Excel workbook, every item, no paging.",
+        )
+
+    keyed_route("representatives", "representative")
+    keyed_route("categories", "category")
+    keyed_route("points", "liaison point")
+
+    @router.get(
+        "/series",
+        response_model=SeriesReport,
+        summary="Figures per day, week or month over a period, for the city or one key.",
+    )
+    async def series(
+        dimension: Annotated[Dimension, Query(description="Whose figures.")] = "city",
+        key: Annotated[
+            str | None,
+            Query(max_length=64, description="Station id, representative code, category or point."),
+        ] = None,
+        station_id: StationQuery = None,
+        group_by: Annotated[GroupBy, Query(description="Slice length.")] = "day",
+        since: SinceQuery = None,
+        until: UntilQuery = None,
+    ) -> SeriesReport:
+        period = _period(since, until)
+        if dimension != "city" and key is None:
+            raise _invalid("key", f"a {dimension} series needs a key")
+        cut = slices(period.since, period.until, group_by)
+        if len(cut) > MAX_SERIES_SLICES:
+            raise _invalid("group_by", f"more than {MAX_SERIES_SLICES} slices; group by more")
+        buckets = await read_models.buckets(
+            dimension,
+            since=period.since,
+            until=period.until,
+            station_id=None if dimension in ("city", "station") else station_id,
+            keys=None if dimension == "city" else [key or ""],
+        )
+        for bucket in buckets:
+            bucket["slice"] = slice_of(date.fromisoformat(str(bucket["day"])), group_by).isoformat()
+        totals = totals_by(buckets, field_name="slice")
+        points = []
+        for start, end in cut:
+            total = totals.get(slice_of(start, group_by).isoformat())
+            figures: dict[str, Any] = total.figures(Now()) if total else {}
+            points.append(SeriesPoint(since=start, until=end, **figures))
+        return SeriesReport(
+            period=period,
+            dimension=dimension,
+            key=key,
+            station_id=station_id,
+            group_by=group_by,
+            points=points,
+        )
+
+    @router.get(
+        "/house-repair",
+        response_model=HouseRepairReport,
+        summary="Dilapidated-house repair cases per stage now, per station and city-wide.",
+    )
+    async def house_repair(station_id: StationQuery = None) -> HouseRepairReport:
+        stages = await read_models.stages_now(station_id=station_id)
+        station_names = await names("station")
+        stations = [
+            HouseRepairStation(
+                station_id=station,
+                station_name=station_names.get(station, station),
+                stages=every_stage(counts),
+                total=sum(counts.values()),
+            )
+            for station, counts in sorted(stages.items())
+        ]
+        city = every_stage({s: sum(x.stages[s] for x in stations) for s in every_stage({})})
+        return HouseRepairReport(city=city, total=sum(city.values()), stations=stations)
+
+    @router.get(
+        "/activities",
+        response_model=ActivitiesReport,
+        summary="Deliberation meetings and themed activities held, per station and city-wide.",
+    )
+    async def activities(
+        since: SinceQuery = None, until: UntilQuery = None, station_id: StationQuery = None
+    ) -> ActivitiesReport:
+        period = _period(since, until)
+        station_buckets = await read_models.buckets(
+            "station", since=period.since, until=period.until, station_id=station_id
+        )
+        station_names = await names("station")
+        per_station = {
+            station: activity_figures(total.counts)
+            for station, total in totals_by(station_buckets).items()
+        }
+        held = {
+            s: f for s, f in per_station.items() if f.deliberation_meetings or f.themed_activities
+        }
+        city_counts: dict[str, int] = {}
+        for figures in held.values():
+            for name, n in figures.model_dump().items():
+                city_counts[name] = city_counts.get(name, 0) + n
+        return ActivitiesReport(
+            period=period,
+            city=activity_figures(city_counts),
+            stations=[
+                ActivityStation(
+                    station_id=station,
+                    station_name=station_names.get(station, station),
+                    **figures.model_dump(),
+                )
+                for station, figures in held.items()
+            ],
+        )
 
     @router.get(
         "/rankings",
@@ -160,8 +430,7 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
         until: UntilQuery = None,
     ) -> RankingReport:
         period = _period(since, until)
-        buckets = await read_models.station_buckets(since=period.since, until=period.until)
-        stations = [s.kpis() for s in summarize_stations(buckets)]
+        stations = [s.kpis() for s in await station_summaries(period)]
         return RankingReport(
             period=period, ranking=rank(stations, metric=metric, min_sample=min_sample)
         )
@@ -173,12 +442,8 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
     )
     async def summary(since: SinceQuery = None, until: UntilQuery = None) -> SummaryReport:
         period = _period(since, until)
-        city = summarize_city(
-            await read_models.city_buckets(since=period.since, until=period.until)
-        )
-        stations = summarize_stations(
-            await read_models.station_buckets(since=period.since, until=period.until)
-        )
+        city = await city_summary(period)
+        stations = await station_summaries(period)
         return SummaryReport(
             period=period,
             city=CityHeadline(
@@ -212,8 +477,14 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
     )
     async def stations_csv(since: SinceQuery = None, until: UntilQuery = None) -> Response:
         period = _period(since, until)
-        rows = station_rows(await station_summaries(period), since=period.since, until=period.until)
-        return attachment(await asyncio.to_thread(to_csv, rows), CSV_MEDIA_TYPE, period, "csv")
+        rows = figure_rows(
+            await station_summaries(period),
+            columns=STATION_COLUMNS,
+            since=period.since,
+            until=period.until,
+        )
+        content = await asyncio.to_thread(to_csv, rows)
+        return attachment(content, CSV_MEDIA_TYPE, period, "csv", "stations")
 
     @router.get(
         "/stations.xlsx",
@@ -223,28 +494,45 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
     )
     async def stations_xlsx(since: SinceQuery = None, until: UntilQuery = None) -> Response:
         period = _period(since, until)
-        rows = station_rows(await station_summaries(period), since=period.since, until=period.until)
+        rows = figure_rows(
+            await station_summaries(period),
+            columns=STATION_COLUMNS,
+            since=period.since,
+            until=period.until,
+        )
         title = f"{period.since.isoformat()}~{period.until.isoformat()}"
         content = await asyncio.to_thread(to_xlsx, rows, title)
-        return attachment(content, XLSX_MEDIA_TYPE, period, "xlsx")
+        return attachment(content, XLSX_MEDIA_TYPE, period, "xlsx", "stations")
 
     public = APIRouter(prefix="/v1/public", tags=["public"])
 
     @public.get(
         "/transparency",
         response_model=Transparency,
-        summary="Public figures: received, accepted, closed and rates; no case text, no people.",
+        summary="Public figures: received, accepted, closed, rates, activities, house-repair "
+        "stages; no case text, no people.",
     )
     async def public_transparency(
         response: Response, since: SinceQuery = None, until: UntilQuery = None
     ) -> Transparency:
         period = _period(since, until)
-        city = summarize_city(
-            await read_models.city_buckets(since=period.since, until=period.until)
+        city = await city_summary(period)
+        stations = await station_summaries(period)
+        station_buckets = await read_models.buckets(
+            "station", since=period.since, until=period.until
         )
+        activities = {
+            station: activity_figures(total.counts)
+            for station, total in totals_by(station_buckets).items()
+        }
         response.headers["Cache-Control"] = "public, max-age=300"
         return transparency(
-            city, await station_summaries(period), since=period.since, until=period.until
+            city,
+            stations,
+            since=period.since,
+            until=period.until,
+            activities=activities,
+            stages=await read_models.stages_now(),
         )
 
     combined = APIRouter()

@@ -1,27 +1,39 @@
-"""Rebuild the read models: drop them, then replay `case-events` from the beginning.
+"""Rebuild the read models: drop them, then replay `directory`, `station-activities` and
+`case-events` from the beginning, showing progress.
 
-Order matters, and makes the rebuild safe while the service keeps consuming: drop first, THEN
-take the topic's end offsets and replay up to them. An event the live consumer applies meanwhile
-is either inside the replayed range (applied twice: the per-bucket `seen` guard makes the second
-a no-op) or after it (applied by the live consumer only). Nothing is lost, nothing is doubled.
+While it runs, the live consumers pause (the rebuild lock): a case's events must be folded in
+order and the replay starts from the first. The order of steps makes that safe:
+1. take the lock and wait `rebuild_grace_seconds`, so a batch the live consumers had already
+   started is written before anything is dropped;
+2. drop, then take the topics' end offsets and replay up to them, renewing the lock;
+3. release the lock. The live consumers resume from their committed offsets: what they meet
+   again inside the replayed range is already applied (the `seen`/`applied` guards skip it),
+   what came after is theirs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.domain.counters import CounterDelta, deltas_for
+from services.reporting.handlers import (
+    apply_activity_events,
+    apply_case_events,
+    apply_directory_events,
+)
+from services.reporting.settings import ReportingSettings
 from shared.events.envelope import Envelope, EventDecodeError
-from shared.settings import ServiceSettings
-from shared.topics import CASE_EVENTS
+from shared.topics import CASE_EVENTS, DIRECTORY, STATION_ACTIVITIES
 
 Progress = Callable[[int, int], None]
+Apply = Callable[[Sequence[Envelope]], Awaitable[object]]
 
 
 def print_progress(out: TextIO = sys.stderr) -> Progress:
@@ -35,7 +47,7 @@ def print_progress(out: TextIO = sys.stderr) -> Progress:
     return show
 
 
-async def _partitions(settings: ServiceSettings, topic: str) -> list[int]:
+async def _partitions(settings: ReportingSettings, topic: str) -> list[TopicPartition]:
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:
@@ -45,54 +57,73 @@ async def _partitions(settings: ServiceSettings, topic: str) -> list[int]:
     found = [
         p["partition"]
         for d in described
-        if d.get("topic") == topic
+        if d.get("topic") == topic and not d.get("error_code")
         for p in d.get("partitions", [])
     ]
     if not found:
         raise RuntimeError(f"topic {topic} does not exist")
-    return sorted(found)
+    return [TopicPartition(topic, p) for p in sorted(found)]
 
 
 async def rebuild(
-    *, settings: ServiceSettings, read_models: ReadModels, progress: Progress, batch: int = 1000
+    *,
+    settings: ReportingSettings,
+    read_models: ReadModels,
+    progress: Progress,
+    batch: int = 1000,
 ) -> int:
-    """Returns how many events were replayed."""
-    topic = settings.topic(CASE_EVENTS)
-    # Nothing is dropped unless the topic to rebuild from is there.
-    partitions = [TopicPartition(topic, p) for p in await _partitions(settings, topic)]
-    await read_models.drop()
-    await read_models.ensure_indexes()
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None
-    )
-    await consumer.start()
+    """Returns how many records were replayed."""
+    steps: list[tuple[str, Apply]] = [
+        (DIRECTORY, lambda e: apply_directory_events(e, read_models=read_models)),
+        (STATION_ACTIVITIES, lambda e: apply_activity_events(e, read_models=read_models)),
+        (CASE_EVENTS, lambda e: apply_case_events(e, read_models=read_models)),
+    ]
+    # Nothing is dropped unless every topic to rebuild from is there.
+    partitions = {topic: await _partitions(settings, settings.topic(topic)) for topic, _ in steps}
+    lease = timedelta(seconds=settings.rebuild_lease_seconds)
+    await read_models.lock_for_rebuild(now=datetime.now(UTC), lease=lease)
     try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        starts = await consumer.beginning_offsets(partitions)
-        total = sum(ends[tp] - starts[tp] for tp in partitions)
-        done = 0
-        progress(done, total)
-        remaining = {tp for tp in partitions if ends[tp] > starts[tp]}
-        while remaining:
-            fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch)
-            changes: list[tuple[str, CounterDelta]] = []
-            for tp, records in fetched.items():
-                for record in records:
-                    if record.offset >= ends[tp]:
-                        continue
-                    done += 1
-                    try:
-                        envelope = Envelope.from_bytes(record.value)
-                    except EventDecodeError:
-                        continue  # the live consumer dead-lettered it; nothing to count
-                    changes.extend((envelope.id, d) for d in deltas_for(envelope))
-                if records and records[-1].offset + 1 >= ends[tp]:
-                    remaining.discard(tp)
-            if changes:
-                await read_models.apply(changes)
+        await asyncio.sleep(settings.rebuild_grace_seconds)
+        await read_models.drop()
+        await read_models.ensure_indexes()
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None
+        )
+        await consumer.start()
+        try:
+            every = [tp for tps in partitions.values() for tp in tps]
+            ends = await consumer.end_offsets(every)
+            starts = await consumer.beginning_offsets(every)
+            total = sum(ends[tp] - starts[tp] for tp in every)
+            done = 0
             progress(done, total)
-        return done
+            for topic, apply in steps:
+                tps = partitions[topic]
+                # One topic at a time: a partition assigned without a position can hold up
+                # the fetches of the others.
+                consumer.assign(tps)
+                await consumer.seek_to_beginning(*tps)
+                remaining = {tp for tp in tps if ends[tp] > starts[tp]}
+                while remaining:
+                    fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch)
+                    envelopes: list[Envelope] = []
+                    for tp, records in fetched.items():
+                        for record in records:
+                            if record.offset >= ends[tp]:
+                                continue
+                            done += 1
+                            try:
+                                envelopes.append(Envelope.from_bytes(record.value))
+                            except EventDecodeError:
+                                continue  # the live consumer dead-lettered it; nothing to count
+                        if records and records[-1].offset + 1 >= ends[tp]:
+                            remaining.discard(tp)
+                    if envelopes:
+                        await apply(envelopes)
+                    await read_models.lock_for_rebuild(now=datetime.now(UTC), lease=lease)
+                    progress(done, total)
+            return done
+        finally:
+            await consumer.stop()
     finally:
-        await consumer.stop()
+        await read_models.unlock_rebuild()

@@ -1,0 +1,62 @@
+"""What a recorded meeting or themed activity adds to the daily figures. Pure.
+
+A meeting counts on the day it was held, for its station, its liaison point (if held at one)
+and the city, once per meeting id: recording the same meeting again changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel
+
+from services.reporting.domain.contributions import Contribution, city
+from shared.events.activity_events import MeetingKind, MeetingRecorded
+
+COUNTER: dict[MeetingKind, str] = {
+    "deliberation_meeting": "deliberation_meetings",
+    "themed_activity": "themed_activities",
+}
+ACTIVITY_COUNTS = ("deliberation_meetings", "themed_activities", "attendance", "linked_cases")
+
+
+def meeting_contributions(meeting: MeetingRecorded) -> list[Contribution]:
+    counts = {
+        COUNTER[meeting.kind]: 1,
+        "attendance": meeting.attendance,
+        "linked_cases": len(set(meeting.case_ids)),
+    }
+    made = [
+        Contribution(
+            dimension="station",
+            station_id=meeting.station_id,
+            key=meeting.station_id,
+            day=meeting.held_on,
+            counts=counts,
+        )
+    ]
+    if meeting.liaison_point_id:
+        made.append(
+            Contribution(
+                dimension="point",
+                station_id=meeting.station_id,
+                key=meeting.liaison_point_id,
+                day=meeting.held_on,
+                counts=counts,
+            )
+        )
+    made.append(city(meeting.held_on, counts, {}))
+    return made
+
+
+class ActivityFigures(BaseModel):
+    """Meetings and themed activities held in a period; attendance is a head count."""
+
+    deliberation_meetings: int = 0
+    themed_activities: int = 0
+    attendance: int = 0
+    linked_cases: int = 0
+
+
+def activity_figures(counts: Mapping[str, int]) -> ActivityFigures:
+    return ActivityFigures(**{name: int(counts.get(name, 0)) for name in ACTIVITY_COUNTS})

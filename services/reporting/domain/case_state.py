@@ -1,0 +1,313 @@
+"""One case as reporting sees it, folded from its events in order, and what each event adds to
+the daily figures. Pure: (state before, event) in, (state after, contributions) out.
+
+The per-case state answers two questions no counter can: *who* an event counts for (handling
+events carry the station, not the representative, category or liaison point, which come from the
+case's latest `case.assigned`), and *what is true now* (open, overdue, house-repair stage).
+
+Definitions (docs/reporting.md has them with the formulas):
+- open now: every status but `closed`, `rejected` and `merged` (a `responded` case is open: the
+  station has not closed it).
+- overdue now: routing's SLA scheduler escalated a deadline that still applies — the accept
+  deadline while the case is `assigned`, the respond deadline (escalated since the latest
+  reopening, which starts a fresh one) while the response is pending. Routing alone knows the
+  working-day calendar, so reporting takes its word (`case.escalated`) instead of computing
+  deadlines a second time.
+- time to accept: `case.accepted.at` − the `at` of the assignment it accepts (the latest
+  `case.assigned`), counted once per acceptance.
+- time to respond: `case.responded.at` − the start of the wait it answers: the submission, or
+  the latest reopening for a response after one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from services.reporting.domain.contributions import (
+    Contribution,
+    Dimension,
+    DurationKind,
+    city,
+)
+from shared.events.case_events import (
+    CaseAccepted,
+    CaseAction,
+    CaseAssigned,
+    CaseClosed,
+    CaseDeclined,
+    CaseEscalated,
+    CaseMerged,
+    CaseRated,
+    CaseReassigned,
+    CaseRejected,
+    CaseReopened,
+    CaseResponded,
+    CaseReviewed,
+    CaseStageChanged,
+    CaseSubmitted,
+    CaseTransferred,
+)
+from shared.events.envelope import Envelope
+
+CLOSED_STATUSES = frozenset({"closed", "rejected", "merged"})
+ACCEPT_PENDING = frozenset({"assigned"})
+RESPONSE_PENDING = frozenset(
+    {"assigned", "accepted", "in_review", "handling", "transferred", "reopened"}
+)
+HOUSE_REPAIR = "house_repair"
+# Statuses in which a house-repair case has a stage (as routing counts them): approved and not
+# withdrawn; an approved case with no stage recorded yet is at the first one.
+STAGED_STATUSES = frozenset({"handling", "transferred", "reopened", "responded", "closed"})
+INITIAL_STAGE = "under_governance"
+
+# Handling events that change the status, and to what.
+_STATUS_AFTER: dict[str, str] = {
+    CaseAccepted.TYPE: "accepted",
+    CaseDeclined.TYPE: "assigned",
+    CaseRejected.TYPE: "rejected",
+    CaseMerged.TYPE: "merged",
+    CaseTransferred.TYPE: "transferred",
+    CaseResponded.TYPE: "responded",
+    CaseClosed.TYPE: "closed",
+    CaseReopened.TYPE: "reopened",
+    CaseReassigned.TYPE: "assigned",
+}
+# Handling events counted once each under this name.
+_COUNTED: dict[str, str] = {
+    CaseAccepted.TYPE: "accepted",
+    CaseDeclined.TYPE: "declined",
+    CaseRejected.TYPE: "rejected",
+    CaseMerged.TYPE: "merged",
+    CaseResponded.TYPE: "responded",
+    CaseClosed.TYPE: "closed",
+    CaseReopened.TYPE: "reopened",
+    CaseEscalated.TYPE: "escalated",
+}
+
+
+class CaseState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    status: str = "submitted"
+    station_id: str | None = None
+    representative_code: str | None = None
+    liaison_point_id: str | None = None
+    category: str | None = None
+    submitted_at: datetime | None = None
+    assigned_at: datetime | None = None
+    waiting_since: datetime | None = None
+    accept_escalated: bool = False
+    respond_escalated: bool = False
+    recorded_stage: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    @property
+    def overdue(self) -> bool:
+        return (self.accept_escalated and self.status in ACCEPT_PENDING) or (
+            self.respond_escalated and self.status in RESPONSE_PENDING
+        )
+
+    @property
+    def stage(self) -> str | None:
+        """The house-repair stage now; None for other cases and before approval."""
+        if self.category != HOUSE_REPAIR or self.status not in STAGED_STATUSES:
+            return None
+        return self.recorded_stage or INITIAL_STAGE
+
+
+def duration_ms(start: datetime | None, end: datetime) -> int | None:
+    """Whole milliseconds from start to end (never negative); None without a start."""
+    if start is None:
+        return None
+    return max((end - start) // timedelta(milliseconds=1), 0)
+
+
+def _spread(
+    state: CaseState,
+    *,
+    station_id: str,
+    day: date,
+    counts: dict[str, int],
+    durations: dict[DurationKind, list[int]] | None = None,
+    representative_code: str | None = None,
+    in_city: bool = True,
+) -> list[Contribution]:
+    """The same increments for the station, the representative, the category, the point and
+    the city. The representative is the event's own, else the case's holder."""
+    durations = durations or {}
+    representative = representative_code or state.representative_code
+    made = [
+        Contribution(
+            dimension="station",
+            station_id=station_id,
+            key=station_id,
+            day=day,
+            counts=counts,
+            durations=durations,
+        )
+    ]
+    keyed: tuple[tuple[Dimension, str | None], ...] = (
+        ("representative", representative),
+        ("category", state.category),
+        ("point", state.liaison_point_id),
+    )
+    for dimension, key in keyed:
+        if key:
+            made.append(
+                Contribution(
+                    dimension=dimension,
+                    station_id=station_id,
+                    key=key,
+                    day=day,
+                    counts=counts,
+                    durations=durations,
+                )
+            )
+    if in_city:
+        made.append(city(day, counts, durations))
+    return made
+
+
+def _assigned(state: CaseState, assigned: CaseAssigned) -> tuple[CaseState, list[Contribution]]:
+    after = state.model_copy(
+        update={
+            "status": "assigned",
+            "station_id": assigned.station_id,
+            "representative_code": assigned.representative_code,
+            "liaison_point_id": assigned.liaison_point_id,
+            "category": assigned.category,
+            "assigned_at": assigned.assigned_at,
+        }
+    )
+    day = assigned.assigned_at.date()
+    if assigned.round > 1:
+        # Re-routed after a decline or a reassignment: the same case, not a new one.
+        return after, _spread(
+            after,
+            station_id=assigned.station_id,
+            day=day,
+            counts={"reassigned": 1},
+            in_city=False,
+        )
+    held = "to_representative" if assigned.representative_code else "to_station_queue"
+    made = _spread(
+        after, station_id=assigned.station_id, day=day, counts={"received": 1}, in_city=False
+    )
+    station = made[0]
+    made[0] = station.model_copy(
+        update={
+            "counts": {"received": 1, held: 1, f"by_category.{assigned.category}": 1},
+            "labels": {"station_name": assigned.station_name},
+        }
+    )
+    for i, contribution in enumerate(made):
+        if contribution.dimension == "representative" and assigned.representative_name:
+            made[i] = contribution.model_copy(
+                update={"labels": {"representative_name": assigned.representative_name}}
+            )
+    made.append(city(day, {"assigned": 1}, {}))
+    return after, made
+
+
+def _action(state: CaseState, envelope: Envelope) -> tuple[CaseState, list[Contribution]]:
+    model = _ACTION_MODELS[envelope.type]
+    action = envelope.payload(model)
+    update: dict[str, object] = {}
+    if envelope.type in _STATUS_AFTER:
+        update["status"] = _STATUS_AFTER[envelope.type]
+    counts: dict[str, int] = {}
+    durations: dict[DurationKind, list[int]] = {}
+    representative: str | None = None
+    if envelope.type in _COUNTED:
+        counts[_COUNTED[envelope.type]] = 1
+    if isinstance(action, CaseAccepted | CaseDeclined):
+        representative = action.representative_code
+    if isinstance(action, CaseAccepted):
+        update["representative_code"] = action.representative_code
+        took = duration_ms(state.assigned_at, action.at)
+        if took is not None:
+            durations["accept"] = [took]
+    elif isinstance(action, CaseResponded):
+        took = duration_ms(state.waiting_since, action.at)
+        if took is not None:
+            durations["respond"] = [took]
+    elif isinstance(action, CaseReopened):
+        update["waiting_since"] = action.at
+        update["respond_escalated"] = False
+    elif isinstance(action, CaseReviewed):
+        update["status"] = "in_review" if action.outcome == "started" else "handling"
+    elif isinstance(action, CaseRated):
+        counts = {"rated": 1, f"ratings.{action.rating}": 1}
+    elif isinstance(action, CaseEscalated):
+        update[f"{action.deadline}_escalated"] = True
+    elif isinstance(action, CaseStageChanged):
+        update["recorded_stage"] = action.to_stage
+    after = state.model_copy(update=update)
+    if not counts:
+        return after, []
+    return after, _spread(
+        state,
+        station_id=action.station_id,
+        day=action.at.date(),
+        counts=counts,
+        durations=durations,
+        representative_code=representative,
+    )
+
+
+_ACTION_MODELS: dict[str, type[CaseAction]] = {
+    model.TYPE: model
+    for model in (
+        CaseAccepted,
+        CaseDeclined,
+        CaseReviewed,
+        CaseRejected,
+        CaseMerged,
+        CaseTransferred,
+        CaseResponded,
+        CaseClosed,
+        CaseRated,
+        CaseReopened,
+        CaseReassigned,
+        CaseEscalated,
+        CaseStageChanged,
+    )
+}
+
+
+def apply_event(
+    state: CaseState | None, envelope: Envelope
+) -> tuple[CaseState, list[Contribution]]:
+    """The case after `envelope`, and what the event adds to the daily figures."""
+    state = state or CaseState(case_id=str(envelope.data.get("case_id") or envelope.subject))
+    if envelope.type == CaseSubmitted.TYPE:
+        submitted = envelope.payload(CaseSubmitted)
+        after = state.model_copy(
+            update={
+                "category": state.category or submitted.category,
+                "submitted_at": submitted.submitted_at,
+                "waiting_since": state.waiting_since or submitted.submitted_at,
+            }
+        )
+        return after, [
+            city(
+                submitted.submitted_at.date(),
+                {"received": 1, f"by_channel.{submitted.channel}": 1},
+                {},
+            )
+        ]
+    if envelope.type == CaseAssigned.TYPE:
+        return _assigned(state, envelope.payload(CaseAssigned))
+    if envelope.type in _ACTION_MODELS:
+        return _action(state, envelope)
+    return state, []
+
+
+def handles(event_type: str) -> bool:
+    return event_type in _ACTION_MODELS or event_type in {CaseSubmitted.TYPE, CaseAssigned.TYPE}
