@@ -142,3 +142,12 @@ def test_a_chart_draws_no_inline_style() -> None:
     markup = bar_chart([BarRow(label="a", value=1, text="1")], chart_id="c", title="t", desc="d")
     markup += line_chart(["a"], [Series(label="x", values=[1])], chart_id="l", title="t", desc="d")
     assert not re.search(r"\sstyle=", markup)
+
+
+def test_a_count_scale_has_whole_ticks() -> None:
+    root = parse(
+        bar_chart([BarRow(label="a", value=3, text="3")], chart_id="c", title="t", desc="d")
+    )
+    ticks = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "tick"]
+    assert ticks == ["0", "1", "2", "3", "4"]
+    assert [float(r.get("width", "")) for r in rects(root, "bar")] == [WIDTH * 3 / 4]

@@ -11,6 +11,7 @@ next, so long station names never squeeze the bars; the SVG scales with its box.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,15 +46,16 @@ def _x(value: float, maximum: float) -> float:
 
 
 def _axis(maximum: float, top: float, *, percent: bool) -> list[str]:
-    parts: list[str] = []
+    """Five ticks under the bars (the bars' tracks would hide grid lines behind them)."""
+    parts: list[str] = [f'<line class="grid" x1="0" y1="{top}" x2="{WIDTH}" y2="{top}"/>']
     for i in range(5):
         value = maximum * i / 4
         x = _x(value, maximum)
         label = f"{value * 100:.0f}%" if percent else f"{value:g}"
         anchor = "start" if i == 0 else "end" if i == 4 else "middle"
         parts.append(
-            f'<line class="grid" x1="{x}" y1="0" x2="{x}" y2="{top}"/>'
-            f'<text class="tick" x="{x}" y="{top + AXIS_HEIGHT - 5}" text-anchor="{anchor}">'
+            f'<line class="grid" x1="{x}" y1="{top}" x2="{x}" y2="{top + 4}"/>'
+            f'<text class="tick" x="{x}" y="{top + AXIS_HEIGHT - 3}" text-anchor="{anchor}">'
             f"{escape(label)}</text>"
         )
     return parts
@@ -73,6 +75,9 @@ def bar_chart(
     if maximum is None:
         values = [v for r in rows for v in (r.value, r.mark, r.high) if v is not None]
         maximum = 1.0 if percent else max([*values, 1.0])
+        if all(isinstance(v, int) for v in values):
+            # Counts: a scale of whole numbers, so every tick is a count.
+            maximum = float(math.ceil(maximum / 4) * 4)
     top = len(rows) * ROW_HEIGHT
     height = top + AXIS_HEIGHT
     parts = [

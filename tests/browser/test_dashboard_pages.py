@@ -1,0 +1,230 @@
+"""The dashboard and the public figures in a real browser, on the four services as processes.
+
+A few cases are pushed through the staff API (accepted, answered, closed, rated); the dashboard
+then shows them city-wide and for one station, its CSV export carries the same numbers, the
+public page shows the same figures without staff links, and a phone shows the dashboard
+without sideways scrolling. Bad filters come back as the page with field messages and 422.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Page
+
+from shared.topics import delete_namespace_topics, ensure_topics
+from tests.browser.browser import capture
+from tests.conftest import PlumbingSettings
+from tests.e2e.platform import Platform, act, eventually, sign_in
+from tests.e2e.test_case_flow import QR_CASE, assigned, submit
+from tests.infra import Infra
+
+# The first day of the default period: the last 365 days.
+DEFAULT_SINCE = datetime.now(UTC).date() - timedelta(days=365)
+JIANCHI_CASE = {**QR_CASE, "representative_code": "0502", "text": "剑池社区电瓶车充电桩不够用"}
+
+
+@pytest.fixture(scope="module")
+async def platform(infra: Infra) -> AsyncIterator[Platform]:
+    """One platform for the module: starting four services per test would dominate the time."""
+    settings = PlumbingSettings(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_url=infra.mongo_url,
+        namespace="t" + uuid.uuid4().hex[:12],
+    )
+    await ensure_topics(settings)
+    running = Platform(infra=infra, namespace=settings.namespace)
+    try:
+        await asyncio.to_thread(running.start_all)
+        yield running
+    finally:
+        await asyncio.to_thread(running.stop_all)
+        await delete_namespace_topics(settings)
+
+
+def _ok(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+
+
+def _push_cases(platform: Platform) -> dict[str, Any]:
+    """Xijie: three accepted, two closed and rated (satisfied, basically satisfied);
+    Jianchi: one assigned, nothing else. Returns Xijie's figures once reporting has them."""
+    rep = sign_in(platform, "rep-0412")
+    staff = sign_in(platform, "xijie-staff")
+    receipts = [submit(platform, {**QR_CASE, "text": f"第{i}号楼停车位不够"}) for i in range(3)]
+    submit(platform, JIANCHI_CASE)
+    for receipt in receipts:
+        eventually(lambda r=receipt: assigned(platform, r["tracking_code"]), timeout_s=20)
+        _ok(act(platform, rep, receipt["case_id"], "accept"))
+    for receipt, rating in zip(receipts[:2], ("satisfied", "basically_satisfied"), strict=True):
+        case_id = receipt["case_id"]
+        _ok(act(platform, staff, case_id, "approve"))
+        _ok(act(platform, staff, case_id, "respond", response="已协调增设停车位。"))
+        _ok(act(platform, staff, case_id, "close"))
+        code = receipt["tracking_code"]
+        eventually(
+            lambda c=code: platform.get("intake", f"/v1/cases/{c}").json()["status"] == "closed"
+        )
+        rated = platform.post("intake", f"/v1/cases/{code}/rating", json={"rating": rating})
+        assert rated.status_code == 202, rated.text
+
+    def counted() -> dict[str, Any] | None:
+        stations = platform.get("reporting", "/v1/reports/stations").json()["stations"]
+        by_id = {s["station_id"]: s for s in stations}
+        xijie, jianchi = by_id.get("xijie", {}), by_id.get("jianchi", {})
+        done = xijie.get("rated") == 2 and xijie.get("closed") == 2 and jianchi.get("received")
+        return xijie if done else None
+
+    figures: dict[str, Any] = eventually(counted, timeout_s=40)
+    return figures
+
+
+@pytest.fixture(scope="module")
+async def xijie(platform: Platform) -> dict[str, Any]:
+    return await asyncio.to_thread(_push_cases, platform)
+
+
+async def _text(page: Page, selector: str) -> str:
+    return (await page.locator(selector).inner_text()).strip()
+
+
+async def test_the_dashboard_shows_the_cases_city_wide_and_for_a_station_and_exports_them(
+    platform: Platform, xijie: dict[str, Any], desktop: Page
+) -> None:
+    base = platform.url("reporting", "")
+    response = await desktop.goto(f"{base}/dashboard")
+    assert response is not None and response.status == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert await _text(desktop, "#kpi-received .value") == "4"
+    assert await _text(desktop, "#kpi-accepted .value") == "3"
+    assert await _text(desktop, "#kpi-closed .value") == "2"
+    # 2 of 3 closed: the rate, the sample and the Wilson interval, in words.
+    assert await _text(desktop, "#kpi-completion .words") == "66.7%（样本 3，95% 置信区间 21–94%）"
+    assert await _text(desktop, "#kpi-satisfaction .words") == (
+        "100.0%（样本 2，95% 置信区间 34–100%）"
+    )
+    row = "#stations-table tr[data-station='xijie']"
+    assert await _text(desktop, f"{row} td[data-figure='accepted']") == "3"
+    assert await _text(desktop, f"{row} td[data-figure='closed']") == "2"
+    assert await _text(desktop, "#summary-sentence") == (
+        f"自{DEFAULT_SINCE.isoformat()}以来，受理意见建议3件，办结率66.7%，满意度100.0%"
+    )
+    # Every chart is an image with a title and a description, and has its numbers in a table.
+    for chart in ("completion", "satisfaction", "categories", "series"):
+        svg = desktop.locator(f"svg#chart-{chart}")
+        assert await svg.get_attribute("role") == "img"
+        assert await svg.locator("title").count() == 1
+        assert await svg.locator("desc").count() == 1
+    assert "停车位" in (await desktop.locator("#table-categories").text_content() or "")
+    # Below the minimum sample, nobody is ranked and the page says why.
+    not_ranked = desktop.locator("#table-ranking_completion tr[data-station='xijie']")
+    assert "不参与排名：样本不足 20 件" in await not_ranked.inner_text()
+    await capture(desktop, "dashboard")
+
+    await desktop.select_option("#station", "xijie")
+    await desktop.get_by_role("button", name="查看").click()
+    await desktop.wait_for_url("**station=xijie**")
+    assert "西街街道人大代表联络站" in await _text(desktop, "h1")
+    assert await _text(desktop, "#kpi-received .value") == "3"
+    assert await _text(desktop, "#kpi-accepted .value") == "3"
+    assert await _text(desktop, "#kpi-open_now .value") == "1"  # accepted, not closed
+    assert await desktop.locator("#chart-completion .highlight").count() == 1
+    await capture(desktop, "dashboard-station")
+
+    async with desktop.expect_download() as download_info:
+        await desktop.locator("#export-csv").click()
+    download = await download_info.value
+    path = await download.path()
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    header, by_station = rows[0], {r[2]: r for r in rows[1:]}
+    exported = dict(zip(header, by_station["xijie"], strict=True))
+    assert exported["受理 (accepted)"] == "3"
+    assert exported["办结 (closed)"] == "2"
+    assert float(exported["办结率 (completion rate)"]) == pytest.approx(2 / 3)
+    assert exported["受理 (accepted)"] == str(xijie["accepted"])
+
+
+async def test_the_public_page_shows_the_same_figures_without_staff_links(
+    platform: Platform, xijie: dict[str, Any], desktop: Page
+) -> None:
+    response = await desktop.goto(platform.url("reporting", "/transparency"))
+    assert response is not None and response.status == 200
+    assert response.headers["cache-control"] == "public, max-age=300"
+    public = platform.get("reporting", "/v1/public/transparency").json()
+    row = "#stations-table tr[data-station='xijie']"
+    for figure in ("received", "accepted", "closed"):
+        expected = next(s for s in public["stations"] if s["station_id"] == "xijie")[figure]
+        assert await _text(desktop, f"{row} td[data-figure='{figure}']") == str(expected)
+    assert await _text(desktop, "#kpi-accepted .value") == str(public["city"]["accepted"])
+    assert "受理意见建议3件" in await _text(desktop, "#summary-sentence")
+    hrefs = await desktop.locator("a[href]").evaluate_all("links => links.map(a => a.href)")
+    assert not [h for h in hrefs if "/dashboard" in h or platform.url("routing", "") in h]
+    await capture(desktop, "transparency")
+
+
+async def test_the_dashboard_fits_a_phone(
+    platform: Platform, xijie: dict[str, Any], phone: Page
+) -> None:
+    await phone.goto(platform.url("reporting", "/dashboard"))
+    assert await _text(phone, "#kpi-accepted .value") == "3"
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
+    await capture(phone, "dashboard-phone")
+    await phone.goto(platform.url("reporting", "/transparency"))
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+async def test_a_signed_in_staff_member_sees_their_station_first(
+    platform: Platform, xijie: dict[str, Any], desktop: Page
+) -> None:
+    token = sign_in(platform, "jianchi-staff")["Authorization"].removeprefix("Bearer ")
+    await desktop.context.add_cookies(
+        [{"name": "minyi_session", "value": token, "url": platform.url("reporting", "/")}]
+    )
+    await desktop.goto(platform.url("reporting", "/dashboard"))
+    assert "剑池街道人大代表联络站" in await _text(desktop, "h1")
+    assert await desktop.locator("#station").input_value() == "jianchi"
+    assert await _text(desktop, "#kpi-received .value") == "1"
+    # Choosing city-wide is kept, not overridden by the staff member's station.
+    await desktop.select_option("#station", "")
+    await desktop.get_by_role("button", name="查看").click()
+    await desktop.wait_for_url("**station=**")
+    assert await _text(desktop, "#kpi-received .value") == "4"
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("since=2026-05-01&until=2026-01-01", "until", "截止日不能早于起始日"),
+        ("since=2026-02-30", "since", "请输入有效日期"),
+        ("station=nowhere", "station", "没有这个联络站"),
+        ("station=<script>", "station", "没有这个联络站"),
+        ("since=2000-01-01&until=2026-01-01", "since", "统计期间最长 10 年"),
+    ],
+)
+async def test_a_bad_filter_is_shown_next_to_its_field_with_422(
+    platform: Platform, query: str, field: str, message: str
+) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(platform.url("reporting", f"/dashboard?{query}"))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    body = response.text
+    assert f'id="{field}-error"' in body and message in body
+    assert f'href="#{field}"' in body  # the error summary links to the field
+    assert f'id="{field}"' in body and 'aria-invalid="true"' in body
+
+
+async def test_the_public_page_refuses_a_bad_date_with_422(platform: Platform) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(platform.url("reporting", "/transparency?until=tomorrow"))
+    assert response.status_code == 422
+    assert "请输入有效日期" in response.text
+    assert "public" not in response.headers.get("cache-control", "")
