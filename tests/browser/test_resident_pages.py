@@ -171,6 +171,7 @@ async def test_a_resident_scans_a_qr_code_submits_with_a_photo_and_follows_the_c
     await phone.wait_for_load_state()
     assert await phone.inner_text("h1") == "Progress"
     assert await phone.inner_text("#case-status") == "Assigned"
+    assert "Xijie Subdistrict Representative Liaison Station" in await phone.inner_text(".facts")
     assert await phone.get_attribute("html", "lang") == "en"
     await capture(phone, "resident-tracking-en")
 

@@ -251,6 +251,7 @@ def build_pages_router(*, deps: IntakeDeps, settings: IntakeSettings) -> APIRout
         view = resident_view(document, now=datetime.now(UTC))
         code = view.tracking_code
         category = await deps.directory.entry("category", view.category)
+        station = await deps.directory.entry("station", view.station.id) if view.station else None
         new = request.query_params.get("new") == "1"
         done = request.query_params.get("done")
         tracking_url = f"{settings.public_base_url.rstrip('/')}/t/{code}"
@@ -261,6 +262,7 @@ def build_pages_router(*, deps: IntakeDeps, settings: IntakeSettings) -> APIRout
                 "view": view,
                 "code_groups": _groups(code),
                 "category": localized(category, language) or view.category,
+                "station": localized(station, language) or (view.station and view.station.name),
                 "tone": _STATUS_TONE.get(view.status, ""),
                 "when": when,
                 "new": new,
