@@ -347,3 +347,35 @@ async def test_a_photo_over_the_limit_is_shrunk_on_the_phone_before_it_is_sent(
     assert photo["filename"] == "camera.jpg"
     assert photo["size"] <= MAX_ATTACHMENT_BYTES
     assert case_view(site, code)["channel"] == "web"
+
+
+async def test_the_resident_answers_the_stations_question_from_the_tracking_page(
+    site: Platform,
+) -> None:
+    receipt = site.post(
+        "intake", "/v1/cases", json={"category": "drainage", "text": "下雨时路口积水很深"}
+    ).json()
+    code, case_id = receipt["tracking_code"], receipt["case_id"]
+    await until(lambda: with_status(site, code, "assigned"))
+    asked = site.post(
+        "routing",
+        f"/v1/staff/cases/{case_id}/messages",
+        json={"text": "请问是哪个路口？"},
+        headers=sign_in(site, "xijie-staff"),
+    )
+    assert asked.status_code == 200, asked.text
+    await until(lambda: "reply" in case_view(site, code)["allowed_actions"])
+    page = site.get("intake", f"/t/{code}")
+    assert "请问是哪个路口？" in page.text and 'name="reply"' in page.text
+
+    empty = site.post("intake", f"/t/{code}/reply", data={"reply": "  "})
+    assert empty.status_code == 422
+    assert 'id="reply-error"' in empty.text
+    sent = site.post("intake", f"/t/{code}/reply", data={"reply": "龙渊路和剑池路的路口"})
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/t/{code}?done=replied"
+    messages = case_view(site, code)["messages"]
+    assert [(m["from"], m["text"]) for m in messages] == [
+        ("station", "请问是哪个路口？"),
+        ("resident", "龙渊路和剑池路的路口"),
+    ]
