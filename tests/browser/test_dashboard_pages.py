@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from tests.browser.browser import capture
 from tests.conftest import PlumbingSettings
 from tests.e2e.platform import Platform, act, eventually, sign_in
 from tests.e2e.test_case_flow import QR_CASE, assigned, submit
+from tests.e2e.test_house_repair_and_meetings import HOUSE_CASE, move
 from tests.infra import Infra
 
 # The first day of the default period: the last 365 days.
@@ -55,12 +57,35 @@ def _ok(response: httpx.Response) -> None:
 
 
 def _push_cases(platform: Platform) -> dict[str, Any]:
-    """Xijie: three accepted, two closed and rated (satisfied, basically satisfied);
-    Jianchi: one assigned, nothing else. Returns Xijie's figures once reporting has them."""
+    """Xijie: three parking cases accepted, two closed and rated (satisfied, basically
+    satisfied), a house-repair case accepted and moved to design, a deliberation meeting;
+    Jianchi: one case assigned, nothing else. Returns Xijie's figures once reporting has all."""
     rep = sign_in(platform, "rep-0412")
     staff = sign_in(platform, "xijie-staff")
     receipts = [submit(platform, {**QR_CASE, "text": f"第{i}号楼停车位不够"}) for i in range(3)]
     submit(platform, JIANCHI_CASE)
+    house = submit(platform, HOUSE_CASE)
+    holder = eventually(lambda: assigned(platform, house["tracking_code"]), timeout_s=20)
+    house_rep = sign_in(platform, f"rep-{holder['representative']['code']}")
+    _ok(act(platform, house_rep, house["case_id"], "accept"))
+    _ok(act(platform, staff, house["case_id"], "approve"))
+    _ok(move(platform, staff, house["case_id"], "design"))
+    yesterday = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=1)).date()
+    meeting = platform.post(
+        "routing",
+        "/v1/staff/meetings",
+        json={
+            "kind": "deliberation_meeting",
+            "liaison_point_id": "xixin",
+            "held_on": yesterday.isoformat(),
+            "topic": "西新社区危旧房治理议事会",
+            "attendance": 23,
+            "case_ids": [house["case_id"]],
+            "outcome": "确定修缮方案。",
+        },
+        headers=staff,
+    )
+    assert meeting.status_code == 201, meeting.text
     for receipt in receipts:
         eventually(lambda r=receipt: assigned(platform, r["tracking_code"]), timeout_s=20)
         _ok(act(platform, rep, receipt["case_id"], "accept"))
@@ -80,7 +105,16 @@ def _push_cases(platform: Platform) -> dict[str, Any]:
         stations = platform.get("reporting", "/v1/reports/stations").json()["stations"]
         by_id = {s["station_id"]: s for s in stations}
         xijie, jianchi = by_id.get("xijie", {}), by_id.get("jianchi", {})
-        done = xijie.get("rated") == 2 and xijie.get("closed") == 2 and jianchi.get("received")
+        stages = platform.get("reporting", "/v1/reports/house-repair").json()["city"]
+        meetings = platform.get("reporting", "/v1/reports/activities").json()["city"]
+        done = (
+            xijie.get("rated") == 2
+            and xijie.get("closed") == 2
+            and xijie.get("accepted") == 4
+            and jianchi.get("received")
+            and stages["design"] == 1
+            and meetings["deliberation_meetings"] == 1
+        )
         return xijie if done else None
 
     figures: dict[str, Any] = eventually(counted, timeout_s=40)
@@ -103,22 +137,26 @@ async def test_the_dashboard_shows_the_cases_city_wide_and_for_a_station_and_exp
     response = await desktop.goto(f"{base}/dashboard")
     assert response is not None and response.status == 200
     assert response.headers["cache-control"] == "no-store"
-    assert await _text(desktop, "#kpi-received .value") == "4"
-    assert await _text(desktop, "#kpi-accepted .value") == "3"
+    assert await _text(desktop, "#kpi-received .value") == "5"
+    assert await _text(desktop, "#kpi-accepted .value") == "4"
     assert await _text(desktop, "#kpi-closed .value") == "2"
-    # 2 of 3 closed: the rate, the sample and the Wilson interval, in words.
-    assert await _text(desktop, "#kpi-completion .words") == "66.7%（样本 3，95% 置信区间 21–94%）"
+    # 2 of 4 closed: the rate, the sample and the Wilson interval, in words.
+    assert await _text(desktop, "#kpi-completion .words") == "50.0%（样本 4，95% 置信区间 15–85%）"
     assert await _text(desktop, "#kpi-satisfaction .words") == (
         "100.0%（样本 2，95% 置信区间 34–100%）"
     )
     row = "#stations-table tr[data-station='xijie']"
-    assert await _text(desktop, f"{row} td[data-figure='accepted']") == "3"
+    assert await _text(desktop, f"{row} td[data-figure='accepted']") == "4"
     assert await _text(desktop, f"{row} td[data-figure='closed']") == "2"
     assert await _text(desktop, "#summary-sentence") == (
-        f"自{DEFAULT_SINCE.isoformat()}以来，受理意见建议3件，办结率66.7%，满意度100.0%"
+        f"自{DEFAULT_SINCE.isoformat()}以来，受理意见建议4件，办结率50.0%，满意度100.0%"
     )
+    assert await _text(desktop, "#kpi-deliberation-meetings .value") == "1"
+    assert await _text(desktop, "#kpi-attendance .value") == "23"
+    stages = await desktop.locator("#table-stages").text_content() or ""
+    assert "设计中" in stages
     # Every chart is an image with a title and a description, and has its numbers in a table.
-    for chart in ("completion", "satisfaction", "categories", "series"):
+    for chart in ("completion", "satisfaction", "categories", "series", "times", "stages"):
         svg = desktop.locator(f"svg#chart-{chart}")
         assert await svg.get_attribute("role") == "img"
         assert await svg.locator("title").count() == 1
@@ -133,9 +171,9 @@ async def test_the_dashboard_shows_the_cases_city_wide_and_for_a_station_and_exp
     await desktop.get_by_role("button", name="查看").click()
     await desktop.wait_for_url("**station=xijie**")
     assert "西街街道人大代表联络站" in await _text(desktop, "h1")
-    assert await _text(desktop, "#kpi-received .value") == "3"
-    assert await _text(desktop, "#kpi-accepted .value") == "3"
-    assert await _text(desktop, "#kpi-open_now .value") == "1"  # accepted, not closed
+    assert await _text(desktop, "#kpi-received .value") == "4"
+    assert await _text(desktop, "#kpi-accepted .value") == "4"
+    assert await _text(desktop, "#kpi-open_now .value") == "2"  # accepted, not closed
     assert await desktop.locator("#chart-completion .highlight").count() == 1
     await capture(desktop, "dashboard-station")
 
@@ -146,9 +184,9 @@ async def test_the_dashboard_shows_the_cases_city_wide_and_for_a_station_and_exp
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     header, by_station = rows[0], {r[2]: r for r in rows[1:]}
     exported = dict(zip(header, by_station["xijie"], strict=True))
-    assert exported["受理 (accepted)"] == "3"
+    assert exported["受理 (accepted)"] == "4"
     assert exported["办结 (closed)"] == "2"
-    assert float(exported["办结率 (completion rate)"]) == pytest.approx(2 / 3)
+    assert float(exported["办结率 (completion rate)"]) == pytest.approx(2 / 4)
     assert exported["受理 (accepted)"] == str(xijie["accepted"])
 
 
@@ -164,7 +202,7 @@ async def test_the_public_page_shows_the_same_figures_without_staff_links(
         expected = next(s for s in public["stations"] if s["station_id"] == "xijie")[figure]
         assert await _text(desktop, f"{row} td[data-figure='{figure}']") == str(expected)
     assert await _text(desktop, "#kpi-accepted .value") == str(public["city"]["accepted"])
-    assert "受理意见建议3件" in await _text(desktop, "#summary-sentence")
+    assert "受理意见建议4件" in await _text(desktop, "#summary-sentence")
     hrefs = await desktop.locator("a[href]").evaluate_all("links => links.map(a => a.href)")
     assert not [h for h in hrefs if "/dashboard" in h or platform.url("routing", "") in h]
     await capture(desktop, "transparency")
@@ -174,7 +212,7 @@ async def test_the_dashboard_fits_a_phone(
     platform: Platform, xijie: dict[str, Any], phone: Page
 ) -> None:
     await phone.goto(platform.url("reporting", "/dashboard"))
-    assert await _text(phone, "#kpi-accepted .value") == "3"
+    assert await _text(phone, "#kpi-accepted .value") == "4"
     assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
     await capture(phone, "dashboard-phone")
     await phone.goto(platform.url("reporting", "/transparency"))
@@ -196,7 +234,7 @@ async def test_a_signed_in_staff_member_sees_their_station_first(
     await desktop.select_option("#station", "")
     await desktop.get_by_role("button", name="查看").click()
     await desktop.wait_for_url("**station=**")
-    assert await _text(desktop, "#kpi-received .value") == "4"
+    assert await _text(desktop, "#kpi-received .value") == "5"
 
 
 @pytest.mark.parametrize(

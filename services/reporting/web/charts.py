@@ -150,7 +150,8 @@ def line_chart(
 ) -> Markup:
     """Counts over time, one line per series, the first and last period labelled. Six line
     styles (colour and dash, so they differ without colour too) repeat after the sixth."""
-    maximum = max([v for s in series for v in s.values] + [1])
+    # Even, so the middle grid line is a whole count too.
+    maximum = math.ceil(max([v for s in series for v in s.values] + [1]) / 2) * 2
     step = (WIDTH - PLOT_LEFT) / max(len(periods) - 1, 1)
     bottom = PLOT_TOP + PLOT_HEIGHT
     legend_top = bottom + AXIS_HEIGHT + 6
