@@ -217,6 +217,12 @@ async def test_the_dashboard_fits_a_phone(
     await capture(phone, "dashboard-phone")
     await phone.goto(platform.url("reporting", "/transparency"))
     assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
+    # In English too, with the directory's English station names.
+    await phone.goto(platform.url("reporting", "/dashboard?station=xijie&lang=en"))
+    assert await _text(phone, "h1") == "Xijie Subdistrict Representative Liaison Station: dashboard"
+    assert await _text(phone, "#kpi-completion .words") == "50.0% (n=4, 95% CI 15–85%)"
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
+    await capture(phone, "dashboard-phone-en")
 
 
 async def test_a_signed_in_staff_member_sees_their_station_first(
