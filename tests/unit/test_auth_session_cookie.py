@@ -1,0 +1,65 @@
+"""Staff endpoints take the pages' session cookie for reads only; writes need the bearer."""
+
+# No `from __future__ import annotations`: FastAPI must see the local dependency alias.
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, FastAPI
+
+from shared.auth import SESSION_COOKIE, Claims, claims_dependency, issue_token
+
+SECRET = "a-test-secret-that-is-long-enough-1234"
+
+
+def client(cookie: str | None) -> httpx.AsyncClient:
+    app = FastAPI()
+    current: Any = claims_dependency(SECRET)
+
+    @app.api_route("/read", methods=["GET", "HEAD"])
+    async def read(claims: Annotated[Claims, Depends(current)]) -> str:
+        return claims.sub
+
+    @app.post("/write")
+    async def write(claims: Annotated[Claims, Depends(current)]) -> str:
+        return claims.sub
+
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        cookies={SESSION_COOKIE: cookie} if cookie else None,
+    )
+
+
+def token() -> str:
+    issued, _ = issue_token(
+        secret=SECRET,
+        username="rep-0412",
+        role="representative",
+        station=None,
+        representative_code="0412",
+        department=None,
+        ttl=timedelta(minutes=5),
+    )
+    return issued
+
+
+async def test_a_read_accepts_the_session_cookie() -> None:
+    async with client(token()) as http:
+        assert (await http.get("/read")).json() == "rep-0412"
+        assert (await http.head("/read")).status_code == 200
+
+
+async def test_a_write_ignores_the_session_cookie_but_takes_the_bearer() -> None:
+    async with client(token()) as http:
+        assert (await http.post("/write")).status_code == 401
+        bearer = {"Authorization": f"Bearer {token()}"}
+        assert (await http.post("/write", headers=bearer)).json() == "rep-0412"
+
+
+async def test_a_forged_or_missing_cookie_is_refused() -> None:
+    async with client(token()[:-4] + "AAAA") as http:
+        assert (await http.get("/read")).status_code == 401
+    async with client(None) as http:
+        assert (await http.get("/read")).status_code == 401
