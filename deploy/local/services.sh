@@ -29,6 +29,12 @@ case "${1:-}" in
     for s in "${SERVICES[@]}"; do
       printf '  %-10s http://127.0.0.1:%s   (docs: /docs)\n' "$s" "${PORTS[$s]}"
     done
+    echo "  pages:"
+    echo "    resident form   http://127.0.0.1:${PORTS[intake]}/r/0412   (a representative's QR code opens this)"
+    echo "    tracking        http://127.0.0.1:${PORTS[intake]}/t"
+    echo "    workbench       http://127.0.0.1:${PORTS[routing]}/staff   (demo accounts, password minyi-demo)"
+    echo "    dashboard       http://127.0.0.1:${PORTS[reporting]}/dashboard"
+    echo "    transparency    http://127.0.0.1:${PORTS[reporting]}/transparency"
     ;;
   *) die "usage: services.sh start|stop|status|urls" ;;
 esac
