@@ -123,7 +123,7 @@ def test_a_re_routed_case_is_reassigned_not_received_again() -> None:
     _, made = fold(assigned("0412"), assigned("0414", round_=2))
 
     again = by_dimension(made[5:])
-    assert set(again) == {"station", "representative", "category", "point"}
+    assert set(again) == {"station", "representative", "category", "point", "city"}
     assert again["representative"].key == "0414"
     assert all(c.counts == {"reassigned": 1} for c in again.values())
 

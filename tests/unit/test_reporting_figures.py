@@ -3,7 +3,7 @@ summaries per station, key and city, meetings."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -122,7 +122,7 @@ def test_a_meeting_counts_for_its_station_point_and_the_city_on_the_day_held() -
         case_ids=["c1", "c2", "c1"],
         outcome="ok",
         recorded_by="xijie-staff",
-        recorded_at="2025-04-03T10:00:00Z",  # type: ignore[arg-type]
+        recorded_at=datetime(2025, 4, 3, 10, tzinfo=UTC),
     )
 
     made = meeting_contributions(meeting)

@@ -193,7 +193,6 @@ def _assigned(state: CaseState, assigned: CaseAssigned) -> tuple[CaseState, list
             station_id=assigned.station_id,
             day=day,
             counts={"reassigned": 1},
-            in_city=False,
         )
     held = "to_representative" if assigned.representative_code else "to_station_queue"
     made = _spread(
