@@ -983,11 +983,12 @@ def wait_for_counts(platform: Platform, out: Generated, *, timeout_s: float) -> 
         city = report(platform, "/v1/reports/city", **PERIOD)["city"]
         last = {k: (city[k], want[k]) for k in COUNTS if city[k] != want[k]}
         house = report(platform, "/v1/reports/activities", **PERIOD)["city"]
-        if (
-            not last
-            and house["attendance"] == sum(m.attendance for m in out.meetings)
-            and city["open_now"] == want["open_now"]
-        ):
+        attendance = (house["attendance"], sum(m.attendance for m in out.meetings))
+        if attendance[0] != attendance[1]:
+            last["attendance"] = attendance
+        if city["open_now"] != want["open_now"]:
+            last["open_now"] = (city["open_now"], want["open_now"])
+        if not last:
             return
         time.sleep(1)
     raise AssertionError(f"reporting did not catch up within {timeout_s}s: {last}")

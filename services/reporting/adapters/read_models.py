@@ -77,7 +77,14 @@ class ReadModels:
         """Apply (idempotency token, contribution) pairs: one write per bucket, or one per
         event for a bucket that has already seen one of them. Returns how many were new."""
         grouped: dict[str, list[tuple[str, Contribution]]] = {}
+        taken: set[tuple[str, str]] = set()
         for item in changes:
+            # The same event twice in one batch: the bucket's `seen` guard only sees stored
+            # tokens, so the batch itself must not carry a token twice into one bucket.
+            pair = (item[0], item[1].bucket_id)
+            if pair in taken:
+                continue
+            taken.add(pair)
             grouped.setdefault(item[1].bucket_id, []).append(item)
         buckets = list(grouped.values())
         applied, collided = await self._write([_bucket_update(items) for items in buckets])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
@@ -24,7 +24,7 @@ from services.reporting.domain.exports import (
     to_xlsx,
     transparency,
 )
-from services.reporting.domain.figures import Figures, Now, totals_by
+from services.reporting.domain.figures import Figures, Now, Totals, totals_by
 from services.reporting.domain.house_repair import every_stage
 from services.reporting.domain.kpis import Metric, Ranking, rank
 from services.reporting.domain.periods import GroupBy, slice_of, slices
@@ -349,9 +349,9 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
         totals = totals_by(buckets, field_name="slice")
         points = []
         for start, end in cut:
-            total = totals.get(slice_of(start, group_by).isoformat())
-            figures: dict[str, Any] = total.figures(Now()) if total else {}
-            points.append(SeriesPoint(since=start, until=end, **figures))
+            # An empty slice has the same shape as any other: every rating, zero.
+            total = totals.get(slice_of(start, group_by).isoformat()) or Totals()
+            points.append(SeriesPoint(since=start, until=end, **total.figures(Now())))
         return SeriesReport(
             period=period,
             dimension=dimension,
