@@ -26,6 +26,8 @@ CONSUMER_GROUPS = (
     "notify.cases",
     "notify.contacts",
     "reporting.cases",
+    "reporting.activities",
+    "reporting.directory",
     "intake.cases",
     "intake.directory",
 )
