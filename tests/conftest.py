@@ -45,8 +45,24 @@ async def settings(infra: Infra, namespace: str) -> AsyncIterator[PlumbingSettin
     await ensure_topics(made)
     yield made
     # A broker that keeps every test's topics restarts slowly and serves its group
-    # coordinators late; each test removes what it created.
+    # coordinators late; each test removes what it created, databases too.
     await delete_namespace_topics(made)
+    await drop_namespace_databases(made)
+
+
+async def drop_namespace_databases(settings: ServiceSettings) -> None:
+    """Every service's database of the namespace (`<namespace>_minyi_<service>`)."""
+    if not settings.namespace:
+        raise ValueError("refusing to drop the default namespace's databases")
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongo_url, serverSelectionTimeoutMS=5000
+    )
+    try:
+        for name in await client.list_database_names():
+            if name.startswith(settings.namespace + "_"):
+                await client.drop_database(name)
+    finally:
+        await client.close()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,9 +20,8 @@ import httpx
 import pytest
 from playwright.async_api import Page
 
-from shared.topics import delete_namespace_topics, ensure_topics
 from tests.browser.browser import capture
-from tests.conftest import PlumbingSettings
+from tests.browser.site import running_platform
 from tests.e2e.platform import Platform, act, eventually, sign_in
 from tests.e2e.test_case_flow import QR_CASE, assigned, submit
 from tests.e2e.test_house_repair_and_meetings import HOUSE_CASE, move
@@ -37,19 +35,8 @@ JIANCHI_CASE = {**QR_CASE, "representative_code": "0502", "text": "剑池社区�
 @pytest.fixture(scope="module")
 async def platform(infra: Infra) -> AsyncIterator[Platform]:
     """One platform for the module: starting four services per test would dominate the time."""
-    settings = PlumbingSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_url=infra.mongo_url,
-        namespace="t" + uuid.uuid4().hex[:12],
-    )
-    await ensure_topics(settings)
-    running = Platform(infra=infra, namespace=settings.namespace)
-    try:
-        await asyncio.to_thread(running.start_all)
+    async with running_platform(infra) as running:
         yield running
-    finally:
-        await asyncio.to_thread(running.stop_all)
-        await delete_namespace_topics(settings)
 
 
 def _ok(response: httpx.Response) -> None:

@@ -11,44 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, FilePayload, Page, expect
 
 from services.intake.domain.qr import qr_png
-from shared.topics import delete_namespace_topics, ensure_topics
 from tests.browser.browser import DESKTOP, PHONE, capture
-from tests.conftest import PlumbingSettings
-from tests.e2e.platform import DEMO_PASSWORD, Platform
+from tests.browser.site import running_platform, sign_in, until
+from tests.e2e.platform import Platform
 from tests.infra import Infra
 
 pytestmark = pytest.mark.e2e
 
-T = TypeVar("T")
 SUGGESTION = "西街白云社区东门晚上乱停车，消防通道经常被堵，建议划定停车位并安装提示牌。"
 ANSWER = "经与街道城管和社区协调，东门外将划定30个夜间停车位并设置消防通道警示牌，下月完工。"
 
 
 @pytest.fixture(scope="module")
 async def platform(infra: Infra) -> AsyncIterator[Platform]:
-    settings = PlumbingSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_url=infra.mongo_url,
-        namespace="t" + uuid.uuid4().hex[:12],
-    )
-    await ensure_topics(settings)
-    running = Platform(infra=infra, namespace=settings.namespace)
-    try:
-        await asyncio.to_thread(running.start_all)
+    """One platform for the module: starting four services per test would dominate the time."""
+    async with running_platform(infra) as running:
         yield running
-    finally:
-        await asyncio.to_thread(running.stop_all)
-        await delete_namespace_topics(settings)
 
 
 async def person(browser: Browser, *, phone: bool) -> AsyncIterator[Page]:
@@ -84,24 +69,6 @@ async def representative(browser: Browser) -> AsyncIterator[Page]:
 async def staff(browser: Browser) -> AsyncIterator[Page]:
     async for page in person(browser, phone=False):
         yield page
-
-
-async def until(check: Callable[[], Awaitable[T | None]], *, timeout_s: float = 30.0) -> T:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = await check()
-        if value:
-            return value
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"not reached within {timeout_s}s")
-
-
-async def sign_in(page: Page, platform: Platform, username: str) -> None:
-    await page.goto(platform.url("routing", "/staff/sign-in"))
-    await page.get_by_label("用户名", exact=True).fill(username)
-    await page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url("**/staff")
 
 
 async def test_a_suggestion_round_the_closed_loop_through_the_three_pages(

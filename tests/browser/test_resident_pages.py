@@ -3,15 +3,13 @@ landing form, the confirmation, the tracking page, rating and reopening, and the
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import struct
-import time
 import uuid
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -19,15 +17,13 @@ from playwright.async_api import FilePayload, Page
 
 from services.intake.domain.attachments import MAX_ATTACHMENT_BYTES
 from services.intake.domain.qr import qr_png
-from shared.topics import delete_namespace_topics, ensure_topics
 from tests.browser.browser import capture
-from tests.conftest import PlumbingSettings
-from tests.e2e.platform import Platform, act, free_port, sign_in
+from tests.browser.site import running_platform, until
+from tests.e2e.platform import Platform, act, sign_in
 from tests.infra import Infra
 
 pytestmark = pytest.mark.e2e
 
-T = TypeVar("T")
 REP = "0412"  # 张献平, municipal deputy at 西街 (services/routing/demo_directory.yaml)
 PHOTO = qr_png("https://minyi.example.cn/photo", scale=4)  # any real PNG will do
 
@@ -36,24 +32,10 @@ PHOTO = qr_png("https://minyi.example.cn/photo", scale=4)  # any real PNG will d
 async def site(infra: Infra) -> AsyncIterator[Platform]:
     """intake and routing only: the resident's pages need nothing else, and two processes
     start faster than four."""
-    namespace = "t" + uuid.uuid4().hex[:12]
-    topics = PlumbingSettings(
-        kafka_bootstrap=infra.kafka_bootstrap, mongo_url=infra.mongo_url, namespace=namespace
-    )
-    await ensure_topics(topics)
-    running = Platform(infra=infra, namespace=namespace)
-    try:
-        running.seed_directory()
-        for service in ("intake", "routing"):
-            running.ports[service] = free_port()
-        for service in ("intake", "routing"):
-            running.start(service)
+    async with running_platform(infra, ("intake", "routing")) as running:
         # The form needs intake's copy of the directory, which routing publishes on start.
         await until(lambda: _ok(running.get("intake", f"/r/{REP}")), timeout_s=30)
         yield running
-    finally:
-        running.stop_all()
-        await delete_namespace_topics(topics)
 
 
 def noisy_png(width: int, height: int) -> bytes:
@@ -75,20 +57,6 @@ def noisy_png(width: int, height: int) -> bytes:
 
 def _ok(response: httpx.Response) -> bool:
     return response.status_code == 200
-
-
-async def until(check: Callable[[], T | None], *, timeout_s: float = 20.0) -> T:
-    deadline = time.monotonic() + timeout_s
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-        except (AssertionError, httpx.HTTPError, KeyError) as exc:
-            last, value = exc, None
-        if value:
-            return value
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"not reached within {timeout_s}s; last: {last!r}")
 
 
 def case_view(site: Platform, code: str) -> dict[str, Any]:

@@ -8,25 +8,21 @@ redirect to sign in, CSRF refusal, field errors, the inbox, and the directory ad
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from shared.topics import delete_namespace_topics, ensure_topics
 from tests.browser.browser import capture
-from tests.conftest import PlumbingSettings
+from tests.browser.site import running_platform, sign_in, until
 from tests.e2e.platform import DEMO_PASSWORD, Platform
 from tests.infra import Infra
 from tests.integration.test_intake_attachments import photo, tiny_png
 
-T = TypeVar("T")
 CASE = {
     "category": "parking",
     "text": "小区里要增加一些停车位，晚上车停不下",
@@ -38,29 +34,8 @@ CASE = {
 @pytest.fixture(scope="module")
 async def platform(infra: Infra) -> AsyncIterator[Platform]:
     """One platform for the module: starting four services per test would dominate the time."""
-    settings = PlumbingSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_url=infra.mongo_url,
-        namespace="t" + uuid.uuid4().hex[:12],
-    )
-    await ensure_topics(settings)
-    running = Platform(infra=infra, namespace=settings.namespace)
-    try:
-        await asyncio.to_thread(running.start_all)
+    async with running_platform(infra) as running:
         yield running
-    finally:
-        await asyncio.to_thread(running.stop_all)
-        await delete_namespace_topics(settings)
-
-
-async def until(check: Callable[[], Awaitable[T | None]], *, timeout_s: float = 20.0) -> T:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = await check()
-        if value:
-            return value
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"not reached within {timeout_s}s")
 
 
 async def submit_case(platform: Platform, body: dict[str, Any]) -> dict[str, Any]:
@@ -75,14 +50,6 @@ async def submit_case(platform: Platform, body: dict[str, Any]) -> dict[str, Any
 
         await until(assigned)
     return receipt
-
-
-async def sign_in(page: Page, platform: Platform, username: str) -> None:
-    await page.goto(platform.url("routing", "/staff/sign-in"))
-    await page.get_by_label("用户名", exact=True).fill(username)
-    await page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url("**/staff")
 
 
 def routing(platform: Platform) -> httpx.AsyncClient:
