@@ -38,8 +38,9 @@ typecheck: install
 fmt: install
 	@$(PY) -m ruff format . && $(PY) -m ruff check --fix .
 
-bench: infra ## measure intake and the pipeline (prints numbers; docs/benchmarks.md)
+bench: infra ## measure intake, the pipeline and the pages' weight (prints numbers; docs/benchmarks.md)
 	@$(PY) -m benchmarks.intake_pipeline
+	@$(PY) -m benchmarks.page_weight
 
 clean: down
 	rm -rf var
