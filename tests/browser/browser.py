@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page, ViewportSize
+from playwright.async_api import Browser, Page, ViewportSize
 
 from tests.infra import ROOT
 
@@ -37,6 +39,25 @@ DESKTOP = ViewportSize(width=1280, height=900)
 SERIOUS = frozenset({"serious", "critical"})
 
 _AXE_SOURCE = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+
+
+@asynccontextmanager
+async def person(browser: Browser, *, phone: bool) -> AsyncIterator[Page]:
+    """A page in a browser context of its own (own cookies, own screen): a 360 px phone in
+    Chinese, or a desk's screen."""
+    context = await browser.new_context(
+        viewport=PHONE if phone else DESKTOP,
+        device_scale_factor=2 if phone else 1,
+        is_mobile=phone,
+        has_touch=phone,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
+    context.set_default_timeout(15_000)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
 
 
 def _safe(name: str) -> str:
@@ -90,7 +111,18 @@ async def assert_accessible(page: Page, name: str) -> None:
     )
 
 
+async def assert_fits_width(page: Page, name: str) -> None:
+    """Nothing makes the page scroll sideways: on a 360 px phone, that is the first thing
+    people give up on."""
+    viewport = page.viewport_size
+    assert viewport is not None
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"{name}: {width} px wide on a {viewport['width']} px screen"
+
+
 async def capture(page: Page, name: str) -> None:
-    """What every page visit in the browser tests does: a screenshot, then the axe check."""
+    """What every page visit in the browser tests does: a screenshot, then the axe check and
+    the width check."""
     await screenshot(page, name)
     await assert_accessible(page, name)
+    await assert_fits_width(page, name)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
-from tests.browser.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
+from tests.browser.browser import CHROMIUM, CHROMIUM_ARGS, person
 
 
 @pytest.fixture(scope="session")
@@ -26,33 +26,14 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
-async def _context(browser: Browser, *, phone: bool) -> BrowserContext:
-    context = await browser.new_context(
-        viewport=PHONE if phone else DESKTOP,
-        device_scale_factor=2 if phone else 1,
-        is_mobile=phone,
-        has_touch=phone,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-    )
-    context.set_default_timeout(15_000)
-    return context
-
-
 @pytest.fixture
 async def phone(browser: Browser) -> AsyncIterator[Page]:
     """A 360 px wide phone, as a resident holds it at the station."""
-    context = await _context(browser, phone=True)
-    try:
-        yield await context.new_page()
-    finally:
-        await context.close()
+    async with person(browser, phone=True) as page:
+        yield page
 
 
 @pytest.fixture
 async def desktop(browser: Browser) -> AsyncIterator[Page]:
-    context = await _context(browser, phone=False)
-    try:
-        yield await context.new_page()
-    finally:
-        await context.close()
+    async with person(browser, phone=False) as page:
+        yield page

@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, FilePayload, Page, expect
+from playwright.async_api import Browser, FilePayload, Page, expect
 
 from services.intake.domain.qr import qr_png
-from tests.browser.browser import DESKTOP, PHONE, capture
+from tests.browser.browser import capture, person
 from tests.browser.site import running_platform, sign_in, until
 from tests.e2e.platform import Platform
 from tests.infra import Infra
@@ -36,38 +36,21 @@ async def platform(infra: Infra) -> AsyncIterator[Platform]:
         yield running
 
 
-async def person(browser: Browser, *, phone: bool) -> AsyncIterator[Page]:
-    """Each person has their own browser: their own cookies, their own screen."""
-    context: BrowserContext = await browser.new_context(
-        viewport=PHONE if phone else DESKTOP,
-        device_scale_factor=2 if phone else 1,
-        is_mobile=phone,
-        has_touch=phone,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-    )
-    context.set_default_timeout(15_000)
-    try:
-        yield await context.new_page()
-    finally:
-        await context.close()
-
-
 @pytest.fixture
 async def resident(browser: Browser) -> AsyncIterator[Page]:
-    async for page in person(browser, phone=True):
+    async with person(browser, phone=True) as page:
         yield page
 
 
 @pytest.fixture
 async def representative(browser: Browser) -> AsyncIterator[Page]:
-    async for page in person(browser, phone=True):
+    async with person(browser, phone=True) as page:
         yield page
 
 
 @pytest.fixture
 async def staff(browser: Browser) -> AsyncIterator[Page]:
-    async for page in person(browser, phone=False):
+    async with person(browser, phone=False) as page:
         yield page
 
 
