@@ -87,6 +87,7 @@ async def submit_case(
                 case_id=new.case_id,
                 phone=new.contact.phone,
                 email=new.contact.email,
+                language=new.contact.language,
                 given_at=new.submitted.submitted_at,
             ),
             source=SOURCE,

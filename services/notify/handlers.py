@@ -14,7 +14,7 @@ from services.notify.adapters.dead_letters import DeliveryDeadLetters
 from services.notify.adapters.deliveries import Delivery, DeliveryRepository
 from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
-from services.notify.adapters.resident_contacts import ResidentContacts
+from services.notify.adapters.resident_contacts import ContactPending, ResidentContacts
 from services.notify.domain.delivery import (
     PermanentDeliveryError,
     PushChannel,
@@ -22,7 +22,7 @@ from services.notify.domain.delivery import (
     notification_id,
 )
 from services.notify.domain.messages import Notification, notifications
-from services.notify.domain.preferences import Preferences, send_at
+from services.notify.domain.preferences import DEFAULT_PREFERENCES, Preferences, send_at
 from services.notify.domain.rules import followed_event_types, recipients
 from shared.consumer import ConsumedEvent, bound_event_context
 from shared.errors import TransientError
@@ -54,6 +54,8 @@ class Planned:
     case_id: str
     notifications: list[Notification]
     preferences: dict[str, Preferences]
+    # Residents whose words were chosen before their contact (and so their language) was here.
+    language_unknown: frozenset[str] = frozenset()
 
 
 async def on_case_events(
@@ -77,7 +79,9 @@ async def on_case_events(
                 await contacts.note_submitted(
                     case_id, has_contact=case_event.has_contact, at=datetime.now(UTC)
                 )
-            plan = await _plan(envelope, case_event, case_id, preferences=preferences)
+            plan = await _plan(
+                envelope, case_event, case_id, preferences=preferences, contacts=contacts
+            )
             await notify_inboxes(plan, inbox=inbox)
             planned.append(plan)
     for plan in planned:
@@ -85,11 +89,36 @@ async def on_case_events(
 
 
 async def _plan(
-    envelope: Envelope, case_event: EventData, case_id: str, *, preferences: PreferencesRepository
+    envelope: Envelope,
+    case_event: EventData,
+    case_id: str,
+    *,
+    preferences: PreferencesRepository,
+    contacts: ResidentContacts,
 ) -> Planned:
-    wanted = await preferences.for_recipients(r.address for r in recipients(case_event))
-    languages = {address: p.language for address, p in wanted.items()}
-    return Planned(envelope, case_id, notifications(case_event, languages=languages), wanted)
+    """Each recipient's words in their language: the one they set as a preference, else (a
+    resident) the one they submitted in, else Chinese."""
+    found = recipients(case_event)
+    stored = await preferences.stored_for(r.address for r in found)
+    languages = {address: p.language for address, p in stored.items()}
+    unknown: set[str] = set()
+    for recipient in found:
+        if recipient.audience != "case" or recipient.address in stored:
+            continue
+        _, _, resident_case = recipient.address.partition(":")
+        language = await contacts.language(resident_case)
+        if language is None:
+            unknown.add(recipient.address)
+        else:
+            languages[recipient.address] = language
+    wanted = {r.address: stored.get(r.address, DEFAULT_PREFERENCES) for r in found}
+    return Planned(
+        envelope,
+        case_id,
+        notifications(case_event, languages=languages),
+        wanted,
+        language_unknown=frozenset(unknown),
+    )
 
 
 async def notify_inboxes(plan: Planned, *, inbox: InboxRepository) -> None:
@@ -137,6 +166,9 @@ async def queue_pushes(plan: Planned, *, push: PushQueue) -> None:
             address = await push.addresses.address(message.recipient, channel, now=now)
             if address is None:
                 continue
+            if message.recipient in plan.language_unknown:
+                # The contact came in after the words were chosen: choose them again.
+                raise ContactPending(f"contact of {message.recipient} arrived while planning")
             key = notification_id(
                 cause_event_id=envelope.id, recipient=message.recipient, channel=channel
             )
@@ -167,7 +199,11 @@ async def on_resident_contacts(
     for event in events:
         given = event.envelope.payload(ResidentContactGiven)
         await contacts.record(
-            given.case_id, phone=given.phone, email=given.email, at=datetime.now(UTC)
+            given.case_id,
+            phone=given.phone,
+            email=given.email,
+            language=given.language,
+            at=datetime.now(UTC),
         )
 
 

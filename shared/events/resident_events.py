@@ -2,14 +2,18 @@
 
 Personal data: only intake (which collects it) and notify (which uses it to reach the resident)
 may read this topic; downstream systems never do. It carries the minimum notify needs to send
-an SMS or an email: no name.
+an SMS or an email, in the language the resident used: no name.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from shared.events.envelope import EventData
+
+ResidentLanguage = Literal["zh", "en"]
+"""The languages a resident can use the pages in, and so be written to in."""
 
 
 class ResidentContactGiven(EventData):
@@ -19,4 +23,6 @@ class ResidentContactGiven(EventData):
     case_id: str
     phone: str | None = None
     email: str | None = None
+    # Added within v1 (compatible): older events lack it, and residents were written to in zh.
+    language: ResidentLanguage = "zh"
     given_at: datetime

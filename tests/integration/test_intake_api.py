@@ -79,11 +79,17 @@ async def test_invalid_fields_get_422_with_one_message_per_field(
 ) -> None:
     response = await intake.post(
         "/v1/cases",
-        json={"category": "bad code!", "text": "短", "channel": "fax", "colour": "red"},
+        json={
+            "category": "bad code!",
+            "text": "短",
+            "channel": "fax",
+            "colour": "red",
+            "contact": {"phone": "+86 138 0000 1234", "language": "fr"},
+        },
     )
     assert response.status_code == 422
     fields = {err["field"] for err in response.json()["detail"]}
-    assert fields == {"category", "text", "channel", "colour"}
+    assert fields == {"category", "text", "channel", "colour", "contact.language"}
     assert all(err["msg"] for err in response.json()["detail"])
 
 

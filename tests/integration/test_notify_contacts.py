@@ -1,13 +1,17 @@
 """The resident's contact travels from intake to notify on the private `resident-contacts`
-topic only, and is what notify texts and emails: intake and notify in process, with a real
-local gateway and SMTP server."""
+topic only, and is what notify texts and emails, in the language the resident submitted in:
+intake and notify in process, with a real local gateway and SMTP server."""
 
 from __future__ import annotations
+
+import uuid
+from email.message import EmailMessage
 
 import httpx
 
 from shared.events.envelope import Envelope
 from shared.topics import CASE_EVENTS, RESIDENT_CONTACTS
+from shared.web.i18n import LANGUAGE_COOKIE
 from tests.conftest import PlumbingSettings
 from tests.integration.gateway_receiver import GatewayReceiver
 from tests.integration.test_intake_api import CASE, intake
@@ -21,44 +25,96 @@ from tests.integration.test_notify_gateway import (
     publish,
     running,
     smtp_port,
+    token,
 )
 from tests.kafka_tools import read_topic
 
 __all__ = ["collector", "gateway", "intake", "smtp_port"]  # fixtures used below
 
 
-async def test_notify_reaches_the_resident_with_the_contact_intake_collected(
+async def test_notify_reaches_the_resident_with_the_contact_intake_collected_in_their_language(
     intake: httpx.AsyncClient,
     settings: PlumbingSettings,
     gateway: GatewayReceiver,
     smtp_port: int,
     collector: Collector,
 ) -> None:
-    contact = {"name": "王阿姨", "phone": "+86 138 0000 1234", "email": "wang@example.cn"}
-    async with running(notify_settings(settings, gateway, smtp_port)):
-        response = await intake.post("/v1/cases", json={**CASE, "contact": contact})
-        assert response.status_code == 202
-        case_id = response.json()["case_id"]
-        [given] = await read_topic(
-            settings.kafka_bootstrap, settings.topic(RESIDENT_CONTACTS), expect=1
+    chinese = {"name": "王阿姨", "phone": "+86 138 0000 1234", "email": "wang@example.cn"}
+    english = {"phone": "+86 138 0000 5678", "email": "lee@example.cn", "language": "en"}
+    # Submitted through the English page, and an admin set the case's inbox to Chinese: the
+    # preference wins.
+    overridden = {"phone": "+86 138 0000 9012", "email": "zhao@example.cn"}
+    contacts = (chinese, english, overridden)
+    async with running(notify_settings(settings, gateway, smtp_port)) as notify:
+        for contact in (chinese, english):
+            response = await intake.post("/v1/cases", json={**CASE, "contact": contact})
+            assert response.status_code == 202
+        page = await intake.post(
+            "/new",
+            data={
+                "category": CASE["category"],
+                "text": CASE["text"],
+                "contact_phone": overridden["phone"],
+                "contact_email": overridden["email"],
+                "consent": "yes",
+                "submission_id": f"page:{uuid.uuid4().hex}",
+            },
+            headers={"Cookie": f"{LANGUAGE_COOKIE}=en"},
         )
-        # What routing would publish once the representative accepts the case.
-        await publish(settings, [(CASE_EVENTS, accepted(case_id))])
-        await holds(lambda: len(gateway.delivered) == 1, "the SMS")
-        await holds(lambda: len(collector.messages) == 1, "the email")
-        events = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=2)
+        assert page.status_code == 303
+        given = [
+            Envelope.from_bytes(record.value).data
+            for record in await read_topic(
+                settings.kafka_bootstrap, settings.topic(RESIDENT_CONTACTS), expect=3
+            )
+        ]
+        case_of = {data["phone"]: data["case_id"] for data in given}
+        preference = await notify.put(
+            f"/v1/preferences/case:{case_of[overridden['phone']]}",
+            json={"language": "zh"},
+            headers=token("admin", "root"),
+        )
+        assert preference.status_code == 200
+        # What routing would publish once the representative accepts each case.
+        await publish(settings, [(CASE_EVENTS, accepted(case_id)) for case_id in case_of.values()])
+        await holds(lambda: len(gateway.delivered) == 3, "the SMS")
+        await holds(lambda: len(collector.messages) == 3, "the emails")
+        events = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=6)
 
-    assert Envelope.from_bytes(given.value).data == {
-        "case_id": case_id,
+    by_phone = {data["phone"]: data for data in given}
+    assert by_phone[chinese["phone"]] == {
+        "case_id": case_of[chinese["phone"]],
         "phone": "+86 138 0000 1234",
         "email": "wang@example.cn",
-        "given_at": Envelope.from_bytes(given.value).data["given_at"],
+        "language": "zh",  # the default when the submission names none
+        "given_at": by_phone[chinese["phone"]]["given_at"],
     }
-    assert "王阿姨".encode() not in given.value  # the minimum: no name
+    # The API's default, the API's "en", and the English page.
+    assert [by_phone[c["phone"]]["language"] for c in contacts] == ["zh", "en", "en"]
+    assert not any("王阿姨" in str(data) for data in given)  # the minimum: no name
     for record in events:
-        for secret in contact.values():
-            assert secret.encode() not in record.value
-    [sms] = gateway.delivered.values()
-    assert (sms["to"], sms["title"]) == ("+86 138 0000 1234", "您的意见建议已受理")
-    [(rcpt, _)] = collector.messages
-    assert rcpt == ["wang@example.cn"]
+        for contact in contacts:
+            for secret in (contact["phone"], contact["email"]):
+                assert secret.encode() not in record.value
+    sms = {message["to"]: message for message in gateway.delivered.values()}
+    emails = {rcpt[0]: message for rcpt, message in collector.messages}
+    for contact, title in (
+        (chinese, "您的意见建议已受理"),
+        (english, "Your opinion has been accepted"),
+        (overridden, "您的意见建议已受理"),
+    ):
+        assert sms[contact["phone"]]["title"] == title
+        assert emails[contact["email"]]["Subject"] == title
+    english_words = "A people's congress representative has accepted your opinion"
+    assert english_words in sms[english["phone"]]["text"]
+    assert english_words in plain_text(emails[english["email"]])
+    assert sms[english["phone"]]["language"] == "en"
+    assert "人大代表已受理您的意见建议" in sms[chinese["phone"]]["text"]
+    assert "人大代表已受理您的意见建议" in plain_text(emails[chinese["email"]])
+
+
+def plain_text(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    text: str = part.get_content()
+    return text

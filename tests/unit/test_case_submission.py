@@ -119,6 +119,22 @@ def test_contact_with_a_phone_or_an_email_is_accepted(contact: dict[str, str]) -
     assert CaseCreate.model_validate(submission(contact=contact)).contact is not None
 
 
+def test_the_resident_is_written_to_in_chinese_unless_the_contact_says_english() -> None:
+    default = CaseCreate.model_validate(submission(contact={"phone": PHONE}))
+    english = CaseCreate.model_validate(submission(contact={"phone": PHONE, "language": "en"}))
+
+    assert default.contact is not None and default.contact.language == "zh"
+    assert english.contact is not None and english.contact.language == "en"
+
+
+def test_a_language_without_templates_is_rejected_on_the_language_field() -> None:
+    with pytest.raises(ValidationError) as caught:
+        CaseCreate.model_validate(submission(contact={"phone": PHONE, "language": "fr"}))
+
+    assert error_locations(caught) == [("contact", "language")]
+    assert "'zh' or 'en'" in caught.value.errors()[0]["msg"]
+
+
 @pytest.mark.parametrize("phone", ["12345", "call me", "138-abc-0000", "+", "1" * 21, "--1234567"])
 def test_bad_phone_is_rejected_on_the_phone_field(phone: str) -> None:
     with pytest.raises(ValidationError) as caught:

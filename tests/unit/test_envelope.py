@@ -10,6 +10,7 @@ import pytest
 
 from shared.events.case_events import CaseSubmitted
 from shared.events.envelope import Envelope, EventData, EventDecodeError
+from shared.events.resident_events import ResidentContactGiven
 
 AT = datetime(2025, 3, 14, 9, 30, 15, 123000, tzinfo=UTC)
 
@@ -161,6 +162,16 @@ def test_payload_accepts_an_older_schema_version() -> None:
     old = Envelope.wrap(OldPing(seq=3), source="s", subject="k", correlation_id="c")
 
     assert old.payload(Ping) == Ping(seq=3)
+
+
+def test_a_contact_given_before_residents_had_a_language_reads_as_chinese() -> None:
+    envelope = ping_envelope(
+        type=ResidentContactGiven.TYPE,
+        schemaversion=1,
+        data={"case_id": "c1", "phone": "13800138000", "email": None, "given_at": AT.isoformat()},
+    )
+
+    assert envelope.payload(ResidentContactGiven).language == "zh"
 
 
 def test_payload_refuses_a_mismatched_type() -> None:

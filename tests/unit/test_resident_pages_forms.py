@@ -20,7 +20,9 @@ GOOD = SubmissionForm(category="parking", text="小区里要增加一些停车�
 
 
 def test_a_qr_form_becomes_a_qr_case_for_that_representative() -> None:
-    command = parse_submission(GOOD, [Photo("a.png", "image/png", PNG)], representative_code="0412")
+    command = parse_submission(
+        GOOD, [Photo("a.png", "image/png", PNG)], representative_code="0412", language="zh"
+    )
     assert isinstance(command, CaseCreate)
     assert command.channel == "qr"
     assert command.representative_code == "0412"
@@ -29,7 +31,7 @@ def test_a_qr_form_becomes_a_qr_case_for_that_representative() -> None:
 
 
 def test_the_plain_form_is_a_web_case() -> None:
-    command = parse_submission(GOOD, [], representative_code=None)
+    command = parse_submission(GOOD, [], representative_code=None, language="zh")
     assert isinstance(command, CaseCreate)
     assert (command.channel, command.representative_code) == ("web", None)
 
@@ -42,7 +44,7 @@ def test_the_place_is_appended_to_the_text_and_coordinates_become_a_location() -
         lat="28.069",
         lon="119.1297",
     )
-    command = parse_submission(form, [], representative_code=None)
+    command = parse_submission(form, [], representative_code=None, language="zh")
     assert isinstance(command, CaseCreate)
     assert command.text == "桥洞下雨天积水\n\n地点：河星村桥洞"
     assert command.location is not None
@@ -51,7 +53,7 @@ def test_the_place_is_appended_to_the_text_and_coordinates_become_a_location() -
 
 def test_a_place_cannot_make_up_for_a_missing_text() -> None:
     form = SubmissionForm(category="drainage", text="", place="河星村桥洞旁边的小路")
-    assert parse_submission(form, [], representative_code=None) == {
+    assert parse_submission(form, [], representative_code=None, language="zh") == {
         "text": Message("error.text.missing")
     }
 
@@ -66,7 +68,7 @@ def test_every_problem_lands_on_its_own_field() -> None:
         contact_email="not-an-email",
     )
     errors = parse_submission(
-        form, [Photo("b.png", "image/png", b"not a png")], representative_code=None
+        form, [Photo("b.png", "image/png", b"not a png")], representative_code=None, language="zh"
     )
     assert errors == {
         "category": Message("error.category"),
@@ -81,22 +83,32 @@ def test_every_problem_lands_on_its_own_field() -> None:
 
 def test_contact_needs_consent_and_a_way_to_reach_the_resident() -> None:
     named_only = SubmissionForm(category="parking", text=GOOD.text, contact_name="王阿姨")
-    assert parse_submission(named_only, [], representative_code=None) == {
+    assert parse_submission(named_only, [], representative_code=None, language="zh") == {
         "consent": Message("error.consent"),
         "contact_phone": Message("error.contact_phone.reachable"),
     }
     agreed = SubmissionForm(
         category="parking", text=GOOD.text, contact_phone="138 0000 1234", consent=True
     )
-    command = parse_submission(agreed, [], representative_code=None)
+    command = parse_submission(agreed, [], representative_code=None, language="zh")
     assert isinstance(command, CaseCreate)
     assert command.contact is not None and command.contact.phone == "138 0000 1234"
     assert command.contact.email is None
 
 
+def test_the_contact_carries_the_language_of_the_page_the_resident_used() -> None:
+    form = SubmissionForm(
+        category="parking", text=GOOD.text, contact_email="wang@example.cn", consent=True
+    )
+    for language in LANGUAGES:
+        command = parse_submission(form, [], representative_code=None, language=language)
+        assert isinstance(command, CaseCreate) and command.contact is not None
+        assert command.contact.language == language
+
+
 def test_a_fourth_photo_is_one_message_on_the_photo_field() -> None:
     photos = [Photo(f"{n}.png", "image/png", PNG) for n in range(4)]
-    assert parse_submission(GOOD, photos, representative_code=None) == {
+    assert parse_submission(GOOD, photos, representative_code=None, language="zh") == {
         "photos": Message("error.photos.too_long")
     }
 

@@ -19,6 +19,7 @@ from pydantic import (
 from services.intake.domain.attachments import MAX_ATTACHMENTS, AttachmentIn
 from services.intake.domain.tracking import new_tracking_code
 from shared.events.case_events import CaseAssigned, CaseSubmitted, Channel, GeoPoint, Rating
+from shared.events.resident_events import ResidentLanguage
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
 CaseStatus = Literal[
@@ -48,6 +49,9 @@ class Contact(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     phone: str | None = Field(default=None, max_length=20, examples=["+86 138 0000 0000"])
     email: str | None = Field(default=None, max_length=254)
+    language: ResidentLanguage = Field(
+        default="zh", description="The language notify writes to the resident in."
+    )
 
     @field_validator("phone")
     @classmethod

@@ -173,7 +173,9 @@ def build_pages_router(*, deps: IntakeDeps, settings: IntakeSettings) -> APIRout
         form = _submission_form(data)
         photos = await _photos(data)
         code = representative["code"] if representative else None
-        parsed = parse_submission(form, photos, representative_code=code)
+        parsed = parse_submission(
+            form, photos, representative_code=code, language=pick_language(request)
+        )
         if not isinstance(parsed, dict):
             try:
                 stored = await submit_case(

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from services.intake.domain.cases import CaseCreate
 from services.intake.web.catalog import CATALOG
+from shared.events.resident_events import ResidentLanguage
 
 MAX_PLACE_CHARS: Final = 200
 PLACE_PREFIX: Final = "地点："
@@ -69,8 +70,13 @@ class SubmissionForm:
 
 
 def parse_submission(
-    form: SubmissionForm, photos: Sequence[Photo], *, representative_code: str | None
+    form: SubmissionForm,
+    photos: Sequence[Photo],
+    *,
+    representative_code: str | None,
+    language: ResidentLanguage,
 ) -> CaseCreate | Errors:
+    """`language` is the page's: the resident is written to in the language they read."""
     payload: dict[str, Any] = {
         "category": form.category,
         "text": form.text,
@@ -88,12 +94,10 @@ def parse_submission(
         payload["representative_code"] = representative_code
     if form.has_contact():
         payload["contact"] = {
-            name: value.strip() or None
-            for name, value in (
-                ("name", form.contact_name),
-                ("phone", form.contact_phone),
-                ("email", form.contact_email),
-            )
+            "name": form.contact_name.strip() or None,
+            "phone": form.contact_phone.strip() or None,
+            "email": form.contact_email.strip() or None,
+            "language": language,
         }
     errors: Errors = {}
     location = _location(form, errors)

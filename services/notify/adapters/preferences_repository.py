@@ -1,4 +1,4 @@
-"""Each recipient's preferences, one document per recipient; absent means the defaults."""
+"""Each recipient's preferences, one document per recipient; absent means none were set."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.notify.domain.preferences import DEFAULT_PREFERENCES, Preferences
+from services.notify.domain.preferences import Preferences
 from shared.mongo import Document
 
 
@@ -20,18 +20,13 @@ class PreferencesRepository:
         found = await self.collection.find_one({"_id": recipient})
         return _parse(found) if found else None
 
-    async def for_recipients(self, recipients: Iterable[str]) -> dict[str, Preferences]:
-        """Every recipient's preferences, the defaults for those who set none."""
+    async def stored_for(self, recipients: Iterable[str]) -> dict[str, Preferences]:
+        """The preferences of those of these recipients who set some (the rest have none)."""
         wanted = list(dict.fromkeys(recipients))
-        found = (
-            {
-                d["_id"]: _parse(d)
-                for d in await self.collection.find({"_id": {"$in": wanted}}).to_list()
-            }
-            if wanted
-            else {}
-        )
-        return {r: found.get(r, DEFAULT_PREFERENCES) for r in wanted}
+        if not wanted:
+            return {}
+        found = await self.collection.find({"_id": {"$in": wanted}}).to_list()
+        return {d["_id"]: _parse(d) for d in found}
 
     async def put(self, recipient: str, preferences: Preferences, *, by: str, at: datetime) -> None:
         await self.collection.update_one(

@@ -2,8 +2,9 @@
 
 Two sources fill one document per case: `case.submitted` (on `case-events`) says whether the
 resident gave a contact at all, and `resident.contact_given` (on the private
-`resident-contacts` topic) says what it is. The two topics are read independently, so the
-second can lag the first: `ContactPending` tells the caller to try again shortly.
+`resident-contacts` topic) says what it is and the language the resident submitted in. The
+two topics are read independently, so the second can lag the first: `ContactPending` tells
+the caller to try again shortly.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.notify.domain.delivery import PushChannel
+from services.notify.domain.templates import DEFAULT_LANGUAGE, Language
 from shared.errors import TransientError
 from shared.mongo import Document
 
@@ -35,16 +37,30 @@ class ResidentContacts:
         )
 
     async def record(
-        self, case_id: str, *, phone: str | None, email: str | None, at: datetime
+        self,
+        case_id: str,
+        *,
+        phone: str | None,
+        email: str | None,
+        language: Language,
+        at: datetime,
     ) -> None:
+        contact = {"phone": phone, "email": email, "language": language}
         await self.collection.update_one(
             {"_id": case_id},
-            {
-                "$setOnInsert": {"noted_at": at},
-                "$set": {"has_contact": True, "contact": {"phone": phone, "email": email}},
-            },
+            {"$setOnInsert": {"noted_at": at}, "$set": {"has_contact": True, "contact": contact}},
             upsert=True,
         )
+
+    async def language(self, case_id: str) -> Language | None:
+        """The language the resident submitted in; None until their contact is here."""
+        found = await self.collection.find_one({"_id": case_id}, {"contact": 1})
+        contact: Document | None = found.get("contact") if found else None
+        if contact is None:
+            return None
+        # Contacts recorded before residents had a language were all written to in Chinese.
+        language: Language = contact.get("language", DEFAULT_LANGUAGE)
+        return language
 
     async def address(self, case_id: str, channel: PushChannel, *, now: datetime) -> str | None:
         """The resident's phone (sms) or email (email); None if they gave none for it.
