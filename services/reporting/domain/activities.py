@@ -6,11 +6,14 @@ and the city, once per meeting id: recording the same meeting again changes noth
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pydantic import BaseModel
 
 from services.reporting.domain.contributions import Contribution, city
+from services.reporting.domain.figures import totals_by
 from shared.events.activity_events import MeetingKind, MeetingRecorded
 
 COUNTER: dict[MeetingKind, str] = {
@@ -60,3 +63,21 @@ class ActivityFigures(BaseModel):
 
 def activity_figures(counts: Mapping[str, int]) -> ActivityFigures:
     return ActivityFigures(**{name: int(counts.get(name, 0)) for name in ACTIVITY_COUNTS})
+
+
+def activities_by_station(
+    station_buckets: Iterable[Mapping[str, Any]],
+) -> dict[str, ActivityFigures]:
+    """Each station's meetings and activities over its daily buckets."""
+    return {
+        station: activity_figures(total.counts)
+        for station, total in totals_by(station_buckets).items()
+    }
+
+
+def sum_activities(figures: Iterable[ActivityFigures]) -> ActivityFigures:
+    """Several stations' figures as one (the city's, say)."""
+    total: Counter[str] = Counter()
+    for each in figures:
+        total.update(each.model_dump())
+    return activity_figures(total)

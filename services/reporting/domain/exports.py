@@ -18,7 +18,7 @@ from typing import Any
 from openpyxl import Workbook
 from pydantic import BaseModel
 
-from services.reporting.domain.activities import ActivityFigures, activity_figures
+from services.reporting.domain.activities import ActivityFigures, sum_activities
 from services.reporting.domain.house_repair import every_stage
 from services.reporting.domain.kpis import RateEstimate
 from services.reporting.domain.summaries import CitySummary, StationSummary
@@ -201,9 +201,6 @@ def transparency(
     city_stages: Counter[str] = Counter()
     for counts in stages.values():
         city_stages.update(counts)
-    city_activities = Counter[str]()
-    for figures in activities.values():
-        city_activities.update(figures.model_dump())
     return Transparency(
         since=since,
         until=until,
@@ -214,7 +211,7 @@ def transparency(
             rated=city.rated,
             completion_rate=city.completion_rate,
             satisfaction_rate=city.satisfaction_rate,
-            activities=activity_figures(city_activities),
+            activities=sum_activities(activities.values()),
             house_repair_stages=every_stage(city_stages),
         ),
         stations=[

@@ -11,8 +11,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
+from services.reporting import queries
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.domain.activities import ActivityFigures, activity_figures
+from services.reporting.domain.activities import (
+    ActivityFigures,
+    activities_by_station,
+    sum_activities,
+)
 from services.reporting.domain.contributions import Dimension
 from services.reporting.domain.exports import (
     STATION_COLUMNS,
@@ -22,7 +27,6 @@ from services.reporting.domain.exports import (
     keyed_columns,
     to_csv,
     to_xlsx,
-    transparency,
 )
 from services.reporting.domain.figures import Figures, Now, Totals, totals_by
 from services.reporting.domain.house_repair import every_stage
@@ -34,9 +38,7 @@ from services.reporting.domain.summaries import (
     Sentence,
     StationSummary,
     sentence,
-    summarize_city,
     summarize_keys,
-    summarize_stations,
 )
 
 MAX_PERIOD_DAYS = 3660
@@ -49,12 +51,6 @@ KIND_DIMENSION: dict[KeyedKind, Dimension] = {
     "representatives": "representative",
     "categories": "category",
     "points": "point",
-}
-DIRECTORY_KIND: dict[Dimension, str] = {
-    "station": "station",
-    "representative": "representative",
-    "category": "category",
-    "point": "liaison_point",
 }
 
 
@@ -194,29 +190,30 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
     router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
     async def names(dimension: Dimension) -> dict[str, str]:
-        entries = await read_models.names(DIRECTORY_KIND[dimension])
-        return {key: str(doc["name"]) for key, doc in entries.items() if doc.get("name")}
+        return await queries.names(read_models, dimension)
 
     async def station_summaries(period: Period) -> list[StationSummary]:
-        buckets = await read_models.buckets("station", since=period.since, until=period.until)
-        return summarize_stations(
-            buckets, now=await read_models.now_by("station"), names=await names("station")
+        stations = await queries.station_figures(
+            read_models,
+            since=period.since,
+            until=period.until,
+            station_names=await names("station"),
         )
+        return stations.summaries
 
     async def city_summary(period: Period) -> CitySummary:
-        buckets = await read_models.buckets("city", since=period.since, until=period.until)
-        return summarize_city(buckets, now=await read_models.city_now())
+        return await queries.city_summary(read_models, since=period.since, until=period.until)
 
     async def keyed(kind: KeyedKind, period: Period, station_id: str | None) -> list[KeyedSummary]:
         dimension = KIND_DIMENSION[kind]
         buckets = await read_models.buckets(
             dimension, since=period.since, until=period.until, station_id=station_id
         )
-        entries = await read_models.names(DIRECTORY_KIND[dimension])
+        entries = await read_models.names(queries.DIRECTORY_KIND[dimension])
         return summarize_keys(
             buckets,
             now=await read_models.now_by(dimension, station_id=station_id),
-            names={k: str(d["name"]) for k, d in entries.items() if d.get("name")},
+            names=queries.display_names(entries),
             stations={k: str(d["station"]) for k, d in entries.items() if d.get("station")},
         )
 
@@ -394,20 +391,14 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
             "station", since=period.since, until=period.until, station_id=station_id
         )
         station_names = await names("station")
-        per_station = {
-            station: activity_figures(total.counts)
-            for station, total in totals_by(station_buckets).items()
-        }
         held = {
-            s: f for s, f in per_station.items() if f.deliberation_meetings or f.themed_activities
+            s: f
+            for s, f in activities_by_station(station_buckets).items()
+            if f.deliberation_meetings or f.themed_activities
         }
-        city_counts: dict[str, int] = {}
-        for figures in held.values():
-            for name, n in figures.model_dump().items():
-                city_counts[name] = city_counts.get(name, 0) + n
         return ActivitiesReport(
             period=period,
-            city=activity_figures(city_counts),
+            city=sum_activities(held.values()),
             stations=[
                 ActivityStation(
                     station_id=station,
@@ -516,24 +507,14 @@ def build_router(*, read_models: ReadModels) -> APIRouter:
         response: Response, since: SinceQuery = None, until: UntilQuery = None
     ) -> Transparency:
         period = _period(since, until)
-        city = await city_summary(period)
-        stations = await station_summaries(period)
-        station_buckets = await read_models.buckets(
-            "station", since=period.since, until=period.until
-        )
-        activities = {
-            station: activity_figures(total.counts)
-            for station, total in totals_by(station_buckets).items()
-        }
-        response.headers["Cache-Control"] = "public, max-age=300"
-        return transparency(
-            city,
-            stations,
+        figures, _ = await queries.public_figures(
+            read_models,
             since=period.since,
             until=period.until,
-            activities=activities,
-            stages=await read_models.stages_now(),
+            station_names=await names("station"),
         )
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return figures
 
     combined = APIRouter()
     combined.include_router(router)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.reporting import queries
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.domain.activities import ActivityFigures, activity_figures
-from services.reporting.domain.exports import Transparency, transparency
+from services.reporting.domain.activities import ActivityFigures, sum_activities
+from services.reporting.domain.exports import Transparency
 from services.reporting.domain.figures import totals_by
 from services.reporting.domain.house_repair import every_stage
 from services.reporting.domain.kpis import Ranking, rank
@@ -23,10 +24,9 @@ from services.reporting.domain.summaries import (
     Sentence,
     StationSummary,
     sentence,
-    summarize_city,
     summarize_keys,
-    summarize_stations,
 )
+from services.reporting.queries import display_names
 
 MIN_SAMPLE = 20
 """The rankings' minimum sample, the JSON API's default."""
@@ -112,11 +112,7 @@ class Dashboard:
     def shown_activities(self) -> ActivityFigures:
         if self.station_id is not None:
             return self.activities.get(self.station_id, ActivityFigures())
-        total: dict[str, int] = {}
-        for figures in self.activities.values():
-            for name, n in figures.model_dump().items():
-                total[name] = total.get(name, 0) + n
-        return activity_figures(total)
+        return sum_activities(self.activities.values())
 
 
 async def station_directory(read_models: ReadModels) -> Directory:
@@ -128,22 +124,18 @@ async def dashboard(
 ) -> Dashboard:
     stations_directory = await read_models.names("station")
     categories_directory = await read_models.names("category")
-    station_names = {k: str(d["name"]) for k, d in stations_directory.items() if d.get("name")}
-    station_buckets = await read_models.buckets("station", since=since, until=until)
-    stations = summarize_stations(
-        station_buckets, now=await read_models.now_by("station"), names=station_names
+    station_figures = await queries.station_figures(
+        read_models, since=since, until=until, station_names=display_names(stations_directory)
     )
-    city = summarize_city(
-        await read_models.buckets("city", since=since, until=until),
-        now=await read_models.city_now(),
-    )
+    stations = station_figures.summaries
+    city = await queries.city_summary(read_models, since=since, until=until)
     category_buckets = await read_models.buckets(
         "category", since=since, until=until, station_id=station_id
     )
     categories = summarize_keys(
         category_buckets,
         now=await read_models.now_by("category", station_id=station_id),
-        names={k: str(d["name"]) for k, d in categories_directory.items() if d.get("name")},
+        names=display_names(categories_directory),
     )
     stages = await read_models.stages_now(station_id=station_id)
     stage_totals: dict[str, int] = {}
@@ -162,10 +154,7 @@ async def dashboard(
             category_buckets, since=since, until=until, group_by=group_by_for(since, until)
         ),
         stages=every_stage(stage_totals),
-        activities={
-            station: activity_figures(total.counts)
-            for station, total in totals_by(station_buckets).items()
-        },
+        activities=station_figures.activities,
         completion_ranking=rank(kpis, metric="completion", min_sample=MIN_SAMPLE),
         satisfaction_ranking=rank(kpis, metric="satisfaction", min_sample=MIN_SAMPLE),
         station_directory=stations_directory,
@@ -178,25 +167,7 @@ async def public(
 ) -> tuple[Transparency, Sentence, Directory]:
     """`GET /v1/public/transparency`'s figures, the city's sentence and the stations' names."""
     directory = await read_models.names("station")
-    station_buckets = await read_models.buckets("station", since=since, until=until)
-    stations = summarize_stations(
-        station_buckets,
-        now=await read_models.now_by("station"),
-        names={k: str(d["name"]) for k, d in directory.items() if d.get("name")},
-    )
-    city = summarize_city(
-        await read_models.buckets("city", since=since, until=until),
-        now=await read_models.city_now(),
-    )
-    figures = transparency(
-        city,
-        stations,
-        since=since,
-        until=until,
-        activities={
-            station: activity_figures(total.counts)
-            for station, total in totals_by(station_buckets).items()
-        },
-        stages=await read_models.stages_now(),
+    figures, city = await queries.public_figures(
+        read_models, since=since, until=until, station_names=display_names(directory)
     )
     return figures, sentence(city, since=since), directory
