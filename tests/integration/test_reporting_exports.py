@@ -3,23 +3,18 @@ the numbers of `/v1/reports/stations`; the public transparency answer too, witho
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from openpyxl import load_workbook
-from pymongo import AsyncMongoClient
 
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.app import create_app
 from services.reporting.handlers import apply_case_events
-from services.reporting.settings import ReportingSettings
 from shared.events.case_events import (
     CaseAccepted,
     CaseAssigned,
@@ -29,8 +24,6 @@ from shared.events.case_events import (
     Rating,
 )
 from shared.events.envelope import Envelope, EventData
-from shared.mongo import Document, service_database
-from tests.conftest import PlumbingSettings
 
 DAY = datetime(2025, 5, 6, 10, 0, tzinfo=UTC)
 SINCE, UNTIL = "2025-05-01", "2025-05-31"
@@ -113,27 +106,6 @@ def envelopes() -> list[Envelope]:
         Envelope.wrap(e, source="test", subject="c", correlation_id=uuid.uuid4().hex)
         for e in events()
     ]
-
-
-@pytest.fixture
-async def reporting(
-    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
-) -> AsyncIterator[tuple[httpx.AsyncClient, ReadModels]]:
-    reporting_settings = ReportingSettings(
-        kafka_bootstrap=settings.kafka_bootstrap,
-        mongo_url=settings.mongo_url,
-        namespace=settings.namespace,
-    )
-    app = create_app(reporting_settings)
-    read_models = ReadModels(service_database(mongo, reporting_settings))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://reporting") as client:
-            for _ in range(200):
-                if (await client.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.05)
-            yield client, read_models
 
 
 def field(station: dict[str, Any], dotted: str) -> Any:
