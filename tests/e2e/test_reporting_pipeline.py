@@ -39,8 +39,8 @@ import yaml
 
 from shared.events.case_events import Rating
 from tests.e2e.platform import DEMO_PASSWORD, Platform, eventually
+from tests.e2e.test_reporting_generated import CLOSED, COUNTS, RATINGS, rate_figures, same
 from tests.e2e.test_reporting_generated import differences as compare
-from tests.e2e.test_reporting_generated import rate_figures, same
 from tests.infra import ROOT
 
 SEED = 20260412
@@ -49,21 +49,6 @@ SEED = 20260412
 CASES = 160
 WORKERS = 8
 DEMO = ROOT / "services" / "routing" / "demo_directory.yaml"
-RATINGS: list[Rating] = ["satisfied", "basically_satisfied", "dissatisfied"]
-ENDED = {"closed", "rejected", "merged"}
-COUNTS = (
-    "received",
-    "reassigned",
-    "accepted",
-    "declined",
-    "rejected",
-    "merged",
-    "responded",
-    "closed",
-    "reopened",
-    "escalated",
-    "rated",
-)
 # The demo has accounts for xijie's representatives and two stations' staff only.
 EXTRA_ACCOUNTS = [
     *(
@@ -537,7 +522,7 @@ def figures(facts: list[Fact], cases: list[Tracked]) -> dict[str, Any]:
         ),
         "time_to_accept": {"count": counts["accepted"]},
         "time_to_respond": {"count": counts["responded"]},
-        "open_now": sum(c.status not in ENDED for c in cases),
+        "open_now": sum(c.status not in CLOSED for c in cases),
         "overdue_now": 0,
     }
 
@@ -588,7 +573,7 @@ class Expected:
         }[kind]
         # Listed: every key with figures, or with open cases now.
         keys = {getattr(f, attribute) for f in self.facts} | {
-            getattr(c, holding) for c in self.cases if c.status not in ENDED
+            getattr(c, holding) for c in self.cases if c.status not in CLOSED
         }
         found = []
         for key in sorted(k for k in keys if k):
