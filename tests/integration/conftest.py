@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,6 +13,7 @@ from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
 from shared.mongo import Document, service_database
 from tests.conftest import PlumbingSettings
+from tests.integration.in_process import serving
 
 
 @pytest.fixture
@@ -29,11 +29,5 @@ async def reporting(
     )
     app = create_app(reporting_settings)
     read_models = ReadModels(service_database(mongo, reporting_settings))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://reporting") as client:
-            for _ in range(200):
-                if (await client.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.05)
-            yield client, read_models
+    async with serving(app, "reporting") as client:
+        yield client, read_models

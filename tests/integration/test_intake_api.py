@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,6 +13,7 @@ from services.intake.settings import IntakeSettings
 from shared.events.envelope import Envelope
 from shared.topics import CASE_EVENTS
 from tests.conftest import PlumbingSettings
+from tests.integration.in_process import serving
 from tests.kafka_tools import read_topic
 
 CASE = {"category": "parking", "text": "小区里要增加一些停车位", "liaison_point_id": "baiyun"}
@@ -30,14 +30,8 @@ async def intake(settings: PlumbingSettings) -> AsyncIterator[httpx.AsyncClient]
             outbox_poll_seconds=0.1,
         )
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            for _ in range(200):
-                if (await client.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.05)
-            yield client
+    async with serving(app, "intake") as client:
+        yield client
 
 
 async def test_a_submission_is_accepted_tracked_and_published_without_contact_data(
@@ -159,13 +153,11 @@ async def test_a_client_over_its_rate_gets_429_with_retry_after(
             rate_limit_burst=2,
         )
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            codes = [(await client.post("/v1/cases", json=CASE)).status_code for _ in range(3)]
-            assert codes == [202, 202, 429]
-            limited = await client.post("/v1/cases", json=CASE)
-            assert limited.status_code == 429
-            assert 1 <= int(limited.headers["retry-after"]) <= 10
-            # Reading is not limited.
-            assert (await client.get("/healthz")).status_code == 200
+    async with serving(app, "intake", ready=False) as client:
+        codes = [(await client.post("/v1/cases", json=CASE)).status_code for _ in range(3)]
+        assert codes == [202, 202, 429]
+        limited = await client.post("/v1/cases", json=CASE)
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["retry-after"]) <= 10
+        # Reading is not limited.
+        assert (await client.get("/healthz")).status_code == 200

@@ -15,6 +15,7 @@ from services.intake.settings import IntakeSettings
 from shared.events.envelope import Envelope
 from shared.topics import CASE_EVENTS
 from tests.conftest import PlumbingSettings
+from tests.integration.in_process import serving
 from tests.kafka_tools import read_topic
 
 CASE = {"category": "house_repair", "text": "西新社区老房子墙体开裂，请看照片"}
@@ -50,10 +51,8 @@ async def intake(settings: PlumbingSettings) -> AsyncIterator[httpx.AsyncClient]
             outbox_poll_seconds=0.1,
         )
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield client
+    async with serving(app, "intake", ready=False) as client:
+        yield client
 
 
 async def test_photos_are_kept_by_intake_and_only_counted_on_the_topic(

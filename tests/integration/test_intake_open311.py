@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from shared.outbox import OutboxRelay
 from shared.runtime import ServiceRuntime, runtime_lifespan
 from shared.topics import CASE_EVENTS
 from tests.conftest import PlumbingSettings
+from tests.integration.in_process import serving
 from tests.kafka_tools import read_topic
 
 DEMO_DIRECTORY = Path(__file__).resolve().parents[2] / "services/routing/demo_directory.yaml"
@@ -102,15 +102,9 @@ async def api(settings: PlumbingSettings) -> AsyncIterator[Open311Api]:
             open311_api_keys=[API_KEY],
         )
     )
-    async with app.router.lifespan_context(app):
+    async with serving(app, "intake") as client:
         await load_demo_directory(directory)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            for _ in range(200):
-                if (await client.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.05)
-            yield Open311Api(client=client, cases=cases)
+        yield Open311Api(client=client, cases=cases)
 
 
 async def post(api: Open311Api, fmt: str, **fields: str) -> httpx.Response:

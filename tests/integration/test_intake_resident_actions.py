@@ -27,6 +27,7 @@ from shared.metrics import Metrics
 from shared.producer import EventPublisher
 from shared.topics import CASE_EVENTS
 from tests.conftest import PlumbingSettings
+from tests.integration.in_process import serving
 from tests.kafka_tools import read_topic
 
 CONTACT = {"name": "王阿姨", "phone": "+86 138 0000 1234", "email": "wang@example.cn"}
@@ -46,14 +47,8 @@ async def intake(settings: PlumbingSettings) -> AsyncIterator[httpx.AsyncClient]
             consumer_retry_max_seconds=1.0,
         )
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            for _ in range(200):
-                if (await client.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.05)
-            yield client
+    async with serving(app, "intake") as client:
+        yield client
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ from shared.topics import (
 )
 from tests.conftest import PlumbingSettings
 from tests.integration.gateway_receiver import GatewayReceiver
+from tests.integration.in_process import serving
 from tests.integration.test_notify_email import Collector, free_port
 from tests.kafka_tools import header, read_topic
 
@@ -102,14 +103,8 @@ def notify_settings(
 @asynccontextmanager
 async def running(config: NotifySettings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(config)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
-            for _ in range(200):
-                if (await client.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.05)
-            yield client
+    async with serving(app, "notify") as client:
+        yield client
 
 
 async def publish(settings: PlumbingSettings, items: Sequence[tuple[str, Envelope]]) -> None:

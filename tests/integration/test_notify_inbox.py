@@ -18,6 +18,7 @@ from shared.events.case_events import CaseAssigned, CaseClosed, CaseEscalated, C
 from shared.events.envelope import Envelope, EventData
 from shared.topics import CASE_EVENTS, NOTIFICATION_EVENTS
 from tests.conftest import PlumbingSettings
+from tests.integration.in_process import serving
 from tests.kafka_tools import read_topic
 
 AT = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
@@ -33,14 +34,8 @@ async def notify(settings: PlumbingSettings) -> AsyncIterator[httpx.AsyncClient]
             outbox_poll_seconds=0.1,
         )
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
-            for _ in range(200):
-                if (await client.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.05)
-            yield client
+    async with serving(app, "notify") as client:
+        yield client
 
 
 def wrap(event: EventData, case_id: str) -> Envelope:

@@ -21,6 +21,7 @@ from services.routing.app import create_app
 from services.routing.settings import RoutingSettings
 from shared.mongo import Document
 from tests.conftest import PlumbingSettings
+from tests.integration.in_process import serving
 
 ISSUER = "https://id.longquan.example"
 AUDIENCE = "minyi-workbench"
@@ -87,10 +88,8 @@ async def routing(
         ]
     )
     app = create_app(routing_settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://routing") as client:
-            yield client
+    async with serving(app, "routing", ready=False) as client:
+        yield client
 
 
 async def test_a_valid_id_token_for_an_active_account_gets_a_minyi_token(
@@ -130,8 +129,6 @@ async def test_without_a_configured_provider_oidc_sign_in_is_404(
             namespace=settings.namespace,
         )
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://routing") as client:
-            response = await client.post("/v1/auth/oidc", json={"id_token": id_token("x" * 3)})
+    async with serving(app, "routing", ready=False) as client:
+        response = await client.post("/v1/auth/oidc", json={"id_token": id_token("x" * 3)})
     assert response.status_code == 404
