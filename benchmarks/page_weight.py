@@ -23,8 +23,8 @@ import httpx
 
 from shared.settings import ServiceSettings
 from shared.topics import delete_namespace_topics, ensure_topics
-from tests.e2e.platform import DEMO_PASSWORD, Platform, free_port
-from tests.infra import test_infra
+from tests.e2e.platform import DEMO_PASSWORD, Platform
+from tests.infra import free_port, test_infra
 
 LINK_BANDWIDTH_BYTES_S = 400_000 / 8
 ROUND_TRIP_S = 0.4

@@ -40,7 +40,8 @@ def _local() -> Iterator[Infra]:
     yield Infra(f"127.0.0.1:{kafka_port}", f"mongodb://127.0.0.1:{store_port}/")
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port nothing listens on now (the OS picks it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -55,7 +56,7 @@ def _docker() -> Iterator[Infra]:
 
     # The official apache/kafka image in KRaft mode; the advertised port must be the host's,
     # so it is chosen before the container starts.
-    port = _free_port()
+    port = free_port()
     kafka = (
         DockerContainer("apache/kafka:3.9.1")
         .with_bind_ports(9092, port)

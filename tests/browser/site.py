@@ -15,8 +15,8 @@ from playwright.async_api import Page
 
 from shared.topics import delete_namespace_topics, ensure_topics
 from tests.conftest import PlumbingSettings, drop_namespace_databases
-from tests.e2e.platform import DEMO_PASSWORD, SERVICES, Platform, free_port
-from tests.infra import Infra
+from tests.e2e.platform import DEMO_PASSWORD, SERVICES, Platform
+from tests.infra import Infra, free_port
 
 T = TypeVar("T")
 

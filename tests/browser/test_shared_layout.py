@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from playwright.async_api import Page
 from shared.web.i18n import Catalog
 from shared.web.pages import CONTENT_SECURITY_POLICY, Pages, mount_static
 from tests.browser.browser import capture
+from tests.infra import free_port
 
 PAGE = """{% extends "layout.html" %}
 {% block title %}{{ t('hello') }}{% endblock %}
@@ -34,9 +34,7 @@ async def layout_site(tmp_path: Path) -> AsyncIterator[str]:
     async def hello(request: Request) -> HTMLResponse:
         return pages.render(request, "hello.html", {"name": "<script>alert(1)</script>"})
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event

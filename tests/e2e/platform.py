@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,17 +12,10 @@ from typing import IO, Any
 
 import httpx
 
-from tests.infra import ROOT, Infra
+from tests.infra import ROOT, Infra, free_port
 
 SERVICES = ("intake", "routing", "notify", "reporting")
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

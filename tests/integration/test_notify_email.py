@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -26,6 +25,7 @@ from shared.events.case_events import CaseEscalated
 from shared.events.envelope import Envelope
 from shared.topics import NOTIFICATION_EVENTS, dead_letter_topic
 from tests.conftest import PlumbingSettings
+from tests.infra import free_port
 from tests.integration.test_notify_inbox import publish, wrap
 from tests.kafka_tools import read_topic
 
@@ -44,13 +44,6 @@ class Collector:
         assert isinstance(parsed, EmailMessage)
         self.messages.append((list(envelope.rcpt_tos), parsed))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture

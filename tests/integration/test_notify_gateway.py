@@ -43,9 +43,10 @@ from shared.topics import (
     platform_topics,
 )
 from tests.conftest import PlumbingSettings
+from tests.infra import free_port
 from tests.integration.gateway_receiver import GatewayReceiver
 from tests.integration.in_process import serving
-from tests.integration.test_notify_email import Collector, free_port
+from tests.integration.test_notify_email import Collector
 from tests.kafka_tools import header, read_topic
 
 SECRET = b"gateway-secret-for-tests-only-0123456789"
