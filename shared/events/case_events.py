@@ -7,7 +7,7 @@ personal data: no name, phone or email, only whether contact was given.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -148,6 +148,19 @@ class CaseEscalated(CaseAction):
     TYPE = "case.escalated"
     deadline: Literal["accept", "respond"]
     due_at: datetime
+
+
+# Dilapidated-house repair (危旧房治理) stages, in the table's order (docs/lifecycle.md): what
+# `case.stage_changed` speaks of; routing moves cases through them, reporting counts them.
+HouseStage = Literal[
+    "under_governance",
+    "design",
+    "repairing",
+    "repaired",
+    "acceptance_passed",
+    "expropriated",
+]
+HOUSE_STAGES: tuple[HouseStage, ...] = get_args(HouseStage)
 
 
 class CaseStageChanged(CaseAction):

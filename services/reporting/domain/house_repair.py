@@ -1,21 +1,16 @@
 """Dilapidated-house repair (危旧房治理) stages as reporting counts them. Pure.
 
-The same stage names, in the same order, as routing's table (docs/lifecycle.md); reporting keeps
-its own copy because services share events, not code. A case's stage now is in `case_state`.
+The stages are the event contract's (`shared.events.case_events.HOUSE_STAGES`), in the table's
+order (docs/lifecycle.md). A case's stage now is in `case_state`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-STAGES: tuple[str, ...] = (
-    "under_governance",
-    "design",
-    "repairing",
-    "repaired",
-    "acceptance_passed",
-    "expropriated",
-)
+from shared.events.case_events import HOUSE_STAGES
+
+STAGES: tuple[str, ...] = HOUSE_STAGES
 
 
 def every_stage(counts: Mapping[str, int]) -> dict[str, int]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, get_args
 
 from services.routing.domain.workflow import (
     STATION_ROLES,
@@ -36,19 +35,12 @@ from services.routing.domain.workflow import (
     Status,
     can_see,
 )
-from shared.events.case_events import CaseStageChanged
+from shared.events.case_events import HOUSE_STAGES, CaseStageChanged, HouseStage
 
 CATEGORY = "house_repair"
 
-Stage = Literal[
-    "under_governance",
-    "design",
-    "repairing",
-    "repaired",
-    "acceptance_passed",
-    "expropriated",
-]
-STAGES: tuple[Stage, ...] = get_args(Stage)
+Stage = HouseStage
+STAGES: tuple[Stage, ...] = HOUSE_STAGES
 INITIAL_STAGE: Stage = "under_governance"
 
 TRANSITIONS: Mapping[Stage, frozenset[Stage]] = {
