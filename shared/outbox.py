@@ -6,6 +6,12 @@ claims documents with pending events (a lease, so several replicas do not fight)
 them in order and removes exactly the entries it published. A crash before the removal means
 the events are published again; consumers are idempotent by event id, so nothing visible is
 duplicated. A Kafka outage leaves the events in the documents until it ends.
+
+Cost stays flat as documents accumulate: a drained document carries no `outbox_count` at all,
+and the count's index is sparse, so the relay's poll reads only documents with pending events.
+Every filter is an index equality or range on one field, or `_id`: the local store answers a
+top-level `$or` (and a range whose lower bound is not the index's start) by scanning
+(docs/operations.md, "Query shapes").
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import OperationFailure
 
 from shared.errors import is_transient
 from shared.events.envelope import Envelope
@@ -61,6 +68,9 @@ def with_outbox_topics(
     entries: dict[str, Document] = {}
     for topic, envelopes in batches:
         entries.update(_entries(envelopes, topic, base=base + len(entries)))
+    if not entries:
+        # Nothing pending: no count, so the sparse index and the relay never see it.
+        return dict(document)
     return {**document, OUTBOX: entries, OUTBOX_COUNT: len(entries)}
 
 
@@ -74,8 +84,22 @@ def queue_events(update: Document, envelopes: Sequence[Envelope], *, topic: str)
     return merged
 
 
+OUTBOX_INDEX = "outbox_pending"
+
+
 async def ensure_outbox_index(collection: AsyncCollection[Document]) -> None:
-    await collection.create_index(OUTBOX_COUNT)
+    """The sparse index of pending documents; migrates stores written before it existed."""
+    existing = await collection.index_information()
+    if "outbox_count_1" in existing:
+        await collection.drop_index("outbox_count_1")
+    if OUTBOX_INDEX not in existing:
+        try:
+            await collection.create_index(OUTBOX_COUNT, name=OUTBOX_INDEX, sparse=True)
+        except OperationFailure:
+            # A store without sparse indexes still serves the poll from a plain one.
+            await collection.create_index(OUTBOX_COUNT, name=OUTBOX_INDEX)
+    # Drained documents of older versions kept `outbox_count: 0`; without it they leave the index.
+    await collection.update_many({OUTBOX_COUNT: 0}, {"$unset": {OUTBOX_COUNT: "", OUTBOX: ""}})
 
 
 class OutboxRelay:
@@ -137,32 +161,35 @@ class OutboxRelay:
 
     async def _claim(self, collection: AsyncCollection[Document]) -> list[Document]:
         now = time.time()
-        free = {
-            "$or": [{OUTBOX_LEASE: {"$exists": False}}, {f"{OUTBOX_LEASE}.until": {"$lt": now}}]
-        }
-        candidates = (
-            await collection.find({OUTBOX_COUNT: {"$gt": 0}, **free}, {"_id": 1})
+        pending = (
+            await collection.find({OUTBOX_COUNT: {"$gt": 0}}, {OUTBOX_LEASE: 1})
             .limit(self._batch_size)
             .to_list()
         )
-        if not candidates:
+        free = [d["_id"] for d in pending if (d.get(OUTBOX_LEASE) or {}).get("until", 0) < now]
+        if not free:
             return []
         token = uuid.uuid4().hex
         await collection.update_many(
-            {"_id": {"$in": [c["_id"] for c in candidates]}, **free},
+            # `$not $gte` rather than an `$or` of missing/expired: the same meaning, and it keeps
+            # the filter on `_id`, which the store serves from its index.
+            {"_id": {"$in": free}, f"{OUTBOX_LEASE}.until": {"$not": {"$gte": now}}},
             {
                 "$set": {
                     OUTBOX_LEASE: {"until": now + self._settings.outbox_lease_seconds, "by": token}
                 }
             },
         )
-        return await collection.find(
-            {f"{OUTBOX_LEASE}.by": token}, {OUTBOX: 1, OUTBOX_LEASE: 1}
+        claimed = await collection.find(
+            {"_id": {"$in": free}}, {OUTBOX: 1, OUTBOX_LEASE: 1, OUTBOX_COUNT: 1}
         ).to_list()
+        return [d for d in claimed if (d.get(OUTBOX_LEASE) or {}).get("by") == token]
 
     async def _publish(self, collection: AsyncCollection[Document], docs: list[Document]) -> int:
+        token = docs[0][OUTBOX_LEASE]["by"]
         items: list[tuple[str, Envelope]] = []
-        done: list[UpdateOne] = []
+        drained: list[UpdateOne] = []
+        partial: dict[Any, UpdateOne] = {}
         for doc in docs:
             entries: dict[str, Any] = doc.get(OUTBOX) or {}
             ordered = sorted(entries.items(), key=lambda kv: kv[1]["seq"])
@@ -170,17 +197,30 @@ class OutboxRelay:
                 (self._settings.topic(entry["topic"]), Envelope.model_validate(entry["event"]))
                 for _, entry in ordered
             )
-            done.append(
+            # Only while we still hold the lease: a relay that lost it removes nothing.
+            mine = {"_id": doc["_id"], f"{OUTBOX_LEASE}.by": token}
+            # Usually nothing was queued meanwhile: drop the outbox whole, leaving the index.
+            drained.append(
                 UpdateOne(
-                    # Only while we still hold the lease: a relay that lost it removes nothing.
-                    {"_id": doc["_id"], f"{OUTBOX_LEASE}.by": doc[OUTBOX_LEASE]["by"]},
-                    {
-                        "$unset": {OUTBOX_LEASE: "", **{f"{OUTBOX}.{k}": "" for k, _ in ordered}},
-                        "$inc": {OUTBOX_COUNT: -len(ordered)},
-                    },
+                    {**mine, OUTBOX_COUNT: len(ordered)},
+                    {"$unset": {OUTBOX_LEASE: "", OUTBOX: "", OUTBOX_COUNT: ""}},
                 )
             )
+            partial[doc["_id"]] = UpdateOne(
+                mine,
+                {
+                    "$unset": {OUTBOX_LEASE: "", **{f"{OUTBOX}.{k}": "" for k, _ in ordered}},
+                    "$inc": {OUTBOX_COUNT: -len(ordered)},
+                },
+            )
         await self._publisher.publish_many(items)
-        await collection.bulk_write(done, ordered=False)
+        result = await collection.bulk_write(drained, ordered=False)
+        if result.modified_count < len(drained):
+            # Some documents queued more events while theirs were published: they keep those.
+            still_mine = await collection.find(
+                {"_id": {"$in": list(partial)}, f"{OUTBOX_LEASE}.by": token}, {"_id": 1}
+            ).to_list()
+            if still_mine:
+                await collection.bulk_write([partial[d["_id"]] for d in still_mine], ordered=False)
         log.debug("outbox.published", events=len(items), documents=len(docs))
         return len(items)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
@@ -13,7 +14,14 @@ from shared.events.case_events import CaseSubmitted
 from shared.events.envelope import Envelope
 from shared.metrics import Metrics
 from shared.mongo import Document
-from shared.outbox import OUTBOX_COUNT, OutboxRelay, ensure_outbox_index, queue_events, with_outbox
+from shared.outbox import (
+    OUTBOX_COUNT,
+    OUTBOX_INDEX,
+    OutboxRelay,
+    ensure_outbox_index,
+    queue_events,
+    with_outbox,
+)
 from shared.producer import EventPublisher
 from shared.topics import CASE_EVENTS
 from tests.conftest import PlumbingSettings
@@ -81,7 +89,9 @@ async def test_events_written_with_a_document_are_published_in_order_and_removed
     assert {r.key for r in records} == {case_id.encode()}
     stored = await collection.find_one({"_id": case_id})
     assert stored is not None
-    assert stored["outbox"] == {} and stored[OUTBOX_COUNT] == 0 and stored["version"] == 2
+    # A drained document leaves the pending index: no outbox, no count, no lease.
+    assert stored["version"] == 2
+    assert not {"outbox", OUTBOX_COUNT, "outbox_lease"} & set(stored)
 
 
 async def test_a_kafka_outage_keeps_events_in_the_store_until_a_relay_can_publish(
@@ -150,4 +160,68 @@ async def test_competing_relays_publish_every_event_and_empty_every_outbox(
     published = [Envelope.from_bytes(r.value).id for r in records]
     # Leases keep two relays off the same document: each event goes out exactly once here.
     assert sorted(published) == sorted(e.id for e in events)
-    assert await collection.count_documents({OUTBOX_COUNT: {"$ne": 0}}) == 0
+    assert await collection.count_documents({OUTBOX_COUNT: {"$exists": True}}) == 0
+
+
+class _QueueingPublisher(EventPublisher):
+    """A real publisher; while the relay's batch is on its way, the service queues one more."""
+
+    def __init__(
+        self, *, settings: PlumbingSettings, collection: AsyncCollection[Document]
+    ) -> None:
+        super().__init__(settings=settings, metrics=Metrics("probe"))
+        self._collection = collection
+        self.late: Envelope | None = None
+
+    async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None:
+        await super().publish_many(items)
+        if self.late is None:
+            case_id = items[0][1].subject
+            self.late = submitted(case_id, "后来补充的意见")
+            await self._collection.update_one(
+                {"_id": case_id},
+                queue_events({"$set": {"note": "more"}}, [self.late], topic=CASE_EVENTS),
+            )
+
+
+async def test_an_event_queued_while_the_batch_is_published_is_kept_and_published_next(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    collection = mongo[settings.database_name]["cases"]
+    await ensure_outbox_index(collection)
+    first = submitted(str(uuid.uuid4()))
+    await collection.insert_one(with_outbox({"_id": first.subject}, [first], topic=CASE_EVENTS))
+    publisher = _QueueingPublisher(settings=settings, collection=collection)
+    await asyncio.wait_for(publisher.start(), 30)
+    try:
+        relay = OutboxRelay(
+            collections=[collection], publisher=publisher, settings=settings, metrics=Metrics("p")
+        )
+        assert await relay.publish_pending() == 1
+        stored = await collection.find_one({"_id": first.subject})
+        assert stored is not None and publisher.late is not None
+        assert stored[OUTBOX_COUNT] == 1 and "outbox_lease" not in stored
+        await drain(relay, collection)
+    finally:
+        await publisher.stop()
+    records = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=2)
+    assert [Envelope.from_bytes(r.value).id for r in records] == [first.id, publisher.late.id]
+
+
+async def test_documents_drained_by_an_older_version_leave_the_pending_index(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    collection = mongo[settings.database_name]["legacy"]
+    await collection.create_index(OUTBOX_COUNT)
+    await collection.insert_many(
+        [{"_id": i, "outbox": {}, OUTBOX_COUNT: 0} for i in range(20)]
+        + [{"_id": "pending", "outbox": {"e1": {}}, OUTBOX_COUNT: 1}]
+    )
+
+    await ensure_outbox_index(collection)
+    await ensure_outbox_index(collection)  # idempotent at every start
+
+    indexes = await collection.index_information()
+    assert "outbox_count_1" not in indexes and indexes[OUTBOX_INDEX].get("sparse") is True
+    assert await collection.count_documents({OUTBOX_COUNT: {"$exists": True}}) == 1
+    assert await collection.count_documents({"outbox": {"$exists": True}}) == 1

@@ -65,7 +65,12 @@ def test_with_outbox_numbers_entries_in_the_order_given() -> None:
 
 def test_with_outbox_counts_the_events() -> None:
     assert with_outbox({}, [submitted(n) for n in range(4)], topic=TOPIC)[OUTBOX_COUNT] == 4
-    assert with_outbox({}, [], topic=TOPIC)[OUTBOX_COUNT] == 0
+
+
+def test_a_document_without_events_carries_no_outbox_so_the_relay_never_reads_it() -> None:
+    document = with_outbox({"_id": "case-1"}, [], topic=TOPIC)
+
+    assert document == {"_id": "case-1"}
 
 
 def test_with_outbox_keeps_the_document_and_leaves_the_original_alone() -> None:
