@@ -14,6 +14,7 @@ from services.routing.adapters.case_repository import (
     RoutedCaseRepository,
     VersionConflict,
     audit_entry,
+    watch_for,
 )
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.template_repository import TemplateRepository
@@ -313,6 +314,7 @@ async def take_action(
         events=envelopes,
         push=push,
         at=now,
+        watch=watch_for(document, status=changes["status"]),
     )
     log.info(
         "case.action_taken",
@@ -423,15 +425,18 @@ async def escalate_breaches(
     for document in await cases.breach_candidates(now=now):
         sla_fields = document.get("sla") or {}
         done = frozenset(d for d in DEADLINES if sla_fields.get(f"{d}_escalated"))
-        for deadline in breached(
+        due = breached(
             status=document["status"],
             accept_due=sla_fields.get("accept_due"),
             respond_due=sla_fields.get("respond_due"),
             escalated=done,
             now=now,
-        ):
-            due_at = sla_fields[f"{deadline}_due"]
-            event = Envelope.wrap(
+        )
+        if not due:
+            await cases.rewatch(document)
+            continue
+        events = [
+            Envelope.wrap(
                 CaseEscalated(
                     case_id=document["_id"],
                     station_id=document["station_id"],
@@ -439,13 +444,16 @@ async def escalate_breaches(
                     actor_id="routing.sla",
                     at=now,
                     deadline=deadline,
-                    due_at=due_at,
+                    due_at=sla_fields[f"{deadline}_due"],
                 ),
                 source=SOURCE,
                 subject=document["_id"],
                 correlation_id=correlation_id,
             )
-            audit = audit_entry(
+            for deadline in due
+        ]
+        audit = [
+            audit_entry(
                 at=now,
                 actor_role="system",
                 actor_id="routing.sla",
@@ -454,16 +462,16 @@ async def escalate_breaches(
                 target=document["status"],
                 note=f"{deadline} deadline passed",
             )
-            if await cases.mark_escalated(
-                case_id=document["_id"], deadline=deadline, audit=audit, event=event
-            ):
-                escalated += 1
-                log.warning(
-                    "case.escalated",
-                    case_id=document["_id"],
-                    deadline=deadline,
-                    station=document["station_id"],
-                )
+            for deadline in due
+        ]
+        if await cases.mark_escalated(case=document, deadlines=due, audit=audit, events=events):
+            escalated += len(due)
+            log.warning(
+                "case.escalated",
+                case_id=document["_id"],
+                deadlines=due,
+                station=document["station_id"],
+            )
     return escalated
 
 
@@ -599,9 +607,18 @@ async def _on_reopened(
         if snapshot
         else sla.calendar.add_working_days(reopened.at, sla.default.respond_days)
     )
+    reopened_case = {
+        **(case or {}),
+        "sla": {
+            **((case or {}).get("sla") or {}),
+            "respond_due": respond_due,
+            "respond_escalated": False,
+        },
+    }
     await cases.apply_external(
         case_id=reopened.case_id,
         event_id=envelope.id,
+        watch=watch_for(reopened_case, status="reopened"),
         changes={
             "status": "reopened",
             "sla.respond_due": respond_due,

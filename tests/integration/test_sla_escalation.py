@@ -9,11 +9,14 @@ from zoneinfo import ZoneInfo
 
 from pymongo import AsyncMongoClient
 
-from services.routing.adapters.case_repository import RoutedCaseRepository
+from services.routing.adapters.case_repository import RoutedCaseRepository, watch_for
+from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.domain.assignment import RoutingDecision
 from services.routing.domain.sla import SlaPolicy, WorkingCalendar, deadlines_for
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
-from shared.events.case_events import CaseAssigned, CaseEscalated
+from services.routing.handlers import SlaRules, on_case_events
+from shared.consumer import ConsumedEvent
+from shared.events.case_events import CaseAssigned, CaseEscalated, CaseReopened
 from shared.events.envelope import Envelope
 from shared.metrics import Metrics
 from shared.mongo import Document
@@ -128,3 +131,56 @@ async def test_each_breach_is_escalated_exactly_once_across_restarts_and_replica
     assert by_case == sorted([(waiting, "accept"), (waiting, "respond"), (accepted, "respond")])
     audit = (await cases.get(waiting) or {})["audit"]
     assert [a["action"] for a in audit] == ["assign", "escalate", "escalate"]
+
+
+async def test_the_scheduler_reads_only_cases_with_a_deadline_ahead_and_a_reopened_case_again(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    cases = RoutedCaseRepository(mongo[settings.database_name])
+    await cases.ensure_indexes()
+    open_case = await add_case(cases)
+    finished = [await add_case(cases) for _ in range(30)]
+    for case_id in finished:
+        case = await cases.get(case_id)
+        assert case is not None
+        await cases.apply(
+            case_id=case_id,
+            version=case["version"],
+            changes={"status": "closed"},
+            audit=[],
+            events=[],
+            at=SUBMITTED,
+            watch=watch_for(case, status="closed"),
+        )
+    long_after = DUE.respond_due + timedelta(days=30)
+
+    candidates = await cases.breach_candidates(now=long_after)
+
+    assert [c["_id"] for c in candidates] == [open_case]
+
+    reopened_at = long_after - timedelta(days=1)
+    reopen = Envelope.wrap(
+        CaseReopened(
+            case_id=finished[0],
+            station_id="xijie",
+            actor_role="resident",
+            at=reopened_at,
+            reason="没有解决",
+        ),
+        source="test",
+        subject=finished[0],
+        correlation_id="sla-test",
+    )
+    sla = SlaRules(calendar=WorkingCalendar(), default=SlaPolicy())
+    directory = DirectoryRepository(mongo[settings.database_name])
+    await on_case_events(
+        [ConsumedEvent(reopen, "t", 0, 0, None, None, [])],
+        cases=cases,
+        directory=directory,
+        sla=sla,
+    )
+    new_due = WorkingCalendar().add_working_days(reopened_at, SlaPolicy().respond_days)
+
+    assert [c["_id"] for c in await cases.breach_candidates(now=long_after)] == [open_case]
+    later = await cases.breach_candidates(now=new_due + timedelta(seconds=1))
+    assert sorted(c["_id"] for c in later) == sorted([open_case, finished[0]])

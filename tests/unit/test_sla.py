@@ -13,6 +13,7 @@ from services.routing.domain.sla import (
     WorkingCalendar,
     breached,
     deadlines_for,
+    next_due,
     policy_for,
 )
 
@@ -96,3 +97,60 @@ def test_breaches_are_reported_once_and_only_while_they_matter(
         now=now,
     )
     assert found == expected
+
+
+ACCEPT = end_of(date(2026, 11, 25))
+RESPOND = end_of(date(2026, 12, 14))
+OPEN = ("assigned", "accepted", "in_review", "handling", "transferred", "reopened")
+
+
+@pytest.mark.parametrize("status", ["closed", "responded", "rejected", "merged"])
+def test_a_case_that_can_breach_nothing_has_no_next_deadline(status: str) -> None:
+    assert (
+        next_due(status=status, accept_due=ACCEPT, respond_due=RESPOND, escalated=frozenset())
+        is None
+    )
+
+
+def test_an_assigned_case_is_next_due_to_be_accepted() -> None:
+    assert (
+        next_due(status="assigned", accept_due=ACCEPT, respond_due=RESPOND, escalated=frozenset())
+        == ACCEPT
+    )
+
+
+@pytest.mark.parametrize("status", OPEN[1:])
+def test_once_accepted_only_the_response_is_due(status: str) -> None:
+    assert (
+        next_due(status=status, accept_due=ACCEPT, respond_due=RESPOND, escalated=frozenset())
+        == RESPOND
+    )
+
+
+def test_an_escalated_deadline_is_no_longer_watched() -> None:
+    assert (
+        next_due(
+            status="assigned",
+            accept_due=ACCEPT,
+            respond_due=RESPOND,
+            escalated=frozenset({"accept"}),
+        )
+        == RESPOND
+    )
+    both: frozenset[Deadline] = frozenset({"accept", "respond"})
+    assert (
+        next_due(status="assigned", accept_due=ACCEPT, respond_due=RESPOND, escalated=both) is None
+    )
+
+
+@pytest.mark.parametrize("status", [*OPEN, "closed", "responded"])
+@pytest.mark.parametrize("escalated", [frozenset(), frozenset({"accept"}), frozenset({"respond"})])
+def test_the_next_deadline_is_never_later_than_a_breach_it_must_catch(
+    status: str, escalated: frozenset[Deadline]
+) -> None:
+    due = next_due(status=status, accept_due=ACCEPT, respond_due=RESPOND, escalated=escalated)
+    for now in (end_of(date(2026, 11, 26)), end_of(date(2026, 12, 15))):
+        if breached(
+            status=status, accept_due=ACCEPT, respond_due=RESPOND, escalated=escalated, now=now
+        ):
+            assert due is not None and due < now

@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.routing.domain.assignment import RoutingDecision
-from services.routing.domain.sla import Deadlines
+from services.routing.domain.sla import DEADLINES, Deadlines, next_due
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from shared.outbox import ensure_outbox_index, queue_events, with_outbox
@@ -28,6 +28,35 @@ _HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_count": 0, "applied": 0}
 
 class VersionConflict(Exception):
     """Someone else changed the case since it was read."""
+
+
+WATCH = "sla.watch"
+_WATCH_INDEX = "sla_watch"
+
+
+def watch_for(document: Document, *, status: str) -> datetime | None:
+    """The case's next deadline once it is in `status` (see domain.sla.next_due)."""
+    sla = document.get("sla") or {}
+    return next_due(
+        status=status,
+        accept_due=sla.get("accept_due"),
+        respond_due=sla.get("respond_due"),
+        escalated=frozenset(d for d in DEADLINES if sla.get(f"{d}_escalated")),
+    )
+
+
+def _with_watch(update: Document, watch: datetime | None) -> Document:
+    # Unset, not null: the sparse index then holds only cases with a deadline ahead.
+    if watch is None:
+        return {**update, "$unset": {**update.get("$unset", {}), WATCH: ""}}
+    return {**update, "$set": {**update.get("$set", {}), WATCH: watch}}
+
+
+class _Unchanged:
+    """The write does not change the case's status, so its next deadline stays as it is."""
+
+
+UNCHANGED = _Unchanged()
 
 
 def _applied_key(event_id: str) -> str:
@@ -64,9 +93,26 @@ class RoutedCaseRepository:
         await self.collection.create_index([("station_id", 1), ("status", 1)])
         await self.collection.create_index([("transferred_to", 1), ("status", 1)])
         await self.collection.create_index([("updated_at", DESCENDING)])
-        await self.collection.create_index([("sla.accept_due", 1)])
-        await self.collection.create_index([("sla.respond_due", 1)])
         await ensure_outbox_index(self.collection)
+        await self._ensure_watch_index()
+
+    async def _ensure_watch_index(self) -> None:
+        existing = await self.collection.index_information()
+        if _WATCH_INDEX in existing:
+            return
+        # Stores written before the watch existed: drop the deadline indexes the old scan used
+        # and give every open case its watch, once.
+        for old in ("sla.accept_due_1", "sla.respond_due_1"):
+            if old in existing:
+                await self.collection.drop_index(old)
+        async for document in self.collection.find(
+            {"status": {"$in": list(OPEN_STATUSES)}}, {"status": 1, "sla": 1}
+        ):
+            await self.collection.update_one(
+                {"_id": document["_id"]},
+                _with_watch({}, watch_for(document, status=document["status"])),
+            )
+        await self.collection.create_index(WATCH, name=_WATCH_INDEX, sparse=True)
 
     async def exists(self, case_id: str) -> bool:
         return await self.collection.count_documents({"_id": case_id}, limit=1) > 0
@@ -134,6 +180,7 @@ class RoutedCaseRepository:
                 "respond_due": deadlines.respond_due,
                 "accept_escalated": False,
                 "respond_escalated": False,
+                "watch": min(deadlines.accept_due, deadlines.respond_due),
             },
             "version": 1,
         }
@@ -156,17 +203,20 @@ class RoutedCaseRepository:
         events: Sequence[Envelope],
         push: Document | None = None,
         at: datetime,
+        watch: datetime | _Unchanged | None = UNCHANGED,
     ) -> None:
-        """One guarded write: the new state, its audit entries and its events."""
-        update = queue_events(
-            {
-                "$set": {**changes, "updated_at": at},
-                "$push": {"audit": {"$each": list(audit)}, **(push or {})},
-                "$inc": {"version": 1},
-            },
-            events,
-            topic=CASE_EVENTS,
-        )
+        """One guarded write: the new state, its audit entries and its events.
+
+        A write that changes the status passes the case's next deadline in it (`watch_for`).
+        """
+        update: Document = {
+            "$set": {**changes, "updated_at": at},
+            "$push": {"audit": {"$each": list(audit)}, **(push or {})},
+            "$inc": {"version": 1},
+        }
+        if not isinstance(watch, _Unchanged):
+            update = _with_watch(update, watch)
+        update = queue_events(update, events, topic=CASE_EVENTS)
         result = await self.collection.update_one({"_id": case_id, "version": version}, update)
         if result.matched_count != 1:
             raise VersionConflict(case_id)
@@ -179,6 +229,7 @@ class RoutedCaseRepository:
         changes: Document,
         audit: Document,
         increments: Document | None = None,
+        watch: datetime | _Unchanged | None = UNCHANGED,
     ) -> bool:
         """An event from another service (rating, reopening): applied once, by event id."""
         update: dict[str, Any] = {
@@ -186,47 +237,60 @@ class RoutedCaseRepository:
             "$push": {"audit": audit},
             "$inc": {"version": 1, **(increments or {})},
         }
+        if not isinstance(watch, _Unchanged):
+            update = _with_watch(update, watch)
         result = await self.collection.update_one(
             {"_id": case_id, _applied_key(event_id): {"$exists": False}}, update
         )
         return result.modified_count == 1
 
     async def breach_candidates(self, *, now: datetime, limit: int = 200) -> list[Document]:
-        """Open cases past a deadline they have not been escalated for."""
-        query = {
-            "$or": [
-                {
-                    "status": "assigned",
-                    "sla.accept_due": {"$lt": now},
-                    "sla.accept_escalated": False,
-                },
-                {
-                    "status": {"$in": list(OPEN_STATUSES)},
-                    "sla.respond_due": {"$lt": now},
-                    "sla.respond_escalated": False,
-                },
-            ]
-        }
+        """Cases whose next deadline has passed: only due work, served by the sparse index."""
         return (
-            await self.collection.find(query, {**_HIDDEN, "audit": 0, "decisions": 0})
+            await self.collection.find(
+                {WATCH: {"$lte": now}}, {**_HIDDEN, "audit": 0, "decisions": 0}
+            )
             .limit(limit)
             .to_list()
         )
 
     async def mark_escalated(
-        self, *, case_id: str, deadline: str, audit: Document, event: Envelope
+        self,
+        *,
+        case: Document,
+        deadlines: Sequence[str],
+        audit: Sequence[Document],
+        events: Sequence[Envelope],
     ) -> bool:
-        """Once per breach: the flag in the filter lets exactly one scheduler replica win."""
-        flag = f"sla.{deadline}_escalated"
+        """Once per breach: the flags in the filter let exactly one scheduler replica win.
+
+        Guarded by the version read too, so the next deadline written with it is the case's.
+        """
+        flags = {f"sla.{d}_escalated": True for d in deadlines}
+        escalated = {
+            **case,
+            "sla": {**case.get("sla", {}), **{f"{d}_escalated": True for d in deadlines}},
+        }
         update = queue_events(
-            {"$set": {flag: True}, "$push": {"audit": audit}}, [event], topic=CASE_EVENTS
+            _with_watch(
+                {"$set": flags, "$push": {"audit": {"$each": list(audit)}}},
+                watch_for(escalated, status=case["status"]),
+            ),
+            events,
+            topic=CASE_EVENTS,
         )
-        # Only while the deadline still applies: an acceptance that just won makes this miss.
-        pending = ["assigned"] if deadline == "accept" else list(OPEN_STATUSES)
         result = await self.collection.update_one(
-            {"_id": case_id, flag: False, "status": {"$in": pending}}, update
+            {"_id": case["_id"], "version": case["version"], **dict.fromkeys(flags, False)},
+            update,
         )
         return result.modified_count == 1
+
+    async def rewatch(self, case: Document) -> None:
+        """A candidate with nothing to escalate now: move its watch to its next deadline."""
+        await self.collection.update_one(
+            {"_id": case["_id"], "version": case["version"]},
+            _with_watch({}, watch_for(case, status=case["status"])),
+        )
 
     async def list_cases(self, query: Document, *, limit: int) -> list[Document]:
         cursor = self.collection.find(query, {**_HIDDEN, "audit": 0, "decisions": 0})

@@ -87,6 +87,26 @@ def breached(
     return found
 
 
+def next_due(
+    *,
+    status: str,
+    accept_due: datetime | None,
+    respond_due: datetime | None,
+    escalated: frozenset[Deadline],
+) -> datetime | None:
+    """The earliest deadline this case can still breach in its status; None when none can.
+
+    Stored as the case's `sla.watch` with every status change, so the scheduler reads only the
+    cases whose watch has passed instead of every case ever routed.
+    """
+    dues: list[datetime] = []
+    if accept_due and status in _ACCEPT_PENDING and "accept" not in escalated:
+        dues.append(accept_due)
+    if respond_due and status in _RESPONSE_PENDING and "respond" not in escalated:
+        dues.append(respond_due)
+    return min(dues, default=None)
+
+
 def policy_for(category: dict[str, object] | None, *, default: SlaPolicy) -> SlaPolicy:
     """A category may set its own `sla_accept_days` / `sla_respond_days`."""
     if not category:
