@@ -11,7 +11,9 @@ and then, still holding the lease, marks the outcome in one write together with 
                            │ transient ──▶ pending, next_attempt_at = now + backoff
                            └ permanent (or out of attempts) ──▶ failed
 
-A worker that dies mid-send leaves the lease to expire and the delivery is sent again with the
+A claim moves the delivery's next attempt to the end of its lease, so the queue (a sparse index
+of `next_attempt_at`, which sent and failed deliveries lack) holds only what is due or out. A
+worker that dies mid-send leaves the lease to expire and the delivery is sent again with the
 same notification id: the gateway's `Idempotency-Key` and the email's Message-ID let the far
 end recognise the resend.
 """
@@ -64,7 +66,11 @@ class DeliveryRepository:
         self.collection: AsyncCollection[Document] = db["deliveries"]
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("channel", 1), ("state", 1), ("next_attempt_at", 1)])
+        existing = await self.collection.index_information()
+        if "channel_1_state_1_next_attempt_at_1" in existing:
+            await self.collection.drop_index("channel_1_state_1_next_attempt_at_1")
+        # Sent and failed deliveries have no next attempt: a sparse index holds only the queue.
+        await self.collection.create_index("next_attempt_at", name="queued", sparse=True)
         await self.collection.create_index("case_id")
         await ensure_outbox_index(self.collection)
 
@@ -109,36 +115,42 @@ class DeliveryRepository:
     async def claim_due(
         self, channel: PushChannel, *, now: datetime, lease_s: float, limit: int
     ) -> list[Delivery]:
-        """Up to `limit` due deliveries of the channel, leased to the caller; counts an attempt."""
-        due: Document = {
-            "channel": channel,
-            "state": PENDING,
-            "next_attempt_at": {"$lte": now},
-            "$or": [{"lease": {"$exists": False}}, {"lease.until": {"$lt": now}}],
-        }
-        candidates = (
-            await self.collection.find(due, {"_id": 1})
+        """Up to `limit` due deliveries of the channel, leased to the caller; counts an attempt.
+
+        Reads the queue through its sparse index only (every filter a range on the queue's
+        field or `_id`): the local store would scan for a top-level `$or`.
+        """
+        queued = (
+            await self.collection.find(
+                {"next_attempt_at": {"$lte": now}, "channel": channel}, {"_id": 1}
+            )
             .sort("next_attempt_at", 1)
             .limit(limit)
             .to_list()
         )
-        if not candidates:
+        if not queued:
             return []
         token = uuid.uuid4().hex
+        until = now + timedelta(seconds=lease_s)
+        ids = [d["_id"] for d in queued]
         await self.collection.update_many(
-            {"_id": {"$in": [c["_id"] for c in candidates]}, **due},
+            # The lease also moves the next attempt to its end: a claimed delivery is not due
+            # while it is out, and is due again exactly when an abandoned lease expires.
+            {"_id": {"$in": ids}, "state": PENDING, "next_attempt_at": {"$lte": now}},
             {
                 "$set": {
-                    "lease": {"until": now + timedelta(seconds=lease_s), "by": token},
+                    "lease": {"until": until, "by": token},
+                    "next_attempt_at": until,
                     "last_attempt_at": now,
                 },
                 "$inc": {"attempts": 1},
             },
         )
-        claimed = await self.collection.find({"lease.by": token}, {"outbox": 0}).to_list()
+        claimed = await self.collection.find({"_id": {"$in": ids}}, {"outbox": 0}).to_list()
         return [
             Delivery(id=d["_id"], lease=token, **{k: d[k] for k in _DELIVERY_FIELDS})
             for d in claimed
+            if (d.get("lease") or {}).get("by") == token
         ]
 
     async def mark_sent(self, delivery: Delivery, *, at: datetime, event: Envelope) -> bool:
