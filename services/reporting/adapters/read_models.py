@@ -230,10 +230,8 @@ class ReadModels:
             # A newer (or the same) event of this entry already there: a duplicate key.
             with contextlib.suppress(DuplicateKeyError):
                 await self._db["names"].update_one(
-                    {
-                        "_id": f"{kind}:{key}",
-                        "$or": [{"at": {"$lt": at}}, {"at": {"$exists": False}}],
-                    },
+                    # Missing or older, as one field condition: an `$or` makes the store scan.
+                    {"_id": f"{kind}:{key}", "at": {"$not": {"$gte": at}}},
                     {"$set": {"kind": kind, "key": key, "at": at, **fields}},
                     upsert=True,
                 )

@@ -18,6 +18,7 @@ from shared.events.directory_events import (
 )
 from shared.events.envelope import Envelope
 from shared.logging import current_correlation_id, new_correlation_id
+from shared.mirror import RevisionedMirror
 from shared.mongo import Document
 from shared.outbox import OUTBOX, OUTBOX_COUNT, OUTBOX_LEASE, ensure_outbox_index, with_outbox
 from shared.topics import DIRECTORY
@@ -75,8 +76,15 @@ def read_directory_file(path: Path) -> Directory:
 
 
 class DirectoryRepository:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], *, check_every_s: float = 1.0) -> None:
         self._db = db
+        # Read per routed batch and per staff action; changed by admins now and then.
+        self._mirror: RevisionedMirror[Directory | None] = RevisionedMirror(
+            revisions=db["revisions"],
+            name="directory",
+            load=self._read,
+            check_every_s=check_every_s,
+        )
 
     async def ensure_indexes(self) -> None:
         for collection in self.collections():
@@ -107,16 +115,22 @@ class DirectoryRepository:
             ]
             if ops:
                 await self._db[collection].bulk_write(ops, ordered=False)
-        if only is not None:
-            return
-        settings = {"default_station": directory.default_station}
-        await self._db["directory_settings"].replace_one(
-            {"_id": "default"},
-            with_outbox(settings, [_published("settings", "default", settings)], topic=DIRECTORY),
-            upsert=True,
-        )
+        if only is None:
+            settings = {"default_station": directory.default_station}
+            await self._db["directory_settings"].replace_one(
+                {"_id": "default"},
+                with_outbox(
+                    settings, [_published("settings", "default", settings)], topic=DIRECTORY
+                ),
+                upsert=True,
+            )
+        await self._mirror.changed()
 
     async def load(self) -> Directory | None:
+        """The directory, from this replica's copy (see shared.mirror)."""
+        return await self._mirror.get()
+
+    async def _read(self) -> Directory | None:
         settings = await self._db["directory_settings"].find_one({"_id": "default"})
         if settings is None:
             return None
