@@ -23,6 +23,7 @@ from services.routing.entrypoints import (
 from services.routing.entrypoints.consumers import case_events_consumer
 from services.routing.entrypoints.errors import install_error_handlers
 from services.routing.entrypoints.http import build_router
+from services.routing.entrypoints.load_recount import recount_loads
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
 from services.routing.handlers import SlaRules
 from services.routing.settings import RoutingSettings
@@ -80,6 +81,12 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         )
         runtime.spawn("consumer.cases", consumer.run)
         runtime.spawn("sla", scheduler.run)
+
+        async def loads() -> None:
+            await runtime.wait_schema()  # the status index serves the recount
+            await recount_loads(loads=cases.loads, interval_s=settings.load_recount_seconds)
+
+        runtime.spawn("loads", loads)
 
     app = runtime.app(
         title="Minyi routing",

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from services.routing.adapters.case_repository import (
     RoutedCaseRepository,
     VersionConflict,
+    assignment_document,
     audit_entry,
     watch_for,
 )
@@ -25,6 +26,7 @@ from services.routing.domain.assignment import (
     route_case,
 )
 from services.routing.domain.directory import KEY_FIELD, Directory, EntryKind, with_entry
+from services.routing.domain.loads import combined, load_shift
 from services.routing.domain.sla import (
     DEADLINES,
     Deadlines,
@@ -89,33 +91,109 @@ async def on_case_events(
     directory: DirectoryRepository,
     sla: SlaRules,
 ) -> None:
-    snapshot: Directory | None = None
+    """A polled batch in partition order: runs of new cases are routed together."""
+    submitted: list[Envelope] = []
     for event in events:
+        envelope = event.envelope
+        if envelope.type == CaseSubmitted.TYPE:
+            submitted.append(envelope)
+            continue
+        await assign_cases(submitted, cases=cases, directory=directory, sla=sla)
+        submitted = []
         with bound_event_context(event):
-            envelope = event.envelope
-            if envelope.type == CaseSubmitted.TYPE:
-                if snapshot is None:
-                    snapshot = await directory.load()
-                    if snapshot is None:
-                        # Nothing to route to yet: wait for the directory rather than lose it.
-                        raise TransientError("the directory is empty; load it (seed-demo)")
-                await assign_case(envelope, cases=cases, directory=snapshot, sla=sla)
-            elif envelope.type == CaseRated.TYPE:
+            if envelope.type == CaseRated.TYPE:
                 await _on_rated(envelope, cases=cases)
             elif envelope.type == CaseMessageSent.TYPE:
                 await _on_resident_message(envelope, cases=cases)
             elif envelope.type == CaseReopened.TYPE:
                 await _on_reopened(envelope, cases=cases, directory=directory, sla=sla)
+    await assign_cases(submitted, cases=cases, directory=directory, sla=sla)
 
 
-async def assign_case(
-    envelope: Envelope, *, cases: RoutedCaseRepository, directory: Directory, sla: SlaRules
+async def assign_cases(
+    envelopes: Sequence[Envelope],
+    *,
+    cases: RoutedCaseRepository,
+    directory: DirectoryRepository,
+    sla: SlaRules,
 ) -> None:
-    submitted = envelope.payload(CaseSubmitted)
-    if await cases.exists(submitted.case_id):
-        log.info("case.already_routed", case_id=submitted.case_id)
+    """Route new cases: one read of who is routed already, one of the candidates' loads, one
+    insert of the assignments (each with its event) and one move of the loads."""
+    if not envelopes:
         return
-    request = RoutingRequest(
+    snapshot = await directory.load()
+    if snapshot is None:
+        # Nothing to route to yet: wait for the directory rather than lose the cases.
+        raise TransientError("the directory is empty; load it (seed-demo)")
+    new: dict[str, tuple[Envelope, CaseSubmitted]] = {}
+    for envelope in envelopes:
+        submitted = envelope.payload(CaseSubmitted)
+        new.setdefault(submitted.case_id, (envelope, submitted))
+    routed = await cases.routed(new)
+    for case_id in routed:
+        log.info(
+            "case.already_routed", case_id=case_id, correlation_id=new[case_id][0].correlationid
+        )
+    pending = [item for case_id, item in new.items() if case_id not in routed]
+    requests = [_routing_request(submitted) for _, submitted in pending]
+    load = dict(
+        await cases.loads.of(code for r in requests for code in _candidates(r, directory=snapshot))
+    )
+    now = datetime.now(UTC)
+    documents: list[Document] = []
+    decisions: dict[str, tuple[RoutingDecision, Envelope]] = {}
+    for (envelope, submitted), request in zip(pending, requests, strict=True):
+        decision = route_case(request, directory=snapshot, open_load=load)
+        if decision.representative_code is not None:
+            # The batch's own assignments count for the next case of the batch.
+            load[decision.representative_code] = load.get(decision.representative_code, 0) + 1
+        decisions[submitted.case_id] = (decision, envelope)
+        documents.append(
+            assignment_document(
+                case_id=submitted.case_id,
+                category=submitted.category,
+                text=submitted.text,
+                channel=submitted.channel,
+                submitted_at=submitted.submitted_at,
+                decision=decision,
+                cause_event_id=envelope.id,
+                assigned_at=now,
+                meeting_id=submitted.meeting_id,
+                attachment_count=submitted.attachment_count,
+                deadlines=sla.deadlines(
+                    submitted.submitted_at, directory=snapshot, category=submitted.category
+                ),
+                event=_assigned_event(
+                    decision,
+                    case_id=submitted.case_id,
+                    category=submitted.category,
+                    round_=1,
+                    at=now,
+                    correlation_id=envelope.correlationid,
+                ),
+            )
+        )
+    added = await cases.add_assignments(documents)
+    await cases.loads.shift(
+        combined(
+            load_shift(None, (decisions[case_id][0].representative_code, "assigned"))
+            for case_id in added
+        )
+    )
+    for case_id in sorted(added):
+        decision, envelope = decisions[case_id]
+        log.info(
+            "case.assigned",
+            case_id=case_id,
+            station=decision.station_id,
+            representative=decision.representative_code,
+            reason=decision.reason,
+            correlation_id=envelope.correlationid,
+        )
+
+
+def _routing_request(submitted: CaseSubmitted) -> RoutingRequest:
+    return RoutingRequest(
         case_id=submitted.case_id,
         category=submitted.category,
         representative_code=submitted.representative_code,
@@ -123,57 +201,15 @@ async def assign_case(
         location=(submitted.location.lat, submitted.location.lon) if submitted.location else None,
         station_id=submitted.station_id,
     )
-    decision = await _route(request, cases=cases, directory=directory, exclude=frozenset())
-    now = datetime.now(UTC)
-    assigned = _assigned_event(
-        decision,
-        case_id=submitted.case_id,
-        category=submitted.category,
-        round_=1,
-        at=now,
-        correlation_id=envelope.correlationid,
-    )
-    added = await cases.add_assignment(
-        case_id=submitted.case_id,
-        category=submitted.category,
-        text=submitted.text,
-        channel=submitted.channel,
-        submitted_at=submitted.submitted_at,
-        decision=decision,
-        cause_event_id=envelope.id,
-        assigned_at=now,
-        meeting_id=submitted.meeting_id,
-        attachment_count=submitted.attachment_count,
-        deadlines=sla.deadlines(
-            submitted.submitted_at, directory=directory, category=submitted.category
-        ),
-        event=assigned,
-    )
-    if added:
-        log.info(
-            "case.assigned",
-            case_id=submitted.case_id,
-            station=decision.station_id,
-            representative=decision.representative_code,
-            reason=decision.reason,
-        )
 
 
-async def _route(
-    request: RoutingRequest,
-    *,
-    cases: RoutedCaseRepository,
-    directory: Directory,
-    exclude: frozenset[str],
-) -> RoutingDecision:
+def _candidates(request: RoutingRequest, *, directory: Directory) -> list[str]:
+    """Whose open load the decision may compare: the group of the point the case lands at."""
     point_id = request.liaison_point_id
     if point_id is None and request.location is not None:
         nearest = nearest_point(directory, request.location)
         point_id = nearest[0] if nearest else None
-    candidates = [r.code for r in directory.serving(point_id)] if point_id else []
-    return route_case(
-        request, directory=directory, exclude=exclude, open_load=await cases.open_load(candidates)
-    )
+    return [r.code for r in directory.serving(point_id)] if point_id else []
 
 
 def _assigned_event(
@@ -316,6 +352,15 @@ async def take_action(
         at=now,
         watch=watch_for(document, status=changes["status"]),
     )
+    await cases.loads.shift(
+        load_shift(
+            (document.get("representative_code"), state.status),
+            (
+                changes.get("representative_code", document.get("representative_code")),
+                changes["status"],
+            ),
+        )
+    )
     log.info(
         "case.action_taken",
         case_id=case_id,
@@ -393,8 +438,11 @@ async def _reassignment(
         category=document["category"],
         liaison_point_id=document.get("liaison_point_id"),
     )
-    decision = await _route(
-        request, cases=cases, directory=directory, exclude=frozenset(declined - {""})
+    decision = route_case(
+        request,
+        directory=directory,
+        exclude=frozenset(declined - {""}),
+        open_load=await cases.loads.of(_candidates(request, directory=directory)),
     )
     if decision.station_id != document["station_id"] and decision.representative_code is None:
         # Nobody else at the point: the case stays with its own station's queue.
@@ -615,7 +663,7 @@ async def _on_reopened(
             "respond_escalated": False,
         },
     }
-    await cases.apply_external(
+    applied = await cases.apply_external(
         case_id=reopened.case_id,
         event_id=envelope.id,
         watch=watch_for(reopened_case, status="reopened"),
@@ -635,6 +683,13 @@ async def _on_reopened(
             note=reopened.reason,
         ),
     )
+    if applied and case is not None:
+        await cases.loads.shift(
+            load_shift(
+                (case.get("representative_code"), case["status"]),
+                (case.get("representative_code"), "reopened"),
+            )
+        )
     log.info("case.reopened", case_id=reopened.case_id)
 
 

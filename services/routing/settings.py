@@ -28,3 +28,8 @@ class RoutingSettings(ServiceSettings):
     sla_check_seconds: float = Field(
         default=30.0, gt=0, description="How often to look for breaches."
     )
+    load_recount_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="How often the representatives' open-load counters are set from the cases.",
+    )

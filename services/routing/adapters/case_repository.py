@@ -13,16 +13,18 @@ from typing import Any
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
+from services.routing.adapters.open_loads import OpenLoads
 from services.routing.domain.assignment import RoutingDecision
 from services.routing.domain.sla import DEADLINES, Deadlines, next_due
+from services.routing.domain.workflow import OPEN
 from shared.events.envelope import Envelope
-from shared.mongo import Document
+from shared.mongo import Document, is_duplicate_key
 from shared.outbox import ensure_outbox_index, queue_events, with_outbox
 from shared.topics import CASE_EVENTS
 
-OPEN_STATUSES = ("assigned", "accepted", "in_review", "handling", "transferred", "reopened")
+OPEN_STATUSES = tuple(sorted(OPEN))
 _HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_count": 0, "applied": 0}
 
 
@@ -50,6 +52,67 @@ def _with_watch(update: Document, watch: datetime | None) -> Document:
     if watch is None:
         return {**update, "$unset": {**update.get("$unset", {}), WATCH: ""}}
     return {**update, "$set": {**update.get("$set", {}), WATCH: watch}}
+
+
+def assignment_document(
+    *,
+    case_id: str,
+    category: str,
+    text: str,
+    channel: str,
+    submitted_at: datetime,
+    decision: RoutingDecision,
+    cause_event_id: str,
+    assigned_at: datetime,
+    deadlines: Deadlines,
+    event: Envelope,
+    meeting_id: str | None = None,
+    attachment_count: int = 0,
+) -> Document:
+    """A newly routed case as stored, carrying its `case.assigned` event."""
+    document: Document = {
+        "_id": case_id,
+        "category": category,
+        "text": text,
+        "channel": channel,
+        "submitted_at": submitted_at,
+        "status": "assigned",
+        "station_id": decision.station_id,
+        "liaison_point_id": decision.liaison_point_id,
+        "representative_code": decision.representative_code,
+        "reason": decision.reason,
+        "round": 1,
+        "declined_by": [],
+        "transferred_to": None,
+        "reopen_count": 0,
+        "rating": None,
+        "decisions": [{**decision.model_dump(), "at": assigned_at, "cause": cause_event_id}],
+        "audit": [
+            audit_entry(
+                at=assigned_at,
+                actor_role="system",
+                actor_id="routing",
+                action="assign",
+                source="submitted",
+                target="assigned",
+                note=decision.reason,
+            )
+        ],
+        "assigned_at": assigned_at,
+        "updated_at": assigned_at,
+        "meetings": [meeting_id] if meeting_id else [],
+        # Intake keeps the photos; the workbench links to them by number.
+        "attachment_count": attachment_count,
+        "sla": {
+            "accept_due": deadlines.accept_due,
+            "respond_due": deadlines.respond_due,
+            "accept_escalated": False,
+            "respond_escalated": False,
+            "watch": min(deadlines.accept_due, deadlines.respond_due),
+        },
+        "version": 1,
+    }
+    return with_outbox(document, [event], topic=CASE_EVENTS)
 
 
 class _Unchanged:
@@ -87,6 +150,7 @@ def audit_entry(
 class RoutedCaseRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.collection: AsyncCollection[Document] = db["cases"]
+        self.loads = OpenLoads(db)
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("representative_code", 1), ("status", 1)])
@@ -95,6 +159,7 @@ class RoutedCaseRepository:
         await self.collection.create_index([("updated_at", DESCENDING)])
         await ensure_outbox_index(self.collection)
         await self._ensure_watch_index()
+        await self.loads.ensure_indexes()
 
     async def _ensure_watch_index(self) -> None:
         existing = await self.collection.index_information()
@@ -114,16 +179,11 @@ class RoutedCaseRepository:
             )
         await self.collection.create_index(WATCH, name=_WATCH_INDEX, sparse=True)
 
-    async def exists(self, case_id: str) -> bool:
-        return await self.collection.count_documents({"_id": case_id}, limit=1) > 0
-
-    async def open_load(self, codes: Iterable[str]) -> dict[str, int]:
-        return {
-            code: await self.collection.count_documents(
-                {"representative_code": code, "status": {"$in": list(OPEN_STATUSES)}}
-            )
-            for code in codes
-        }
+    async def routed(self, case_ids: Iterable[str]) -> set[str]:
+        """Which of these cases routing already holds."""
+        wanted = sorted(set(case_ids))
+        found = await self.collection.find({"_id": {"$in": wanted}}, {"_id": 1}).to_list()
+        return {str(d["_id"]) for d in found}
 
     async def add_assignment(
         self,
@@ -142,53 +202,39 @@ class RoutedCaseRepository:
         attachment_count: int = 0,
     ) -> bool:
         """Record the first assignment of a case with its event; False if already routed."""
-        document: Document = {
-            "_id": case_id,
-            "category": category,
-            "text": text,
-            "channel": channel,
-            "submitted_at": submitted_at,
-            "status": "assigned",
-            "station_id": decision.station_id,
-            "liaison_point_id": decision.liaison_point_id,
-            "representative_code": decision.representative_code,
-            "reason": decision.reason,
-            "round": 1,
-            "declined_by": [],
-            "transferred_to": None,
-            "reopen_count": 0,
-            "rating": None,
-            "decisions": [{**decision.model_dump(), "at": assigned_at, "cause": cause_event_id}],
-            "audit": [
-                audit_entry(
-                    at=assigned_at,
-                    actor_role="system",
-                    actor_id="routing",
-                    action="assign",
-                    source="submitted",
-                    target="assigned",
-                    note=decision.reason,
+        added = await self.add_assignments(
+            [
+                assignment_document(
+                    case_id=case_id,
+                    category=category,
+                    text=text,
+                    channel=channel,
+                    submitted_at=submitted_at,
+                    decision=decision,
+                    cause_event_id=cause_event_id,
+                    assigned_at=assigned_at,
+                    deadlines=deadlines,
+                    event=event,
+                    meeting_id=meeting_id,
+                    attachment_count=attachment_count,
                 )
-            ],
-            "assigned_at": assigned_at,
-            "updated_at": assigned_at,
-            "meetings": [meeting_id] if meeting_id else [],
-            # Intake keeps the photos; the workbench links to them by number.
-            "attachment_count": attachment_count,
-            "sla": {
-                "accept_due": deadlines.accept_due,
-                "respond_due": deadlines.respond_due,
-                "accept_escalated": False,
-                "respond_escalated": False,
-                "watch": min(deadlines.accept_due, deadlines.respond_due),
-            },
-            "version": 1,
-        }
+            ]
+        )
+        return bool(added)
+
+    async def add_assignments(self, documents: Sequence[Document]) -> set[str]:
+        """Insert first assignments in one write; returns the ids stored (not routed before)."""
+        if not documents:
+            return set()
         try:
-            await self.collection.insert_one(with_outbox(document, [event], topic=CASE_EVENTS))
-        except DuplicateKeyError:
-            return False
-        return True
+            await self.collection.insert_many(list(documents), ordered=False)
+        except BulkWriteError as exc:
+            if not is_duplicate_key(exc):
+                raise
+            # Routed meanwhile by another replica (or by a batch that crashed before committing).
+            lost = {int(e["index"]) for e in exc.details.get("writeErrors", [])}
+            return {str(d["_id"]) for i, d in enumerate(documents) if i not in lost}
+        return {str(d["_id"]) for d in documents}
 
     async def get(self, case_id: str) -> Document | None:
         return await self.collection.find_one({"_id": case_id}, _HIDDEN)

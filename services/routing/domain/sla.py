@@ -12,15 +12,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from services.routing.domain.workflow import OPEN
+
 Deadline = Literal["accept", "respond"]
 DEADLINES: tuple[Deadline, ...] = ("accept", "respond")
 
 # Where each deadline still applies: accepting ends once the holder accepts; responding ends
 # with the response (or with rejection or merging, which close the case another way).
 _ACCEPT_PENDING = frozenset({"assigned"})
-_RESPONSE_PENDING = frozenset(
-    {"assigned", "accepted", "in_review", "handling", "transferred", "reopened"}
-)
+_RESPONSE_PENDING: frozenset[str] = OPEN
 
 
 @dataclass(frozen=True)
