@@ -11,12 +11,12 @@ from services.intake.domain.cases import CaseCreate, CaseSnapshot, open_case
 from services.intake.domain.resident_actions import (
     refused,
 )
-from services.intake.domain.timeline import change_for
+from services.intake.domain.timeline import TimelineChange, advanced, change_for
 from shared.consumer import ConsumedEvent, bound_event_context
 from shared.errors import TransientError
 from shared.events.case_events import CASE_EVENT_TYPES, CaseAction, CaseSubmitted
 from shared.events.directory_events import DirectoryEntryChanged, DirectoryKind
-from shared.events.envelope import Envelope
+from shared.events.envelope import Envelope, EventData
 from shared.events.resident_events import ResidentContactGiven
 from shared.logging import get_logger
 from shared.mongo import Document
@@ -118,6 +118,40 @@ async def submit_case(
 
 
 async def on_case_events(events: Sequence[ConsumedEvent], *, cases: CaseRepository) -> None:
+    """Fold a polled batch into the cases: one read and one write for the whole batch.
+
+    A case that a resident changed meanwhile makes the write miss it; then the batch is
+    applied again event by event, which skips what was applied."""
+    by_case: dict[str, list[tuple[Envelope, EventData]]] = {}
+    for event in events:
+        model = CASE_EVENT_TYPES.get(event.envelope.type)
+        if model is None or model is CaseSubmitted:
+            continue
+        envelope = event.envelope
+        by_case.setdefault(envelope.subject, []).append((envelope, envelope.payload(model)))
+    if not by_case:
+        return
+    stored = await cases.pending_snapshots(list(by_case))
+    batch: list[tuple[CaseSnapshot, list[tuple[str, TimelineChange]]]] = []
+    for case_id, items in by_case.items():
+        if case_id not in stored:
+            log.info("case.event_skipped", case_id=case_id, events=len(items))
+            continue
+        case, applied = stored[case_id]
+        current = case
+        changes: list[tuple[str, TimelineChange]] = []
+        for envelope, data in items:
+            key = "e" + envelope.id.replace("-", "")
+            if key in applied or any(e == envelope.id for e, _ in changes):
+                continue
+            change = change_for(data, current=current)
+            changes.append((envelope.id, change))
+            current = advanced(current, change)
+        if changes:
+            batch.append((case, changes))
+    if await cases.apply_changes(batch):
+        log.info("case.events_applied", cases=len(batch), events=sum(len(c) for _, c in batch))
+        return
     for event in events:
         with bound_event_context(event):
             await _apply_case_event(event.envelope, cases=cases)

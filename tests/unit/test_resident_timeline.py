@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from services.intake.domain.cases import CaseSnapshot, CaseStatus
-from services.intake.domain.timeline import UnknownCaseEvent, change_for
+from services.intake.domain.timeline import UnknownCaseEvent, advanced, change_for
 from shared.events.case_events import (
     CASE_EVENT_TYPES,
     CaseAccepted,
@@ -358,3 +358,30 @@ def test_a_question_from_the_station_awaits_the_resident_and_an_answer_ends_the_
     )
     assert answered.fields["awaiting_reply"] is False
     assert answered.fields["messages.m2"]["from"] == "resident"
+
+
+def test_a_batch_judges_each_event_against_the_case_as_the_previous_one_left_it() -> None:
+    case = snapshot(status="handling", rating=None)
+    responded = CaseResponded(**action(response="已安排施工队"))
+    rated = CaseRated(**action(actor_role="resident", actor_id=None, rating="satisfied"))
+    reopened = CaseReopened(**action(actor_role="resident", actor_id=None, reason="没修好"))
+
+    after_response = advanced(case, change_for(responded, current=case))
+    after_rating = advanced(after_response, change_for(rated, current=after_response))
+    reopen = change_for(reopened, current=after_rating)
+
+    assert after_response.status == "responded" and after_response.version == case.version + 1
+    assert after_response.responded_at == AT and not after_response.rated_since_response
+    assert after_rating.status == "responded" and after_rating.rating == "satisfied"
+    assert after_rating.rated_since_response
+    assert reopen.fields["reopen_count"] == case.reopen_count + 1
+
+
+def test_advancing_keeps_what_the_change_does_not_touch() -> None:
+    case = snapshot(status="handling", reopen_count=1, station_id="jianchi")
+
+    after = advanced(
+        case, change_for(CaseEscalated(**action(deadline="respond", due_at=AT)), current=case)
+    )
+
+    assert after.model_dump(exclude={"version"}) == case.model_dump(exclude={"version"})

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bson import Binary
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -224,6 +225,43 @@ class CaseRepository:
             update,
         )
         return result.modified_count == 1
+
+    async def pending_snapshots(
+        self, case_ids: Sequence[str]
+    ) -> dict[str, tuple[CaseSnapshot, frozenset[str]]]:
+        """Each known case as it is now, with the ids of the events already applied to it."""
+        documents = await self.collection.find(
+            {"_id": {"$in": sorted(set(case_ids))}},
+            {**dict.fromkeys(_SNAPSHOT_FIELDS, 1), "awaiting_reply": 1, "applied": 1},
+        ).to_list()
+        return {d["_id"]: (snapshot_of(d), frozenset(d.get("applied") or {})) for d in documents}
+
+    async def apply_changes(
+        self, batch: Sequence[tuple[CaseSnapshot, Sequence[tuple[str, TimelineChange]]]]
+    ) -> bool:
+        """Each case's changes, in order, as one write guarded by the version read; one
+        `bulk_write` for the whole batch. False when some case changed since it was read (a
+        resident action won the race): the caller applies that batch event by event."""
+        ops: list[UpdateOne] = []
+        for case, changes in batch:
+            fields: Document = {}
+            steps: list[Document] = []
+            for event_id, change in changes:
+                fields.update(change.fields)
+                fields[_applied_key(event_id)] = True
+                if change.status is not None:
+                    fields["status"] = change.status
+                if change.step is not None:
+                    fields["updated_at"] = change.step.at
+                    steps.append(change.step.model_dump())
+            update: Document = {"$set": fields, "$inc": {"version": 1}}
+            if steps:
+                update["$push"] = {"timeline": {"$each": steps}}
+            ops.append(UpdateOne({"_id": case.case_id, "version": case.version}, update))
+        if not ops:
+            return True
+        result = await self.collection.bulk_write(ops, ordered=False)
+        return result.modified_count == len(ops)
 
     async def by_id(self, case_id: str) -> Document | None:
         """The public fields of one case, or None."""

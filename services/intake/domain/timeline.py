@@ -141,6 +141,18 @@ def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
     raise UnknownCaseEvent(f"no timeline rule for {event.TYPE}")
 
 
+_SNAPSHOT_FIELDS = frozenset(CaseSnapshot.model_fields) - {"case_id", "version"}
+
+
+def advanced(current: CaseSnapshot, change: TimelineChange) -> CaseSnapshot:
+    """The case as the rules see it once `change` is stored: the next event of a batch is
+    judged against this, as it would be after reading the case again."""
+    update: dict[str, Any] = {k: v for k, v in change.fields.items() if k in _SNAPSHOT_FIELDS}
+    if change.status is not None:
+        update["status"] = change.status
+    return current.model_copy(update={**update, "version": current.version + 1})
+
+
 def _moved(status: CaseStatus, at: datetime, note: str, fields: dict[str, Any]) -> TimelineChange:
     return TimelineChange(
         status=status, step=TimelineStep(status=status, at=at, note=note), fields=fields
