@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts or stops the real infrastructure: Kafka (KRaft, single node) and the MongoDB-wire store.
+# Starts or stops the real infrastructure: Kafka (KRaft, single node) and the MongoDB-wire store
+# (with MINYI_STORE_ENGINE=ferretdb, FerretDB and the private PostgreSQL cluster under it).
 #   infra.sh start | stop [kafka|store] | status
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -35,6 +36,48 @@ start_kafka() {
     -cp "$cp" kafka.Kafka "$cfg"
 }
 
+# PostgreSQL refuses to run as root; then the cluster belongs to Debian's `postgres` system user.
+# setpriv execs (no fork), so the pid file names the postmaster itself.
+PG_AS=()
+if [ "$(id -u)" = 0 ]; then PG_AS=(setpriv --reuid=postgres --regid=postgres --init-groups --); fi
+
+start_postgres() {
+  local bin
+  bin="$(pg_bindir)"
+  [ -n "$bin" ] || die "PostgreSQL is not installed; run MINYI_STORE_ENGINE=ferretdb deploy/local/install.sh"
+  if ! pid_alive postgres; then
+    # Never adopt a foreign server here: FerretDB would write into someone else's database.
+    port_open "$PG_PORT" && die "something already listens on $PG_PORT; set MINYI_PG_PORT to a free port"
+    if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+      say "initialising a PostgreSQL cluster in $PG_DATA"
+      rm -rf "$PG_DATA"
+      mkdir -p "$PG_DATA"
+      if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$PG_DATA"; fi
+      chmod 700 "$PG_DATA"
+      "${PG_AS[@]}" test -w "$PG_DATA" \
+        || die "the postgres user cannot reach $PG_DATA; put MINYI_VAR where it can (not under /root)"
+      # Trust on loopback only, like the other local servers (Kafka, SecantusDB have no auth).
+      (cd "$PG_DATA" && "${PG_AS[@]}" "$bin/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 \
+        --locale=C) >>"$LOG_DIR/postgres.log" 2>&1 \
+        || die "initdb failed; see $LOG_DIR/postgres.log"
+    fi
+    # No Unix socket: the system cluster owns /var/run/postgresql, and we only speak TCP.
+    (cd "$PG_DATA" && start_bg postgres "${PG_AS[@]}" "$bin/postgres" -D "$PG_DATA" -p "$PG_PORT" \
+      -c listen_addresses=127.0.0.1 -c unix_socket_directories=)
+  fi
+  wait_port postgres "$PG_PORT" 30
+  for _ in $(seq 1 150); do
+    "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres && break
+    sleep 0.2
+  done
+  "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres || die "PostgreSQL did not get ready; see $LOG_DIR/postgres.log"
+  if ! "$bin/psql" -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'" | grep -q 1; then
+    "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres ferretdb \
+      || die "could not create the ferretdb database"
+  fi
+}
+
 start_store() {
   if pid_alive store; then
     say "store already running (pid $(cat "$RUN_DIR/store.pid"))"
@@ -49,9 +92,20 @@ start_store() {
       start_bg store "$SECANTUS_HOME/bin/python" -m secantus --host 127.0.0.1 --port "$STORE_PORT" \
         --storage-path "$STORE_DATA" --log-level WARNING --sync-on-commit ;;
     ferretdb)
-      start_bg store "$FERRETDB_BIN" -listen "127.0.0.1:$STORE_PORT" -data "$STORE_DATA-ferretdb" ;;
-    *) die "MINYI_STORE_ENGINE must be secantusdb or ferretdb, not $STORE_ENGINE" ;;
+      start_postgres
+      start_bg store "$FERRETDB_BIN" -listen "127.0.0.1:$STORE_PORT" -handler postgresql \
+        -postgresql-url "postgres://postgres@127.0.0.1:$PG_PORT/ferretdb" ;;
+    ferretdb-sqlite)
+      start_bg store "$FERRETDB_BIN" -listen "127.0.0.1:$STORE_PORT" -handler sqlite \
+        -data "$STORE_DATA-ferretdb" ;;
   esac
+}
+
+# FerretDB first, so PostgreSQL has no clients left; SIGINT is PostgreSQL's fast shutdown (TERM
+# would wait for every client), sent to the postmaster alone, which stops its own children.
+stop_store() {
+  stop_bg store
+  stop_bg postgres INT
 }
 
 case "${1:-}" in
@@ -66,13 +120,15 @@ case "${1:-}" in
   stop)
     case "${2:-all}" in
       kafka) stop_bg kafka ;;
-      store) stop_bg store ;;
-      all) stop_bg kafka; stop_bg store ;;
+      store) stop_store ;;
+      all) stop_bg kafka; stop_store ;;
       *) die "usage: infra.sh stop [kafka|store]" ;;
     esac
     ;;
   status)
-    for n in kafka store; do
+    names=(kafka store)
+    { [ "$STORE_ENGINE" = ferretdb ] || [ -f "$RUN_DIR/postgres.pid" ]; } && names+=(postgres)
+    for n in "${names[@]}"; do
       if pid_alive "$n"; then echo "$n: running (pid $(cat "$RUN_DIR/$n.pid"))"; else echo "$n: stopped"; fi
     done
     ;;

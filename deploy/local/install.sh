@@ -4,7 +4,8 @@
 #   - the Python virtualenv from requirements-dev.lock (runtime + test tools)
 #   - the Apache Kafka broker jars from Maven Central (deploy/local/kafka/pom.xml)
 #   - the store: SecantusDB from PyPI (default), or FerretDB built from the Go module proxy
-#     (deploy/local/ferretdb) with MINYI_STORE_ENGINE=ferretdb
+#     (deploy/local/ferretdb) with MINYI_STORE_ENGINE=ferretdb (plus Debian's PostgreSQL) or
+#     ferretdb-sqlite
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 apt_install() {
@@ -19,7 +20,7 @@ apt_install() {
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
-[ "$STORE_ENGINE" = ferretdb ] && ! command -v go >/dev/null && need+=(golang)
+[ "$STORE_ENGINE" = ferretdb ] && [ -z "$(pg_bindir)" ] && need+=(postgresql)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3 python3-venv)
 # The browser tests drive Debian's Chromium (never a downloaded browser); the Chinese pages need
@@ -58,10 +59,61 @@ if [ "$STORE_ENGINE" = secantusdb ] && [ ! -f "$SECANTUS_HOME/.complete" ]; then
   touch "$SECANTUS_HOME/.complete"
 fi
 
-if [ "$STORE_ENGINE" = ferretdb ] && [ ! -x "$FERRETDB_BIN" ]; then
-  say "building FerretDB $FERRETDB_VERSION (SQLite backend, pure Go)"
-  mkdir -p "$(dirname "$FERRETDB_BIN")"
-  (cd "$ROOT/deploy/local/ferretdb" && CGO_ENABLED=0 go build -trimpath -o "$FERRETDB_BIN.tmp" .) \
-    || die "could not build FerretDB"
-  mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+# FerretDB 1.24 needs Go >= 1.24; Debian 12's `golang` is 1.19. The toolchain is itself a module
+# on the Go module proxy (what `GOTOOLCHAIN` fetches), pinned here by its go.sum hash.
+GO_TOOLCHAIN="go1.24.3"
+GO_TOOLCHAIN_SUM_amd64="h1:Q/mjT/SnwTC6ul3pBoqVQHTfd50K5MlPITmS5PmsXxw="
+go_for_ferretdb() {
+  local v
+  if command -v go >/dev/null; then
+    v="$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null)" || v=""
+    v="${v#go}"
+    if [ -n "$v" ] && [ "$(printf '%s\n1.24\n' "${v%%[-+ ]*}" | sort -V | head -n1)" = 1.24 ]; then
+      command -v go
+      return 0
+    fi
+  fi
+  local arch mod dir sum
+  case "$(uname -m)" in x86_64) arch=amd64 ;; *) arch="$(uname -m)" ;; esac
+  mod="golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$arch"
+  dir="$CACHE/$GO_TOOLCHAIN"
+  if [ ! -x "$dir/$mod/bin/go" ]; then
+    sum="GO_TOOLCHAIN_SUM_$arch"
+    [ -n "${!sum:-}" ] || die "FerretDB needs Go >= 1.24 on PATH (no pinned toolchain for $arch)"
+    say "fetching the Go $GO_TOOLCHAIN toolchain from the Go module proxy" >&2
+    rm -rf "$dir" && mkdir -p "$dir"
+    curl -fsSL --retry 3 -o "$dir/toolchain.zip" \
+      "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN.linux-$arch.zip" \
+      || die "could not fetch the Go toolchain"
+    # The module's h1 hash (dirhash.Hash1), so the pinned go.sum line proves the download.
+    python3 - "$dir/toolchain.zip" "${!sum}" "$dir" <<'PY' || die "the Go toolchain failed its checksum"
+import base64, hashlib, sys, zipfile
+path, want, dest = sys.argv[1:4]
+with zipfile.ZipFile(path) as z:
+    names = sorted(n for n in z.namelist() if not n.endswith("/"))
+    lines = "".join(f"{hashlib.sha256(z.read(n)).hexdigest()}  {n}\n" for n in names)
+    got = "h1:" + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode()
+    if got != want:
+        sys.exit(f"checksum {got} != {want}")
+    z.extractall(dest)
+PY
+    rm -f "$dir/toolchain.zip"
+    # Zip entries carry no modes; `go` itself marks these executable after a toolchain download.
+    chmod -R a+x "$dir/$mod/bin" "$dir/$mod/pkg/tool"
+  fi
+  echo "$dir/$mod/bin/go"
+}
+
+if [ "$STORE_ENGINE" = ferretdb ] || [ "$STORE_ENGINE" = ferretdb-sqlite ]; then
+  src_hash="$(cat "$ROOT"/deploy/local/ferretdb/{main.go,go.mod,go.sum} | sha256sum | cut -c1-16)"
+  if [ ! -x "$FERRETDB_BIN" ] || [ "$(cat "$FERRETDB_BIN.src-hash" 2>/dev/null)" != "$src_hash" ]; then
+    go_bin="$(go_for_ferretdb)"
+    say "building FerretDB $FERRETDB_VERSION (PostgreSQL and SQLite backends, pure Go)"
+    mkdir -p "$(dirname "$FERRETDB_BIN")"
+    (cd "$ROOT/deploy/local/ferretdb" &&
+      GOTOOLCHAIN=local CGO_ENABLED=0 "$go_bin" build -trimpath -o "$FERRETDB_BIN.tmp" .) \
+      || die "could not build FerretDB"
+    mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+    echo "$src_hash" >"$FERRETDB_BIN.src-hash"
+  fi
 fi

@@ -15,19 +15,29 @@ KAFKA_VERSION="3.9.1"
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 KAFKA_PORT="${MINYI_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${MINYI_KAFKA_CONTROLLER_PORT:-9093}"
-# The MongoDB-wire store: SecantusDB by default; FerretDB deadlocks under concurrent
-# writes (docs/operations.md), and is kept selectable to reproduce that.
+# The MongoDB-wire store, chosen by measurement (docs/operations.md, "The store"):
+#   secantusdb       SecantusDB on WiredTiger (default)
+#   ferretdb         FerretDB on a private PostgreSQL cluster
+#   ferretdb-sqlite  FerretDB on SQLite: deadlocks under concurrent writes, kept to reproduce that
 STORE_ENGINE="${MINYI_STORE_ENGINE:-secantusdb}"
 SECANTUS_VERSION="0.7.0b3"
 SECANTUS_HOME="$CACHE/secantusdb-$SECANTUS_VERSION"
 FERRETDB_VERSION="1.24.2"
 FERRETDB_BIN="$CACHE/ferretdb-$FERRETDB_VERSION/ferretdb"
 STORE_PORT="${MINYI_STORE_PORT:-27017}"
+# Not 5432: Debian's own cluster may sit there, and ours must never be confused with it.
+PG_PORT="${MINYI_PG_PORT:-15432}"
+PG_DATA="$VAR/postgres"
 
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+case "$STORE_ENGINE" in
+  secantusdb | ferretdb | ferretdb-sqlite) ;;
+  *) die "MINYI_STORE_ENGINE must be secantusdb, ferretdb or ferretdb-sqlite, not $STORE_ENGINE" ;;
+esac
 
 # pid_alive NAME -> 0 when the pid file names a live process we started.
 pid_alive() {
@@ -50,7 +60,8 @@ start_bg() {
   echo $! >"$RUN_DIR/$name.pid"
 }
 
-# stop_bg NAME : TERM the process group we started, then KILL after 15 s.
+# stop_bg NAME [SIGNAL] : TERM the process group we started, or send SIGNAL only to the process the
+# pid file names (a server that stops its own children, e.g. PostgreSQL); KILL the group after 15 s.
 stop_bg() {
   local name="$1" pidfile="$RUN_DIR/$1.pid"
   if ! pid_alive "$name"; then
@@ -60,7 +71,11 @@ stop_bg() {
   local pid
   pid="$(cat "$pidfile")"
   say "stopping $name (pid $pid)"
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  if [ -n "${2:-}" ]; then
+    kill -"$2" "$pid" 2>/dev/null || true
+  else
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  fi
   for _ in $(seq 1 150); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
@@ -72,6 +87,14 @@ stop_bg() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# pg_bindir : the newest installed Debian PostgreSQL's bin directory (not on PATH), or nothing.
+pg_bindir() {
+  local dirs
+  dirs="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V)" || true
+  [ -n "$dirs" ] && [ -x "${dirs##*$'\n'}/postgres" ] && echo "${dirs##*$'\n'}"
+  return 0
+}
 
 # wait_port NAME PORT SECONDS
 wait_port() {

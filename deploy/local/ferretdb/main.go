@@ -1,7 +1,8 @@
-// Command ferretdb runs an embedded FerretDB (SQLite backend) as the project's
-// MongoDB-wire store. It exists because `go install .../cmd/ferretdb` builds a
-// binary that panics on a missing generated version file; the embeddable
-// package has no such file to miss.
+// Command ferretdb runs an embedded FerretDB as the project's MongoDB-wire store,
+// on PostgreSQL (FerretDB's production backend) or SQLite (kept to reproduce the
+// deadlock in docs/operations.md). It exists because `go install .../cmd/ferretdb`
+// builds a binary that panics on a missing generated version file; the embeddable
+// package has no such file to miss. Flag names follow upstream's where they overlap.
 package main
 
 import (
@@ -18,21 +19,32 @@ import (
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
-	dataDir := flag.String("data", "var/store", "directory for the SQLite databases")
+	handler := flag.String("handler", "postgresql", "backend: postgresql or sqlite")
+	pgURL := flag.String("postgresql-url", "postgres://127.0.0.1:5432/ferretdb",
+		"PostgreSQL URL for the postgresql handler (the database must exist)")
+	dataDir := flag.String("data", "var/store-ferretdb", "directory for the sqlite handler's databases")
 	flag.Parse()
 
-	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot create data directory:", err)
-		os.Exit(1)
+	config := &ferretdb.Config{
+		Listener: ferretdb.ListenerConfig{TCP: *listen},
+		Logger:   slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Handler:  *handler,
+	}
+	switch *handler {
+	case "postgresql":
+		config.PostgreSQLURL = *pgURL
+	case "sqlite":
+		if err := os.MkdirAll(*dataDir, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, "cannot create data directory:", err)
+			os.Exit(1)
+		}
+		config.SQLiteURL = "file:" + *dataDir + "/"
+	default:
+		fmt.Fprintln(os.Stderr, "-handler must be postgresql or sqlite, not", *handler)
+		os.Exit(2)
 	}
 
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
-	})
+	f, err := ferretdb.New(config)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cannot start FerretDB:", err)
 		os.Exit(1)
@@ -41,7 +53,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	fmt.Fprintln(os.Stderr, "ferretdb listening on", f.MongoDBURI())
+	fmt.Fprintln(os.Stderr, "ferretdb listening on", f.MongoDBURI(), "with handler", *handler)
 	if err := f.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "FerretDB stopped:", err)
 		os.Exit(1)
