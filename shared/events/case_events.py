@@ -15,10 +15,36 @@ from shared.events.envelope import EventData
 
 Channel = Literal["qr", "web", "in_person", "meeting", "open311", "api"]
 
+# The envelope source of every event of an imported past case (`python -m services.intake
+# import`): notify skips them, downstream systems can tell history from live cases.
+IMPORT_SOURCE = "minyi/import"
+ImportedStatus = Literal["submitted", "assigned", "accepted", "responded", "closed", "rejected"]
+
 
 class GeoPoint(EventData):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
+
+
+class ImportedHistory(EventData):
+    """What a past case (from before Minyi) had become when it was imported.
+
+    The times are the ones its events carry: a step the file gave no time for has the time of
+    the step before it. None: the case never reached that step.
+    """
+
+    external_id: str = Field(description="The case's id in the records it was imported from.")
+    status: ImportedStatus = Field(description="Its status when imported: its last event's.")
+    station_id: str | None = Field(
+        default=None, description="The station that held it; None only while `submitted`."
+    )
+    representative_code: str | None = None
+    assigned_at: datetime | None = None
+    accepted_at: datetime | None = None
+    responded_at: datetime | None = None
+    closed_at: datetime | None = Field(
+        default=None, description="When it was closed, or rejected for a rejected case."
+    )
 
 
 class CaseSubmitted(EventData):
@@ -41,6 +67,11 @@ class CaseSubmitted(EventData):
         default=None, description="The deliberation meeting the case was raised at."
     )
     submitted_at: datetime
+    imported: ImportedHistory | None = Field(
+        default=None,
+        description="Set only for a past case loaded by the history import (source "
+        "`minyi/import`): routing records it as it was instead of routing it.",
+    )
 
 
 class CaseAssigned(EventData):
