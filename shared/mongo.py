@@ -6,9 +6,11 @@ updates, `$lookup`/`$facet`): each state change and its events are one single-do
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -45,3 +47,20 @@ def is_duplicate_key(exc: Exception) -> bool:
         and all(err.get("code") == DUPLICATE_KEY for err in exc.details.get("writeErrors", []))
         and not exc.details.get("writeConcernErrors")
     )
+
+
+async def insert_new(
+    collection: AsyncCollection[Document], documents: Sequence[Document]
+) -> set[Any]:
+    """Insert in one unordered write; returns the `_id`s stored now. A document whose `_id`
+    is there already (an idempotent redelivery) is left as it was."""
+    if not documents:
+        return set()
+    try:
+        await collection.insert_many(list(documents), ordered=False)
+    except BulkWriteError as exc:
+        if not is_duplicate_key(exc):
+            raise
+        lost = {int(e["index"]) for e in exc.details.get("writeErrors", [])}
+        return {d["_id"] for i, d in enumerate(documents) if i not in lost}
+    return {d["_id"] for d in documents}

@@ -4,17 +4,17 @@ deliver one queued push."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from services.notify.adapters.address_book import AddressBook
 from services.notify.adapters.dead_letters import DeliveryDeadLetters
-from services.notify.adapters.deliveries import Delivery, DeliveryRepository
-from services.notify.adapters.inbox_repository import InboxRepository
+from services.notify.adapters.deliveries import Delivery, DeliveryRepository, QueuedPush
+from services.notify.adapters.inbox_repository import InboxMessage, InboxRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
-from services.notify.adapters.resident_contacts import ContactPending, ResidentContacts
+from services.notify.adapters.resident_contacts import ResidentContacts, language_of
 from services.notify.domain.delivery import (
     PermanentDeliveryError,
     PushChannel,
@@ -24,13 +24,14 @@ from services.notify.domain.delivery import (
 from services.notify.domain.messages import Notification, notifications
 from services.notify.domain.preferences import DEFAULT_PREFERENCES, Preferences, send_at
 from services.notify.domain.rules import followed_event_types, recipients
-from shared.consumer import ConsumedEvent, bound_event_context
+from shared.consumer import ConsumedEvent
 from shared.errors import TransientError
-from shared.events.case_events import CASE_EVENT_TYPES, CaseSubmitted
+from shared.events.case_events import CASE_EVENT_TYPES, IMPORT_SOURCE, CaseSubmitted
 from shared.events.envelope import Envelope, EventData
 from shared.events.notification_events import NotificationFailed, NotificationSent
 from shared.events.resident_events import ResidentContactGiven
 from shared.logging import get_logger
+from shared.mongo import Document
 
 log = get_logger(__name__)
 
@@ -54,8 +55,6 @@ class Planned:
     case_id: str
     notifications: list[Notification]
     preferences: dict[str, Preferences]
-    # Residents whose words were chosen before their contact (and so their language) was here.
-    language_unknown: frozenset[str] = frozenset()
 
 
 async def on_case_events(
@@ -66,131 +65,153 @@ async def on_case_events(
     contacts: ResidentContacts,
     push: PushQueue,
 ) -> None:
-    """Inbox messages for the whole batch first, then the pushes: a resident contact that is
-    still on its way (a transient error, retried) must not keep anyone from their inbox. A
-    retried batch finds what it already stored and skips it."""
-    planned: list[Planned] = []
+    """A polled batch: one read of preferences, one of residents' contacts, one write of the
+    inbox messages and one of the queued pushes. Inbox messages are stored first: a resident
+    contact that is still on its way (a transient error, retried) must not keep anyone from
+    their inbox. A retried batch finds what it already stored and skips it."""
+    now = datetime.now(UTC)
+    decoded: list[tuple[Envelope, EventData, str]] = []
     for event in events:
-        with bound_event_context(event):
-            envelope = event.envelope
-            case_event = envelope.payload(CASE_EVENT_TYPES[envelope.type])
-            case_id = str(getattr(case_event, "case_id", envelope.subject))
-            if isinstance(case_event, CaseSubmitted):
-                await contacts.note_submitted(
-                    case_id, has_contact=case_event.has_contact, at=datetime.now(UTC)
-                )
-            plan = await _plan(
-                envelope, case_event, case_id, preferences=preferences, contacts=contacts
-            )
-            await notify_inboxes(plan, inbox=inbox)
-            planned.append(plan)
-    for plan in planned:
-        await queue_pushes(plan, push=push)
+        envelope = event.envelope
+        if envelope.source == IMPORT_SOURCE:
+            continue  # an imported past case: nobody is told about last year's case
+        case_event = envelope.payload(CASE_EVENT_TYPES[envelope.type])
+        decoded.append(
+            (envelope, case_event, str(getattr(case_event, "case_id", envelope.subject)))
+        )
+    if not decoded:
+        return
+    await contacts.note_submitted(
+        {
+            case_id: case_event.has_contact
+            for _, case_event, case_id in decoded
+            if isinstance(case_event, CaseSubmitted)
+        },
+        at=now,
+    )
+    found = [recipients(case_event) for _, case_event, _ in decoded]
+    stored = await preferences.stored_for(r.address for rs in found for r in rs)
+    residents = await contacts.stored(
+        r.address.partition(":")[2] for rs in found for r in rs if r.audience == "case"
+    )
+    plans = [
+        _plan(envelope, case_event, case_id, stored=stored, residents=residents)
+        for envelope, case_event, case_id in decoded
+    ]
+    await notify_inboxes(plans, inbox=inbox, now=now)
+    await queue_pushes(plans, push=push, residents=residents, now=now)
 
 
-async def _plan(
+def _plan(
     envelope: Envelope,
     case_event: EventData,
     case_id: str,
     *,
-    preferences: PreferencesRepository,
-    contacts: ResidentContacts,
+    stored: Mapping[str, Preferences],
+    residents: Mapping[str, Document],
 ) -> Planned:
     """Each recipient's words in their language: the one they set as a preference, else (a
     resident) the one they submitted in, else Chinese."""
     found = recipients(case_event)
-    stored = await preferences.stored_for(r.address for r in found)
-    languages = {address: p.language for address, p in stored.items()}
-    unknown: set[str] = set()
+    languages = {r.address: stored[r.address].language for r in found if r.address in stored}
     for recipient in found:
         if recipient.audience != "case" or recipient.address in stored:
             continue
-        _, _, resident_case = recipient.address.partition(":")
-        language = await contacts.language(resident_case)
-        if language is None:
-            unknown.add(recipient.address)
-        else:
+        language = language_of(residents.get(recipient.address.partition(":")[2]))
+        if language is not None:
             languages[recipient.address] = language
     wanted = {r.address: stored.get(r.address, DEFAULT_PREFERENCES) for r in found}
-    return Planned(
-        envelope,
-        case_id,
-        notifications(case_event, languages=languages),
-        wanted,
-        language_unknown=frozenset(unknown),
-    )
+    return Planned(envelope, case_id, notifications(case_event, languages=languages), wanted)
 
 
-async def notify_inboxes(plan: Planned, *, inbox: InboxRepository) -> None:
-    """Each recipient gets one inbox message for this event, even if it is redelivered."""
-    envelope = plan.envelope
-    for message in plan.notifications:
-        key = notification_id(
-            cause_event_id=envelope.id, recipient=message.recipient, channel="inbox"
-        )
-        now = datetime.now(UTC)
-        sent = NotificationSent(
-            notification_id=key,
-            cause_event_id=envelope.id,
-            case_id=plan.case_id,
-            recipient=message.recipient,
-            channel="inbox",
-            sent_at=now,
-        )
-        delivered = await inbox.deliver(
-            message=message,
-            message_key=key,
-            case_id=plan.case_id,
-            cause_event_id=envelope.id,
-            at=now,
-            sent=_wrap(sent, key, envelope.correlationid),
-        )
+async def notify_inboxes(
+    plans: Sequence[Planned], *, inbox: InboxRepository, now: datetime
+) -> None:
+    """Each recipient gets one inbox message per event, even if the event is redelivered."""
+    messages: list[InboxMessage] = []
+    for plan in plans:
+        envelope = plan.envelope
+        for message in plan.notifications:
+            key = notification_id(
+                cause_event_id=envelope.id, recipient=message.recipient, channel="inbox"
+            )
+            sent = NotificationSent(
+                notification_id=key,
+                cause_event_id=envelope.id,
+                case_id=plan.case_id,
+                recipient=message.recipient,
+                channel="inbox",
+                sent_at=now,
+            )
+            messages.append(
+                InboxMessage(
+                    key=key,
+                    message=message,
+                    case_id=plan.case_id,
+                    cause_event_id=envelope.id,
+                    at=now,
+                    sent=_wrap(sent, key, envelope.correlationid),
+                )
+            )
+    delivered = await inbox.deliver_many(messages)
+    for m in messages:
         log.info(
-            "notification.inbox_delivered" if delivered else "notification.already_delivered",
-            case_id=plan.case_id,
-            event_type=envelope.type,
-            recipient=message.recipient,
+            "notification.inbox_delivered"
+            if m.key in delivered
+            else "notification.already_delivered",
+            case_id=m.case_id,
+            recipient=m.message.recipient,
+            correlation_id=m.sent.correlationid,
         )
 
 
-async def queue_pushes(plan: Planned, *, push: PushQueue) -> None:
+async def queue_pushes(
+    plans: Sequence[Planned],
+    *,
+    push: PushQueue,
+    residents: Mapping[str, Document],
+    now: datetime,
+) -> None:
     """One pending delivery per recipient and push channel that applies; the channel workers
     send them. Nothing here waits on a mail server or gateway."""
-    envelope = plan.envelope
-    for message in plan.notifications:
-        wanted = plan.preferences[message.recipient]
-        for channel in message.push:
-            if channel not in push.channels or not wanted.channels.allows(channel):
-                continue
-            now = datetime.now(UTC)
-            address = await push.addresses.address(message.recipient, channel, now=now)
-            if address is None:
-                continue
-            if message.recipient in plan.language_unknown:
-                # The contact came in after the words were chosen: choose them again.
-                raise ContactPending(f"contact of {message.recipient} arrived while planning")
-            key = notification_id(
-                cause_event_id=envelope.id, recipient=message.recipient, channel=channel
-            )
-            due = send_at(now, wanted, urgent=message.urgent)
-            queued = await push.deliveries.add(
-                key=key,
-                channel=channel,
-                notification=message,
-                address=address,
-                case_id=plan.case_id,
-                cause_event_id=envelope.id,
-                correlation_id=envelope.correlationid,
-                due=due,
-                at=now,
-            )
-            log.info(
-                "notification.push_queued" if queued else "notification.push_already_queued",
-                case_id=plan.case_id,
-                channel=channel,
-                recipient=message.recipient,
-                delayed_s=round((due - now).total_seconds()),
-            )
+    queued: list[QueuedPush] = []
+    for plan in plans:
+        envelope = plan.envelope
+        for message in plan.notifications:
+            wanted = plan.preferences[message.recipient]
+            for channel in message.push:
+                if channel not in push.channels or not wanted.channels.allows(channel):
+                    continue
+                address = push.addresses.address_in(
+                    message.recipient, channel, residents=residents, now=now
+                )
+                if address is None:
+                    continue
+                queued.append(
+                    QueuedPush(
+                        key=notification_id(
+                            cause_event_id=envelope.id, recipient=message.recipient, channel=channel
+                        ),
+                        channel=channel,
+                        notification=message,
+                        address=address,
+                        case_id=plan.case_id,
+                        cause_event_id=envelope.id,
+                        correlation_id=envelope.correlationid,
+                        due=send_at(now, wanted, urgent=message.urgent),
+                        at=now,
+                    )
+                )
+    added = await push.deliveries.add_many(queued)
+    for q in queued:
+        log.info(
+            "notification.push_queued" if q.key in added else "notification.push_already_queued",
+            case_id=q.case_id,
+            channel=q.channel,
+            recipient=q.notification.recipient,
+            delayed_s=round((q.due - now).total_seconds()),
+            correlation_id=q.correlation_id,
+        )
 
 
 async def on_resident_contacts(

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from services.notify.adapters.resident_contacts import ResidentContacts
 from services.notify.domain.delivery import PushChannel
+from shared.mongo import Document
 
 
 class AddressBook:
@@ -24,4 +25,18 @@ class AddressBook:
         audience, _, key = recipient.partition(":")
         if audience == "case":
             return await self._residents.address(key, channel, now=now)
+        return self._staff.get(channel, {}).get(recipient)
+
+    def address_in(
+        self,
+        recipient: str,
+        channel: PushChannel,
+        *,
+        residents: Mapping[str, Document],
+        now: datetime,
+    ) -> str | None:
+        """As `address`, with the residents' records already read (`ResidentContacts.stored`)."""
+        audience, _, key = recipient.partition(":")
+        if audience == "case":
+            return self._residents.address_of(key, residents.get(key), channel, now=now)
         return self._staff.get(channel, {}).get(recipient)

@@ -21,18 +21,19 @@ end recognise the resend.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from services.notify.domain.delivery import PushChannel
 from services.notify.domain.messages import Notification
 from services.notify.domain.templates import Language
 from shared.events.envelope import Envelope
-from shared.mongo import Document
+from shared.mongo import Document, insert_new
 from shared.outbox import ensure_outbox_index, queue_events
 from shared.topics import NOTIFICATION_EVENTS
 
@@ -61,6 +62,19 @@ class Delivery(BaseModel):
     lease: str
 
 
+@dataclass(frozen=True)
+class QueuedPush:
+    key: str
+    channel: PushChannel
+    notification: Notification
+    address: str
+    case_id: str
+    cause_event_id: str
+    correlation_id: str
+    due: datetime
+    at: datetime
+
+
 class DeliveryRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.collection: AsyncCollection[Document] = db["deliveries"]
@@ -74,43 +88,31 @@ class DeliveryRepository:
         await self.collection.create_index("case_id")
         await ensure_outbox_index(self.collection)
 
-    async def add(
-        self,
-        *,
-        key: str,
-        channel: PushChannel,
-        notification: Notification,
-        address: str,
-        case_id: str,
-        cause_event_id: str,
-        correlation_id: str,
-        due: datetime,
-        at: datetime,
-    ) -> bool:
-        """Queue one push; False if this notification id is already queued (a redelivery)."""
-        try:
-            await self.collection.insert_one(
+    async def add_many(self, queued: Sequence[QueuedPush]) -> set[str]:
+        """Queue pushes in one write; returns the keys queued now (the rest were queued)."""
+        return await insert_new(
+            self.collection,
+            [
                 {
-                    "_id": key,
-                    "channel": channel,
-                    "recipient": notification.recipient,
-                    "address": address,
-                    "title": notification.title,
-                    "body": notification.body,
-                    "language": notification.language,
-                    "urgent": notification.urgent,
-                    "case_id": case_id,
-                    "cause_event_id": cause_event_id,
-                    "correlation_id": correlation_id,
+                    "_id": q.key,
+                    "channel": q.channel,
+                    "recipient": q.notification.recipient,
+                    "address": q.address,
+                    "title": q.notification.title,
+                    "body": q.notification.body,
+                    "language": q.notification.language,
+                    "urgent": q.notification.urgent,
+                    "case_id": q.case_id,
+                    "cause_event_id": q.cause_event_id,
+                    "correlation_id": q.correlation_id,
                     "state": PENDING,
                     "attempts": 0,
-                    "next_attempt_at": due,
-                    "created_at": at,
+                    "next_attempt_at": q.due,
+                    "created_at": q.at,
                 }
-            )
-        except DuplicateKeyError:
-            return False
-        return True
+                for q in queued
+            ],
+        )
 
     async def claim_due(
         self, channel: PushChannel, *, now: datetime, lease_s: float, limit: int

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from services.notify.domain.messages import Notification
 from shared.events.envelope import Envelope
-from shared.mongo import Document
+from shared.mongo import Document, insert_new
 from shared.outbox import ensure_outbox_index, with_outbox
 from shared.topics import NOTIFICATION_EVENTS
+
+
+@dataclass(frozen=True)
+class InboxMessage:
+    key: str
+    message: Notification
+    case_id: str
+    cause_event_id: str
+    at: datetime
+    sent: Envelope
 
 
 class InboxRepository:
@@ -25,35 +36,28 @@ class InboxRepository:
         await self.collection.create_index([("recipient", 1), ("read_at", 1)])
         await ensure_outbox_index(self.collection)
 
-    async def deliver(
-        self,
-        *,
-        message: Notification,
-        message_key: str,
-        case_id: str,
-        cause_event_id: str,
-        at: datetime,
-        sent: Envelope,
-    ) -> bool:
-        """Store the message with its `notification.sent` event; False if it was there."""
-        document: Document = {
-            "_id": message_key,
-            "recipient": message.recipient,
-            "title": message.title,
-            "body": message.body,
-            "urgent": message.urgent,
-            "case_id": case_id,
-            "cause_event_id": cause_event_id,
-            "created_at": at,
-            "read_at": None,
-        }
-        try:
-            await self.collection.insert_one(
-                with_outbox(document, [sent], topic=NOTIFICATION_EVENTS)
+    async def deliver_many(self, messages: Sequence[InboxMessage]) -> set[str]:
+        """Store messages with their `notification.sent` events in one write; returns the keys
+        stored now (the rest were there: a redelivered event)."""
+        documents = [
+            with_outbox(
+                {
+                    "_id": m.key,
+                    "recipient": m.message.recipient,
+                    "title": m.message.title,
+                    "body": m.message.body,
+                    "urgent": m.message.urgent,
+                    "case_id": m.case_id,
+                    "cause_event_id": m.cause_event_id,
+                    "created_at": m.at,
+                    "read_at": None,
+                },
+                [m.sent],
+                topic=NOTIFICATION_EVENTS,
             )
-        except DuplicateKeyError:
-            return False
-        return True
+            for m in messages
+        ]
+        return await insert_new(self.collection, documents)
 
     async def list_for(self, recipient: str, *, unread_only: bool, limit: int) -> list[Document]:
         query: Document = {"recipient": recipient}

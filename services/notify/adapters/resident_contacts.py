@@ -9,8 +9,10 @@ the caller to try again shortly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -29,12 +31,26 @@ class ResidentContacts:
         self.collection: AsyncCollection[Document] = db["resident_contacts"]
         self.wait = timedelta(seconds=wait_s)
 
-    async def note_submitted(self, case_id: str, *, has_contact: bool, at: datetime) -> None:
-        await self.collection.update_one(
-            {"_id": case_id},
-            {"$setOnInsert": {"noted_at": at}, "$set": {"has_contact": has_contact}},
-            upsert=True,
-        )
+    async def note_submitted(self, submitted: Mapping[str, bool], *, at: datetime) -> None:
+        """Whether the resident of each case (case id → has contact) left a contact: one write."""
+        ops = [
+            UpdateOne(
+                {"_id": case_id},
+                {"$setOnInsert": {"noted_at": at}, "$set": {"has_contact": has_contact}},
+                upsert=True,
+            )
+            for case_id, has_contact in submitted.items()
+        ]
+        if ops:
+            await self.collection.bulk_write(ops, ordered=False)
+
+    async def stored(self, case_ids: Iterable[str]) -> dict[str, Document]:
+        """What notify knows of these cases' residents, in one read (absent: nothing yet)."""
+        wanted = sorted(set(case_ids))
+        if not wanted:
+            return {}
+        found = await self.collection.find({"_id": {"$in": wanted}}).to_list()
+        return {str(d["_id"]): d for d in found}
 
     async def record(
         self,
@@ -53,23 +69,22 @@ class ResidentContacts:
         )
 
     async def language(self, case_id: str) -> Language | None:
-        """The language the resident submitted in; None until their contact is here."""
-        found = await self.collection.find_one({"_id": case_id}, {"contact": 1})
-        contact: Document | None = found.get("contact") if found else None
-        if contact is None:
-            return None
-        # Contacts recorded before residents had a language were all written to in Chinese.
-        language: Language = contact.get("language", DEFAULT_LANGUAGE)
-        return language
+        return language_of(await self.collection.find_one({"_id": case_id}, {"contact": 1}))
 
     async def address(self, case_id: str, channel: PushChannel, *, now: datetime) -> str | None:
-        """The resident's phone (sms) or email (email); None if they gave none for it.
+        found = await self.collection.find_one({"_id": case_id})
+        return self.address_of(case_id, found, channel, now=now)
+
+    def address_of(
+        self, case_id: str, found: Document | None, channel: PushChannel, *, now: datetime
+    ) -> str | None:
+        """The resident's phone (sms) or email (email) in their stored record; None if they
+        gave none for it.
 
         Raises `ContactPending` while a contact is expected but not here, for at most
         `wait_s` after the case was submitted; then the case is treated as without one, so
         a lost contact record cannot hold notify's consumer for ever.
         """
-        found = await self.collection.find_one({"_id": case_id})
         if found is None or not found.get("has_contact"):
             return None
         contact: Document | None = found.get("contact")
@@ -80,3 +95,13 @@ class ResidentContacts:
         field = {"sms": "phone", "email": "email"}.get(channel)
         value: str | None = contact.get(field) if field else None
         return value
+
+
+def language_of(found: Document | None) -> Language | None:
+    """The language the resident submitted in; None until their contact is here."""
+    contact: Document | None = found.get("contact") if found else None
+    if contact is None:
+        return None
+    # Contacts recorded before residents had a language were all written to in Chinese.
+    language: Language = contact.get("language", DEFAULT_LANGUAGE)
+    return language
