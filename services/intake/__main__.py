@@ -1,6 +1,78 @@
-from services.intake.app import create_app
-from services.intake.settings import IntakeSettings
-from shared.serve import serve
+"""intake's command line: `serve` (the default) and `import FILE` (past cases)."""
 
-settings = IntakeSettings()
-serve(create_app(settings), settings)
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from services.intake.settings import IntakeSettings
+
+IMPORT_HELP = """\
+Load past cases (from before Minyi) from a CSV file (UTF-8, header row) or a JSON Lines file.
+Each case is stored with the events of its history; the running intake service publishes them.
+Importing a file again imports only what is new (idempotent by external_id).
+File format: docs/operations.md, "Importing past cases".
+"""
+IMPORT_EXIT_CODES = """\
+exit codes:
+  0  every row is imported (now or by an earlier run); a dry run: every row is valid
+  1  some rows were refused (each is printed with its row number); the others are imported
+  2  nothing could be done: no such file, bad columns, no directory copy, or the store failed
+"""
+
+
+def _batch_size(value: str) -> int:
+    size = int(value)
+    if not 1 <= size <= 10_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 10000")
+    return size
+
+
+def parser() -> argparse.ArgumentParser:
+    made = argparse.ArgumentParser(
+        prog="python -m services.intake", description="Minyi intake: residents' submissions."
+    )
+    commands = made.add_subparsers(dest="command", metavar="{serve,import}")
+    commands.add_parser("serve", help="run the service (the default)")
+    load = commands.add_parser(
+        "import",
+        help="load past cases from a .csv or .jsonl file",
+        description=IMPORT_HELP,
+        epilog=IMPORT_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    load.add_argument("file", type=Path, metavar="FILE", help="a .csv or .jsonl file")
+    load.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check every row (directory references included), print the bad ones, write nothing",
+    )
+    load.add_argument(
+        "--batch-size",
+        type=_batch_size,
+        default=500,
+        metavar="N",
+        help="cases stored per insert (default 500)",
+    )
+    return made
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    settings = IntakeSettings()
+    if args.command == "import":
+        from services.intake.entrypoints.history_import import import_command
+
+        return import_command(
+            args.file, settings=settings, dry_run=args.dry_run, batch_size=args.batch_size
+        )
+    from services.intake.app import create_app
+    from shared.serve import serve
+
+    serve(create_app(settings), settings)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

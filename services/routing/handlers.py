@@ -50,6 +50,7 @@ from services.routing.domain.workflow import (
     can_see,
     decide,
 )
+from services.routing.import_handlers import record_imported_cases
 from shared.consumer import ConsumedEvent, bound_event_context
 from shared.errors import TransientError
 from shared.events.case_events import (
@@ -125,6 +126,7 @@ async def assign_cases(
     if snapshot is None:
         # Nothing to route to yet: wait for the directory rather than lose the cases.
         raise TransientError("the directory is empty; load it (seed-demo)")
+    envelopes = await record_imported_cases(envelopes, cases=cases, directory=snapshot)
     new: dict[str, tuple[Envelope, CaseSubmitted]] = {}
     for envelope in envelopes:
         submitted = envelope.payload(CaseSubmitted)

@@ -341,3 +341,8 @@ class RoutedCaseRepository:
     async def list_cases(self, query: Document, *, limit: int) -> list[Document]:
         cursor = self.collection.find(query, {**_HIDDEN, "audit": 0, "decisions": 0})
         return await cursor.sort("updated_at", DESCENDING).limit(limit).to_list()
+
+    async def add_imported(self, documents: Sequence[Document]) -> set[str]:
+        """Record past cases as they were when imported (services/routing/import_handlers.py):
+        no events, no deadline to watch. Returns the ids stored now (not recorded before)."""
+        return await self.add_assignments(documents)
