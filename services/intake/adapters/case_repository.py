@@ -97,6 +97,8 @@ class CaseRepository:
         # index works on stores without sparse or partial indexes.
         await self.collection.create_index("idempotency_key", unique=True)
         await ensure_outbox_index(self.collection)
+        # Open311's search: a window of submission times, newest first.
+        await self.collection.create_index([("submitted_at", -1)])
 
     async def add(
         self,

@@ -62,6 +62,8 @@ class ReadModels:
         daily = self._db["daily"]
         await daily.create_index([("dimension", 1), ("day", 1)])
         await daily.create_index([("dimension", 1), ("station_id", 1), ("day", 1)])
+        # One key's series (a representative, category or point over time).
+        await daily.create_index([("dimension", 1), ("key", 1), ("day", 1)])
         cases = self._db["cases"]
         await cases.create_index([("open", 1), ("station_id", 1)])
         await cases.create_index([("overdue", 1), ("station_id", 1)])
@@ -118,14 +120,17 @@ class ReadModels:
         station_id: str | None = None,
         keys: Iterable[str] | None = None,
     ) -> list[Document]:
-        query: dict[str, Any] = {
-            "dimension": dimension,
-            "day": {"$gte": since.isoformat(), "$lte": until.isoformat()},
-        }
+        query: dict[str, Any] = {"dimension": dimension}
+        wanted = None if keys is None else sorted(set(keys))
+        if wanted is not None and len(wanted) == 1:
+            # Equality, so the (dimension, key, day) index serves it: a `$in` beside the day
+            # range would read every bucket of the dimension ever.
+            query["key"] = wanted[0]
+        query["day"] = {"$gte": since.isoformat(), "$lte": until.isoformat()}
         if station_id is not None:
             query["station_id"] = station_id
-        if keys is not None:
-            query["key"] = {"$in": list(keys)}
+        if wanted is not None and len(wanted) != 1:
+            query["key"] = {"$in": wanted}
         return await self._db["daily"].find(query, {"seen": 0}).to_list()
 
     async def station_buckets(self, *, since: date, until: date) -> list[Document]:
