@@ -6,7 +6,8 @@ updates, `$lookup`/`$facet`): each state change and its events are one single-do
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -64,3 +65,58 @@ async def insert_new(
         lost = {int(e["index"]) for e in exc.details.get("writeErrors", [])}
         return {d["_id"] for i, d in enumerate(documents) if i not in lost}
     return {d["_id"] for d in documents}
+
+
+# How far back `newest` looks, widening until it has a page: most pages come from the first.
+RECENT_WINDOWS: tuple[timedelta | None, ...] = (
+    timedelta(days=7),
+    timedelta(days=31),
+    timedelta(days=183),
+    timedelta(days=731),
+    None,
+)
+
+
+async def newest(
+    collection: AsyncCollection[Document],
+    *,
+    scope: Document,
+    field: str,
+    limit: int,
+    now: datetime,
+    keep: Callable[[Document], bool] = lambda _: True,
+    projection: Document | None = None,
+) -> list[Document]:
+    """The `limit` newest documents of `scope` by `field` that `keep` accepts.
+
+    The store sorts everything a filter finds before it applies a limit, so a page of an
+    unbounded scope (a station's cases ever) would read all of it. This reads the most recent
+    week of the scope, then a month, half a year, two years and at last everything, stopping
+    as soon as a page is full. `scope` is at most one equality, so that with the range on
+    `field` the store serves it from a (scope, field) index; further conditions go in `keep`,
+    applied here, because a third field in the filter would make the store walk the scope.
+    """
+    if len(scope) > 1:
+        raise ValueError("newest() takes one scope field; put other conditions in `keep`")
+    found: list[Document] = []
+    for window in RECENT_WINDOWS:
+        query = dict(scope) if window is None else {**scope, field: {"$gte": now - window}}
+        documents = await collection.find(query, projection).sort(field, -1).to_list()
+        found = [d for d in documents if keep(d)]
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def matches_simple(document: Document, conditions: Document) -> bool:
+    """`conditions` of equalities and `{"$in": [...]}` only, as the routes build them."""
+    for name, wanted in conditions.items():
+        value = document.get(name)
+        if isinstance(wanted, dict):
+            if set(wanted) != {"$in"}:
+                raise ValueError(f"only equality and $in are matched here, not {wanted}")
+            if value not in wanted["$in"]:
+                return False
+        elif value != wanted:
+            return False
+    return True

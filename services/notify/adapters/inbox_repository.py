@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.notify.domain.messages import Notification
 from shared.events.envelope import Envelope
-from shared.mongo import Document, insert_new
+from shared.mongo import Document, insert_new, newest
 from shared.outbox import ensure_outbox_index, with_outbox
 from shared.topics import NOTIFICATION_EVENTS
 
@@ -60,11 +60,17 @@ class InboxRepository:
         return await insert_new(self.collection, documents)
 
     async def list_for(self, recipient: str, *, unread_only: bool, limit: int) -> list[Document]:
-        query: Document = {"recipient": recipient}
-        if unread_only:
-            query["read_at"] = None
-        cursor = self.collection.find(query, {"outbox": 0, "outbox_lease": 0, "outbox_count": 0})
-        return await cursor.sort("created_at", DESCENDING).limit(limit).to_list()
+        """Newest first, reading only the recent stretch of time that fills the page: a
+        station's inbox gets a message for every case it ever had."""
+        return await newest(
+            self.collection,
+            scope={"recipient": recipient},
+            field="created_at",
+            limit=limit,
+            now=datetime.now(UTC),
+            keep=(lambda d: d.get("read_at") is None) if unread_only else (lambda _: True),
+            projection={"outbox": 0, "outbox_lease": 0, "outbox_count": 0},
+        )
 
     async def unread_count(self, recipient: str) -> int:
         return await self.collection.count_documents({"recipient": recipient, "read_at": None})

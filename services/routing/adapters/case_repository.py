@@ -7,7 +7,7 @@ entries and the events it causes (outbox), so two concurrent actions cannot both
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import DESCENDING
@@ -20,11 +20,13 @@ from services.routing.domain.assignment import RoutingDecision
 from services.routing.domain.sla import DEADLINES, Deadlines, next_due
 from services.routing.domain.workflow import OPEN
 from shared.events.envelope import Envelope
-from shared.mongo import Document, is_duplicate_key
+from shared.mongo import Document, is_duplicate_key, matches_simple, newest
 from shared.outbox import ensure_outbox_index, queue_events, with_outbox
 from shared.topics import CASE_EVENTS
 
 OPEN_STATUSES = tuple(sorted(OPEN))
+# What limits whom a listing is for (see entrypoints.staff_http.scope_query).
+SCOPES = ("station_id", "representative_code", "transferred_to")
 _HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_count": 0, "applied": 0}
 
 
@@ -157,6 +159,8 @@ class RoutedCaseRepository:
         await self.collection.create_index([("station_id", 1), ("status", 1)])
         await self.collection.create_index([("transferred_to", 1), ("status", 1)])
         await self.collection.create_index([("updated_at", DESCENDING)])
+        for scope in SCOPES:
+            await self.collection.create_index([(scope, 1), ("updated_at", DESCENDING)])
         await ensure_outbox_index(self.collection)
         await self._ensure_watch_index()
         await self.loads.ensure_indexes()
@@ -339,8 +343,25 @@ class RoutedCaseRepository:
         )
 
     async def list_cases(self, query: Document, *, limit: int) -> list[Document]:
-        cursor = self.collection.find(query, {**_HIDDEN, "audit": 0, "decisions": 0})
-        return await cursor.sort("updated_at", DESCENDING).limit(limit).to_list()
+        """Newest change first. Open cases are few and indexed by status; any other listing
+        (a station's history) reads only the recent stretch of time that fills the page."""
+        projection = {**_HIDDEN, "audit": 0, "decisions": 0}
+        status = query.get("status")
+        if isinstance(status, dict) and set(status.get("$in", ())) <= {*OPEN_STATUSES, "responded"}:
+            cursor = self.collection.find(query, projection)
+            return await cursor.sort("updated_at", DESCENDING).limit(limit).to_list()
+        scope_field = next((k for k in SCOPES if k in query), None)
+        scope = {scope_field: query[scope_field]} if scope_field else {}
+        rest = {k: v for k, v in query.items() if k != scope_field}
+        return await newest(
+            self.collection,
+            scope=scope,
+            field="updated_at",
+            limit=limit,
+            now=datetime.now(UTC),
+            keep=lambda d: matches_simple(d, rest),
+            projection=projection,
+        )
 
     async def add_imported(self, documents: Sequence[Document]) -> set[str]:
         """Record past cases as they were when imported (services/routing/import_handlers.py):

@@ -1,0 +1,58 @@
+"""`shared.mongo.newest`: a page of the newest documents, reading back only as far as it must."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from shared.mongo import Document, matches_simple, newest
+from tests.conftest import PlumbingSettings
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+async def test_a_page_is_the_newest_of_its_scope_whether_recent_or_years_old(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    collection = mongo[settings.database_name]["cases"]
+    await collection.create_index([("station_id", 1), ("updated_at", -1)])
+    ages = [1, 2, 3, 40, 400, 2000]  # days: the week holds three, the rest are older
+    await collection.insert_many(
+        [
+            {
+                "_id": f"{station}-{age}",
+                "station_id": station,
+                "updated_at": NOW - timedelta(days=age),
+            }
+            for station in ("xijie", "jianchi")
+            for age in ages
+        ]
+    )
+
+    async def page(limit: int, **keep: object) -> list[str]:
+        found = await newest(
+            collection,
+            scope={"station_id": "xijie"},
+            field="updated_at",
+            limit=limit,
+            now=NOW,
+            keep=lambda d: matches_simple(d, keep),
+        )
+        return [str(d["_id"]) for d in found]
+
+    assert await page(2) == ["xijie-1", "xijie-2"]
+    assert await page(5) == ["xijie-1", "xijie-2", "xijie-3", "xijie-40", "xijie-400"]
+    assert await page(50) == [f"xijie-{a}" for a in ages]  # widened to everything
+    assert await page(50, _id={"$in": ["xijie-2000", "jianchi-1"]}) == ["xijie-2000"]
+
+
+def test_simple_conditions_are_equalities_and_in_only() -> None:
+    case = {"status": "closed", "category": "parking"}
+
+    assert matches_simple(case, {"status": "closed"})
+    assert matches_simple(case, {"status": {"$in": ["closed", "rejected"]}, "category": "parking"})
+    assert not matches_simple(case, {"status": {"$in": ["assigned"]}})
+    with pytest.raises(ValueError, match="only equality"):
+        matches_simple(case, {"status": {"$ne": "closed"}})
