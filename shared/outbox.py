@@ -128,6 +128,7 @@ class OutboxRelay:
     async def run(self) -> None:
         await self._publisher.wait_started()
         delay = 0.2
+        idle = 0
         while True:
             self._wake.clear()
             try:
@@ -141,11 +142,19 @@ class OutboxRelay:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._settings.consumer_retry_max_seconds)
                 continue
-            if published == 0:
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._settings.outbox_poll_seconds):
-                        await self._wake.wait()
+            if published:
+                idle = 0
+                continue
+            # At rest the poll slows down to a quarter of its rate: local writes wake the relay
+            # at once anyway; the poll is for writes of other processes (imports, replicas).
+            wait = self._settings.outbox_poll_seconds * 2**idle
+            idle = min(idle + 1, 2)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
+            if self._wake.is_set():
+                idle = 0
 
     async def publish_pending(self) -> int:
         """One pass over every collection; returns how many events were published."""
