@@ -162,8 +162,12 @@ async def assign_cases(
                 assigned_at=now,
                 meeting_id=submitted.meeting_id,
                 attachment_count=submitted.attachment_count,
+                # A past case nobody held enters the loop now: its clock starts at the import,
+                # or every imported backlog case would be escalated on arrival.
                 deadlines=sla.deadlines(
-                    submitted.submitted_at, directory=snapshot, category=submitted.category
+                    now if submitted.imported else submitted.submitted_at,
+                    directory=snapshot,
+                    category=submitted.category,
                 ),
                 event=_assigned_event(
                     decision,

@@ -73,6 +73,8 @@ def test_imported_history_is_recorded_not_routed_silent_and_counted(
         lambda: (r := staff_case(platform, staff, waiting)).status_code == 200 and r.json()
     )
     assert routed["status"] == "assigned"
+    # Its clock starts at the import, not two years ago: nobody is escalated for the backlog.
+    assert datetime.fromisoformat(routed["accept_due"]) > datetime.now(UTC)
     assert routed["reason"].startswith("point") or "0412" in routed["reason"]
 
     inbox = eventually(
