@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: up down logs status test test-unit lint typecheck fmt install infra bench clean
+.PHONY: up down logs status test test-unit lint typecheck fmt install infra bench bench-scale clean
 
 up: ## install (cached), start Kafka, the store and the four services, load demo data
 	@deploy/local/up.sh
@@ -41,6 +41,9 @@ fmt: install
 bench: infra ## measure intake, the pipeline and the pages' weight (prints numbers; docs/benchmarks.md)
 	@$(PY) -m benchmarks.intake_pipeline
 	@$(PY) -m benchmarks.page_weight
+
+bench-scale: infra ## throughput and query latency on an empty store vs. N cases (default 10,000; ARGS="--cases 100000"); docs/benchmarks.md
+	@$(PY) -m benchmarks.scale $(ARGS)
 
 clean: down
 	rm -rf var
