@@ -25,7 +25,10 @@ from shared.mongo import Document
 
 
 def create_app(*, mongo_url: str, database: str) -> FastAPI:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
+    # The same client options as the services (shared.mongo.create_client), so the two compare.
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        mongo_url, tz_aware=True, retryWrites=False
+    )
     cases = client[database]["cases"]
 
     @asynccontextmanager

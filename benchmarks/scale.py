@@ -194,7 +194,7 @@ class Probe:
         done: Callable[[Snapshot], bool],
         *,
         label: str,
-        interval_s: float = 0.25,
+        interval_s: float = 1.0,  # a poll makes reporting count open cases: polling loads the store
         stall_s: float = 180.0,
         deadline_s: float = 3 * 3600,
         progress_s: float = 10.0,
