@@ -13,14 +13,13 @@ from typing import Any
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from services.routing.adapters.open_loads import OpenLoads
 from services.routing.domain.assignment import RoutingDecision
 from services.routing.domain.sla import DEADLINES, Deadlines, next_due
 from services.routing.domain.workflow import OPEN
 from shared.events.envelope import Envelope
-from shared.mongo import Document, is_duplicate_key, matches_simple, newest
+from shared.mongo import Document, insert_new, matches_simple, newest
 from shared.outbox import ensure_outbox_index, queue_events, with_outbox
 from shared.topics import CASE_EVENTS
 
@@ -227,18 +226,9 @@ class RoutedCaseRepository:
         return bool(added)
 
     async def add_assignments(self, documents: Sequence[Document]) -> set[str]:
-        """Insert first assignments in one write; returns the ids stored (not routed before)."""
-        if not documents:
-            return set()
-        try:
-            await self.collection.insert_many(list(documents), ordered=False)
-        except BulkWriteError as exc:
-            if not is_duplicate_key(exc):
-                raise
-            # Routed meanwhile by another replica (or by a batch that crashed before committing).
-            lost = {int(e["index"]) for e in exc.details.get("writeErrors", [])}
-            return {str(d["_id"]) for i, d in enumerate(documents) if i not in lost}
-        return {str(d["_id"]) for d in documents}
+        """Insert first assignments in one write; returns the ids stored (not routed before:
+        another replica, or a batch that crashed before committing, may have routed some)."""
+        return {str(i) for i in await insert_new(self.collection, documents)}
 
     async def get(self, case_id: str) -> Document | None:
         return await self.collection.find_one({"_id": case_id}, _HIDDEN)
