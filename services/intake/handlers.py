@@ -20,6 +20,7 @@ from shared.events.envelope import Envelope, EventData
 from shared.events.resident_events import ResidentContactGiven
 from shared.logging import get_logger
 from shared.mongo import Document
+from shared.optimistic import on_current_state
 
 log = get_logger(__name__)
 
@@ -181,6 +182,14 @@ async def _apply_case_event(envelope: Envelope, *, cases: CaseRepository) -> Non
     raise TransientError(f"case {envelope.subject} kept changing while applying {envelope.type}")
 
 
+class _LostRace(Exception):
+    """A routing event reached the case between the resident's read and write."""
+
+    def __init__(self, latest: Document) -> None:
+        super().__init__(latest["_id"])
+        self.latest = latest
+
+
 async def resident_action(
     *,
     tracking_code: str,
@@ -191,10 +200,37 @@ async def resident_action(
 ) -> Document:
     """A resident's action by tracking code (rate, reopen, reply): `decide` is the pure rule.
 
-    Decide, then store the change and its event in one write guarded by the version read.
+    Decide, then store the change and its event in one write guarded by the version read; a
+    routing event landing meanwhile makes it decide again on the case as it is now.
 
     The same write marks the event applied, so it changes nothing when it comes back from Kafka.
     """
+
+    async def attempt() -> Document:
+        return await _resident_action_once(
+            tracking_code=tracking_code,
+            decide=decide,
+            cases=cases,
+            correlation_id=correlation_id,
+            now=now,
+        )
+
+    try:
+        return await on_current_state(attempt, lost_race=_LostRace)
+    except _LostRace as lost:
+        raise refused(
+            snapshot_of(lost.latest), detail="the case changed meanwhile; please try again", now=now
+        ) from None
+
+
+async def _resident_action_once(
+    *,
+    tracking_code: str,
+    decide: Callable[[CaseSnapshot], CaseAction],
+    cases: CaseRepository,
+    correlation_id: str,
+    now: datetime,
+) -> Document:
     document = await cases.by_tracking_code(tracking_code)
     if document is None:
         raise CaseNotFound(tracking_code)
@@ -212,8 +248,6 @@ async def resident_action(
         raise CaseNotFound(tracking_code)
     if not stored:
         log.info("case.resident_action_lost_race", case_id=case.case_id, event_type=data.TYPE)
-        raise refused(
-            snapshot_of(latest), detail="the case changed meanwhile; please try again", now=now
-        )
+        raise _LostRace(latest)
     log.info("case.resident_action", case_id=case.case_id, event_type=data.TYPE)
     return latest

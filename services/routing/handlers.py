@@ -64,6 +64,7 @@ from shared.events.case_events import (
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.mongo import Document
+from shared.optimistic import on_current_state
 
 log = get_logger(__name__)
 
@@ -268,7 +269,39 @@ async def take_action(
     expected_version: int | None = None,
     templates: TemplateRepository | None = None,
 ) -> Document:
-    """Apply one staff, representative or department action; returns the updated case."""
+    """Apply one staff, representative or department action; returns the updated case.
+
+    With `expected_version` (If-Match) a change meanwhile is a conflict; without, the action
+    is decided again on the case as it is now."""
+
+    async def attempt() -> Document:
+        return await _take_action_once(
+            case_id=case_id,
+            command=command,
+            actor=actor,
+            cases=cases,
+            directory=directory,
+            correlation_id=correlation_id,
+            expected_version=expected_version,
+            templates=templates,
+        )
+
+    if expected_version is not None:
+        return await attempt()
+    return await on_current_state(attempt, lost_race=VersionConflict)
+
+
+async def _take_action_once(
+    *,
+    case_id: str,
+    command: Command,
+    actor: Actor,
+    cases: RoutedCaseRepository,
+    directory: DirectoryRepository,
+    correlation_id: str,
+    expected_version: int | None,
+    templates: TemplateRepository | None,
+) -> Document:
     document = await cases.get(case_id)
     if document is None:
         raise OutOfScope(case_id)
@@ -541,6 +574,23 @@ async def send_message(
     correlation_id: str,
 ) -> Document:
     """The station (or the holding representative) asks the resident something."""
+
+    async def attempt() -> Document:
+        return await _send_message_once(
+            case_id=case_id, text=text, actor=actor, cases=cases, correlation_id=correlation_id
+        )
+
+    return await on_current_state(attempt, lost_race=VersionConflict)
+
+
+async def _send_message_once(
+    *,
+    case_id: str,
+    text: str,
+    actor: Actor,
+    cases: RoutedCaseRepository,
+    correlation_id: str,
+) -> Document:
     document = await cases.get(case_id)
     if document is None:
         raise OutOfScope(case_id)

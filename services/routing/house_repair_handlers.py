@@ -21,6 +21,7 @@ from services.routing.handlers import SOURCE, case_state
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.mongo import Document
+from shared.optimistic import on_current_state
 
 log = get_logger(__name__)
 
@@ -38,7 +39,35 @@ async def change_house_stage(
     """Move a house_repair case to another stage; returns the updated case.
 
     One write guarded by the version read: the stage, its history entry, an audit entry and
-    the `case.stage_changed` event (outbox)."""
+    the `case.stage_changed` event (outbox). Without `expected_version` a change meanwhile
+    makes it decide again on the case as it is now."""
+
+    async def attempt() -> Document:
+        return await _change_stage_once(
+            case_id=case_id,
+            stage=stage,
+            note=note,
+            actor=actor,
+            cases=cases,
+            correlation_id=correlation_id,
+            expected_version=expected_version,
+        )
+
+    if expected_version is not None:
+        return await attempt()
+    return await on_current_state(attempt, lost_race=VersionConflict)
+
+
+async def _change_stage_once(
+    *,
+    case_id: str,
+    stage: Stage,
+    note: str | None,
+    actor: Actor,
+    cases: RoutedCaseRepository,
+    correlation_id: str,
+    expected_version: int | None,
+) -> Document:
     document = await cases.get(case_id)
     if document is None:
         raise OutOfScope(case_id)

@@ -139,6 +139,33 @@ async def test_two_concurrent_stage_changes_from_one_version_let_exactly_one_win
     assert raw is not None and raw[OUTBOX_COUNT] == 2
 
 
+async def test_concurrent_stage_changes_without_a_version_are_both_applied_in_turn(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    cases = RoutedCaseRepository(mongo[settings.database_name])
+    await cases.ensure_indexes()
+    case_id = await add_case(cases)
+
+    async def change(stage: Stage) -> None:
+        await change_house_stage(
+            case_id=case_id,
+            stage=stage,
+            note=None,
+            actor=STAFF,
+            cases=cases,
+            correlation_id="race",
+        )
+
+    await asyncio.gather(change("design"), change("expropriated"))
+    stored = await cases.get(case_id)
+    assert stored is not None
+    history = [(h["from"], h["to"]) for h in stored["house_repair"]["history"]]
+    # The loser read the winner's stage afresh and moved on from there.
+    assert len(history) == 2 and history[1][0] == history[0][1]
+    assert stored["house_repair"]["stage"] == history[1][1]
+    assert stored["version"] == 3
+
+
 async def test_stage_counts_are_per_station_and_skip_unapproved_cases(
     settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
 ) -> None:
