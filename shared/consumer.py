@@ -5,6 +5,8 @@
   for as long as it takes: an outage delays handling, it never dead-letters a good event;
 - a record that cannot be decoded, or whose handler keeps failing, goes to the group's
   dead-letter topic with the error and its original headers, and the partition moves on;
+- with `EventRoutes` (shared/dispatch.py) each payload is decoded once, here, and handlers get
+  typed events; a payload that does not fit its model is dead-lettered alone;
 - handlers are idempotent by event id (each service's handler guarantees it in the same
   single-document write as its effect), so a redelivery after a crash changes nothing.
 """
@@ -22,8 +24,9 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from shared.dispatch import Event, EventRoutes
 from shared.errors import is_transient
-from shared.events.envelope import Envelope, EventDecodeError
+from shared.events.envelope import Envelope, EventData, EventDecodeError
 from shared.logging import get_logger
 from shared.metrics import Metrics
 from shared.producer import EventPublisher, Headers
@@ -42,6 +45,7 @@ class ConsumedEvent:
     key: bytes | None
     value: bytes | None
     headers: Headers
+    event: Event[EventData] | None = None  # typed, when the consumer has EventRoutes
 
 
 BatchHandler = Callable[[Sequence[ConsumedEvent]], Awaitable[None]]
@@ -58,14 +62,18 @@ class EventConsumer:
         publisher: EventPublisher,
         purpose: str,
         topics: Sequence[str],
-        handler: BatchHandler,
+        handler: BatchHandler | None = None,
         event_types: frozenset[str] | None = None,
+        routes: EventRoutes | None = None,
     ) -> None:
+        if (handler is None) == (routes is None):
+            raise ValueError("give either routes or a handler")
         self._settings = settings
         self._metrics = metrics
         self._publisher = publisher
-        self._handler = handler
-        self._event_types = event_types
+        self._routes = routes
+        self._handler: BatchHandler = handler or self._dispatch
+        self._event_types = routes.types if routes is not None else event_types
         self.group_base = f"{settings.service_name}.{purpose}"
         self.group = settings.group(purpose)
         self._topics = [settings.topic(t) for t in topics]
@@ -148,6 +156,21 @@ class EventConsumer:
                 continue
             if self._event_types is not None and envelope.type not in self._event_types:
                 continue
+            typed: Event[EventData] | None = None
+            if self._routes is not None:
+                try:
+                    typed = self._routes.decode(envelope)
+                except EventDecodeError as exc:
+                    await self._dead_letter(
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        record.key,
+                        record.value,
+                        headers,
+                        exc,
+                    )
+                    continue
             events.append(
                 ConsumedEvent(
                     envelope,
@@ -157,6 +180,7 @@ class EventConsumer:
                     record.key,
                     record.value,
                     headers,
+                    typed,
                 )
             )
         if not events:
@@ -170,6 +194,10 @@ class EventConsumer:
             return
         for event in events:
             self._consumed(event)
+
+    async def _dispatch(self, events: Sequence[ConsumedEvent]) -> None:
+        assert self._routes is not None
+        await self._routes.dispatch([e.event for e in events if e.event is not None])
 
     async def _handle_one(self, event: ConsumedEvent) -> None:
         attempts = self._settings.consumer_handler_attempts

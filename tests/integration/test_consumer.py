@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaProducer
 
 from shared.consumer import ConsumedEvent, EventConsumer
+from shared.dispatch import Event, EventRoutes
 from shared.errors import TransientError
 from shared.events.case_events import CaseSubmitted
 from shared.events.envelope import Envelope
@@ -55,8 +56,9 @@ async def send_raw(settings: PlumbingSettings, values: Sequence[bytes]) -> None:
 @asynccontextmanager
 async def running(
     settings: PlumbingSettings,
-    handler: object,
+    handler: object = None,
     metrics: Metrics | None = None,
+    routes: EventRoutes | None = None,
 ) -> AsyncIterator[EventConsumer]:
     publisher = EventPublisher(settings=settings, metrics=metrics or Metrics("probe"))
     await asyncio.wait_for(publisher.start(), 30)
@@ -67,6 +69,7 @@ async def running(
         purpose="cases",
         topics=[CASE_EVENTS],
         handler=handler,  # type: ignore[arg-type]
+        routes=routes,
     )
     task = asyncio.create_task(consumer.run())
     try:
@@ -217,3 +220,32 @@ async def test_an_uncommitted_batch_is_redelivered_after_a_crash(
 
     async with running(settings, handler):
         await wait_for(lambda: seen == [event.id])
+
+
+async def test_typed_routes_dead_letter_a_payload_that_does_not_fit_and_hand_over_the_rest(
+    settings: PlumbingSettings,
+) -> None:
+    good = [submitted_event(f"第{i}件事") for i in range(3)]
+    misfit = submitted_event().model_copy(update={"data": {"case_id": "no-category"}})
+    await send_raw(
+        settings,
+        [good[0].to_bytes(), misfit.to_bytes(), good[1].to_bytes(), good[2].to_bytes()],
+    )
+    seen: list[tuple[str, str]] = []
+
+    async def new_cases(run: Sequence[Event[CaseSubmitted]]) -> None:
+        seen.extend((e.id, e.data.category) for e in run)
+
+    routes = EventRoutes()
+    routes.on(CaseSubmitted, new_cases)
+    async with running(settings, routes=routes):
+        await wait_for(lambda: len(seen) == 3)
+    assert seen == [(e.id, "drainage") for e in good]
+
+    group = f"{settings.service_name}.cases"
+    dead = await read_topic(
+        settings.kafka_bootstrap, settings.topic(dead_letter_topic(group)), expect=1
+    )
+    assert header(dead[0], "dlq-error-type") == "EventDecodeError"
+    assert "invalid case.submitted data" in (header(dead[0], "dlq-error") or "")
+    assert header(dead[0], "dlq-original-offset") == "1"
