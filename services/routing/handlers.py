@@ -54,6 +54,7 @@ from services.routing.import_handlers import record_imported_cases
 from shared.consumer import ConsumedEvent, bound_event_context
 from shared.errors import TransientError
 from shared.events.case_events import (
+    CLOSED_STATUSES,
     CaseAssigned,
     CaseEscalated,
     CaseMessageSent,
@@ -562,9 +563,6 @@ async def escalate_breaches(
     return escalated
 
 
-CONVERSATION_CLOSED = frozenset({"closed", "rejected", "merged"})
-
-
 async def send_message(
     *,
     case_id: str,
@@ -599,7 +597,7 @@ async def _send_message_once(
         raise OutOfScope(case_id)
     if actor.role not in ("staff", "station_head", "representative"):
         raise NotPermitted(f"a {actor.role} may not write to the resident")
-    if state.status in CONVERSATION_CLOSED:
+    if state.status in CLOSED_STATUSES:
         raise InvalidCommand(f"the case is {state.status}; the conversation is over")
     now = datetime.now(UTC)
     message_id = "m" + uuid.uuid4().hex

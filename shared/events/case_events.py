@@ -15,6 +15,25 @@ from shared.events.envelope import EventData
 
 Channel = Literal["qr", "web", "in_person", "meeting", "open311", "api"]
 
+# Every status a case can show anyone; routing's own state machine uses the handled subset.
+CaseStatus = Literal[
+    "submitted",
+    "assigned",
+    "accepted",
+    "in_review",
+    "handling",
+    "responded",
+    "closed",
+    "declined",
+    "rejected",
+    "merged",
+    "transferred",
+    "reopened",
+    "escalated",
+]
+# A case in one of these is over: no conversation, not open in any count.
+CLOSED_STATUSES: frozenset[CaseStatus] = frozenset({"closed", "rejected", "merged"})
+
 # The envelope source of every event of an imported past case (`python -m services.intake
 # import`): notify skips them, downstream systems can tell history from live cases.
 IMPORT_SOURCE = "minyi/import"

@@ -9,8 +9,8 @@ from typing import Any, get_args
 import pytest
 
 from services.intake.domain import open311
-from services.intake.domain.cases import CaseStatus
 from services.intake.domain.open311 import Open311Error
+from shared.events.case_events import CaseStatus
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 FORM = {

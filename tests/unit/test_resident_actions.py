@@ -8,7 +8,7 @@ from typing import Any, get_args
 import pytest
 from pydantic import ValidationError
 
-from services.intake.domain.cases import CaseSnapshot, CaseStatus
+from services.intake.domain.cases import CaseSnapshot
 from services.intake.domain.resident_actions import (
     REOPEN_WINDOW,
     ActionRefused,
@@ -20,7 +20,7 @@ from services.intake.domain.resident_actions import (
     reopen,
 )
 from services.intake.domain.timeline import change_for
-from shared.events.case_events import CaseResponded
+from shared.events.case_events import CaseResponded, CaseStatus
 
 RESPONDED_AT = datetime(2025, 3, 20, 10, 0, tzinfo=UTC)
 NOW = RESPONDED_AT + timedelta(days=2)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.intake.domain.cases import CaseSnapshot, CaseStatus
+from services.intake.domain.cases import CaseSnapshot
 from services.intake.domain.timeline import UnknownCaseEvent, advanced, change_for
 from shared.events.case_events import (
     CASE_EVENT_TYPES,
@@ -26,6 +26,7 @@ from shared.events.case_events import (
     CaseResponded,
     CaseReviewed,
     CaseStageChanged,
+    CaseStatus,
     CaseSubmitted,
     CaseTransferred,
 )

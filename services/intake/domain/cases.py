@@ -18,25 +18,17 @@ from pydantic import (
 
 from services.intake.domain.attachments import MAX_ATTACHMENTS, AttachmentIn
 from services.intake.domain.tracking import new_tracking_code
-from shared.events.case_events import CaseAssigned, CaseSubmitted, Channel, GeoPoint, Rating
+from shared.events.case_events import (
+    CaseAssigned,
+    CaseStatus,
+    CaseSubmitted,
+    Channel,
+    GeoPoint,
+    Rating,
+)
 from shared.events.resident_events import ResidentLanguage
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
-CaseStatus = Literal[
-    "submitted",
-    "assigned",
-    "accepted",
-    "in_review",
-    "handling",
-    "responded",
-    "closed",
-    "declined",
-    "rejected",
-    "merged",
-    "transferred",
-    "reopened",
-    "escalated",
-]
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 

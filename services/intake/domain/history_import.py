@@ -31,7 +31,7 @@ from pydantic import (
     field_validator,
 )
 
-from services.intake.domain.cases import CaseSnapshot, CaseStatus, TimelineStep
+from services.intake.domain.cases import CaseSnapshot, TimelineStep
 from services.intake.domain.timeline import change_for
 from services.intake.domain.tracking import new_tracking_code
 from shared.events.case_events import (
@@ -42,6 +42,7 @@ from shared.events.case_events import (
     CaseRated,
     CaseRejected,
     CaseResponded,
+    CaseStatus,
     CaseSubmitted,
     Channel,
     ImportedHistory,

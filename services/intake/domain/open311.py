@@ -20,7 +20,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from services.intake.domain.cases import CaseCreate, CaseStatus
+from services.intake.domain.cases import CaseCreate
+from shared.events.case_events import CLOSED_STATUSES, CaseStatus
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = datetime(2025, 6, 1, tzinfo=UTC)
@@ -36,7 +37,6 @@ MAX_PAGE_SIZE = 200
 
 Open311Status = Literal["open", "closed"]
 Timestamp = datetime
-CLOSED_STATUSES: frozenset[CaseStatus] = frozenset({"closed", "rejected", "merged"})
 
 SERVICE_NOTICE = "已转人大代表联络站，代表受理后会在处理过程中公开进展。"
 SERVICE_GROUP = "意见建议"

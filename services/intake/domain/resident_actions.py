@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake.domain.cases import CaseSnapshot, CaseStatus
-from shared.events.case_events import CaseMessageSent, CaseRated, CaseReopened, Rating
+from services.intake.domain.cases import CaseSnapshot
+from shared.events.case_events import CaseMessageSent, CaseRated, CaseReopened, CaseStatus, Rating
 
 ResidentAction = Literal["rate", "reopen", "reply"]
 RESIDENT_ACTIONS: tuple[ResidentAction, ...] = ("rate", "reopen", "reply")

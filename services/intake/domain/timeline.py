@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake.domain.cases import CaseSnapshot, CaseStatus, TimelineStep, assignment_note
+from services.intake.domain.cases import CaseSnapshot, TimelineStep, assignment_note
 from shared.events.case_events import (
     CaseAccepted,
     CaseAction,
@@ -31,6 +31,7 @@ from shared.events.case_events import (
     CaseResponded,
     CaseReviewed,
     CaseStageChanged,
+    CaseStatus,
     CaseSubmitted,
     CaseTransferred,
     Rating,

@@ -19,7 +19,7 @@ from services.intake.adapters.case_repository import (
 )
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.attachments import StoredAttachment
-from services.intake.domain.cases import CaseCreate, CaseSnapshot, CaseStatus, TimelineStep
+from services.intake.domain.cases import CaseCreate, CaseSnapshot, TimelineStep
 from services.intake.domain.resident_actions import (
     ActionRefused,
     RateCase,
@@ -38,7 +38,7 @@ from services.intake.handlers import (
     resident_action,
     submit_case,
 )
-from shared.events.case_events import CaseAction, Rating
+from shared.events.case_events import CaseAction, CaseStatus, Rating
 from shared.logging import current_correlation_id, new_correlation_id
 from shared.mongo import Document
 from shared.outbox import OutboxRelay

@@ -32,6 +32,7 @@ from services.reporting.domain.contributions import (
     city,
 )
 from shared.events.case_events import (
+    CLOSED_STATUSES,
     CaseAccepted,
     CaseAction,
     CaseAssigned,
@@ -51,7 +52,6 @@ from shared.events.case_events import (
 )
 from shared.events.envelope import Envelope
 
-CLOSED_STATUSES = frozenset({"closed", "rejected", "merged"})
 ACCEPT_PENDING = frozenset({"assigned"})
 RESPONSE_PENDING = frozenset(
     {"assigned", "accepted", "in_review", "handling", "transferred", "reopened"}
