@@ -45,11 +45,14 @@ class RateLimiter:
 
 
 def client_address(request: Request, *, trust_forwarded_for: bool) -> str:
+    """The address to limit: the TCP peer, or behind one trusted proxy the address it saw.
+
+    A proxy appends the address that connected to it to `X-Forwarded-For`; everything before
+    that entry came from the client and may be forged, so only the last entry is believed."""
     if trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
+        hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
+        if hops[-1]:
+            return hops[-1]
     return request.client.host if request.client else "unknown"
 
 

@@ -18,7 +18,8 @@ class IntakeSettings(ServiceSettings):
     )
     rate_limit_burst: int = Field(default=10, ge=1, description="Requests allowed at once.")
     trust_forwarded_for: bool = Field(
-        default=False, description="Take the client address from X-Forwarded-For (behind a proxy)."
+        default=False,
+        description="Behind one proxy: the client address is the last X-Forwarded-For entry.",
     )
     public_base_url: str = Field(
         default="http://127.0.0.1:8001",
