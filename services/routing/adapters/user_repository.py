@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,9 @@ from shared.auth import Role
 from shared.mongo import Document
 
 _hasher = PasswordHasher()
+# argon2 takes tens of milliseconds and 64 MiB a hash: off the event loop (consumers and the SLA
+# scheduler keep running), and no more at once than the machine has cores for.
+HASHES_AT_ONCE = 2
 
 
 class StaffUser(BaseModel):
@@ -43,6 +48,7 @@ def read_users_file(path: Path) -> list[UserImport]:
 class UserRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._users = db["users"]
+        self._hashing = asyncio.Semaphore(HASHES_AT_ONCE)
 
     async def save(self, users: list[UserImport]) -> None:
         ops = [
@@ -67,12 +73,16 @@ class UserRepository:
     async def authenticate(self, username: str, password: str) -> StaffUser | None:
         document = await self._users.find_one({"_id": username, "active": True})
         if document is None:
-            _hasher.hash(password)  # same cost either way: no user enumeration by timing
+            await self._off_loop(_hasher.hash, password)  # same cost: no enumeration by timing
             return None
         try:
-            _hasher.verify(document["password_hash"], password)
+            await self._off_loop(_hasher.verify, document["password_hash"], password)
         except (VerificationError, InvalidHashError):
             return None
         return StaffUser.model_validate(
             {k: v for k, v in document.items() if k not in ("_id", "password_hash")}
         )
+
+    async def _off_loop(self, work: Callable[..., object], *args: str) -> None:
+        async with self._hashing:
+            await asyncio.to_thread(work, *args)
