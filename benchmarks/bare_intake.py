@@ -20,7 +20,7 @@ from fastapi import FastAPI, status
 from pymongo import AsyncMongoClient
 
 from services.intake.domain.cases import CaseCreate, TimelineStep, open_case
-from services.intake.entrypoints.http import CaseReceipt
+from services.intake.entrypoints.schemas import CaseReceipt
 from shared.mongo import Document
 
 

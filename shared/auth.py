@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 import jwt
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, FastAPI, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
@@ -78,20 +78,18 @@ def verify_token(token: str, *, secret: str) -> Claims:
         raise InvalidToken(str(exc)) from exc
 
 
-_bearer = HTTPBearer(auto_error=False, description="A token from routing's POST /v1/auth/token.")
+bearer = HTTPBearer(auto_error=False, description="A token from routing's POST /v1/auth/token.")
 
 
-def claims_dependency(secret: str) -> object:
-    """A FastAPI dependency giving the caller's verified claims, or 401.
+class TokenCheck:
+    """Verifies the staff token of a request; one per app, on `app.state.token_check`."""
 
-    The bearer header, or for GET/HEAD the pages' session cookie too, so that a signed-in
-    browser can open what a page links to (a case's photo on intake, say).
-    """
+    def __init__(self, *, secret: str) -> None:
+        self._secret = secret
 
-    async def current_claims(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> Claims:
+    def claims(self, request: Request, credentials: HTTPAuthorizationCredentials | None) -> Claims:
+        """The bearer header, or for GET/HEAD the pages' session cookie too, so that a signed-in
+        browser can open what a page links to (a case's photo on intake, say)."""
         token = credentials.credentials if credentials is not None else None
         if token is None and request.method in _COOKIE_METHODS:
             token = request.cookies.get(SESSION_COOKIE) or None
@@ -102,7 +100,7 @@ def claims_dependency(secret: str) -> object:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         try:
-            return verify_token(token, secret=secret)
+            return verify_token(token, secret=self._secret)
         except InvalidToken:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -110,4 +108,18 @@ def claims_dependency(secret: str) -> object:
                 headers={"WWW-Authenticate": "Bearer"},
             ) from None
 
-    return current_claims
+
+def install_token_check(app: FastAPI, *, secret: str) -> None:
+    app.state.token_check = TokenCheck(secret=secret)
+
+
+async def current_claims(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Claims:
+    """The caller's verified claims, or 401."""
+    check: TokenCheck = request.app.state.token_check
+    return check.claims(request, credentials)
+
+
+CurrentClaims = Annotated[Claims, Depends(current_claims)]

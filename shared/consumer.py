@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
@@ -45,14 +44,11 @@ class ConsumedEvent:
     key: bytes | None
     value: bytes | None
     headers: Headers
-    event: Event[EventData] | None = None  # typed, when the consumer has EventRoutes
-
-
-BatchHandler = Callable[[Sequence[ConsumedEvent]], Awaitable[None]]
+    event: Event[EventData]
 
 
 class EventConsumer:
-    """Runs one consumer group over some topics, handing each partition's batch to `handler`."""
+    """Runs one consumer group over some topics, handing each partition's batch to `routes`."""
 
     def __init__(
         self,
@@ -62,18 +58,12 @@ class EventConsumer:
         publisher: EventPublisher,
         purpose: str,
         topics: Sequence[str],
-        handler: BatchHandler | None = None,
-        event_types: frozenset[str] | None = None,
-        routes: EventRoutes | None = None,
+        routes: EventRoutes,
     ) -> None:
-        if (handler is None) == (routes is None):
-            raise ValueError("give either routes or a handler")
         self._settings = settings
         self._metrics = metrics
         self._publisher = publisher
         self._routes = routes
-        self._handler: BatchHandler = handler or self._dispatch
-        self._event_types = routes.types if routes is not None else event_types
         self.group_base = f"{settings.service_name}.{purpose}"
         self.group = settings.group(purpose)
         self._topics = [settings.topic(t) for t in topics]
@@ -154,23 +144,21 @@ class EventConsumer:
                     exc,
                 )
                 continue
-            if self._event_types is not None and envelope.type not in self._event_types:
+            try:
+                typed = self._routes.decode(envelope)
+            except EventDecodeError as exc:
+                await self._dead_letter(
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    record.key,
+                    record.value,
+                    headers,
+                    exc,
+                )
                 continue
-            typed: Event[EventData] | None = None
-            if self._routes is not None:
-                try:
-                    typed = self._routes.decode(envelope)
-                except EventDecodeError as exc:
-                    await self._dead_letter(
-                        record.topic,
-                        record.partition,
-                        record.offset,
-                        record.key,
-                        record.value,
-                        headers,
-                        exc,
-                    )
-                    continue
+            if typed is None:
+                continue  # a type no handler here takes
             events.append(
                 ConsumedEvent(
                     envelope,
@@ -186,7 +174,7 @@ class EventConsumer:
         if not events:
             return
         try:
-            await self._retry_transient(lambda: self._handler(events))
+            await self._retry_transient(lambda: self._dispatch(events))
         except Exception:
             # Find the poison among the batch: one event at a time, the rest still succeed.
             for event in events:
@@ -196,14 +184,13 @@ class EventConsumer:
             self._consumed(event)
 
     async def _dispatch(self, events: Sequence[ConsumedEvent]) -> None:
-        assert self._routes is not None
-        await self._routes.dispatch([e.event for e in events if e.event is not None])
+        await self._routes.dispatch([e.event for e in events])
 
     async def _handle_one(self, event: ConsumedEvent) -> None:
         attempts = self._settings.consumer_handler_attempts
         for attempt in range(1, attempts + 1):
             try:
-                await self._retry_transient(lambda: self._handler([event]))
+                await self._retry_transient(lambda: self._dispatch([event]))
             except Exception as exc:
                 if attempt < attempts:
                     await asyncio.sleep(0.1 * attempt)
@@ -299,10 +286,3 @@ def _correlation(headers: Headers) -> dict[str, str]:
         if name == "correlation-id":
             return {"correlation_id": value.decode(errors="replace")}
     return {}
-
-
-def bound_event_context(event: ConsumedEvent) -> Any:
-    """Context manager binding the event's correlation id to every log line inside."""
-    return structlog.contextvars.bound_contextvars(
-        correlation_id=event.envelope.correlationid, event_id=event.envelope.id
-    )

@@ -12,6 +12,9 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.auth import install_token_check
+from shared.consumer import EventConsumer
+from shared.dispatch import EventRoutes
 from shared.http import ReadinessCheck, create_service_app
 from shared.logging import configure_logging, get_logger
 from shared.metrics import Metrics
@@ -42,11 +45,23 @@ class ServiceRuntime:
             metrics=self.metrics,
         )
 
+    def consumer(self, *, purpose: str, topic: str, routes: EventRoutes) -> EventConsumer:
+        """The consumer group `<service>.<purpose>` over one topic, dispatching by `routes`."""
+        return EventConsumer(
+            settings=self.settings,
+            metrics=self.metrics,
+            publisher=self.publisher,
+            purpose=purpose,
+            topics=[topic],
+            routes=routes,
+        )
+
     def app(
         self, *, title: str, description: str, on_start: Callable[[], Awaitable[None]]
     ) -> FastAPI:
-        """The service's HTTP app, whose lifespan starts and stops this runtime."""
-        return create_service_app(
+        """The service's HTTP app, whose lifespan starts and stops this runtime, checking staff
+        tokens with the settings' secret (shared.auth.CurrentClaims)."""
+        app = create_service_app(
             title=title,
             description=description,
             version="0.1.0",
@@ -55,6 +70,8 @@ class ServiceRuntime:
             lifespan=runtime_lifespan(self, on_start=on_start),
             readiness=self.readiness,
         )
+        install_token_check(app, secret=self.settings.jwt_secret.get_secret_value())
+        return app
 
     def readiness(self) -> list[ReadinessCheck]:
         async def store() -> None:

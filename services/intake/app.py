@@ -1,4 +1,5 @@
-"""Wiring: settings → runtime → repositories → handlers → routes and consumers."""
+"""Wiring: settings → runtime → repositories → the container of the routes, the routers, and
+the consumers and relay started with the app."""
 
 from __future__ import annotations
 
@@ -6,15 +7,15 @@ from fastapi import FastAPI
 
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.adapters.directory_copy import DirectoryCopy
+from services.intake.entrypoints import http, pages_form, pages_tracking, qr, staff_http
 from services.intake.entrypoints.consumers import case_events_consumer, directory_consumer
-from services.intake.entrypoints.http import IntakeDeps, build_router, install_error_handlers
-from services.intake.entrypoints.open311 import build_open311_router
-from services.intake.entrypoints.pages import mount_pages
-from services.intake.entrypoints.qr import build_qr_router
-from services.intake.entrypoints.staff_http import build_staff_router
+from services.intake.entrypoints.deps import Container
+from services.intake.entrypoints.errors import install_error_handlers
+from services.intake.open311 import routes as open311
 from services.intake.settings import IntakeSettings
-from shared.rate_limit import RateLimiter, rate_limited
+from services.intake.web import STATIC
 from shared.runtime import ServiceRuntime
+from shared.web.pages import mount_static
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
@@ -39,19 +40,15 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         description="Residents submit opinions and suggestions and follow them by tracking code.",
         on_start=on_start,
     )
-    limit = rate_limited(
-        RateLimiter(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst),
-        trust_forwarded_for=settings.trust_forwarded_for,
+    app.state.container = Container.of(
+        settings=settings, cases=cases, directory=directory, relay=relay
     )
-    deps = IntakeDeps(cases=cases, directory=directory, relay=relay, limit=limit)
-    app.include_router(build_router(deps))
-    app.include_router(build_staff_router(deps=deps, settings=settings))
-    app.include_router(build_qr_router(directory=directory, settings=settings))
-    app.include_router(
-        build_open311_router(
-            cases=cases, directory=directory, relay=relay, settings=settings, limit=limit
-        )
-    )
-    mount_pages(app, deps=deps, settings=settings)
+    app.include_router(http.router)
+    app.include_router(staff_http.router)
+    app.include_router(qr.router)
+    app.include_router(open311.router)
+    app.include_router(pages_form.router)
+    app.include_router(pages_tracking.router)
+    mount_static(app, service="intake", directory=STATIC)
     install_error_handlers(app)
     return app

@@ -1,4 +1,4 @@
-"""Wiring: settings → runtime → repositories → handlers → routes, consumers and workers."""
+"""Wiring: settings → runtime → repositories → the routes' container, consumers and workers."""
 
 from __future__ import annotations
 
@@ -18,14 +18,13 @@ from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
 from services.notify.adapters.resident_contacts import ResidentContacts
 from services.notify.domain.delivery import PushChannel
+from services.notify.entrypoints import inbox_http, preferences_http, templates_http
 from services.notify.entrypoints.consumers import case_events_consumer, resident_contacts_consumer
 from services.notify.entrypoints.delivery_workers import DeliveryWorker
-from services.notify.entrypoints.http import (
-    build_preferences_router,
-    build_router,
-    build_templates_router,
-)
-from services.notify.handlers import PushQueue, Sender
+from services.notify.entrypoints.deps import Container
+from services.notify.entrypoints.errors import install_error_handlers
+from services.notify.handlers.case_notifications import PushQueue
+from services.notify.handlers.push_delivery import Sender
 from services.notify.settings import NotifySettings
 from shared.runtime import ServiceRuntime
 
@@ -91,13 +90,14 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         description="Tells representatives, staff and residents what they need to know.",
         on_start=on_start,
     )
-    app.include_router(build_router(inbox=inbox))
-    app.include_router(build_templates_router())
-    app.include_router(
-        build_preferences_router(
-            preferences=preferences, jwt_secret=settings.jwt_secret.get_secret_value()
-        )
+    app.state.container = Container(
+        inbox=inbox,
+        preferences=preferences,
     )
+    app.include_router(inbox_http.router)
+    app.include_router(templates_http.router)
+    app.include_router(preferences_http.router)
+    install_error_handlers(app)
     return app
 
 

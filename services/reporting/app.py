@@ -1,15 +1,20 @@
-"""Wiring: settings → runtime → read models → handlers → routes and consumers."""
+"""Wiring: settings → runtime → read models → container → routes, pages and consumers."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from services.reporting.adapters.read_models import ReadModels
+from services.reporting.entrypoints import exports_http, pages, public_http, reports_http
 from services.reporting.entrypoints.consumers import consumers
-from services.reporting.entrypoints.http import build_router
-from services.reporting.entrypoints.pages import install_pages
+from services.reporting.entrypoints.deps import Container
+from services.reporting.entrypoints.errors import install_error_handlers
 from services.reporting.settings import ReportingSettings
+from services.reporting.web import STATIC, TEMPLATES
+from services.reporting.web.catalog import CATALOG
 from shared.runtime import ServiceRuntime
+from shared.serve import serve as serve_app
+from shared.web.pages import Pages, mount_static
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
@@ -28,6 +33,20 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         "built only from events.",
         on_start=on_start,
     )
-    app.include_router(build_router(read_models=read_models))
-    install_pages(app, read_models=read_models, settings=settings)
+    app.state.container = Container(
+        settings=settings,
+        read_models=read_models,
+        pages=Pages(templates=TEMPLATES, catalog=CATALOG),
+    )
+    install_error_handlers(app)
+    app.include_router(reports_http.router)
+    app.include_router(exports_http.router)
+    app.include_router(public_http.router)
+    app.include_router(pages.router)
+    mount_static(app, service="reporting", directory=STATIC)
     return app
+
+
+def serve(settings: ReportingSettings) -> None:
+    """Run the app (`python -m services.reporting serve`)."""
+    serve_app(create_app(settings), settings)

@@ -1,4 +1,5 @@
-"""Wiring: settings → runtime → repositories → handlers → routes and consumers."""
+"""Wiring: settings → runtime → repositories → the container on app.state → routes, pages,
+consumer and timers."""
 
 from __future__ import annotations
 
@@ -12,20 +13,22 @@ from services.routing.adapters.meeting_repository import MeetingRepository
 from services.routing.adapters.oidc import OidcVerifier
 from services.routing.adapters.template_repository import TemplateRepository
 from services.routing.adapters.user_repository import UserRepository
-from services.routing.domain.sla import SlaPolicy, WorkingCalendar
+from services.routing.domain.sla import SlaPolicy, SlaRules, WorkingCalendar
 from services.routing.entrypoints import (
     admin_http,
+    auth_http,
+    directory_http,
     house_repair_http,
     meetings_http,
     pages,
     staff_http,
 )
 from services.routing.entrypoints.consumers import case_events_consumer
+from services.routing.entrypoints.deps import Container
 from services.routing.entrypoints.errors import install_error_handlers
-from services.routing.entrypoints.http import build_router
 from services.routing.entrypoints.load_recount import recount_loads
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
-from services.routing.handlers import SlaRules
+from services.routing.entrypoints.workbench import Workbench
 from services.routing.settings import RoutingSettings
 from shared.runtime import ServiceRuntime
 
@@ -58,26 +61,35 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     settings = settings or RoutingSettings()
     runtime = ServiceRuntime(settings)
     cases = RoutedCaseRepository(runtime.db)
-    directory = DirectoryRepository(runtime.db)
-    users = UserRepository(runtime.db)
-    templates = TemplateRepository(runtime.db)
     meetings = MeetingRepository(runtime.db)
-    sla = sla_rules(settings)
-    relay = runtime.relay([cases.collection, meetings.collection, *directory.collections()])
-
-    scheduler = SlaScheduler(cases=cases, relay=relay, interval_s=settings.sla_check_seconds)
+    directory = DirectoryRepository(runtime.db)
+    container = Container(
+        settings=settings,
+        cases=cases,
+        directory=directory,
+        users=UserRepository(runtime.db),
+        templates=TemplateRepository(runtime.db),
+        meetings=meetings,
+        relay=runtime.relay([cases.collection, meetings.collection, *directory.collections()]),
+        sla=sla_rules(settings),
+        oidc=oidc_verifier(settings),
+        workbench=Workbench.of(settings),
+    )
+    scheduler = SlaScheduler(
+        cases=cases, relay=container.relay, interval_s=settings.sla_check_seconds
+    )
 
     async def on_start() -> None:
         async def setup() -> None:
             await cases.ensure_indexes()
             await directory.ensure_indexes()
-            await templates.ensure_indexes()
+            await container.templates.ensure_indexes()
             await meetings.ensure_indexes()
 
         runtime.spawn_setup(setup)
-        runtime.spawn("outbox", relay.run)
+        runtime.spawn("outbox", container.relay.run)
         consumer = case_events_consumer(
-            runtime, cases=cases, directory=directory, relay=relay, sla=sla
+            runtime, cases=cases, directory=directory, relay=container.relay, sla=container.sla
         )
         runtime.spawn("consumer.cases", consumer.run)
         runtime.spawn("sla", scheduler.run)
@@ -93,35 +105,14 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         description="The directory, and who holds each case and why.",
         on_start=on_start,
     )
+    app.state.container = container
     install_error_handlers(app)
-    app.include_router(build_router(directory=directory))
-    app.include_router(admin_http.build_router(settings=settings, directory=directory, relay=relay))
-    app.include_router(
-        staff_http.build_router(
-            settings=settings,
-            cases=cases,
-            directory=directory,
-            users=users,
-            relay=relay,
-            templates=templates,
-            oidc=oidc_verifier(settings),
-        )
-    )
-    app.include_router(house_repair_http.build_router(settings=settings, cases=cases, relay=relay))
-    app.include_router(
-        meetings_http.build_router(
-            settings=settings, meetings=meetings, directory=directory, relay=relay
-        )
-    )
-    app.include_router(
-        pages.build_router(
-            settings=settings,
-            cases=cases,
-            directory=directory,
-            users=users,
-            templates=templates,
-            relay=relay,
-        )
-    )
+    app.include_router(directory_http.router)
+    app.include_router(admin_http.router)
+    app.include_router(auth_http.router)
+    app.include_router(staff_http.router)
+    app.include_router(house_repair_http.router)
+    app.include_router(meetings_http.router)
+    app.include_router(pages.router)
     pages.mount_workbench_static(app)
     return app

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, FilePayload, Page, expect
 
-from services.intake.domain.qr import qr_png
+from services.intake.web.qr import qr_png
 from tests.browser.browser import capture, person
 from tests.browser.site import running_platform, sign_in, until
 from tests.e2e.platform import Platform

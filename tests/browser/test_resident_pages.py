@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import FilePayload, Page
 
 from services.intake.domain.attachments import MAX_ATTACHMENT_BYTES
-from services.intake.domain.qr import qr_png
+from services.intake.web.qr import qr_png
 from tests.browser.browser import capture
 from tests.browser.site import running_platform, until
 from tests.e2e.platform import Platform, act, sign_in

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from services.intake.domain.history_import import imported_case_id
+from services.intake.domain.history_import.checker import imported_case_id
 from tests.e2e.platform import Platform, eventually, sign_in, staff_case
 from tests.infra import ROOT
 

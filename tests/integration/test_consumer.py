@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
-from shared.consumer import ConsumedEvent, EventConsumer
+from shared.consumer import EventConsumer
 from shared.dispatch import Event, EventRoutes
 from shared.errors import TransientError
 from shared.events.case_events import CaseSubmitted
@@ -56,10 +56,14 @@ async def send_raw(settings: PlumbingSettings, values: Sequence[bytes]) -> None:
 @asynccontextmanager
 async def running(
     settings: PlumbingSettings,
-    handler: object = None,
+    handler: Callable[[Sequence[Event[CaseSubmitted]]], Awaitable[None]] | None = None,
     metrics: Metrics | None = None,
     routes: EventRoutes | None = None,
 ) -> AsyncIterator[EventConsumer]:
+    if routes is None:
+        assert handler is not None
+        routes = EventRoutes()
+        routes.on(CaseSubmitted, handler)
     publisher = EventPublisher(settings=settings, metrics=metrics or Metrics("probe"))
     await asyncio.wait_for(publisher.start(), 30)
     consumer = EventConsumer(
@@ -68,7 +72,6 @@ async def running(
         publisher=publisher,
         purpose="cases",
         topics=[CASE_EVENTS],
-        handler=handler,  # type: ignore[arg-type]
         routes=routes,
     )
     task = asyncio.create_task(consumer.run())
@@ -104,8 +107,8 @@ async def test_a_record_that_is_not_an_event_is_dead_lettered_and_the_rest_handl
     )
     seen: list[str] = []
 
-    async def handler(events: Sequence[ConsumedEvent]) -> None:
-        seen.extend(e.envelope.id for e in events)
+    async def handler(events: Sequence[Event[CaseSubmitted]]) -> None:
+        seen.extend(e.id for e in events)
 
     async with running(settings, handler):
         await wait_for(lambda: len(seen) == 3)
@@ -132,10 +135,10 @@ async def test_a_handler_that_keeps_failing_dead_letters_only_its_event(
     await send_raw(settings, [e.to_bytes() for e in events])
     handled: list[str] = []
 
-    async def handler(batch: Sequence[ConsumedEvent]) -> None:
-        if any(e.envelope.id == poison for e in batch):
+    async def handler(batch: Sequence[Event[CaseSubmitted]]) -> None:
+        if any(e.id == poison for e in batch):
             raise ValueError("cannot handle this one")
-        handled.extend(e.envelope.id for e in batch)
+        handled.extend(e.id for e in batch)
 
     metrics = Metrics("probe")
     async with running(settings, handler, metrics):
@@ -161,12 +164,12 @@ async def test_transient_failures_are_retried_until_they_pass_and_never_dead_let
     attempts = 0
     handled: list[str] = []
 
-    async def handler(batch: Sequence[ConsumedEvent]) -> None:
+    async def handler(batch: Sequence[Event[CaseSubmitted]]) -> None:
         nonlocal attempts
         attempts += 1
         if attempts <= 4:
             raise TransientError("store is restarting")
-        handled.extend(e.envelope.id for e in batch)
+        handled.extend(e.id for e in batch)
 
     async with running(settings, handler):
         await wait_for(lambda: handled == [event.id])
@@ -185,8 +188,8 @@ async def test_offsets_are_committed_after_handling_so_a_restart_resumes_after_t
     await send_raw(settings, [e.to_bytes() for e in first])
     seen: list[str] = []
 
-    async def handler(batch: Sequence[ConsumedEvent]) -> None:
-        seen.extend(e.envelope.id for e in batch)
+    async def handler(batch: Sequence[Event[CaseSubmitted]]) -> None:
+        seen.extend(e.id for e in batch)
 
     async with running(settings, handler):
         await wait_for(lambda: len(seen) == 3)
@@ -206,7 +209,7 @@ async def test_an_uncommitted_batch_is_redelivered_after_a_crash(
     await send_raw(settings, [event.to_bytes()])
     started = asyncio.Event()
 
-    async def stuck(batch: Sequence[ConsumedEvent]) -> None:
+    async def stuck(batch: Sequence[Event[CaseSubmitted]]) -> None:
         started.set()
         await asyncio.Event().wait()  # the process dies here, before the commit
 
@@ -215,8 +218,8 @@ async def test_an_uncommitted_batch_is_redelivered_after_a_crash(
 
     seen: list[str] = []
 
-    async def handler(batch: Sequence[ConsumedEvent]) -> None:
-        seen.extend(e.envelope.id for e in batch)
+    async def handler(batch: Sequence[Event[CaseSubmitted]]) -> None:
+        seen.extend(e.id for e in batch)
 
     async with running(settings, handler):
         await wait_for(lambda: seen == [event.id])

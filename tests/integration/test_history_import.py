@@ -24,21 +24,22 @@ from pymongo import AsyncMongoClient
 
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.app import create_app
-from services.intake.domain.history_import import (
-    DirectoryKindName,
-    DirectoryView,
+from services.intake.domain.history_import.checker import (
     HistoryChecker,
     ImportedCase,
     imported_case_id,
 )
-from services.intake.entrypoints.history_import import envelopes_of, run_import
+from services.intake.domain.history_import.references import DirectoryKindName, DirectoryView
+from services.intake.entrypoints.history_import import run_import
+from services.intake.handlers.history_import import envelopes_of
 from services.intake.settings import IntakeSettings
 from services.reporting.adapters.read_models import ReadModels
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DEMO_DIRECTORY, read_directory_file
-from services.routing.import_handlers import record_imported_cases
+from services.routing.handlers.assignment import record_imported_cases
 from services.routing.settings import RoutingSettings
-from shared.events.case_events import IMPORT_SOURCE
+from shared.dispatch import Event
+from shared.events.case_events import IMPORT_SOURCE, CaseSubmitted
 from shared.events.directory_events import DirectoryKind
 from shared.events.envelope import Envelope
 from shared.mongo import Document, service_database
@@ -290,8 +291,9 @@ async def test_routing_records_imported_cases_as_they_were_and_never_escalates_t
     still_open = imported_row(checker, 3, status="accepted")
     waiting = imported_row(checker, 4, status="submitted")
     submitted = {
-        case.case_id: envelopes_of(case, correlation_id="import")[0]
+        case.case_id: Event.of(envelope, envelope.payload(CaseSubmitted))
         for case in (finished, still_open, waiting)
+        for envelope in envelopes_of(case, correlation_id="import")[:1]
     }
 
     to_route = await record_imported_cases(

@@ -8,14 +8,15 @@ from datetime import UTC, date, datetime
 
 from pymongo import AsyncMongoClient
 
+from services.routing.adapters.case_documents import assignment_document
 from services.routing.adapters.case_repository import RoutedCaseRepository, VersionConflict
 from services.routing.adapters.meeting_repository import MeetingRepository
 from services.routing.domain.assignment import RoutingDecision
-from services.routing.domain.house_repair import Stage
+from services.routing.domain.house_repair import Stage, StageChangeNotAllowed
 from services.routing.domain.meetings import Meeting
 from services.routing.domain.sla import Deadlines
 from services.routing.domain.workflow import Actor
-from services.routing.house_repair_handlers import change_house_stage, house_stage_counts
+from services.routing.handlers.house_repair import change_house_stage, house_stage_counts
 from shared.events.activity_events import MeetingRecorded
 from shared.events.case_events import CaseAssigned
 from shared.events.envelope import Envelope
@@ -60,17 +61,21 @@ async def add_case(
         subject=case_id,
         correlation_id="house-test",
     )
-    await cases.add_assignment(
-        case_id=case_id,
-        category=category,
-        text="房屋漏水",
-        channel="web",
-        submitted_at=AT,
-        decision=decision,
-        cause_event_id="x",
-        assigned_at=AT,
-        deadlines=Deadlines(accept_due=AT, respond_due=AT),
-        event=assigned,
+    await cases.add_assignments(
+        [
+            assignment_document(
+                case_id=case_id,
+                category=category,
+                text="房屋漏水",
+                channel="web",
+                submitted_at=AT,
+                decision=decision,
+                cause_event_id="x",
+                assigned_at=AT,
+                deadlines=Deadlines(accept_due=AT, respond_due=AT),
+                event=assigned,
+            )
+        ]
     )
     await cases.collection.update_one({"_id": case_id}, {"$set": {"status": status}})
     return case_id
@@ -139,31 +144,39 @@ async def test_two_concurrent_stage_changes_from_one_version_let_exactly_one_win
     assert raw is not None and raw[OUTBOX_COUNT] == 2
 
 
-async def test_concurrent_stage_changes_without_a_version_are_both_applied_in_turn(
+async def test_concurrent_stage_changes_without_a_version_are_each_decided_on_the_fresh_case(
     settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
 ) -> None:
     cases = RoutedCaseRepository(mongo[settings.database_name])
     await cases.ensure_indexes()
     case_id = await add_case(cases)
 
-    async def change(stage: Stage) -> None:
-        await change_house_stage(
-            case_id=case_id,
-            stage=stage,
-            note=None,
-            actor=STAFF,
-            cases=cases,
-            correlation_id="race",
-        )
+    async def change(stage: Stage) -> str:
+        try:
+            await change_house_stage(
+                case_id=case_id,
+                stage=stage,
+                note=None,
+                actor=STAFF,
+                cases=cases,
+                correlation_id="race",
+            )
+        except StageChangeNotAllowed as refused:
+            return f"refused at {refused.current}"
+        return stage
 
-    await asyncio.gather(change("design"), change("expropriated"))
+    # Never a version conflict: the loser reads the winner's stage and decides again.
+    results = sorted(await asyncio.gather(change("design"), change("expropriated")))
     stored = await cases.get(case_id)
     assert stored is not None
     history = [(h["from"], h["to"]) for h in stored["house_repair"]["history"]]
-    # The loser read the winner's stage afresh and moved on from there.
-    assert len(history) == 2 and history[1][0] == history[0][1]
-    assert stored["house_repair"]["stage"] == history[1][1]
-    assert stored["version"] == 3
+    if results == ["design", "expropriated"]:  # design first: expropriation still allowed
+        assert history == [("under_governance", "design"), ("design", "expropriated")]
+        assert stored["version"] == 3
+    else:  # expropriated first: nothing follows an expropriation
+        assert results == ["expropriated", "refused at expropriated"]
+        assert history == [("under_governance", "expropriated")]
+        assert stored["version"] == 2
 
 
 async def test_stage_counts_are_per_station_and_skip_unapproved_cases(

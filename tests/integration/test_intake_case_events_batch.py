@@ -10,8 +10,8 @@ from pymongo import AsyncMongoClient
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.domain.cases import CaseCreate, CaseSnapshot, open_case
 from services.intake.domain.timeline import TimelineChange
-from services.intake.handlers import on_case_events
-from shared.consumer import ConsumedEvent
+from services.intake.handlers.case_events import on_case_events
+from shared.dispatch import Event
 from shared.events.case_events import CaseAccepted, CaseAssigned, CaseResponded
 from shared.events.envelope import Envelope, EventData
 from shared.mongo import Document
@@ -20,12 +20,12 @@ from tests.conftest import PlumbingSettings
 AT = datetime.now(UTC)
 
 
-def consumed(data: EventData, case_id: str) -> ConsumedEvent:
+def consumed(data: EventData, case_id: str) -> Event[EventData]:
     envelope = Envelope.wrap(data, source="test", subject=case_id, correlation_id="c-" + case_id)
-    return ConsumedEvent(envelope, "case-events", 0, 0, None, None, [])
+    return Event.of(envelope, data)
 
 
-def lifecycle(case_id: str) -> list[ConsumedEvent]:
+def lifecycle(case_id: str) -> list[Event[EventData]]:
     common = {"case_id": case_id, "station_id": "xijie", "actor_id": "0412"}
     return [
         consumed(

@@ -15,7 +15,8 @@ from fastapi import FastAPI
 
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.adapters.directory_copy import DirectoryCopy
-from services.intake.entrypoints.open311 import build_open311_router
+from services.intake.entrypoints.deps import Container
+from services.intake.open311 import routes as open311
 from services.intake.settings import IntakeSettings
 from services.routing.adapters.directory_repository import read_directory_file
 from shared.events.envelope import Envelope
@@ -74,9 +75,10 @@ def build_app(settings: IntakeSettings) -> tuple[FastAPI, CaseRepository, Direct
         lifespan=runtime_lifespan(runtime, on_start=on_start),
         readiness=runtime.readiness,
     )
-    app.include_router(
-        build_open311_router(cases=cases, directory=directory, relay=relay, settings=settings)
+    app.state.container = Container.of(
+        settings=settings, cases=cases, directory=directory, relay=relay
     )
+    app.include_router(open311.router)
     return app, cases, directory
 
 

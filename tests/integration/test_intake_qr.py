@@ -13,13 +13,18 @@ import pytest
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
+from services.intake.adapters.case_repository import CaseRepository
 from services.intake.adapters.directory_copy import DirectoryCopy
-from services.intake.domain.qr import level_label, qr_png, qr_svg, resident_form_url
-from services.intake.entrypoints.qr import build_qr_router
+from services.intake.entrypoints import qr
+from services.intake.entrypoints.deps import Container
 from services.intake.settings import IntakeSettings
+from services.intake.web.qr import level_label, qr_png, qr_svg, resident_form_url
 from services.routing.adapters.directory_repository import DEMO_DIRECTORY, read_directory_file
 from shared.events.directory_events import DirectoryKind
+from shared.metrics import Metrics
 from shared.mongo import Document
+from shared.outbox import OutboxRelay
+from shared.producer import EventPublisher
 from tests.conftest import PlumbingSettings
 
 PUBLIC_BASE_URL = "https://minyi.example.cn"
@@ -69,8 +74,20 @@ async def client(
         namespace=settings.namespace,
         public_base_url=PUBLIC_BASE_URL,
     )
+    metrics = Metrics(intake_settings.service_name)
     app = FastAPI()
-    app.include_router(build_qr_router(directory=directory, settings=intake_settings))
+    app.state.container = Container.of(
+        settings=intake_settings,
+        cases=CaseRepository(directory.collection.database),
+        directory=directory,
+        relay=OutboxRelay(
+            collections=[],
+            publisher=EventPublisher(settings=intake_settings, metrics=metrics),
+            settings=intake_settings,
+            metrics=metrics,
+        ),
+    )
+    app.include_router(qr.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
         yield http

@@ -14,7 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.handlers import apply_case_events
+from services.reporting.handlers.projections import apply_case_events
+from shared.dispatch import Event
 from shared.events.case_events import (
     CaseAccepted,
     CaseAssigned,
@@ -101,9 +102,9 @@ def events() -> list[EventData]:
     return made
 
 
-def envelopes() -> list[Envelope]:
+def envelopes() -> list[Event[EventData]]:
     return [
-        Envelope.wrap(e, source="test", subject="c", correlation_id=uuid.uuid4().hex)
+        Event.of(Envelope.wrap(e, source="test", subject="c", correlation_id=uuid.uuid4().hex), e)
         for e in events()
     ]
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.handlers import apply_case_events
+from services.reporting.handlers.projections import apply_case_events
+from shared.dispatch import Event
 from shared.events.case_events import (
     CaseAccepted,
     CaseAssigned,
@@ -79,9 +80,9 @@ def events() -> list[EventData]:
     return made
 
 
-def envelopes() -> list[Envelope]:
+def envelopes() -> list[Event[EventData]]:
     return [
-        Envelope.wrap(e, source="test", subject="c", correlation_id=uuid.uuid4().hex)
+        Event.of(Envelope.wrap(e, source="test", subject="c", correlation_id=uuid.uuid4().hex), e)
         for e in events()
     ]
 

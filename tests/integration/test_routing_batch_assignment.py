@@ -13,9 +13,9 @@ from services.routing.adapters.directory_repository import (
     DirectoryRepository,
     read_directory_file,
 )
-from services.routing.domain.sla import SlaPolicy, WorkingCalendar
-from services.routing.handlers import SlaRules, on_case_events
-from shared.consumer import ConsumedEvent
+from services.routing.domain.sla import SlaPolicy, SlaRules, WorkingCalendar
+from services.routing.handlers.assignment import assign_cases
+from shared.dispatch import Event
 from shared.events.case_events import CaseSubmitted
 from shared.events.envelope import Envelope
 from shared.mongo import Document
@@ -25,21 +25,19 @@ BAIYUN_GROUP = {"0412", "0413", "0414"}  # nobody there specialises in "other"
 SLA = SlaRules(calendar=WorkingCalendar(), default=SlaPolicy())
 
 
-def submitted(case_id: str) -> ConsumedEvent:
-    envelope = Envelope.wrap(
-        CaseSubmitted(
-            case_id=case_id,
-            category="other",
-            text="路灯坏了，晚上很黑",
-            channel="web",
-            liaison_point_id="baiyun",
-            submitted_at=datetime.now(UTC),
-        ),
-        source="test",
-        subject=case_id,
-        correlation_id="batch-" + case_id,
+def submitted(case_id: str) -> Event[CaseSubmitted]:
+    data = CaseSubmitted(
+        case_id=case_id,
+        category="other",
+        text="路灯坏了，晚上很黑",
+        channel="web",
+        liaison_point_id="baiyun",
+        submitted_at=datetime.now(UTC),
     )
-    return ConsumedEvent(envelope, "case-events", 0, 0, None, None, [])
+    envelope = Envelope.wrap(
+        data, source="test", subject=case_id, correlation_id="batch-" + case_id
+    )
+    return Event.of(envelope, data)
 
 
 async def test_a_batch_is_shared_evenly_and_counted_once_however_often_it_comes(
@@ -52,8 +50,8 @@ async def test_a_batch_is_shared_evenly_and_counted_once_however_often_it_comes(
     await directory.save(read_directory_file(DEMO_DIRECTORY))
     batch = [submitted(str(uuid.uuid4())) for _ in range(30)]
 
-    await on_case_events(batch, cases=cases, directory=directory, sla=SLA)
-    await on_case_events(batch[:10], cases=cases, directory=directory, sla=SLA)  # redelivered
+    await assign_cases(batch, cases=cases, directory=directory, sla=SLA)
+    await assign_cases(batch[:10], cases=cases, directory=directory, sla=SLA)  # redelivered
 
     loads = await cases.loads.of(BAIYUN_GROUP)
     assert sum(loads.values()) == 30
@@ -75,7 +73,7 @@ async def test_a_recount_repairs_counters_left_wrong_by_a_crash(
     await cases.ensure_indexes()
     directory = DirectoryRepository(db)
     await directory.save(read_directory_file(DEMO_DIRECTORY))
-    await on_case_events(
+    await assign_cases(
         [submitted(str(uuid.uuid4())) for _ in range(6)], cases=cases, directory=directory, sla=SLA
     )
     truth = await cases.loads.of(BAIYUN_GROUP)

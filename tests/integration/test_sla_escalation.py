@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 from pymongo import AsyncMongoClient
 
-from services.routing.adapters.case_repository import RoutedCaseRepository, watch_for
+from services.routing.adapters.case_documents import assignment_document, watch_for
+from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.domain.assignment import RoutingDecision
-from services.routing.domain.sla import SlaPolicy, WorkingCalendar, deadlines_for
+from services.routing.domain.sla import SlaPolicy, SlaRules, WorkingCalendar, deadlines_for
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
-from services.routing.handlers import SlaRules, on_case_events
-from shared.consumer import ConsumedEvent
+from services.routing.handlers.resident_feedback import on_reopenings
+from shared.dispatch import Event
 from shared.events.case_events import CaseAssigned, CaseEscalated, CaseReopened
 from shared.events.envelope import Envelope
 from shared.metrics import Metrics
@@ -62,17 +63,21 @@ async def add_case(cases: RoutedCaseRepository, *, representative: str | None = 
         subject=case_id,
         correlation_id="sla-test",
     )
-    await cases.add_assignment(
-        case_id=case_id,
-        category="parking",
-        text="停车难",
-        channel="web",
-        submitted_at=SUBMITTED,
-        decision=decision,
-        cause_event_id="x",
-        assigned_at=SUBMITTED,
-        deadlines=DUE,
-        event=assigned,
+    await cases.add_assignments(
+        [
+            assignment_document(
+                case_id=case_id,
+                category="parking",
+                text="停车难",
+                channel="web",
+                submitted_at=SUBMITTED,
+                decision=decision,
+                cause_event_id="x",
+                assigned_at=SUBMITTED,
+                deadlines=DUE,
+                event=assigned,
+            )
+        ]
     )
     return case_id
 
@@ -173,8 +178,8 @@ async def test_the_scheduler_reads_only_cases_with_a_deadline_ahead_and_a_reopen
     )
     sla = SlaRules(calendar=WorkingCalendar(), default=SlaPolicy())
     directory = DirectoryRepository(mongo[settings.database_name])
-    await on_case_events(
-        [ConsumedEvent(reopen, "t", 0, 0, None, None, [])],
+    await on_reopenings(
+        [Event.of(reopen, reopen.payload(CaseReopened))],
         cases=cases,
         directory=directory,
         sla=sla,

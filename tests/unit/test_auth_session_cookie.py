@@ -1,28 +1,25 @@
 """Staff endpoints take the pages' session cookie for reads only; writes need the bearer."""
 
-# No `from __future__ import annotations`: FastAPI must see the local dependency alias.
-
 from datetime import timedelta
-from typing import Annotated, Any
 
 import httpx
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
-from shared.auth import SESSION_COOKIE, Claims, claims_dependency, issue_token
+from shared.auth import SESSION_COOKIE, CurrentClaims, install_token_check, issue_token
 
 SECRET = "a-test-secret-that-is-long-enough-1234"
 
 
 def client(cookie: str | None) -> httpx.AsyncClient:
     app = FastAPI()
-    current: Any = claims_dependency(SECRET)
+    install_token_check(app, secret=SECRET)
 
     @app.api_route("/read", methods=["GET", "HEAD"])
-    async def read(claims: Annotated[Claims, Depends(current)]) -> str:
+    async def read(claims: CurrentClaims) -> str:
         return claims.sub
 
     @app.post("/write")
-    async def write(claims: Annotated[Claims, Depends(current)]) -> str:
+    async def write(claims: CurrentClaims) -> str:
         return claims.sub
 
     return httpx.AsyncClient(

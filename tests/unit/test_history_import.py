@@ -1,5 +1,5 @@
 """Importing past cases: what a row may say, and the history of events it becomes
-(services/intake/domain/history_import.py, the file reader, the stored document, routing's
+(services/intake/domain/history_import/, the file reader, the stored document, routing's
 record and notify's skip)."""
 
 from __future__ import annotations
@@ -15,26 +15,30 @@ import pytest
 
 from services.intake.__main__ import main as intake_main
 from services.intake.adapters.history_import_repository import imported_document
-from services.intake.domain.history_import import (
-    COLUMNS,
-    NO_REJECTION_REASON,
-    NO_RESPONSE,
-    DirectoryView,
+from services.intake.adapters.import_file import ImportFile
+from services.intake.domain.history_import.checker import (
     HistoryChecker,
     ImportedCase,
-    RowProblem,
-    column_problems,
     imported_case_id,
-    parse_time,
     row_ranges,
 )
-from services.intake.entrypoints.history_import import Batches, ImportFile, envelopes_of
-from services.notify.handlers import on_case_events as notify_on_case_events
+from services.intake.domain.history_import.history import NO_REJECTION_REASON, NO_RESPONSE
+from services.intake.domain.history_import.references import DirectoryView
+from services.intake.domain.history_import.rows import (
+    COLUMNS,
+    RowProblem,
+    column_problems,
+    parse_time,
+)
+from services.intake.handlers.history_import import Batches, envelopes_of
+from services.notify.handlers.case_notifications import on_case_events as notify_on_case_events
+from services.routing.adapters.case_documents import imported_audit
 from services.routing.adapters.directory_repository import DEMO_DIRECTORY, read_directory_file
 from services.routing.domain.directory import Directory
-from services.routing.import_handlers import imported_audit, imported_decision
-from shared.consumer import ConsumedEvent
+from services.routing.domain.imports import imported_decision
+from shared.dispatch import Event
 from shared.events.case_events import (
+    CASE_EVENT_TYPES,
     IMPORT_SOURCE,
     CaseAccepted,
     CaseAssigned,
@@ -631,8 +635,8 @@ class Untouchable:
 
 async def test_notify_tells_nobody_about_an_imported_case() -> None:
     events = [
-        ConsumedEvent(envelope, "case-events", 0, n, None, None, [])
-        for n, envelope in enumerate(envelopes_of(imported(closed()), correlation_id="c"))
+        Event.of(envelope, envelope.payload(CASE_EVENT_TYPES[envelope.type]))
+        for envelope in envelopes_of(imported(closed()), correlation_id="c")
     ]
     nobody: Any = Untouchable()
 

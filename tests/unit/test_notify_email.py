@@ -14,9 +14,9 @@ from services.notify.adapters.email_sender import (
     build_message,
     classify,
     message_id_header,
+    render_html,
 )
 from services.notify.domain.delivery import PermanentDeliveryError
-from services.notify.domain.templates import render_html
 from services.notify.settings import NotifySettings
 from shared.errors import TransientError, is_transient
 

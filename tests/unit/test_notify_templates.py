@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from jinja2.exceptions import SecurityError
 
+from services.notify.adapters.email_sender import render_html
 from services.notify.domain.messages import Notification, notifications
 from services.notify.domain.rules import RULES, recipients
 from services.notify.domain.templates import (
@@ -14,7 +15,6 @@ from services.notify.domain.templates import (
     MissingTemplateData,
     UnknownTemplate,
     render,
-    render_html,
     sandbox,
 )
 from tests.unit.test_notify_rules import SAMPLES, assigned

@@ -8,8 +8,8 @@ from typing import Any, get_args
 
 import pytest
 
-from services.intake.domain import open311
-from services.intake.domain.open311 import Open311Error
+from services.intake.open311 import address, errors, from_case, rendering, schemas, to_case
+from services.intake.open311.errors import Open311Error
 from shared.events.case_events import CaseStatus
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
@@ -51,18 +51,18 @@ def descriptions(caught: pytest.ExceptionInfo[Open311Error]) -> list[str]:
 @pytest.mark.parametrize("status", get_args(CaseStatus))
 def test_only_closed_rejected_and_merged_cases_are_closed(status: CaseStatus) -> None:
     expected = "closed" if status in ("closed", "rejected", "merged") else "open"
-    assert open311.open311_status(status) == expected
+    assert from_case.open311_status(status) == expected
 
 
 def test_the_open_filter_selects_every_status_but_the_closed_ones() -> None:
-    assert set(open311.case_statuses({"closed"})) == {"closed", "rejected", "merged"}
-    assert set(open311.case_statuses({"open"})) | {"closed", "rejected", "merged"} == set(
+    assert set(from_case.case_statuses({"closed"})) == {"closed", "rejected", "merged"}
+    assert set(from_case.case_statuses({"open"})) | {"closed", "rejected", "merged"} == set(
         get_args(CaseStatus)
     )
 
 
 def test_status_notes_give_the_answer_once_there_is_one() -> None:
-    notes = open311.status_notes(status="closed", timeline=[], response="已增设 20 个车位")
+    notes = from_case.status_notes(status="closed", timeline=[], response="已增设 20 个车位")
     assert notes == "已增设 20 个车位"
 
 
@@ -71,12 +71,12 @@ def test_status_notes_give_the_latest_public_note_else_the_status_label() -> Non
         {"status": "submitted", "at": NOW, "note": None},
         {"status": "rejected", "at": NOW, "note": "不予受理：不属于联络站职责"},
     ]
-    assert open311.status_notes(status="rejected", timeline=timeline, response=None) == (
+    assert from_case.status_notes(status="rejected", timeline=timeline, response=None) == (
         "不予受理：不属于联络站职责"
     )
     assert (
-        open311.status_notes(status="submitted", timeline=timeline[:1], response=None)
-        == (open311.STATUS_LABELS["submitted"])
+        from_case.status_notes(status="submitted", timeline=timeline[:1], response=None)
+        == (from_case.STATUS_LABELS["submitted"])
     )
 
 
@@ -84,37 +84,37 @@ def test_status_notes_give_the_latest_public_note_else_the_status_label() -> Non
 
 
 def test_an_unknown_format_suffix_is_not_found() -> None:
-    assert open311.parse_format("json") == "json"
+    assert errors.parse_format("json") == "json"
     with pytest.raises(Open311Error) as caught:
-        open311.parse_format("csv")
+        errors.parse_format("csv")
     assert caught.value.status == 404
 
 
 def test_a_missing_or_wrong_api_key_is_forbidden() -> None:
-    open311.check_api_key("good", keys=["other", "good"])
+    errors.check_api_key("good", keys=["other", "good"])
     for given in (None, "", "bad"):
         with pytest.raises(Open311Error) as caught:
-            open311.check_api_key(given, keys=["good"])
+            errors.check_api_key(given, keys=["good"])
         assert caught.value.status == 403
 
 
 def test_jurisdiction_is_optional_but_another_one_is_not_found() -> None:
-    open311.check_jurisdiction(None, expected="longquan.minyi")
-    open311.check_jurisdiction("longquan.minyi", expected="longquan.minyi")
+    errors.check_jurisdiction(None, expected="longquan.minyi")
+    errors.check_jurisdiction("longquan.minyi", expected="longquan.minyi")
     with pytest.raises(Open311Error) as caught:
-        open311.check_jurisdiction("chicago.il", expected="longquan.minyi")
+        errors.check_jurisdiction("chicago.il", expected="longquan.minyi")
     assert caught.value.status == 404
 
 
 def test_errors_render_as_the_specs_errors_body_in_xml_and_json() -> None:
     error = Open311Error(400, "service_code is required", "description is required")
-    body = open311.errors_body(error)
+    body = rendering.errors_body(error)
 
     assert body.data == [
         {"code": 400, "description": "service_code is required"},
         {"code": 400, "description": "description is required"},
     ]
-    xml = open311.to_xml(body)
+    xml = rendering.to_xml(body)
     assert xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     root = ET.fromstring(xml)
     assert root.tag == "errors"
@@ -128,7 +128,7 @@ def test_errors_render_as_the_specs_errors_body_in_xml_and_json() -> None:
 
 
 def test_a_posted_form_becomes_an_open311_submission() -> None:
-    command = open311.command_from_form(
+    command = to_case.command_from_form(
         {
             **FORM,
             "attribute[liaison_point]": "baiyun",
@@ -148,10 +148,10 @@ def test_a_posted_form_becomes_an_open311_submission() -> None:
 
 
 def test_contact_is_kept_only_when_a_phone_or_email_is_given() -> None:
-    named = open311.command_from_form({**FORM, "first_name": "Ying", "last_name": "Lin"})
+    named = to_case.command_from_form({**FORM, "first_name": "Ying", "last_name": "Lin"})
     assert named.contact is None
 
-    reachable = open311.command_from_form(
+    reachable = to_case.command_from_form(
         {**FORM, "first_name": "Ying", "last_name": "Lin", "email": "lin@example.cn"}
     )
     assert reachable.contact is not None
@@ -160,22 +160,22 @@ def test_contact_is_kept_only_when_a_phone_or_email_is_given() -> None:
 
 def test_the_address_travels_in_the_text_and_comes_back_apart() -> None:
     form = {k: v for k, v in FORM.items() if k not in ("lat", "long")}
-    command = open311.command_from_form(
+    command = to_case.command_from_form(
         {**form, "address_string": "白云路\n1 号", "address_id": "A-17"}
     )
     assert command.location is None
     assert command.text.startswith(FORM["description"])
-    assert open311.split_text(command.text) == (FORM["description"], "白云路 1 号", "A-17")
+    assert address.split_text(command.text) == (FORM["description"], "白云路 1 号", "A-17")
 
 
 def test_a_text_without_an_address_paragraph_is_all_description() -> None:
     text = "第一段。\n\n第二段，没有地址。"
-    assert open311.split_text(text) == (text, None, None)
+    assert address.split_text(text) == (text, None, None)
 
 
 def test_missing_required_fields_are_all_reported() -> None:
     with pytest.raises(Open311Error) as caught:
-        open311.command_from_form({"api_key": "k"})
+        to_case.command_from_form({"api_key": "k"})
     assert caught.value.status == 400
     assert descriptions(caught) == [
         "service_code is required",
@@ -187,13 +187,13 @@ def test_missing_required_fields_are_all_reported() -> None:
 def test_lat_without_long_is_refused() -> None:
     form = {k: v for k, v in FORM.items() if k != "long"}
     with pytest.raises(Open311Error) as caught:
-        open311.command_from_form(form)
+        to_case.command_from_form(form)
     assert descriptions(caught) == ["lat and long must be given together"]
 
 
 def test_invalid_fields_are_reported_by_their_open311_names() -> None:
     with pytest.raises(Open311Error) as caught:
-        open311.command_from_form(
+        to_case.command_from_form(
             {**FORM, "service_code": "no such!", "description": "短", "lat": "north"}
         )
     assert caught.value.status == 400
@@ -203,15 +203,15 @@ def test_invalid_fields_are_reported_by_their_open311_names() -> None:
 
 def test_a_short_description_is_refused_even_with_an_address() -> None:
     with pytest.raises(Open311Error) as caught:
-        open311.command_from_form({**FORM, "description": "短", "address_string": "白云路 1 号"})
+        to_case.command_from_form({**FORM, "description": "短", "address_string": "白云路 1 号"})
     assert [d.split(":")[0] for d in descriptions(caught)] == ["description"]
 
 
 def test_an_unknown_reference_names_the_open311_field() -> None:
-    error = open311.unknown_reference("liaison_point_id", "nowhere")
+    error = to_case.unknown_reference("liaison_point_id", "nowhere")
     assert error.status == 400
     assert error.errors[0].description == "attribute[liaison_point] 'nowhere' was not found"
-    assert open311.unknown_reference("category", "x").errors[0].description == (
+    assert to_case.unknown_reference("category", "x").errors[0].description == (
         "service_code 'x' was not found"
     )
 
@@ -220,18 +220,18 @@ def test_an_unknown_reference_names_the_open311_field() -> None:
 
 
 def test_without_dates_the_window_is_the_last_90_days() -> None:
-    assert open311.request_window(start=None, end=None, now=NOW) == (
+    assert to_case.request_window(start=None, end=None, now=NOW) == (
         NOW - timedelta(days=90),
         NOW,
     )
 
 
 def test_one_date_opens_a_90_day_window_from_it() -> None:
-    assert open311.request_window(start=NOW, end=None, now=NOW) == (
+    assert to_case.request_window(start=NOW, end=None, now=NOW) == (
         NOW,
         NOW + timedelta(days=90),
     )
-    assert open311.request_window(start=None, end=NOW, now=NOW) == (
+    assert to_case.request_window(start=None, end=NOW, now=NOW) == (
         NOW - timedelta(days=90),
         NOW,
     )
@@ -239,14 +239,14 @@ def test_one_date_opens_a_90_day_window_from_it() -> None:
 
 def test_a_window_longer_than_90_days_or_backwards_is_refused() -> None:
     with pytest.raises(Open311Error) as caught:
-        open311.request_window(start=NOW - timedelta(days=91), end=NOW, now=NOW)
+        to_case.request_window(start=NOW - timedelta(days=91), end=NOW, now=NOW)
     assert caught.value.status == 400
     with pytest.raises(Open311Error):
-        open311.request_window(start=NOW, end=NOW - timedelta(seconds=1), now=NOW)
+        to_case.request_window(start=NOW, end=NOW - timedelta(seconds=1), now=NOW)
 
 
 def test_the_query_parses_comma_lists_dates_and_paging() -> None:
-    query = open311.requests_query(
+    query = to_case.requests_query(
         {
             "service_code": "parking,drainage",
             "status": "closed",
@@ -262,19 +262,19 @@ def test_the_query_parses_comma_lists_dates_and_paging() -> None:
     assert set(query.statuses or ()) == {"closed", "rejected", "merged"}
     assert query.start == datetime(2025, 3, 1, tzinfo=UTC)
     assert query.end == datetime(2025, 3, 10, tzinfo=UTC)
-    assert (query.page, query.page_size, query.skip) == (2, open311.MAX_PAGE_SIZE, 200)
+    assert (query.page, query.page_size, query.skip) == (2, schemas.MAX_PAGE_SIZE, 200)
     assert query.extensions is True
 
 
 def test_both_statuses_mean_no_status_filter_and_defaults_apply() -> None:
-    query = open311.requests_query({"status": "open,closed"}, now=NOW)
+    query = to_case.requests_query({"status": "open,closed"}, now=NOW)
     assert query.statuses is None
     assert (query.start, query.end) == (NOW - timedelta(days=90), NOW)
     assert (query.page, query.page_size, query.extensions) == (1, 50, False)
 
 
 def test_service_request_ids_override_every_other_filter() -> None:
-    query = open311.requests_query(
+    query = to_case.requests_query(
         {"service_request_id": "a,b", "status": "closed", "start_date": "nonsense"}, now=NOW
     )
     assert query.ids == ["a", "b"]
@@ -283,7 +283,7 @@ def test_service_request_ids_override_every_other_filter() -> None:
 
 def test_bad_filters_are_all_reported_as_400() -> None:
     with pytest.raises(Open311Error) as caught:
-        open311.requests_query(
+        to_case.requests_query(
             {"status": "pending", "start_date": "yesterday", "page": "0"}, now=NOW
         )
     assert caught.value.status == 400
@@ -304,10 +304,10 @@ def test_a_case_becomes_a_service_request_without_contact_data() -> None:
             {"status": "assigned", "at": NOW, "note": "西街街道人大代表联络站 · 张献平"},
         ],
     )
-    request = open311.service_request(
+    request = from_case.service_request(
         document, service_names={"parking": "停车位"}, extensions=False
     )
-    body = open311.requests_body([request]).data
+    body = rendering.requests_body([request]).data
     assert isinstance(body, list)
     data = body[0]
 
@@ -320,13 +320,13 @@ def test_a_case_becomes_a_service_request_without_contact_data() -> None:
     assert data["requested_datetime"] == "2025-03-14T09:30:00Z"
     assert data["expected_datetime"] is None
     assert "extended_attributes" not in data
-    rendered = repr(data) + open311.to_xml(open311.requests_body([request])).decode()
+    rendered = repr(data) + rendering.to_xml(rendering.requests_body([request])).decode()
     assert "13800001111" not in rendered
     assert "MY-SECRET" not in rendered
 
 
 def test_extensions_add_the_case_status_and_timeline() -> None:
-    request = open311.service_request(
+    request = from_case.service_request(
         case_document(status="merged", merged_into_case_id="c-0"),
         service_names={},
         extensions=True,
@@ -337,30 +337,30 @@ def test_extensions_add_the_case_status_and_timeline() -> None:
     assert request.extended_attributes.case_status == "merged"
     assert request.extended_attributes.merged_into == "c-0"
 
-    root = ET.fromstring(open311.to_xml(open311.requests_body([request])))
+    root = ET.fromstring(rendering.to_xml(rendering.requests_body([request])))
     step = root.find("request/extended_attributes/timeline/step")
     assert step is not None
     assert step.findtext("status") == "submitted"
 
 
 def test_service_requests_render_under_service_requests_request() -> None:
-    posted = open311.PostedRequest(service_request_id="c-1")
-    root = ET.fromstring(open311.to_xml(open311.requests_body([posted])))
+    posted = schemas.PostedRequest(service_request_id="c-1")
+    root = ET.fromstring(rendering.to_xml(rendering.requests_body([posted])))
 
     assert root.tag == "service_requests"
     request = root.find("request")
     assert request is not None
     assert request.findtext("service_request_id") == "c-1"
-    assert request.findtext("service_notice") == open311.SERVICE_NOTICE
+    assert request.findtext("service_notice") == schemas.SERVICE_NOTICE
     account = request.find("account_id")
     assert account is not None and account.text is None
 
 
 def test_services_list_the_categories_with_their_metadata_flag() -> None:
-    service = open311.service_of(
+    service = from_case.service_of(
         {"code": "parking", "name": "停车位", "name_en": "Parking spaces", "active": True}
     )
-    root = ET.fromstring(open311.to_xml(open311.services_body([service])))
+    root = ET.fromstring(rendering.to_xml(rendering.services_body([service])))
 
     assert root.tag == "services"
     element = root.find("service")
@@ -382,8 +382,8 @@ def test_a_service_definition_lists_active_points_as_a_single_value_list() -> No
         {"id": "baiyun", "name": "白云社区人大联络点", "active": True},
         {"id": "closed_point", "name": "旧联络点", "active": False},
     ]
-    definition = open311.service_definition("parking", points=points)
-    root = ET.fromstring(open311.to_xml(open311.definition_body(definition)))
+    definition = from_case.service_definition("parking", points=points)
+    root = ET.fromstring(rendering.to_xml(rendering.definition_body(definition)))
 
     assert root.tag == "service_definition"
     assert root.findtext("service_code") == "parking"
@@ -395,14 +395,14 @@ def test_a_service_definition_lists_active_points_as_a_single_value_list() -> No
 
 
 def test_without_points_only_the_representative_attribute_is_offered() -> None:
-    definition = open311.service_definition("parking", points=[])
+    definition = from_case.service_definition("parking", points=[])
     assert [a.code for a in definition.attributes] == ["representative_code"]
     assert definition.attributes[0].order == 1
 
 
 def test_discovery_names_the_spec_url_and_formats() -> None:
-    body = open311.discovery_body(open311.discovery(url="http://intake/open311/v2/"))
-    root = ET.fromstring(open311.to_xml(body))
+    body = rendering.discovery_body(from_case.discovery(url="http://intake/open311/v2/"))
+    root = ET.fromstring(rendering.to_xml(body))
 
     assert root.tag == "discovery"
     endpoint = root.find("endpoints/endpoint")

@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 import pytest
 import segno
 
-from services.intake.domain.qr import (
+from services.intake.web.qr import (
     QUIET_ZONE_MODULES,
     SVG_MODULE_PX,
     encode,

@@ -27,54 +27,45 @@ from shared.events.case_events import (
     CaseSubmitted,
     Channel,
 )
-from shared.events.envelope import Envelope, EventData
+from shared.events.envelope import EventData
 from shared.events.notification_events import NotificationSent
 
 T0 = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 
-def wrap(data: EventData) -> Envelope:
-    return Envelope.wrap(data, source="test", subject="case-1", correlation_id="r")
-
-
-def submitted(channel: Channel = "web", at: datetime = T0) -> Envelope:
-    return wrap(
-        CaseSubmitted(
-            case_id="case-1", category="parking", text="停车难", channel=channel, submitted_at=at
-        )
+def submitted(channel: Channel = "web", at: datetime = T0) -> EventData:
+    return CaseSubmitted(
+        case_id="case-1", category="parking", text="停车难", channel=channel, submitted_at=at
     )
 
 
 def assigned(
     representative: str | None = "0412", *, at: datetime = T0, round_: int = 1
-) -> Envelope:
-    return wrap(
-        CaseAssigned(
-            case_id="case-1",
-            category="parking",
-            station_id="xijie",
-            station_name="西街联络站",
-            liaison_point_id="baiyun",
-            representative_code=representative,
-            representative_name="张献平" if representative else None,
-            reason="qr",
-            round=round_,
-            assigned_at=at,
-        )
+) -> EventData:
+    return CaseAssigned(
+        case_id="case-1",
+        category="parking",
+        station_id="xijie",
+        station_name="西街联络站",
+        liaison_point_id="baiyun",
+        representative_code=representative,
+        representative_name="张献平" if representative else None,
+        reason="qr",
+        round=round_,
+        assigned_at=at,
     )
 
 
-def action(model: type[EventData], at: datetime, **fields: Any) -> Envelope:
-    return wrap(model(case_id="case-1", station_id="xijie", actor_role="staff", at=at, **fields))
+def action(model: type[EventData], at: datetime, **fields: Any) -> EventData:
+    return model(case_id="case-1", station_id="xijie", actor_role="staff", at=at, **fields)
 
 
-def fold(*envelopes: Envelope) -> tuple[CaseState, list[Contribution]]:
-    state: CaseState | None = None
+def fold(*events: EventData) -> tuple[CaseState, list[Contribution]]:
+    state = CaseState(case_id="case-1")
     made: list[Contribution] = []
-    for envelope in envelopes:
-        state, contributions = apply_event(state, envelope)
+    for event in events:
+        state, contributions = apply_event(state, event)
         made.extend(contributions)
-    assert state is not None
     return state, made
 
 
@@ -189,7 +180,7 @@ def test_events_without_a_figure_change_no_counter() -> None:
     state, made = fold(assigned(), action(CaseProgressed, T0, note="working"))
 
     assert len(made) == 5  # the assignment's only
-    assert apply_event(state, wrap(sent)) == (state, [])
+    assert apply_event(state, sent) == (state, [])
 
 
 @pytest.mark.parametrize(
@@ -203,7 +194,7 @@ def test_events_without_a_figure_change_no_counter() -> None:
     ],
 )
 def test_open_now_is_every_status_but_closed_rejected_and_merged(
-    tail: list[Envelope], open_now: bool
+    tail: list[EventData], open_now: bool
 ) -> None:
     state, _ = fold(assigned(), action(CaseReviewed, T0, outcome="approved"), *tail)
 
@@ -227,15 +218,13 @@ def test_overdue_now_follows_the_escalations_while_their_deadline_applies() -> N
 
 
 def test_a_house_repair_case_has_a_stage_from_approval_until_it_is_withdrawn() -> None:
-    house = wrap(
-        CaseAssigned(
-            case_id="case-1",
-            category="house_repair",
-            station_id="xijie",
-            station_name="西街",
-            reason="r",
-            assigned_at=T0,
-        )
+    house = CaseAssigned(
+        case_id="case-1",
+        category="house_repair",
+        station_id="xijie",
+        station_name="西街",
+        reason="r",
+        assigned_at=T0,
     )
     approved = action(CaseReviewed, T0, outcome="approved")
     moved = action(CaseStageChanged, T0, from_stage="under_governance", to_stage="design")

@@ -14,19 +14,16 @@ from services.reporting.domain.exports import (
     COLUMNS,
     PERIOD_COLUMNS,
     Row,
-    export_filename,
     header,
-    sheet_title,
     station_rows,
-    to_csv,
-    to_xlsx,
-    transparency,
 )
 from services.reporting.domain.summaries import (
     StationSummary,
     summarize_city,
     summarize_stations,
 )
+from services.reporting.domain.transparency import transparency
+from services.reporting.web.exports import export_filename, sheet_title, to_csv, to_xlsx
 
 SINCE, UNTIL = date(2025, 5, 1), date(2025, 5, 31)
 BUCKETS: list[dict[str, Any]] = [

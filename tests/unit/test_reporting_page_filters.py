@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from services.reporting.web.filters import Filters, parse_filters, preset_period
+from services.reporting.domain.periods import preset_period
+from services.reporting.entrypoints.filters import Filters, parse_filters
 
 TODAY = date(2026, 5, 20)
 

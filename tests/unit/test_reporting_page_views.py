@@ -6,8 +6,9 @@ from datetime import date
 
 from services.reporting.domain.figures import duration_stats
 from services.reporting.domain.kpis import completion
+from services.reporting.domain.periods import group_by_for
+from services.reporting.domain.series import category_series
 from services.reporting.web import views
-from services.reporting.web.figures import category_series, group_by_for
 
 
 def test_a_rate_is_said_with_its_sample_and_interval() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from services.intake.domain.cases import CaseCreate
-from services.intake.domain.qr import qr_png
 from services.intake.domain.resident_actions import RateCase, ReopenCase
 from services.intake.web.catalog import CATALOG
 from services.intake.web.forms import (
@@ -13,6 +12,7 @@ from services.intake.web.forms import (
     parse_action,
     parse_submission,
 )
+from services.intake.web.qr import qr_png
 from shared.web.i18n import LANGUAGES
 
 PNG = qr_png("https://minyi.example.cn/", scale=2)

@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from services.routing.domain.workflow import Respond, Transfer
-from services.routing.web.case_pages import ACTION_FIELDS, parse_command
 from services.routing.web.catalog import CATALOG
-from services.routing.web.common import field_errors, safe_next
+from services.routing.web.forms import ACTION_FIELDS, field_errors, parse_command
+from services.routing.web.views import safe_next
 
 
 def zh(key: str, **values: object) -> str:

@@ -15,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from services.intake.domain.attachments import AttachmentIn, describe
 from services.intake.domain.cases import CaseCreate, CaseSnapshot, NewCase, TimelineStep
 from services.intake.domain.timeline import TimelineChange
+from shared.events.case_events import CaseSubmitted
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from shared.outbox import ensure_outbox_index, queue_events, with_outbox_topics
@@ -53,8 +54,49 @@ PUBLIC_FIELDS: tuple[str, ...] = (
 )
 
 
+def applied_entry(event_id: str) -> str:
+    """The key under a case's `applied` that marks the event applied to it."""
+    return "e" + event_id.replace("-", "")
+
+
 def _applied_key(event_id: str) -> str:
-    return "applied.e" + event_id.replace("-", "")
+    return "applied." + applied_entry(event_id)
+
+
+def case_document(
+    submitted: CaseSubmitted, *, tracking_code: str, idempotency_key: str, fingerprint: str
+) -> Document:
+    """A case as stored when it is submitted: what the resident wrote, no holder yet, no
+    contact, no photos. The same fields for a live case and an imported one."""
+    return {
+        "_id": submitted.case_id,
+        "tracking_code": tracking_code,
+        "idempotency_key": idempotency_key,
+        "fingerprint": fingerprint,
+        "status": "submitted",
+        "category": submitted.category,
+        "text": submitted.text,
+        "channel": submitted.channel,
+        "representative_code": submitted.representative_code,
+        "liaison_point_id": submitted.liaison_point_id,
+        "location": submitted.location.model_dump() if submitted.location else None,
+        "contact": None,
+        "submitted_at": submitted.submitted_at,
+        "updated_at": submitted.submitted_at,
+        "station": None,
+        "station_id": None,
+        "representative": None,
+        "response": None,
+        "responded_at": None,
+        "rejection_reason": None,
+        "rating": None,
+        "rated_since_response": False,
+        "reopen_count": 0,
+        "attachments": [],
+        "timeline": [TimelineStep(status="submitted", at=submitted.submitted_at).model_dump()],
+        "applied": {},
+        "version": 1,
+    }
 
 
 _SNAPSHOT_FIELDS = (
@@ -132,35 +174,16 @@ class CaseRepository:
                 ]
             )
         document: Document = {
-            "_id": case.case_id,
-            "tracking_code": case.tracking_code,
-            "idempotency_key": f"key:{idempotency_key}"
-            if idempotency_key
-            else f"id:{case.case_id}",
-            "fingerprint": fingerprint,
-            "status": "submitted",
-            "category": data.category,
-            "text": data.text,
-            "channel": data.channel,
-            "representative_code": data.representative_code,
-            "liaison_point_id": data.liaison_point_id,
-            "location": data.location.model_dump() if data.location else None,
+            **case_document(
+                data,
+                tracking_code=case.tracking_code,
+                idempotency_key=f"key:{idempotency_key}"
+                if idempotency_key
+                else f"id:{case.case_id}",
+                fingerprint=fingerprint,
+            ),
             "contact": case.contact.model_dump(exclude_none=True) if case.contact else None,
-            "submitted_at": data.submitted_at,
-            "updated_at": data.submitted_at,
-            "station": None,
-            "station_id": None,
-            "representative": None,
-            "response": None,
-            "responded_at": None,
-            "rejection_reason": None,
-            "rating": None,
-            "rated_since_response": False,
-            "reopen_count": 0,
             "attachments": [d.model_dump() for d in described],
-            "timeline": [TimelineStep(status="submitted", at=data.submitted_at).model_dump()],
-            "applied": {},
-            "version": 1,
         }
         try:
             await self.collection.insert_one(

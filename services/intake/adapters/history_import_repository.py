@@ -16,55 +16,33 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from services.intake.domain.history_import import ImportedCase
+from services.intake.adapters.case_repository import applied_entry, case_document
+from services.intake.domain.history_import.checker import ImportedCase
 from shared.events.envelope import Envelope
 from shared.mongo import Document, is_duplicate_key
 from shared.outbox import with_outbox
 from shared.topics import CASE_EVENTS
 
 
-def _applied_entry(event_id: str) -> str:
-    # The key CaseRepository.apply_change sets under `applied` for an event it applied.
-    return "e" + event_id.replace("-", "")
-
-
 def imported_document(
     case: ImportedCase, envelopes: Sequence[Envelope], *, imported_at: datetime
 ) -> Document:
     """The stored case (the same fields as a live one) with its events in its outbox."""
-    submitted = case.submitted
     view = case.view
     document: Document = {
-        "_id": case.case_id,
-        "tracking_code": case.tracking_code,
-        "idempotency_key": case.idempotency_key,
-        "fingerprint": case.fingerprint,
+        **case_document(
+            case.submitted,
+            tracking_code=case.tracking_code,
+            idempotency_key=case.idempotency_key,
+            fingerprint=case.fingerprint,
+        ),
         "status": view.status,
-        "category": submitted.category,
-        "text": submitted.text,
-        "channel": submitted.channel,
-        "representative_code": submitted.representative_code,
-        "liaison_point_id": submitted.liaison_point_id,
-        "location": None,
-        "contact": None,
-        "submitted_at": submitted.submitted_at,
         "updated_at": view.updated_at,
-        "station": None,
-        "station_id": None,
-        "representative": None,
-        "response": None,
-        "responded_at": None,
-        "rejection_reason": None,
-        "rating": None,
-        "rated_since_response": False,
-        "reopen_count": 0,
-        "attachments": [],
         **view.fields,
         "timeline": [step.model_dump() for step in view.timeline],
         # Every event but case.submitted, which intake never consumes.
-        "applied": {_applied_entry(e.id): True for e in envelopes[1:]},
+        "applied": {applied_entry(e.id): True for e in envelopes[1:]},
         "imported": {"external_id": case.external_id, "at": imported_at},
-        "version": 1,
     }
     return with_outbox(document, envelopes, topic=CASE_EVENTS)
 

@@ -29,6 +29,10 @@ from shared.events.case_events import (
 from shared.events.resident_events import ResidentLanguage
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
+# The channels of the shared vocabulary (`Channel`) a resident submits through themself, and
+# those station staff enter a case through for them.
+ResidentChannel = Literal["qr", "web", "api", "open311"]
+StaffChannel = Literal["in_person", "meeting"]
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -73,7 +77,7 @@ class CaseCreate(BaseModel):
 
     category: Code = Field(description="Category code from the directory, e.g. `parking`.")
     text: str = Field(min_length=5, max_length=5000, description="The opinion or suggestion.")
-    channel: Literal["qr", "web", "api", "open311"] = "web"
+    channel: ResidentChannel = "web"
     representative_code: Code | None = Field(
         default=None, description="Set by the representative's QR code."
     )
@@ -135,7 +139,7 @@ class StaffCaseCreate(CaseCreate):
     """A case entered by station staff for a resident who came in person or spoke at a
     deliberation meeting (议事会)."""
 
-    channel: Literal["in_person", "meeting"] = "in_person"  # type: ignore[assignment]
+    channel: StaffChannel = "in_person"  # type: ignore[assignment]
     meeting_id: Code | None = Field(
         default=None, description="The meeting it was raised at (channel `meeting`)."
     )
@@ -149,6 +153,7 @@ def open_case(
     meeting_id: str | None = None,
 ) -> NewCase:
     case_id = str(uuid.uuid4())
+    channel: Channel = command.channel  # type-checked: intake's channels are shared ones
     return NewCase(
         case_id=case_id,
         tracking_code=new_tracking_code(),
@@ -157,7 +162,7 @@ def open_case(
             case_id=case_id,
             category=command.category,
             text=command.text,
-            channel=_channel(command.channel),
+            channel=channel,
             representative_code=command.representative_code,
             liaison_point_id=command.liaison_point_id,
             location=command.location,
@@ -168,18 +173,6 @@ def open_case(
             submitted_at=now,
         ),
     )
-
-
-def _channel(value: str) -> Channel:
-    channels: dict[str, Channel] = {
-        "qr": "qr",
-        "web": "web",
-        "api": "api",
-        "open311": "open311",
-        "in_person": "in_person",
-        "meeting": "meeting",
-    }
-    return channels[value]
 
 
 def assignment_note(event: CaseAssigned) -> str:

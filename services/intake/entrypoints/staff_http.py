@@ -1,80 +1,62 @@
 """Cases entered by station staff: residents who came in person, or spoke at a meeting."""
 
-# No `from __future__ import annotations`: FastAPI must see the local dependency alias.
+from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Response, status
 
-from services.intake.adapters.case_repository import request_fingerprint
 from services.intake.domain.cases import StaffCaseCreate
-from services.intake.entrypoints.http import (
-    CaseReceipt,
-    IntakeDeps,
-    attachment_response,
-    receipt_for,
-)
-from services.intake.handlers import submit_case
-from shared.auth import Claims, claims_dependency
-from shared.logging import current_correlation_id, new_correlation_id
-from shared.settings import ServiceSettings
+from services.intake.entrypoints.deps import Cases, Commands, CurrentClaims
+from services.intake.entrypoints.http import photo_response
+from services.intake.entrypoints.schemas import CaseReceipt, receipt_for
+from shared.auth import Claims
 
 ENTERING_ROLES = frozenset({"staff", "station_head", "representative"})
 
+router = APIRouter(prefix="/v1/staff", tags=["staff"])
 
-def build_staff_router(*, deps: IntakeDeps, settings: ServiceSettings) -> APIRouter:
-    router = APIRouter(prefix="/v1/staff", tags=["staff"])
-    current: Any = claims_dependency(settings.jwt_secret.get_secret_value())
 
-    @router.post(
-        "/cases",
-        status_code=status.HTTP_202_ACCEPTED,
-        response_model=CaseReceipt,
-        summary="Enter a case for a resident met in person or at a deliberation meeting.",
-        responses={
-            401: {"description": "Sign in first."},
-            403: {"description": "Only station staff and representatives enter cases."},
-        },
-    )
-    async def enter_case(
-        command: StaffCaseCreate, claims: Annotated[Claims, Depends(current)]
-    ) -> CaseReceipt:
-        if claims.role not in ENTERING_ROLES:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                detail="only station staff and representatives enter cases",
-            )
-        if claims.role == "representative" and command.representative_code is None:
-            # A representative who takes a case in person holds it.
-            command = command.model_copy(update={"representative_code": claims.representative_code})
-        stored = await submit_case(
-            command=command,
-            cases=deps.cases,
-            directory=deps.directory,
-            correlation_id=current_correlation_id() or new_correlation_id(),
-            idempotency_key=None,
-            fingerprint=request_fingerprint(command),
-            station_id=claims.station,
-            meeting_id=command.meeting_id,
+@router.post(
+    "/cases",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=CaseReceipt,
+    summary="Enter a case for a resident met in person or at a deliberation meeting.",
+    responses={
+        401: {"description": "Sign in first."},
+        403: {"description": "Only station staff and representatives enter cases."},
+    },
+)
+async def enter_case(
+    command: StaffCaseCreate,
+    claims: CurrentClaims,
+    commands: Commands,
+) -> CaseReceipt:
+    if claims.role not in ENTERING_ROLES:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail="only station staff and representatives enter cases",
         )
-        deps.relay.wake()
-        return receipt_for(stored)
-
-    @router.get(
-        "/cases/{case_id}/attachments/{n}",
-        response_class=Response,
-        summary="A photo of a case, for the staff and representatives who may see the case.",
-        responses={404: {"description": "No such case in the caller's scope, or no such photo."}},
+    if claims.role == "representative" and command.representative_code is None:
+        # A representative who takes a case in person holds it.
+        command = command.model_copy(update={"representative_code": claims.representative_code})
+    stored = await commands.submit(
+        command, station_id=claims.station, meeting_id=command.meeting_id
     )
-    async def staff_attachment(
-        case_id: str, n: int, claims: Annotated[Claims, Depends(current)]
-    ) -> Response:
-        document = await deps.cases.by_id(case_id)
-        if document is None or not may_see(document, claims):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case")
-        return await attachment_response(deps.cases, case_id, n)
+    return receipt_for(stored)
 
-    return router
+
+@router.get(
+    "/cases/{case_id}/attachments/{n}",
+    response_class=Response,
+    summary="A photo of a case, for the staff and representatives who may see the case.",
+    responses={404: {"description": "No such case in the caller's scope, or no such photo."}},
+)
+async def staff_attachment(case_id: str, n: int, claims: CurrentClaims, cases: Cases) -> Response:
+    document = await cases.by_id(case_id)
+    if document is None or not may_see(document, claims):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case")
+    return await photo_response(cases, case_id, n)
 
 
 def may_see(document: dict[str, Any], claims: Claims) -> bool:

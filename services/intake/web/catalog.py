@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.intake.domain.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
-from services.intake.domain.qr import LEVEL_LABELS
+from services.intake.web.qr import LEVEL_LABELS
 from shared.web.i18n import Catalog, Language
 
 Strings = Mapping[str, Mapping[Language, str]]

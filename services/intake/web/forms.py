@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import base64
 import re
+import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from services.intake.domain.cases import CaseCreate
+from services.intake.domain.errors import UnknownReference
 from services.intake.web.catalog import CATALOG
 from shared.events.resident_events import ResidentLanguage
 
@@ -67,6 +69,10 @@ class SubmissionForm:
     def idempotency_key(self) -> str | None:
         """The key the form carried, so a double tap stores one case; a forged one is ignored."""
         return self.submission_id if _SUBMISSION_ID.match(self.submission_id) else None
+
+    def with_new_submission_id(self) -> SubmissionForm:
+        """The form again, as a new submission (a fresh idempotency key)."""
+        return replace(self, submission_id=f"page:{uuid.uuid4().hex}")
 
 
 def parse_submission(
@@ -126,6 +132,13 @@ def parse_action(
         model, dict(data), errors, field_for=lambda loc, _type: _renamed(loc, fields)
     )
     return errors if command is None else command
+
+
+def unknown_reference_errors(exc: UnknownReference) -> Errors:
+    """A reference the directory lacks: the category's own field, else the form as a whole."""
+    if exc.field == "category":
+        return {"category": Message("error.category.unknown_reference")}
+    return {"form": Message("error.form.representative")}
 
 
 def _validate(

@@ -2,12 +2,14 @@
 
 Failures worth retrying (relay unreachable, timeouts, 4xx replies) become `TransientError`; a
 permanent 5xx refusal becomes `PermanentDeliveryError`, which the worker records as failed.
-The message has a plain-text part and an HTML part (the same words, escaped).
+The message has a plain-text part and an HTML part (the same words, escaped: `EMAIL_HTML`,
+rendered in the templates' sandbox with autoescaping, so resident-written text is inert).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -15,10 +17,30 @@ import aiosmtplib
 
 from services.notify.adapters.deliveries import Delivery
 from services.notify.domain.delivery import PermanentDeliveryError
-from services.notify.domain.templates import render_html
+from services.notify.domain.templates import DEFAULT_LANGUAGE, Language, sandbox
 from shared.errors import TransientError
 
 NOTIFICATION_ID_HEADER = "X-Minyi-Notification-Id"
+
+EMAIL_HTML = """<!doctype html>
+<html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body>
+<h1 style="font-size:18px">{{ title }}</h1>
+{% for line in body.splitlines() if line %}<p>{{ line }}</p>
+{% endfor %}<p style="color:#666;font-size:12px">{{ footer }}</p>
+</body></html>
+"""
+
+FOOTERS: Mapping[Language, str] = {
+    "zh": "人大代表联络站民意平台",
+    "en": "Minyi, the people's congress representative liaison stations",
+}
+
+
+def render_html(title: str, body: str, language: Language = DEFAULT_LANGUAGE) -> str:
+    """The HTML part of an email: the plain text, escaped, one paragraph per line."""
+    template = sandbox(html=True).from_string(EMAIL_HTML)
+    return template.render(title=title, body=body, language=language, footer=FOOTERS[language])
 
 
 def message_id_header(notification_id: str, domain: str) -> str:

@@ -18,7 +18,9 @@ from shared.topics import NOTIFICATION_EVENTS
 
 
 @dataclass(frozen=True)
-class InboxMessage:
+class InboxRecord:
+    """An inbox message to store, with the `notification.sent` event it stores with."""
+
     key: str
     message: Notification
     case_id: str
@@ -36,7 +38,7 @@ class InboxRepository:
         await self.collection.create_index([("recipient", 1), ("read_at", 1)])
         await ensure_outbox_index(self.collection)
 
-    async def deliver_many(self, messages: Sequence[InboxMessage]) -> set[str]:
+    async def deliver_many(self, records: Sequence[InboxRecord]) -> set[str]:
         """Store messages with their `notification.sent` events in one write; returns the keys
         stored now (the rest were there: a redelivered event)."""
         documents = [
@@ -55,7 +57,7 @@ class InboxRepository:
                 [m.sent],
                 topic=NOTIFICATION_EVENTS,
             )
-            for m in messages
+            for m in records
         ]
         return await insert_new(self.collection, documents)
 

@@ -4,7 +4,7 @@ Templates are data: `(template_key, language) -> (title, body)` Jinja2 sources, 
 sandboxed environment (no attribute access to internals, no imports: a template cannot run
 code) with `StrictUndefined` (a placeholder the event does not supply is an error naming every
 missing field, never a blank). Titles and bodies are plain text; the HTML part of an email is
-the body inside `EMAIL_HTML`, where autoescaping makes resident-written text inert.
+the email sender's (`adapters/email_sender.py`).
 """
 
 from __future__ import annotations
@@ -131,20 +131,6 @@ VALUE_LABELS: Mapping[tuple[str, str], Mapping[Language, str]] = {
 }
 """Words for coded values: `<field>_label` is offered beside `<field>` when listed here."""
 
-EMAIL_HTML = """<!doctype html>
-<html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ title }}</title></head>
-<body>
-<h1 style="font-size:18px">{{ title }}</h1>
-{% for line in body.splitlines() if line %}<p>{{ line }}</p>
-{% endfor %}<p style="color:#666;font-size:12px">{{ footer }}</p>
-</body></html>
-"""
-
-FOOTERS: Mapping[Language, str] = {
-    "zh": "人大代表联络站民意平台",
-    "en": "Minyi, the people's congress representative liaison stations",
-}
-
 
 class UnknownTemplate(LookupError):
     def __init__(self, template_key: str, language: str) -> None:
@@ -204,9 +190,3 @@ def render(
     environment = sandbox(html=False)
     title, body = (environment.from_string(source).render(values) for source in sources)
     return title, body
-
-
-def render_html(title: str, body: str, language: Language = DEFAULT_LANGUAGE) -> str:
-    """The HTML part of an email: the plain text, escaped, one paragraph per line."""
-    template = sandbox(html=True).from_string(EMAIL_HTML)
-    return template.render(title=title, body=body, language=language, footer=FOOTERS[language])

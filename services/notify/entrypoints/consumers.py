@@ -7,8 +7,11 @@ from collections.abc import Callable, Sequence
 from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
 from services.notify.adapters.resident_contacts import ResidentContacts
-from services.notify.handlers import FOLLOWED, PushQueue, on_case_events, on_resident_contacts
-from shared.consumer import ConsumedEvent, EventConsumer
+from services.notify.handlers.case_notifications import FOLLOWED, PushQueue, on_case_events
+from services.notify.handlers.resident_contacts import on_resident_contacts
+from shared.consumer import EventConsumer
+from shared.dispatch import Event, EventRoutes
+from shared.events.envelope import EventData
 from shared.events.resident_events import ResidentContactGiven
 from shared.outbox import OutboxRelay
 from shared.runtime import ServiceRuntime
@@ -25,7 +28,7 @@ def case_events_consumer(
     relay: OutboxRelay,
     wake_workers: Callable[[], None],
 ) -> EventConsumer:
-    async def handle(events: Sequence[ConsumedEvent]) -> None:
+    async def handle(events: Sequence[Event[EventData]]) -> None:
         try:
             await on_case_events(
                 events, inbox=inbox, preferences=preferences, contacts=contacts, push=push
@@ -35,29 +38,19 @@ def case_events_consumer(
             relay.wake()
             wake_workers()
 
-    return EventConsumer(
-        settings=runtime.settings,
-        metrics=runtime.metrics,
-        publisher=runtime.publisher,
-        purpose="cases",
-        topics=[CASE_EVENTS],
-        event_types=FOLLOWED,
-        handler=handle,
-    )
+    routes = EventRoutes()
+    # One handler over every followed type: a polled batch stays one run, read and written
+    # in bulk.
+    routes.on_each_of(FOLLOWED, handle)
+    return runtime.consumer(purpose="cases", topic=CASE_EVENTS, routes=routes)
 
 
 def resident_contacts_consumer(
     runtime: ServiceRuntime, *, contacts: ResidentContacts
 ) -> EventConsumer:
-    async def handle(events: Sequence[ConsumedEvent]) -> None:
+    async def handle(events: Sequence[Event[ResidentContactGiven]]) -> None:
         await on_resident_contacts(events, contacts=contacts)
 
-    return EventConsumer(
-        settings=runtime.settings,
-        metrics=runtime.metrics,
-        publisher=runtime.publisher,
-        purpose="contacts",
-        topics=[RESIDENT_CONTACTS],
-        event_types=frozenset({ResidentContactGiven.TYPE}),
-        handler=handle,
-    )
+    routes = EventRoutes()
+    routes.on(ResidentContactGiven, handle)
+    return runtime.consumer(purpose="contacts", topic=RESIDENT_CONTACTS, routes=routes)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from services.notify.adapters.dead_letters import DeliveryDeadLetters
 from services.notify.adapters.deliveries import Delivery, DeliveryRepository
 from services.notify.domain.delivery import PushChannel
-from services.notify.handlers import RetryPolicy, Sender, deliver
+from services.notify.handlers.push_delivery import RetryPolicy, Sender, deliver
 from services.notify.settings import NotifySettings
 from shared.errors import is_transient
 from shared.logging import get_logger

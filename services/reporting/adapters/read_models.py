@@ -133,12 +133,6 @@ class ReadModels:
             query["key"] = {"$in": wanted}
         return await self._db["daily"].find(query, {"seen": 0}).to_list()
 
-    async def station_buckets(self, *, since: date, until: date) -> list[Document]:
-        return await self.buckets("station", since=since, until=until)
-
-    async def city_buckets(self, *, since: date, until: date) -> list[Document]:
-        return await self.buckets("city", since=since, until=until)
-
     # --- cases -----------------------------------------------------------------------------
 
     async def cases(self, case_ids: Iterable[str]) -> dict[str, StoredCase]:

@@ -60,6 +60,16 @@ class ActivityFigures(BaseModel):
     attendance: int = 0
     linked_cases: int = 0
 
+    @property
+    def held(self) -> bool:
+        """Whether any meeting or activity was held."""
+        return bool(self.deliberation_meetings or self.themed_activities)
+
+
+class ActivityStation(ActivityFigures):
+    station_id: str
+    station_name: str
+
 
 def activity_figures(counts: Mapping[str, int]) -> ActivityFigures:
     return ActivityFigures(**{name: int(counts.get(name, 0)) for name in ACTIVITY_COUNTS})
@@ -81,3 +91,18 @@ def sum_activities(figures: Iterable[ActivityFigures]) -> ActivityFigures:
     for each in figures:
         total.update(each.model_dump())
     return activity_figures(total)
+
+
+def stations_that_held(
+    activities: Mapping[str, ActivityFigures], names: Mapping[str, str]
+) -> list[ActivityStation]:
+    """The stations that held a meeting or an activity, named where the directory names them."""
+    return [
+        ActivityStation(
+            station_id=station,
+            station_name=names.get(station, station),
+            **figures.model_dump(),
+        )
+        for station, figures in activities.items()
+        if figures.held
+    ]

@@ -1,5 +1,5 @@
 """One case as reporting sees it, folded from its events in order, and what each event adds to
-the daily figures. Pure: (state before, event) in, (state after, contributions) out.
+the daily figures. Pure: (state before, event payload) in, (state after, contributions) out.
 
 The per-case state answers two questions no counter can: *who* an event counts for (handling
 events carry the station, not the representative, category or liaison point, which come from the
@@ -50,7 +50,9 @@ from shared.events.case_events import (
     CaseSubmitted,
     CaseTransferred,
 )
-from shared.events.envelope import Envelope
+from shared.events.envelope import EventData
+
+CaseEvent = CaseSubmitted | CaseAssigned | CaseAction
 
 ACCEPT_PENDING = frozenset({"assigned"})
 RESPONSE_PENDING = frozenset(
@@ -214,17 +216,15 @@ def _assigned(state: CaseState, assigned: CaseAssigned) -> tuple[CaseState, list
     return after, made
 
 
-def _action(state: CaseState, envelope: Envelope) -> tuple[CaseState, list[Contribution]]:
-    model = _ACTION_MODELS[envelope.type]
-    action = envelope.payload(model)
+def _action(state: CaseState, action: CaseAction) -> tuple[CaseState, list[Contribution]]:
     update: dict[str, object] = {}
-    if envelope.type in _STATUS_AFTER:
-        update["status"] = _STATUS_AFTER[envelope.type]
+    if action.TYPE in _STATUS_AFTER:
+        update["status"] = _STATUS_AFTER[action.TYPE]
     counts: dict[str, int] = {}
     durations: dict[DurationKind, list[int]] = {}
     representative: str | None = None
-    if envelope.type in _COUNTED:
-        counts[_COUNTED[envelope.type]] = 1
+    if action.TYPE in _COUNTED:
+        counts[_COUNTED[action.TYPE]] = 1
     if isinstance(action, CaseAccepted | CaseDeclined):
         representative = action.representative_code
     if isinstance(action, CaseAccepted):
@@ -260,53 +260,49 @@ def _action(state: CaseState, envelope: Envelope) -> tuple[CaseState, list[Contr
     )
 
 
-_ACTION_MODELS: dict[str, type[CaseAction]] = {
-    model.TYPE: model
-    for model in (
-        CaseAccepted,
-        CaseDeclined,
-        CaseReviewed,
-        CaseRejected,
-        CaseMerged,
-        CaseTransferred,
-        CaseResponded,
-        CaseClosed,
-        CaseRated,
-        CaseReopened,
-        CaseReassigned,
-        CaseEscalated,
-        CaseStageChanged,
-    )
-}
+_ACTION_MODELS: tuple[type[CaseAction], ...] = (
+    CaseAccepted,
+    CaseDeclined,
+    CaseReviewed,
+    CaseRejected,
+    CaseMerged,
+    CaseTransferred,
+    CaseResponded,
+    CaseClosed,
+    CaseRated,
+    CaseReopened,
+    CaseReassigned,
+    CaseEscalated,
+    CaseStageChanged,
+)
+FOLDED: tuple[type[CaseEvent], ...] = (CaseSubmitted, CaseAssigned, *_ACTION_MODELS)
+"""The case events that change a case as reporting sees it, or the figures."""
 
 
-def apply_event(
-    state: CaseState | None, envelope: Envelope
-) -> tuple[CaseState, list[Contribution]]:
-    """The case after `envelope`, and what the event adds to the daily figures."""
-    state = state or CaseState(case_id=str(envelope.data.get("case_id") or envelope.subject))
-    if envelope.type == CaseSubmitted.TYPE:
-        submitted = envelope.payload(CaseSubmitted)
+def apply_event(state: CaseState, event: EventData) -> tuple[CaseState, list[Contribution]]:
+    """The case after `event`, and what the event adds to the daily figures. A case's first
+    event starts from `CaseState(case_id=...)`; events of other types change nothing."""
+    if isinstance(event, CaseSubmitted):
         after = state.model_copy(
             update={
-                "category": state.category or submitted.category,
-                "submitted_at": submitted.submitted_at,
-                "waiting_since": state.waiting_since or submitted.submitted_at,
+                "category": state.category or event.category,
+                "submitted_at": event.submitted_at,
+                "waiting_since": state.waiting_since or event.submitted_at,
             }
         )
         return after, [
             city(
-                submitted.submitted_at.date(),
-                {"received": 1, f"by_channel.{submitted.channel}": 1},
+                event.submitted_at.date(),
+                {"received": 1, f"by_channel.{event.channel}": 1},
                 {},
             )
         ]
-    if envelope.type == CaseAssigned.TYPE:
-        return _assigned(state, envelope.payload(CaseAssigned))
-    if envelope.type in _ACTION_MODELS:
-        return _action(state, envelope)
+    if isinstance(event, CaseAssigned):
+        return _assigned(state, event)
+    if isinstance(event, _ACTION_MODELS):
+        return _action(state, event)
     return state, []
 
 
-def handles(event_type: str) -> bool:
-    return event_type in _ACTION_MODELS or event_type in {CaseSubmitted.TYPE, CaseAssigned.TYPE}
+def folds(event: EventData) -> bool:
+    return isinstance(event, FOLDED)

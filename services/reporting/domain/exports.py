@@ -1,4 +1,5 @@
-"""Station figures as spreadsheet rows (CSV, XLSX) and the public transparency figures. Pure.
+"""Figures as spreadsheet rows: the header and one row per station, representative, category or
+point. Pure; `web/exports.py` writes them as CSV or XLSX bytes.
 
 The rows carry exactly the numbers of `GET /v1/reports/stations` (or `/representatives`,
 `/categories`, `/points`) for the same period and filters: counts
@@ -8,23 +9,15 @@ cell where the JSON has `null`.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from openpyxl import Workbook
-from pydantic import BaseModel
-
-from services.reporting.domain.activities import ActivityFigures, sum_activities
-from services.reporting.domain.house_repair import every_stage
-from services.reporting.domain.kpis import RateEstimate
-from services.reporting.domain.summaries import CitySummary, StationSummary
+from services.reporting.domain.summaries import KeyedKind, StationSummary
 
 Cell = str | int | float | None
 Row = list[Cell]
+ExportKind = Literal["stations", KeyedKind]
 
 # (zh, en, value) per column, in order.
 _Column = tuple[str, str, Callable[[Any], Cell]]
@@ -70,7 +63,7 @@ STATION_COLUMNS: tuple[_Column, ...] = (
     *FIGURE_COLUMNS,
 )
 COLUMNS = STATION_COLUMNS
-KEY_LABELS: dict[str, tuple[str, str]] = {
+KEY_LABELS: dict[KeyedKind, tuple[str, str]] = {
     "representatives": ("代表编号", "representative code"),
     "categories": ("类别", "category"),
     "points": ("联络点", "liaison point"),
@@ -78,7 +71,7 @@ KEY_LABELS: dict[str, tuple[str, str]] = {
 PERIOD_COLUMNS: tuple[tuple[str, str], ...] = (("起始日", "since"), ("截止日", "until"))
 
 
-def keyed_columns(kind: str) -> tuple[_Column, ...]:
+def keyed_columns(kind: KeyedKind) -> tuple[_Column, ...]:
     """The columns of a representative, category or point export."""
     zh, en = KEY_LABELS[kind]
     return (
@@ -108,125 +101,5 @@ def station_rows(stations: Iterable[StationSummary], *, since: date, until: date
     return figure_rows(stations, columns=STATION_COLUMNS, since=since, until=until)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(cell: Cell) -> Cell:
-    """A text cell a spreadsheet would run as a formula is quoted (CSV/formula injection)."""
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
-        return "'" + cell
-    return cell
-
-
-def _text(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float):
-        return repr(cell)  # round-trips exactly
-    return str(_safe(cell))
-
-
-def to_csv(rows: Sequence[Row]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese labels correctly; CRLF rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_text(cell) for cell in row])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-_SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
-
-
-def sheet_title(title: str) -> str:
-    """A valid worksheet name: no []:*?/\\, at most 31 characters, not empty."""
-    cleaned = title.translate(_SHEET_FORBIDDEN).strip("'")[:31]
-    return cleaned or "Sheet"
-
-
-def to_xlsx(rows: Sequence[Row], title: str) -> bytes:
-    """One worksheet, written in write-only (streaming) mode; numbers stay numbers."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title(title))
-    for row in rows:
-        sheet.append([_safe(cell) for cell in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def export_filename(since: date, until: date, extension: str, kind: str = "stations") -> str:
-    return f"minyi-{kind}-{since.isoformat()}-{until.isoformat()}.{extension}"
-
-
-# The public transparency figures: counts and rates only — no case text, no people.
-
-
-class PublicFigures(BaseModel):
-    """received: cases submitted (city) or first assigned to the station (station)."""
-
-    received: int
-    accepted: int
-    closed: int
-    rated: int
-    completion_rate: RateEstimate
-    satisfaction_rate: RateEstimate
-    activities: ActivityFigures
-    house_repair_stages: dict[str, int]
-
-
-class PublicStation(PublicFigures):
-    station_id: str
-    station_name: str
-
-
-class Transparency(BaseModel):
-    since: date
-    until: date
-    city: PublicFigures
-    stations: list[PublicStation]
-
-
-def transparency(
-    city: CitySummary,
-    stations: Iterable[StationSummary],
-    *,
-    since: date,
-    until: date,
-    activities: Mapping[str, ActivityFigures] | None = None,
-    stages: Mapping[str, Mapping[str, int]] | None = None,
-) -> Transparency:
-    """`activities` and `stages` are keyed by station id; the city's are their sums."""
-    activities, stages = activities or {}, stages or {}
-    city_stages: Counter[str] = Counter()
-    for counts in stages.values():
-        city_stages.update(counts)
-    return Transparency(
-        since=since,
-        until=until,
-        city=PublicFigures(
-            received=city.received,
-            accepted=city.accepted,
-            closed=city.closed,
-            rated=city.rated,
-            completion_rate=city.completion_rate,
-            satisfaction_rate=city.satisfaction_rate,
-            activities=sum_activities(activities.values()),
-            house_repair_stages=every_stage(city_stages),
-        ),
-        stations=[
-            PublicStation(
-                station_id=s.station_id,
-                station_name=s.station_name,
-                received=s.assigned,
-                accepted=s.accepted,
-                closed=s.closed,
-                rated=s.rated,
-                completion_rate=s.completion_rate,
-                satisfaction_rate=s.satisfaction_rate,
-                activities=activities.get(s.station_id, ActivityFigures()),
-                house_repair_stages=every_stage(stages.get(s.station_id, {})),
-            )
-            for s in stations
-        ],
-    )
+def columns_of(kind: ExportKind) -> tuple[_Column, ...]:
+    return STATION_COLUMNS if kind == "stations" else keyed_columns(kind)

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict
 Metric = Literal["completion", "satisfaction"]
 
 Z_95 = 1.96
+DEFAULT_MIN_SAMPLE = 20
+"""Fewer accepted (or rated) cases than this: not ranked, unless asked otherwise."""
 
 
 def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float] | None:

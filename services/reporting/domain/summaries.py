@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from services.reporting.domain.contributions import Dimension
 from services.reporting.domain.figures import Figures, Now, Totals, totals_by
 from services.reporting.domain.kpis import StationKpis
+
+KeyedKind = Literal["representatives", "categories", "points"]
+"""The keyed reports, by their name in the API's paths and the exports' file names."""
+KIND_DIMENSION: dict[KeyedKind, Dimension] = {
+    "representatives": "representative",
+    "categories": "category",
+    "points": "point",
+}
 
 
 class StationSummary(Figures):

@@ -1,61 +1,51 @@
-"""reporting reads three topics: case events, meetings and activities, and the directory."""
+"""reporting reads three topics: case events, meetings and activities, and the directory.
+
+Each consumer decodes its events through typed routes; the rebuild replays the same topics
+through the same routes (`replay=True`), so there is one decoding path."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.handlers import (
-    apply_directory_events,
-    on_activity_events,
+from services.reporting.domain.case_state import FOLDED
+from services.reporting.handlers.projections import (
+    apply_directory_entries,
     on_case_events,
+    on_meetings,
+    replay_case_events,
+    replay_meetings,
 )
-from shared.consumer import ConsumedEvent, EventConsumer
-from shared.events.activity_events import ACTIVITY_EVENT_TYPES
-from shared.events.case_events import CASE_EVENT_TYPES
+from shared.consumer import EventConsumer
+from shared.dispatch import EventRoutes
+from shared.events.activity_events import MeetingRecorded
 from shared.events.directory_events import DirectoryEntryChanged
-from shared.events.envelope import Envelope
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS, DIRECTORY, STATION_ACTIVITIES
 
-EnvelopeHandler = Callable[[Sequence[Envelope]], Awaitable[object]]
+TOPICS: dict[str, str] = {
+    "cases": CASE_EVENTS,
+    "activities": STATION_ACTIVITIES,
+    "directory": DIRECTORY,
+}
+"""Each consumer's purpose (group `reporting.<purpose>`) and its topic."""
 
 
-def _envelopes(handle: EnvelopeHandler) -> Callable[[Sequence[ConsumedEvent]], Awaitable[None]]:
-    async def run(events: Sequence[ConsumedEvent]) -> None:
-        await handle([e.envelope for e in events])
-
-    return run
+def projection_routes(read_models: ReadModels, *, replay: bool = False) -> dict[str, EventRoutes]:
+    """By purpose, as in `TOPICS`. Live, case events and meetings wait out a rebuild; the
+    rebuild itself replays them without waiting."""
+    cases, activities, directory = EventRoutes(), EventRoutes(), EventRoutes()
+    fold = replay_case_events if replay else on_case_events
+    count = replay_meetings if replay else on_meetings
+    cases.on_each_of(FOLDED, partial(fold, read_models=read_models))
+    activities.on(MeetingRecorded, partial(count, read_models=read_models))
+    directory.on(DirectoryEntryChanged, partial(apply_directory_entries, read_models=read_models))
+    return {"cases": cases, "activities": activities, "directory": directory}
 
 
 def consumers(runtime: ServiceRuntime, read_models: ReadModels) -> dict[str, EventConsumer]:
     """By name: `cases` (group reporting.cases), `activities`, `directory`."""
-    specs: dict[str, tuple[str, frozenset[str], EnvelopeHandler]] = {
-        "cases": (
-            CASE_EVENTS,
-            frozenset(CASE_EVENT_TYPES),
-            lambda e: on_case_events(e, read_models=read_models),
-        ),
-        "activities": (
-            STATION_ACTIVITIES,
-            frozenset(ACTIVITY_EVENT_TYPES),
-            lambda e: on_activity_events(e, read_models=read_models),
-        ),
-        "directory": (
-            DIRECTORY,
-            frozenset({DirectoryEntryChanged.TYPE}),
-            lambda e: apply_directory_events(e, read_models=read_models),
-        ),
-    }
     return {
-        purpose: EventConsumer(
-            settings=runtime.settings,
-            metrics=runtime.metrics,
-            publisher=runtime.publisher,
-            purpose=purpose,
-            topics=[topic],
-            event_types=types,
-            handler=_envelopes(handle),
-        )
-        for purpose, (topic, types, handle) in specs.items()
+        purpose: runtime.consumer(purpose=purpose, topic=TOPICS[purpose], routes=routes)
+        for purpose, routes in projection_routes(read_models).items()
     }

@@ -9,13 +9,16 @@ order and the replay starts from the first. The order of steps makes that safe:
 3. release the lock. The live consumers resume from their committed offsets: what they meet
    again inside the replayed range is already applied (the `seen`/`applied` guards skip it),
    what came after is theirs.
+
+Records are decoded by the live consumers' routes (`consumers.projection_routes`), so the replay
+folds exactly what the consumers fold; a record they would dead-letter is skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
@@ -23,17 +26,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.handlers import (
-    apply_activity_events,
-    apply_case_events,
-    apply_directory_events,
-)
+from services.reporting.entrypoints.consumers import TOPICS, projection_routes
 from services.reporting.settings import ReportingSettings
-from shared.events.envelope import Envelope, EventDecodeError
-from shared.topics import CASE_EVENTS, DIRECTORY, STATION_ACTIVITIES
+from shared.dispatch import Event, EventRoutes
+from shared.events.envelope import Envelope, EventData, EventDecodeError
 
 Progress = Callable[[int, int], None]
-Apply = Callable[[Sequence[Envelope]], Awaitable[object]]
+# The order of the replay: names and meetings first, then the cases that refer to them.
+REPLAY_ORDER = ("directory", "activities", "cases")
 
 
 def print_progress(out: TextIO = sys.stderr) -> Progress:
@@ -65,6 +65,15 @@ async def _partitions(settings: ReportingSettings, topic: str) -> list[TopicPart
     return [TopicPartition(topic, p) for p in sorted(found)]
 
 
+def _decode(routes: EventRoutes, value: bytes | None) -> Event[EventData] | None:
+    """The typed event, or None for a type nothing folds or a record the live consumer
+    dead-lettered (nothing to count)."""
+    try:
+        return routes.decode(Envelope.from_bytes(value))
+    except EventDecodeError:
+        return None
+
+
 async def rebuild(
     *,
     settings: ReportingSettings,
@@ -73,11 +82,8 @@ async def rebuild(
     batch: int = 1000,
 ) -> int:
     """Returns how many records were replayed."""
-    steps: list[tuple[str, Apply]] = [
-        (DIRECTORY, lambda e: apply_directory_events(e, read_models=read_models)),
-        (STATION_ACTIVITIES, lambda e: apply_activity_events(e, read_models=read_models)),
-        (CASE_EVENTS, lambda e: apply_case_events(e, read_models=read_models)),
-    ]
+    routes = projection_routes(read_models, replay=True)
+    steps = [(TOPICS[purpose], routes[purpose]) for purpose in REPLAY_ORDER]
     # Nothing is dropped unless every topic to rebuild from is there.
     partitions = {topic: await _partitions(settings, settings.topic(topic)) for topic, _ in steps}
     lease = timedelta(seconds=settings.rebuild_lease_seconds)
@@ -97,7 +103,7 @@ async def rebuild(
             total = sum(ends[tp] - starts[tp] for tp in every)
             done = 0
             progress(done, total)
-            for topic, apply in steps:
+            for topic, topic_routes in steps:
                 tps = partitions[topic]
                 # One topic at a time: a partition assigned without a position can hold up
                 # the fetches of the others.
@@ -106,20 +112,19 @@ async def rebuild(
                 remaining = {tp for tp in tps if ends[tp] > starts[tp]}
                 while remaining:
                     fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch)
-                    envelopes: list[Envelope] = []
+                    events: list[Event[EventData]] = []
                     for tp, records in fetched.items():
                         for record in records:
                             if record.offset >= ends[tp]:
                                 continue
                             done += 1
-                            try:
-                                envelopes.append(Envelope.from_bytes(record.value))
-                            except EventDecodeError:
-                                continue  # the live consumer dead-lettered it; nothing to count
+                            event = _decode(topic_routes, record.value)
+                            if event is not None:
+                                events.append(event)
                         if records and records[-1].offset + 1 >= ends[tp]:
                             remaining.discard(tp)
-                    if envelopes:
-                        await apply(envelopes)
+                    if events:
+                        await topic_routes.dispatch(events)
                     await read_models.lock_for_rebuild(now=datetime.now(UTC), lease=lease)
                     progress(done, total)
             return done

@@ -10,9 +10,9 @@ from markupsafe import Markup
 
 from services.reporting.domain.figures import DurationStats
 from services.reporting.domain.kpis import RateEstimate
+from services.reporting.domain.series import CategorySeries
 from services.reporting.web.catalog import CATALOG
 from services.reporting.web.charts import BarRow, Series, bar_chart, line_chart
-from services.reporting.web.figures import CategorySeries
 from shared.web.i18n import Language
 
 HOUR = 3600.0

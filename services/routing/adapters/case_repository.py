@@ -14,17 +14,18 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.routing.adapters.case_documents import watch_for
 from services.routing.adapters.open_loads import OpenLoads
-from services.routing.domain.assignment import RoutingDecision
-from services.routing.domain.sla import DEADLINES, Deadlines, next_due
-from services.routing.domain.workflow import OPEN
+from services.routing.domain.house_repair import CATEGORY as HOUSE_REPAIR
+from services.routing.domain.house_repair import STAGED_STATUSES, Stage
+from services.routing.domain.workflow import OPEN, Actor, Status
 from shared.events.envelope import Envelope
 from shared.mongo import Document, insert_new, matches_simple, newest
-from shared.outbox import ensure_outbox_index, queue_events, with_outbox
+from shared.outbox import ensure_outbox_index, queue_events
 from shared.topics import CASE_EVENTS
 
 OPEN_STATUSES = tuple(sorted(OPEN))
-# What limits whom a listing is for (see entrypoints.staff_http.scope_query).
+# What limits whom a listing is for (see scope_query).
 SCOPES = ("station_id", "representative_code", "transferred_to")
 _HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_count": 0, "applied": 0}
 
@@ -37,15 +38,15 @@ WATCH = "sla.watch"
 _WATCH_INDEX = "sla_watch"
 
 
-def watch_for(document: Document, *, status: str) -> datetime | None:
-    """The case's next deadline once it is in `status` (see domain.sla.next_due)."""
-    sla = document.get("sla") or {}
-    return next_due(
-        status=status,
-        accept_due=sla.get("accept_due"),
-        respond_due=sla.get("respond_due"),
-        escalated=frozenset(d for d in DEADLINES if sla.get(f"{d}_escalated")),
-    )
+def scope_query(actor: Actor) -> Document:
+    """The cases an actor may list; the same rule as `can_see`, as a store query."""
+    if actor.role in ("admin", "supervisor"):
+        return {}
+    if actor.role in ("staff", "station_head"):
+        return {"station_id": actor.station_id}
+    if actor.role == "representative":
+        return {"representative_code": actor.representative_code or "-"}
+    return {"transferred_to": actor.department_id or "-"}
 
 
 def _with_watch(update: Document, watch: datetime | None) -> Document:
@@ -55,97 +56,15 @@ def _with_watch(update: Document, watch: datetime | None) -> Document:
     return {**update, "$set": {**update.get("$set", {}), WATCH: watch}}
 
 
-def assignment_document(
-    *,
-    case_id: str,
-    category: str,
-    text: str,
-    channel: str,
-    submitted_at: datetime,
-    decision: RoutingDecision,
-    cause_event_id: str,
-    assigned_at: datetime,
-    deadlines: Deadlines,
-    event: Envelope,
-    meeting_id: str | None = None,
-    attachment_count: int = 0,
-) -> Document:
-    """A newly routed case as stored, carrying its `case.assigned` event."""
-    document: Document = {
-        "_id": case_id,
-        "category": category,
-        "text": text,
-        "channel": channel,
-        "submitted_at": submitted_at,
-        "status": "assigned",
-        "station_id": decision.station_id,
-        "liaison_point_id": decision.liaison_point_id,
-        "representative_code": decision.representative_code,
-        "reason": decision.reason,
-        "round": 1,
-        "declined_by": [],
-        "transferred_to": None,
-        "reopen_count": 0,
-        "rating": None,
-        "decisions": [{**decision.model_dump(), "at": assigned_at, "cause": cause_event_id}],
-        "audit": [
-            audit_entry(
-                at=assigned_at,
-                actor_role="system",
-                actor_id="routing",
-                action="assign",
-                source="submitted",
-                target="assigned",
-                note=decision.reason,
-            )
-        ],
-        "assigned_at": assigned_at,
-        "updated_at": assigned_at,
-        "meetings": [meeting_id] if meeting_id else [],
-        # Intake keeps the photos; the workbench links to them by number.
-        "attachment_count": attachment_count,
-        "sla": {
-            "accept_due": deadlines.accept_due,
-            "respond_due": deadlines.respond_due,
-            "accept_escalated": False,
-            "respond_escalated": False,
-            "watch": min(deadlines.accept_due, deadlines.respond_due),
-        },
-        "version": 1,
-    }
-    return with_outbox(document, [event], topic=CASE_EVENTS)
-
-
-class _Unchanged:
+class Unchanged:
     """The write does not change the case's status, so its next deadline stays as it is."""
 
 
-UNCHANGED = _Unchanged()
+UNCHANGED = Unchanged()
 
 
 def _applied_key(event_id: str) -> str:
     return "applied.e" + event_id.replace("-", "")
-
-
-def audit_entry(
-    *,
-    at: datetime,
-    actor_role: str,
-    actor_id: str | None,
-    action: str,
-    source: str | None,
-    target: str,
-    note: str | None = None,
-) -> Document:
-    return {
-        "at": at,
-        "actor_role": actor_role,
-        "actor_id": actor_id,
-        "action": action,
-        "from": source,
-        "to": target,
-        "note": note,
-    }
 
 
 class RoutedCaseRepository:
@@ -188,43 +107,6 @@ class RoutedCaseRepository:
         found = await self.collection.find({"_id": {"$in": wanted}}, {"_id": 1}).to_list()
         return {str(d["_id"]) for d in found}
 
-    async def add_assignment(
-        self,
-        *,
-        case_id: str,
-        category: str,
-        text: str,
-        channel: str,
-        submitted_at: datetime,
-        decision: RoutingDecision,
-        cause_event_id: str,
-        assigned_at: datetime,
-        deadlines: Deadlines,
-        event: Envelope,
-        meeting_id: str | None = None,
-        attachment_count: int = 0,
-    ) -> bool:
-        """Record the first assignment of a case with its event; False if already routed."""
-        added = await self.add_assignments(
-            [
-                assignment_document(
-                    case_id=case_id,
-                    category=category,
-                    text=text,
-                    channel=channel,
-                    submitted_at=submitted_at,
-                    decision=decision,
-                    cause_event_id=cause_event_id,
-                    assigned_at=assigned_at,
-                    deadlines=deadlines,
-                    event=event,
-                    meeting_id=meeting_id,
-                    attachment_count=attachment_count,
-                )
-            ]
-        )
-        return bool(added)
-
     async def add_assignments(self, documents: Sequence[Document]) -> set[str]:
         """Insert first assignments in one write; returns the ids stored (not routed before:
         another replica, or a batch that crashed before committing, may have routed some)."""
@@ -243,7 +125,7 @@ class RoutedCaseRepository:
         events: Sequence[Envelope],
         push: Document | None = None,
         at: datetime,
-        watch: datetime | _Unchanged | None = UNCHANGED,
+        watch: datetime | Unchanged | None = UNCHANGED,
     ) -> None:
         """One guarded write: the new state, its audit entries and its events.
 
@@ -254,7 +136,7 @@ class RoutedCaseRepository:
             "$push": {"audit": {"$each": list(audit)}, **(push or {})},
             "$inc": {"version": 1},
         }
-        if not isinstance(watch, _Unchanged):
+        if not isinstance(watch, Unchanged):
             update = _with_watch(update, watch)
         update = queue_events(update, events, topic=CASE_EVENTS)
         result = await self.collection.update_one({"_id": case_id, "version": version}, update)
@@ -269,7 +151,7 @@ class RoutedCaseRepository:
         changes: Document,
         audit: Document,
         increments: Document | None = None,
-        watch: datetime | _Unchanged | None = UNCHANGED,
+        watch: datetime | Unchanged | None = UNCHANGED,
     ) -> bool:
         """An event from another service (rating, reopening): applied once, by event id."""
         update: dict[str, Any] = {
@@ -277,7 +159,7 @@ class RoutedCaseRepository:
             "$push": {"audit": audit},
             "$inc": {"version": 1, **(increments or {})},
         }
-        if not isinstance(watch, _Unchanged):
+        if not isinstance(watch, Unchanged):
             update = _with_watch(update, watch)
         result = await self.collection.update_one(
             {"_id": case_id, _applied_key(event_id): {"$exists": False}}, update
@@ -354,6 +236,22 @@ class RoutedCaseRepository:
         )
 
     async def add_imported(self, documents: Sequence[Document]) -> set[str]:
-        """Record past cases as they were when imported (services/routing/import_handlers.py):
-        no events, no deadline to watch. Returns the ids stored now (not recorded before)."""
+        """Record past cases as they were when imported (domain/imports.py): no events, no
+        deadline to watch. Returns the ids stored now (not recorded before)."""
         return await self.add_assignments(documents)
+
+    async def house_repair_rows(
+        self, *, station_id: str | None
+    ) -> list[tuple[str, Status, Stage | None]]:
+        """Category, status and stage of the staged house_repair cases of a station, or (None)
+        of the city: a find with a projection, a few thousand small documents at most."""
+        query: Document = {"category": HOUSE_REPAIR, "status": {"$in": sorted(STAGED_STATUSES)}}
+        if station_id is not None:
+            query["station_id"] = station_id
+        rows = await self.collection.find(
+            query, {"_id": 0, "category": 1, "status": 1, "house_repair.stage": 1}
+        ).to_list()
+        return [
+            (row["category"], row["status"], (row.get("house_repair") or {}).get("stage"))
+            for row in rows
+        ]

@@ -113,6 +113,15 @@ def nearest_point(directory: Directory, location: tuple[float, float]) -> tuple[
     return point_id, km
 
 
+def load_candidates(request: RoutingRequest, *, directory: Directory) -> list[str]:
+    """Whose open load the decision may compare: the group of the point the case lands at."""
+    point_id = request.liaison_point_id
+    if point_id is None and request.location is not None:
+        nearest = nearest_point(directory, request.location)
+        point_id = nearest[0] if nearest else None
+    return [r.code for r in directory.serving(point_id)] if point_id else []
+
+
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance (haversine), Earth radius 6371 km."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from services.routing.domain.directory import Directory
 from services.routing.domain.workflow import OPEN
 
 Deadline = Literal["accept", "respond"]
@@ -117,3 +118,17 @@ def policy_for(category: dict[str, object] | None, *, default: SlaPolicy) -> Sla
         accept_days=accept if isinstance(accept, int) else default.accept_days,
         respond_days=respond if isinstance(respond, int) else default.respond_days,
     )
+
+
+@dataclass(frozen=True)
+class SlaRules:
+    """The deadlines a case gets: the working calendar, the default policy, and each
+    category's own policy from the directory."""
+
+    calendar: WorkingCalendar
+    default: SlaPolicy
+
+    def deadlines(self, start: datetime, *, directory: Directory, category: str) -> Deadlines:
+        entry = next((c for c in directory.categories if c.code == category), None)
+        policy = policy_for(entry.model_dump() if entry else None, default=self.default)
+        return deadlines_for(start, policy=policy, calendar=self.calendar)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
-from services.routing.handlers import escalate_breaches
+from services.routing.handlers.sla import escalate_breaches
 from shared.errors import is_transient
 from shared.logging import get_logger, new_correlation_id
 from shared.outbox import OutboxRelay

@@ -1,1 +1,2 @@
-"""The staff workbench: page routes, templates, strings and static files."""
+"""The staff workbench's templates, strings, static files and pure view helpers (the page routes
+are in entrypoints/pages/)."""

@@ -1,0 +1,24 @@
+"""What intake refuses, as exceptions the entry points map to answers in one place each
+(entrypoints/errors.py for the JSON API; the pages and Open311 answer in their own terms)."""
+
+from __future__ import annotations
+
+
+class CaseNotFound(Exception):
+    """No case has this tracking code."""
+
+
+class PhotoNotFound(Exception):
+    """The case has no photo with this number."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(f"the case has no photo {n}")
+        self.n = n
+
+
+class UnknownReference(ValueError):
+    """The submission names a category, representative or point the directory lacks (422)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -1,0 +1,62 @@
+"""What every entry point that changes a case does around the handler: run it with the
+request's correlation id, then wake the outbox relay so the events go out now."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.intake.adapters.case_repository import CaseRepository
+from services.intake.adapters.directory_copy import DirectoryCopy
+from services.intake.domain.cases import CaseCreate, CaseSnapshot
+from services.intake.handlers.resident_actions import resident_action
+from services.intake.handlers.submission import submit_case
+from shared.events.case_events import CaseAction
+from shared.mongo import Document
+from shared.outbox import OutboxRelay
+
+
+@dataclass(frozen=True)
+class CaseCommands:
+    """The case-changing use cases, bound to one request (the JSON API, the pages, Open311)."""
+
+    cases: CaseRepository
+    directory: DirectoryCopy
+    relay: OutboxRelay
+    correlation_id: str
+
+    async def submit(
+        self,
+        command: CaseCreate,
+        *,
+        idempotency_key: str | None = None,
+        station_id: str | None = None,
+        meeting_id: str | None = None,
+    ) -> Document:
+        """handlers.submission.submit_case: raises UnknownReference, IdempotencyConflict."""
+        stored = await submit_case(
+            command=command,
+            cases=self.cases,
+            directory=self.directory,
+            correlation_id=self.correlation_id,
+            idempotency_key=idempotency_key,
+            station_id=station_id,
+            meeting_id=meeting_id,
+        )
+        self.relay.wake()
+        return stored
+
+    async def act_as_resident(
+        self, tracking_code: str, decide: Callable[[CaseSnapshot], CaseAction], *, now: datetime
+    ) -> Document:
+        """handlers.resident_actions.resident_action: raises CaseNotFound, ActionRefused."""
+        document = await resident_action(
+            tracking_code=tracking_code,
+            decide=decide,
+            cases=self.cases,
+            correlation_id=self.correlation_id,
+            now=now,
+        )
+        self.relay.wake()
+        return document

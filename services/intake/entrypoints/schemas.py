@@ -1,0 +1,108 @@
+"""The JSON API's request and response bodies that are not domain commands, and how a stored
+case becomes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.intake.adapters.case_repository import snapshot_of
+from services.intake.domain.attachments import StoredAttachment
+from services.intake.domain.cases import TimelineStep
+from services.intake.domain.resident_actions import ResidentAction, allowed_actions
+from shared.events.case_events import CaseStatus, Rating
+from shared.mongo import Document
+
+
+class CaseReceipt(BaseModel):
+    case_id: str
+    tracking_code: str = Field(description="Keep it: it is the only way to follow the case.")
+    status: CaseStatus
+    submitted_at: datetime
+    tracking_url: str
+
+
+class StationRef(BaseModel):
+    id: str
+    name: str
+
+
+class RepresentativeRef(BaseModel):
+    code: str
+    name: str | None = None
+
+
+class Message(BaseModel):
+    sender: Literal["station", "resident"] = Field(alias="from")
+    text: str
+    at: datetime
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class ResidentCaseView(BaseModel):
+    """What the holder of a tracking code sees. No contact data, no internal notes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    tracking_code: str
+    status: CaseStatus
+    category: str
+    text: str
+    channel: str
+    submitted_at: datetime
+    updated_at: datetime
+    station: StationRef | None
+    representative: RepresentativeRef | None
+    attachments: list[StoredAttachment] = Field(
+        default_factory=list, description="Photos: GET .../attachments/{n}."
+    )
+    messages: list[Message] = Field(
+        default_factory=list, description="The conversation with the station, oldest first."
+    )
+
+    @field_validator("messages", mode="before")
+    @classmethod
+    def _in_order(cls, value: object) -> object:
+        # Stored keyed by message id (one write each, no array updates); shown by time.
+        if isinstance(value, dict):
+            return sorted(value.values(), key=lambda m: m["at"])
+        return value
+
+    house_repair_stage: str | None = Field(
+        default=None, description="Dilapidated-house repair cases: the current stage."
+    )
+    timeline: list[TimelineStep]
+    response: str | None = Field(default=None, description="The feedback on the case.")
+    responded_at: datetime | None = None
+    rejection_reason: str | None = None
+    rating: Rating | None = Field(default=None, description="The resident's latest rating.")
+    reopen_count: int = 0
+    allowed_actions: list[ResidentAction] = Field(
+        default_factory=list, description="What the resident may do now: rate, reopen."
+    )
+
+
+class ActionRefusedBody(BaseModel):
+    detail: str
+    status: CaseStatus
+    allowed_actions: list[ResidentAction]
+
+
+def resident_view(document: Document, *, now: datetime) -> ResidentCaseView:
+    view = ResidentCaseView.model_validate(document)
+    return view.model_copy(
+        update={"allowed_actions": allowed_actions(snapshot_of(document), now=now)}
+    )
+
+
+def receipt_for(stored: Document) -> CaseReceipt:
+    return CaseReceipt(
+        case_id=stored["_id"],
+        tracking_code=stored["tracking_code"],
+        status=stored["status"],
+        submitted_at=stored["submitted_at"],
+        tracking_url=f"/v1/cases/{stored['tracking_code']}",
+    )

@@ -1,0 +1,199 @@
+"""The historical import: check an import file's rows and store the valid ones in batches,
+each case in one insert together with the events of its history (outbox). The running intake
+service's relay publishes them; this never talks to Kafka. A dry run writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import BinaryIO, Protocol
+
+from services.intake.adapters.case_repository import CaseRepository
+from services.intake.adapters.directory_copy import DirectoryCopy
+from services.intake.adapters.history_import_repository import (
+    HistoryImportRepository,
+    imported_document,
+)
+from services.intake.adapters.import_file import ImportFile
+from services.intake.domain.history_import.checker import HistoryChecker, ImportedCase, ImportTally
+from services.intake.domain.history_import.history import occurred_at
+from services.intake.domain.history_import.references import DirectoryView
+from services.intake.domain.history_import.rows import ImportFailed, RowProblem
+from shared.events.case_events import IMPORT_SOURCE
+from shared.events.envelope import Envelope
+from shared.mongo import Document
+
+DEFAULT_BATCH_SIZE = 500
+
+
+class ImportProgress(Protocol):
+    """Where an import reports as it goes (the command prints it)."""
+
+    def show(self, tally: ImportTally, *, bytes_read: int) -> None:
+        """After each batch: what was done so far."""
+
+    def problem(self, problem: RowProblem) -> None:
+        """A refused row, when it is met."""
+
+
+async def load_directory(directory: DirectoryCopy) -> DirectoryView:
+    """Intake's copy of the directory, which live submissions are checked against too."""
+    view = DirectoryView.of(
+        {
+            "categories": await directory.entries("category"),
+            "stations": await directory.entries("station"),
+            "liaison_points": await directory.entries("liaison_point"),
+            "representatives": await directory.entries("representative"),
+        }
+    )
+    if not view.entries["categories"] or not view.entries["stations"]:
+        raise ImportFailed(
+            "intake has no copy of the directory yet: load it in routing "
+            "(python -m services.routing seed-demo or directory import) and start intake, "
+            "which copies it from the directory topic"
+        )
+    return view
+
+
+def envelopes_of(case: ImportedCase, *, correlation_id: str) -> list[Envelope]:
+    return [
+        Envelope.wrap(
+            event,
+            source=IMPORT_SOURCE,
+            subject=case.case_id,
+            correlation_id=correlation_id,
+            time=occurred_at(event),
+        )
+        for event in case.events
+    ]
+
+
+@dataclass
+class Prepared:
+    """The next batch of the file: its valid cases (with their documents, for a real run) and
+    the rows refused on the way."""
+
+    cases: list[ImportedCase] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    refused: list[RowProblem] = field(default_factory=list)
+    read: int = 0
+    bytes_read: int = 0
+    last: bool = False
+
+
+class Batches:
+    """Reads, checks and builds the file's batches of `batch_size` rows (CPU only: runs in a
+    worker thread while the previous batch is being inserted)."""
+
+    def __init__(
+        self,
+        *,
+        source: ImportFile,
+        handle: BinaryIO,
+        checker: HistoryChecker,
+        batch_size: int,
+        build: bool,
+        correlation_id: str,
+        now: datetime,
+    ) -> None:
+        self._source = source
+        self._rows = source.rows(handle)
+        self._checker = checker
+        self._batch_size = batch_size
+        self._build = build
+        self._correlation_id = correlation_id
+        self._now = now
+
+    def next(self) -> Prepared:
+        prepared = Prepared()
+        for number, item in self._rows:
+            prepared.read += 1
+            checked = item if isinstance(item, RowProblem) else self._checker.check(number, item)
+            if isinstance(checked, RowProblem):
+                prepared.refused.append(checked)
+            else:
+                prepared.cases.append(checked)
+            if prepared.read >= self._batch_size:
+                break
+        else:
+            prepared.last = True
+        if self._build:
+            prepared.documents = [
+                imported_document(
+                    case,
+                    envelopes_of(case, correlation_id=self._correlation_id),
+                    imported_at=self._now,
+                )
+                for case in prepared.cases
+            ]
+        prepared.bytes_read = self._source.bytes_read
+        return prepared
+
+
+async def import_history(
+    *,
+    source: ImportFile,
+    directory: DirectoryCopy,
+    cases: CaseRepository,
+    imports: HistoryImportRepository,
+    dry_run: bool,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    timezone: tzinfo,
+    correlation_id: str,
+    now: datetime,
+    progress: ImportProgress,
+) -> ImportTally:
+    """Check every row against intake's directory copy; store the valid ones in batches (not
+    in a dry run). Reports each refused row and each batch to `progress`.
+
+    One batch is inserted while the next is read and built, so the store and the parsing
+    work at the same time. Raises ImportFailed when there is no directory copy to check against.
+    """
+    checker = HistoryChecker(directory=await load_directory(directory), now=now, timezone=timezone)
+    if not dry_run:
+        # The unique idempotency key is what makes a second run import nothing.
+        await cases.ensure_indexes()
+    tally = ImportTally()
+
+    async def store(batch: Prepared) -> None:
+        if dry_run:
+            keys = [c.idempotency_key for c in batch.cases]
+            found = await imports.already_imported(keys)
+            tally.already += len(found)
+            tally.imported += len(batch.cases) - len(found)
+        else:
+            result = await imports.insert(batch.documents)
+            tally.imported += result.inserted
+            tally.already += result.already
+        if batch.read:
+            progress.show(tally, bytes_read=batch.bytes_read)
+
+    with source.path.open("rb") as handle:
+        batches = Batches(
+            source=source,
+            handle=handle,
+            checker=checker,
+            batch_size=batch_size,
+            build=not dry_run,
+            correlation_id=correlation_id,
+            now=now,
+        )
+        storing: asyncio.Task[None] | None = None
+        try:
+            while True:
+                batch = await asyncio.to_thread(batches.next)
+                tally.read += batch.read
+                for problem in batch.refused:
+                    tally.refused.append(problem.row)
+                    progress.problem(problem)
+                if storing is not None:
+                    await storing
+                storing = asyncio.create_task(store(batch))
+                if batch.last:
+                    break
+        finally:
+            if storing is not None:
+                await storing
+    return tally

@@ -1,0 +1,89 @@
+"""A new case: checked against the directory, stored with its `case.submitted` event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.intake.adapters.case_repository import CaseRepository, request_fingerprint
+from services.intake.adapters.directory_copy import DirectoryCopy
+from services.intake.domain.cases import CaseCreate, open_case
+from services.intake.domain.errors import UnknownReference
+from services.intake.handlers import SOURCE
+from shared.events.directory_events import DirectoryKind
+from shared.events.envelope import Envelope
+from shared.events.resident_events import ResidentContactGiven
+from shared.logging import get_logger
+from shared.mongo import Document
+
+log = get_logger(__name__)
+
+_REFERENCES: tuple[tuple[str, DirectoryKind, str], ...] = (
+    ("category", "category", "category"),
+    ("representative_code", "representative", "representative"),
+    ("liaison_point_id", "liaison_point", "liaison point"),
+)
+
+
+async def check_references(command: CaseCreate, *, directory: DirectoryCopy) -> None:
+    """Refuse what the directory does not know, once intake has a copy of it."""
+    for field, kind, label in _REFERENCES:
+        value = getattr(command, field)
+        if value is None or not await directory.knows(kind):
+            continue
+        entry = await directory.entry(kind, value)
+        if entry is None or not entry.get("active", True):
+            raise UnknownReference(field, f"no active {label} {value!r}")
+
+
+async def submit_case(
+    *,
+    command: CaseCreate,
+    cases: CaseRepository,
+    directory: DirectoryCopy,
+    correlation_id: str,
+    idempotency_key: str | None,
+    station_id: str | None = None,
+    meeting_id: str | None = None,
+) -> Document:
+    """Store the case (a retry with the same idempotency key gets the first one back).
+
+    Raises UnknownReference, and IdempotencyConflict for a key used for other content."""
+    await check_references(command, directory=directory)
+    new = open_case(command, now=datetime.now(UTC), station_id=station_id, meeting_id=meeting_id)
+    event = Envelope.wrap(
+        new.submitted, source=SOURCE, subject=new.case_id, correlation_id=correlation_id
+    )
+    contact = (
+        Envelope.wrap(
+            ResidentContactGiven(
+                case_id=new.case_id,
+                phone=new.contact.phone,
+                email=new.contact.email,
+                language=new.contact.language,
+                given_at=new.submitted.submitted_at,
+            ),
+            source=SOURCE,
+            subject=new.case_id,
+            correlation_id=correlation_id,
+        )
+        if new.contact is not None
+        else None
+    )
+    stored = await cases.add(
+        new,
+        event,
+        contact=contact,
+        idempotency_key=idempotency_key,
+        fingerprint=request_fingerprint(command),
+        attachments=command.attachments,
+    )
+    if stored["_id"] == new.case_id:
+        log.info(
+            "case.submitted",
+            case_id=new.case_id,
+            category=command.category,
+            channel=command.channel,
+        )
+    else:
+        log.info("case.submission_replayed", case_id=stored["_id"])
+    return stored

@@ -1,0 +1,40 @@
+"""reporting's command line: `serve` (default) and `rebuild`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+
+from services.reporting.adapters.read_models import ReadModels
+from services.reporting.entrypoints.rebuild import print_progress, rebuild
+from services.reporting.settings import ReportingSettings
+from shared.mongo import create_client, service_database
+
+USAGE = "usage: python -m services.reporting [serve | rebuild]"
+
+
+async def run_rebuild(settings: ReportingSettings) -> int:
+    client = create_client(settings)
+    try:
+        return await rebuild(
+            settings=settings,
+            read_models=ReadModels(service_database(client, settings)),
+            progress=print_progress(),
+        )
+    finally:
+        await client.close()
+
+
+def main(argv: list[str], *, serve: Callable[[ReportingSettings], None]) -> int:
+    """`serve` runs the HTTP app with its consumers (`app.serve`, passed in by `__main__`)."""
+    settings = ReportingSettings()
+    if not argv or argv == ["serve"]:
+        serve(settings)
+        return 0
+    if argv == ["rebuild"]:
+        replayed = asyncio.run(run_rebuild(settings))
+        print(f"read models rebuilt from {replayed} events")
+        return 0
+    print(USAGE, file=sys.stderr)
+    return 2

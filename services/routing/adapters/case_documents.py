@@ -1,0 +1,208 @@
+"""routing's case documents as stored: a newly routed case, an imported one, audit entries,
+and the next deadline a case is watched for (`sla.watch`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.routing.domain.assignment import RoutingDecision
+from services.routing.domain.directory import Directory
+from services.routing.domain.imports import IMPORT_ACTOR, imported_decision
+from services.routing.domain.sla import DEADLINES, Deadlines, next_due
+from shared.events.case_events import CaseSubmitted, ImportedHistory
+from shared.events.envelope import Envelope
+from shared.mongo import Document
+from shared.outbox import with_outbox
+from shared.topics import CASE_EVENTS
+
+
+def watch_for(document: Document, *, status: str) -> datetime | None:
+    """The case's next deadline once it is in `status` (see domain.sla.next_due)."""
+    sla = document.get("sla") or {}
+    return next_due(
+        status=status,
+        accept_due=sla.get("accept_due"),
+        respond_due=sla.get("respond_due"),
+        escalated=frozenset(d for d in DEADLINES if sla.get(f"{d}_escalated")),
+    )
+
+
+def audit_entry(
+    *,
+    at: datetime,
+    actor_role: str,
+    actor_id: str | None,
+    action: str,
+    source: str | None,
+    target: str,
+    note: str | None = None,
+) -> Document:
+    return {
+        "at": at,
+        "actor_role": actor_role,
+        "actor_id": actor_id,
+        "action": action,
+        "from": source,
+        "to": target,
+        "note": note,
+    }
+
+
+def _routed_case(
+    *,
+    case_id: str,
+    category: str,
+    text: str,
+    channel: str,
+    submitted_at: datetime,
+    status: str,
+    decision: RoutingDecision,
+    cause: str,
+    assigned_at: datetime,
+    audit: list[Document],
+    updated_at: datetime,
+    meeting_id: str | None,
+    attachment_count: int,
+    sla: Document,
+    imported: Document | None = None,
+) -> Document:
+    """The fields of every case routing holds, as its first assignment leaves them."""
+    return {
+        "_id": case_id,
+        "category": category,
+        "text": text,
+        "channel": channel,
+        "submitted_at": submitted_at,
+        "status": status,
+        "station_id": decision.station_id,
+        "liaison_point_id": decision.liaison_point_id,
+        "representative_code": decision.representative_code,
+        "reason": decision.reason,
+        "round": 1,
+        "declined_by": [],
+        "transferred_to": None,
+        "reopen_count": 0,
+        "rating": None,
+        "decisions": [{**decision.model_dump(), "at": assigned_at, "cause": cause}],
+        "audit": audit,
+        "assigned_at": assigned_at,
+        "updated_at": updated_at,
+        "meetings": [meeting_id] if meeting_id else [],
+        # Intake keeps the photos; the workbench links to them by number.
+        "attachment_count": attachment_count,
+        **({"imported": imported} if imported is not None else {}),
+        "sla": sla,
+        "version": 1,
+    }
+
+
+def assignment_document(
+    *,
+    case_id: str,
+    category: str,
+    text: str,
+    channel: str,
+    submitted_at: datetime,
+    decision: RoutingDecision,
+    cause_event_id: str,
+    assigned_at: datetime,
+    deadlines: Deadlines,
+    event: Envelope,
+    meeting_id: str | None = None,
+    attachment_count: int = 0,
+) -> Document:
+    """A newly routed case as stored, carrying its `case.assigned` event."""
+    document = _routed_case(
+        case_id=case_id,
+        category=category,
+        text=text,
+        channel=channel,
+        submitted_at=submitted_at,
+        status="assigned",
+        decision=decision,
+        cause=cause_event_id,
+        assigned_at=assigned_at,
+        audit=[
+            audit_entry(
+                at=assigned_at,
+                actor_role="system",
+                actor_id="routing",
+                action="assign",
+                source="submitted",
+                target="assigned",
+                note=decision.reason,
+            )
+        ],
+        updated_at=assigned_at,
+        meeting_id=meeting_id,
+        attachment_count=attachment_count,
+        sla={
+            "accept_due": deadlines.accept_due,
+            "respond_due": deadlines.respond_due,
+            "accept_escalated": False,
+            "respond_escalated": False,
+            "watch": min(deadlines.accept_due, deadlines.respond_due),
+        },
+    )
+    return with_outbox(document, [event], topic=CASE_EVENTS)
+
+
+def imported_audit(history: ImportedHistory, *, reason: str) -> list[Document]:
+    """The steps the case went through, at their historical times, by actor `import`."""
+    steps: list[tuple[datetime | None, str, str, str, str | None]] = [
+        (history.assigned_at, "assign", "submitted", "assigned", reason),
+        (history.accepted_at, "accept", "assigned", "accepted", None),
+    ]
+    if history.status == "rejected":
+        steps.append((history.closed_at, "reject", "accepted", "rejected", None))
+    else:
+        steps.append((history.responded_at, "respond", "accepted", "responded", None))
+        steps.append((history.closed_at, "close", "responded", "closed", None))
+    return [
+        audit_entry(
+            at=at,
+            actor_role="system",
+            actor_id=IMPORT_ACTOR,
+            action=action,
+            source=source,
+            target=target,
+            note=note,
+        )
+        for at, action, source, target, note in steps
+        if at is not None
+    ]
+
+
+def imported_record(submitted: CaseSubmitted, *, event_id: str, directory: Directory) -> Document:
+    """Routing's case as it was when imported: the fields of a routed case, its steps in the
+    audit trail, and an `sla` with nothing left to escalate (no `watch`)."""
+    history = submitted.imported
+    if history is None or history.station_id is None:
+        raise ValueError("not an imported case that someone held")
+    decision = imported_decision(
+        submitted, history, station_id=history.station_id, directory=directory
+    )
+    audit = imported_audit(history, reason=decision.reason)
+    assigned_at = history.assigned_at or submitted.submitted_at
+    return _routed_case(
+        case_id=submitted.case_id,
+        category=submitted.category,
+        text=submitted.text,
+        channel=submitted.channel,
+        submitted_at=submitted.submitted_at,
+        status=history.status,
+        decision=decision,
+        cause=event_id,
+        assigned_at=assigned_at,
+        audit=audit,
+        updated_at=max((a["at"] for a in audit), default=assigned_at),
+        meeting_id=submitted.meeting_id,
+        attachment_count=submitted.attachment_count,
+        imported={"external_id": history.external_id},
+        sla={
+            "accept_due": None,
+            "respond_due": None,
+            "accept_escalated": True,
+            "respond_escalated": True,
+        },
+    )

@@ -1,0 +1,62 @@
+"""Staff sign-in: username and password, or the city's identity provider (OIDC); who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+
+from services.routing.adapters.oidc import OidcError
+from services.routing.entrypoints.deps import CurrentClaims, Oidc, Settings, Users
+from services.routing.entrypoints.schemas import OidcSignIn, SignIn, Token
+from services.routing.entrypoints.views import token_for
+from shared.auth import Claims
+
+router = APIRouter(prefix="/v1", tags=["staff"])
+
+
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    tags=["auth"],
+    summary="Sign in with username and password; returns a short-lived token.",
+    responses={401: {"description": "Wrong username or password."}},
+)
+async def sign_in(body: SignIn, users: Users, settings: Settings) -> Token:
+    user = await users.authenticate(body.username, body.password)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
+    return token_for(user, settings=settings)
+
+
+@router.post(
+    "/auth/oidc",
+    response_model=Token,
+    tags=["auth"],
+    summary="Exchange the identity provider's ID token for a Minyi token.",
+    responses={
+        401: {"description": "Invalid ID token, or no active account for it."},
+        404: {"description": "OIDC sign-in is not configured."},
+        503: {"description": "The identity provider's keys are unreachable."},
+    },
+)
+async def oidc_sign_in(body: OidcSignIn, oidc: Oidc, users: Users, settings: Settings) -> Token:
+    if oidc is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="OIDC sign-in is not configured")
+    try:
+        username = await oidc.username(body.id_token)
+    except OidcError as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail=f"invalid ID token: {exc}"
+        ) from None
+    except ConnectionError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+    user = await users.active(username)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail=f"no active Minyi account {username!r}"
+        )
+    return token_for(user, settings=settings)
+
+
+@router.get("/staff/me", response_model=Claims, tags=["auth"])
+async def me(claims: CurrentClaims) -> Claims:
+    return claims

@@ -1,0 +1,100 @@
+"""routing's command line: serve, seed-demo [FILE], directory import FILE, directory export."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from services.routing.adapters.directory_repository import (
+    DEMO_DIRECTORY,
+    DirectoryRepository,
+    read_directory_file,
+    read_representatives_csv,
+)
+from services.routing.adapters.user_repository import UserRepository, read_users_file
+from services.routing.domain.directory import merged
+from services.routing.settings import RoutingSettings
+from shared.mongo import create_client, service_database
+
+USAGE = (
+    "usage: python -m services.routing "
+    "[serve | seed-demo [FILE] | directory import FILE.yaml|FILE.csv | directory export]"
+)
+
+
+async def seed(path: Path, settings: RoutingSettings) -> str:
+    directory = read_directory_file(path)
+    users = read_users_file(path)
+    client = create_client(settings)
+    try:
+        db = service_database(client, settings)
+        await DirectoryRepository(db).save(directory)
+        await UserRepository(db).save(users)
+    finally:
+        await client.close()
+    return (
+        f"directory loaded from {path.name}: {len(directory.stations)} stations, "
+        f"{len(directory.liaison_points)} liaison points, "
+        f"{len(directory.representatives)} representatives, "
+        f"{len(directory.departments)} departments, {len(users)} accounts"
+    )
+
+
+async def import_file(path: Path, settings: RoutingSettings) -> str:
+    """Merge a YAML directory, or a CSV of representatives, into the stored one."""
+    client = create_client(settings)
+    try:
+        repository = DirectoryRepository(service_database(client, settings))
+        current = await repository.load()
+        incoming = read_directory_file(path) if path.suffix != ".csv" else None
+        if incoming is None:
+            if current is None:
+                raise ValueError("import a YAML directory before a CSV of representatives")
+            incoming = current.model_copy(
+                update={"representatives": tuple(read_representatives_csv(path))}
+            )
+        result = merged(current, incoming)
+        await repository.save(result)
+    finally:
+        await client.close()
+    return f"imported {path.name}: {len(result.representatives)} representatives in all"
+
+
+async def export(settings: RoutingSettings) -> str:
+    client = create_client(settings)
+    try:
+        loaded = await DirectoryRepository(service_database(client, settings)).load()
+    finally:
+        await client.close()
+    if loaded is None:
+        raise ValueError("the directory is empty")
+    return yaml.safe_dump(loaded.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+
+
+def main(argv: list[str], *, serve: Callable[[RoutingSettings], None]) -> int:
+    """Runs one command; `serve` starts the service (app.py's wiring, given by __main__)."""
+    settings = RoutingSettings()
+    if not argv or argv == ["serve"]:
+        serve(settings)
+        return 0
+    if argv[0] == "seed-demo" and len(argv) <= 2:
+        path = Path(argv[1]) if len(argv) == 2 else DEMO_DIRECTORY
+        print(asyncio.run(seed(path, settings)))
+        return 0
+    try:
+        if argv[:2] == ["directory", "import"] and len(argv) == 3:
+            print(asyncio.run(import_file(Path(argv[2]), settings)))
+            return 0
+        if argv == ["directory", "export"]:
+            print(asyncio.run(export(settings)), end="")
+            return 0
+    except (ValueError, OSError, ValidationError, KeyError, yaml.YAMLError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(USAGE, file=sys.stderr)
+    return 2

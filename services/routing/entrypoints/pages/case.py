@@ -1,0 +1,202 @@
+"""One case: what the resident wrote, why it is here, its history, and the allowed actions.
+
+Actions post to the workbench, which calls the same handler as the JSON action endpoint and
+redirects back (POST → 303 → GET); a refused action re-renders the page with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import RedirectResponse, Response
+
+from services.routing.adapters.case_repository import VersionConflict
+from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.adapters.template_repository import TemplateRepository
+from services.routing.domain.workflow import (
+    RULES,
+    ActionNotAllowed,
+    NotPermitted,
+    OutOfScope,
+    can_see,
+)
+from services.routing.entrypoints.deps import (
+    Cases,
+    CorrelationId,
+    Directories,
+    Pages,
+    Relay,
+    Templates,
+    actor_from,
+)
+from services.routing.entrypoints.schemas import CaseDetail
+from services.routing.entrypoints.views import case_detail
+from services.routing.entrypoints.workbench import Workbench
+from services.routing.handlers.common import InvalidCommand, case_state
+from services.routing.handlers.staff_actions import take_action
+from services.routing.web.forms import ACTION_FIELDS, field_errors, parse_command, refusal_field
+from services.routing.web.views import case_names
+from shared.auth import Claims
+from shared.mongo import Document
+from shared.web.pages import CONTENT_SECURITY_POLICY
+
+router = APIRouter(include_in_schema=False)
+
+
+async def render_case(
+    request: Request,
+    claims: Claims,
+    document: Document,
+    *,
+    workbench: Workbench,
+    directory: DirectoryRepository,
+    templates: TemplateRepository,
+    status_code: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    detail = CaseDetail.model_validate(case_detail(document, actor_from(claims)))
+    usable_templates = (
+        await templates.usable(station_id=detail.station_id, category=detail.category)
+        if "respond" in detail.allowed_actions
+        else []
+    )
+    count = int(document.get("attachment_count") or 0)
+    base = workbench.intake_web_url.rstrip("/")
+    response = await workbench.render(
+        request,
+        claims,
+        "case.html",
+        {
+            "nav_current": "queue",
+            "case": detail,
+            **case_names(
+                await directory.load(),
+                category=detail.category,
+                station_id=detail.station_id,
+                representative_code=detail.representative_code,
+                transferred_to=detail.transferred_to,
+                zh=workbench.language(request) == "zh",
+            ),
+            "response_templates": usable_templates,
+            "attachments": [
+                (n, f"{base}/v1/staff/cases/{detail.case_id}/attachments/{n}")
+                for n in range(1, count + 1)
+            ],
+            "action_fields": ACTION_FIELDS,
+            "has_label": workbench.pages.catalog,
+            "form_errors": {},
+            "form_values": {},
+            "done": None,
+            **(extra or {}),
+        },
+        status_code=status_code,
+    )
+    # Photos come from intake, another origin: the case page alone allows its images.
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self'", f"img-src 'self' {workbench.intake_web_url}"
+    )
+    return response
+
+
+@router.get("/staff/cases/{case_id}")
+async def case_page(
+    request: Request,
+    case_id: str,
+    workbench: Pages,
+    cases: Cases,
+    directory: Directories,
+    templates: Templates,
+) -> Response:
+    claims = workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    document = await cases.get(case_id)
+    if document is None or not can_see(case_state(document), actor_from(claims)):
+        return await workbench.not_found(request, claims)
+    done = request.query_params.get("done")
+    return await render_case(
+        request,
+        claims,
+        document,
+        workbench=workbench,
+        directory=directory,
+        templates=templates,
+        extra={"done": done if done in RULES else None},
+    )
+
+
+@router.post("/staff/cases/{case_id}/actions/{action}")
+async def act(
+    request: Request,
+    case_id: str,
+    action: str,
+    workbench: Pages,
+    cases: Cases,
+    directory: Directories,
+    templates: Templates,
+    relay: Relay,
+    correlation_id: CorrelationId,
+) -> Response:
+    claims = workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    form = {k: str(v).strip() for k, v in (await request.form()).items()}
+    if not workbench.csrf_ok(request, form.get("csrf")):
+        return await workbench.forbidden(request, claims, reason="csrf_failed")
+    document = await cases.get(case_id)
+    actor = actor_from(claims)
+    if document is None or action not in RULES or not can_see(case_state(document), actor):
+        return await workbench.not_found(request, claims)
+
+    async def again(status_code: int, **extra: Any) -> Response:
+        current = await cases.get(case_id) or document
+        return await render_case(
+            request,
+            claims,
+            current,
+            workbench=workbench,
+            directory=directory,
+            templates=templates,
+            status_code=status_code,
+            extra={"form_values": {action: form}, **extra},
+        )
+
+    try:
+        command = parse_command(action, form)
+    except ValidationError as exc:
+        errors = field_errors(exc, lambda k, **v: workbench.text(request, k, **v), skip=1)
+        if "" in errors:
+            # The one command-wide rule: respond needs a text (or a template).
+            del errors[""]
+            errors.setdefault(ACTION_FIELDS[action][-1], workbench.text(request, "err_required"))
+        return await again(422, form_errors={action: errors}, problem=None)
+    version = int(form["version"]) if form.get("version", "").isdigit() else None
+    try:
+        await take_action(
+            case_id=case_id,
+            command=command,
+            actor=actor,
+            cases=cases,
+            directory=directory,
+            expected_version=version,
+            templates=templates,
+            correlation_id=correlation_id,
+        )
+    except OutOfScope:
+        return await workbench.not_found(request, claims)
+    except NotPermitted:
+        return await workbench.forbidden(request, claims)
+    except ActionNotAllowed as exc:
+        label = workbench.text(request, f"status_{exc.status}")
+        return await again(409, problem=workbench.text(request, "action_conflict", status=label))
+    except VersionConflict:
+        return await again(409, problem=workbench.text(request, "action_stale"))
+    except InvalidCommand as exc:
+        message = workbench.text(request, "err_other", msg=str(exc))
+        return await again(
+            422, form_errors={action: {refusal_field(action): message}}, problem=None
+        )
+    relay.wake()
+    return RedirectResponse(f"/staff/cases/{case_id}?done={action}", status_code=303)

@@ -1,0 +1,83 @@
+"""The queue: the cases the signed-in user works on, filtered, as cards that fit a phone."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from services.routing.adapters.case_repository import scope_query
+from services.routing.entrypoints.deps import Cases, Directories, Pages, actor_from
+from services.routing.entrypoints.schemas import CaseSummary
+from services.routing.entrypoints.views import case_summary
+from services.routing.web.views import (
+    FETCH_LIMIT,
+    HOME_PATH,
+    STATUSES,
+    WAITING,
+    QueueFilters,
+    one_page,
+    queue_title,
+)
+from shared.mongo import Document
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(HOME_PATH)
+async def queue(
+    request: Request, workbench: Pages, cases: Cases, directory: Directories
+) -> Response:
+    claims = workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    params = request.query_params
+    snapshot = await directory.load()
+    categories = list(snapshot.categories) if snapshot else []
+    filters = QueueFilters.of(params, categories={c.code for c in categories})
+
+    query: Document = scope_query(actor_from(claims))
+    if filters.status == "open":
+        query["status"] = {"$in": list(WAITING)}
+    elif filters.status != "any":
+        query["status"] = filters.status
+    if filters.category:
+        query["category"] = filters.category
+    documents = await cases.list_cases(query, limit=FETCH_LIMIT)
+    rows = [CaseSummary.model_validate(case_summary(d)) for d in documents]
+    texts = {d["_id"]: str(d.get("text") or "") for d in documents}
+    if filters.overdue_only:
+        rows = [row for row in rows if row.overdue]
+    shown, page, pages = one_page(rows, params.get("page"))
+    kept = filters.kept()
+
+    def page_url(number: int) -> str:
+        return f"{HOME_PATH}?{urlencode({**kept, 'page': number})}"
+
+    names = {
+        c.code: (c.name if workbench.language(request) == "zh" else c.name_en) for c in categories
+    }
+    return await workbench.render(
+        request,
+        claims,
+        "queue.html",
+        {
+            "nav_current": "queue",
+            "title_key": queue_title(claims.role),
+            "rows": shown,
+            "texts": texts,
+            "total": len(rows),
+            "capped": len(documents) == FETCH_LIMIT,
+            "fetch_limit": FETCH_LIMIT,
+            "page": page,
+            "pages": pages,
+            "page_url": page_url,
+            "statuses": STATUSES,
+            "categories": categories,
+            "category_names": names,
+            "chosen_status": filters.status,
+            "chosen_category": filters.category,
+            "overdue_only": filters.overdue_only,
+        },
+    )

@@ -1,0 +1,138 @@
+"""The request and response bodies of routing's staff API (the directory's are the domain's own
+models; response templates are adapters/template_repository.py's)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.routing.domain.house_repair import Stage
+
+
+class SignIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class OidcSignIn(BaseModel):
+    id_token: str = Field(min_length=10, max_length=8192)
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    role: str
+    station: str | None
+    representative_code: str | None
+    department: str | None
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    actor_role: str
+    actor_id: str | None
+    action: str
+    from_status: str | None = Field(alias="from")
+    to_status: str = Field(alias="to")
+    note: str | None
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    category: str
+    status: str
+    station_id: str
+    representative_code: str | None
+    transferred_to: str | None = None
+    submitted_at: datetime
+    updated_at: datetime
+    accept_due: datetime | None = None
+    respond_due: datetime | None = None
+    overdue: list[str] = Field(
+        default_factory=list, description="Deadlines passed now: accept, respond."
+    )
+    version: int
+
+
+class CaseMessage(BaseModel):
+    sender: Literal["station", "resident"] = Field(alias="from")
+    by: str | None = None
+    text: str
+    at: datetime
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class NewMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(min_length=2, max_length=2000)
+
+
+class CaseDetail(CaseSummary):
+    text: str
+    channel: str
+    liaison_point_id: str | None
+    reason: str = Field(description="Why the case reached its holder.")
+    round: int
+    reopen_count: int
+    rating: str | None
+    audit: list[AuditEntry]
+    allowed_actions: list[str]
+    messages: list[CaseMessage] = Field(default_factory=list)
+    meetings: list[str] = Field(
+        default_factory=list, description="Meetings that raised or discussed the case."
+    )
+
+    @field_validator("messages", mode="before")
+    @classmethod
+    def _in_order(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return sorted(value.values(), key=lambda m: m["at"])
+        return value
+
+
+class Conflict(BaseModel):
+    detail: str
+    status: str
+    allowed_actions: list[str]
+
+
+class ChangeStage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Stage
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class StageHistoryEntry(BaseModel):
+    at: datetime
+    actor_id: str | None
+    from_stage: str | None = Field(alias="from")
+    to_stage: str = Field(alias="to")
+    note: str | None
+
+
+class HouseRepairCase(BaseModel):
+    case_id: str
+    status: str
+    station_id: str
+    stage: Stage | None
+    allowed_stages: list[Stage] = Field(description="Where the stage may move next.")
+    history: list[StageHistoryEntry]
+    version: int
+
+
+class StageConflict(BaseModel):
+    detail: str
+    stage: str | None
+    allowed_stages: list[str]
+
+
+class StageCounts(BaseModel):
+    station_id: str | None = Field(description="None: every station.")
+    counts: dict[Stage, int] = Field(description="Every stage, zero included.")
+    total: int

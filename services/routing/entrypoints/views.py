@@ -1,0 +1,75 @@
+"""routing's stored cases as the API answers them (and the workbench pages show them)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.routing.adapters.user_repository import StaffUser
+from services.routing.domain.sla import breached
+from services.routing.domain.workflow import Actor, allowed_actions
+from services.routing.entrypoints.schemas import Token
+from services.routing.handlers.common import case_state
+from services.routing.handlers.house_repair import current_stage
+from shared.auth import issue_token
+from shared.mongo import Document
+from shared.settings import ServiceSettings
+
+
+def case_summary(document: Document) -> dict[str, Any]:
+    sla = document.get("sla") or {}
+    overdue = breached(
+        status=document["status"],
+        accept_due=sla.get("accept_due"),
+        respond_due=sla.get("respond_due"),
+        escalated=frozenset(),
+        now=datetime.now(UTC),
+    )
+    return {
+        "case_id": document["_id"],
+        **document,
+        "accept_due": sla.get("accept_due"),
+        "respond_due": sla.get("respond_due"),
+        "overdue": overdue,
+    }
+
+
+def case_detail(document: Document, actor: Actor) -> dict[str, Any]:
+    return {
+        **case_summary(document),
+        "allowed_actions": allowed_actions(case_state(document), actor),
+    }
+
+
+def house_repair_case(document: Document) -> dict[str, Any]:
+    stage, allowed = current_stage(document)
+    return {
+        "case_id": document["_id"],
+        "status": document["status"],
+        "station_id": document["station_id"],
+        "stage": stage,
+        "allowed_stages": allowed,
+        "history": (document.get("house_repair") or {}).get("history", []),
+        "version": document["version"],
+    }
+
+
+def token_for(user: StaffUser, *, settings: ServiceSettings) -> Token:
+    """What a successful sign-in gives, by password or OIDC, API or pages."""
+    token, expires = issue_token(
+        secret=settings.jwt_secret.get_secret_value(),
+        username=user.username,
+        role=user.role,
+        station=user.station,
+        representative_code=user.representative_code,
+        department=user.department,
+        ttl=timedelta(minutes=settings.jwt_ttl_minutes),
+    )
+    return Token(
+        access_token=token,
+        expires_at=expires,
+        role=user.role,
+        station=user.station,
+        representative_code=user.representative_code,
+        department=user.department,
+    )

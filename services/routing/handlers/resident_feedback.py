@@ -1,0 +1,105 @@
+"""What the resident says about the response: a rating, or a reopening that puts the case back in
+the station's hands with a fresh response deadline. Each is applied once, by event id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.routing.adapters.case_documents import audit_entry, watch_for
+from services.routing.adapters.case_repository import RoutedCaseRepository
+from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.domain.loads import load_shift
+from services.routing.domain.sla import SlaRules
+from shared.dispatch import Event
+from shared.events.case_events import CaseRated, CaseReopened
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+async def on_ratings(events: Sequence[Event[CaseRated]], *, cases: RoutedCaseRepository) -> None:
+    for event in events:
+        rated = event.data
+        with event.log_context():
+            await cases.apply_external(
+                case_id=rated.case_id,
+                event_id=event.id,
+                changes={"rating": rated.rating},
+                audit=audit_entry(
+                    at=rated.at,
+                    actor_role="resident",
+                    actor_id=None,
+                    action="rate",
+                    source=None,
+                    target="rated",
+                    note=rated.rating,
+                ),
+            )
+
+
+async def on_reopenings(
+    events: Sequence[Event[CaseReopened]],
+    *,
+    cases: RoutedCaseRepository,
+    directory: DirectoryRepository,
+    sla: SlaRules,
+) -> None:
+    for event in events:
+        with event.log_context():
+            await _reopen(event, cases=cases, directory=directory, sla=sla)
+
+
+async def _reopen(
+    event: Event[CaseReopened],
+    *,
+    cases: RoutedCaseRepository,
+    directory: DirectoryRepository,
+    sla: SlaRules,
+) -> None:
+    reopened = event.data
+    # A reopened case gets a fresh response deadline (its category's), and may be escalated
+    # for it again.
+    case = await cases.get(reopened.case_id)
+    category = case["category"] if case else ""
+    snapshot = await directory.load()
+    respond_due = (
+        sla.deadlines(reopened.at, directory=snapshot, category=category).respond_due
+        if snapshot
+        else sla.calendar.add_working_days(reopened.at, sla.default.respond_days)
+    )
+    reopened_case = {
+        **(case or {}),
+        "sla": {
+            **((case or {}).get("sla") or {}),
+            "respond_due": respond_due,
+            "respond_escalated": False,
+        },
+    }
+    applied = await cases.apply_external(
+        case_id=reopened.case_id,
+        event_id=event.id,
+        watch=watch_for(reopened_case, status="reopened"),
+        changes={
+            "status": "reopened",
+            "sla.respond_due": respond_due,
+            "sla.respond_escalated": False,
+        },
+        increments={"reopen_count": 1},
+        audit=audit_entry(
+            at=reopened.at,
+            actor_role="resident",
+            actor_id=None,
+            action="reopen",
+            source=None,
+            target="reopened",
+            note=reopened.reason,
+        ),
+    )
+    if applied and case is not None:
+        await cases.loads.shift(
+            load_shift(
+                (case.get("representative_code"), case["status"]),
+                (case.get("representative_code"), "reopened"),
+            )
+        )
+    log.info("case.reopened", case_id=reopened.case_id)

@@ -1,0 +1,139 @@
+"""The workbench's paths and the pure view helpers of its pages: where a sign-in may lead, the
+queue's title, filters and paging, local times, and the names a case page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar, get_args
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from services.routing.domain.directory import Directory
+from services.routing.domain.workflow import OPEN, Role, Status
+
+WEB = Path(__file__).parent
+HOME_PATH = "/staff"
+SIGN_IN_PATH = "/staff/sign-in"
+INBOX_PATH = "/staff/inbox"
+ADMIN_PATH = "/staff/admin"
+
+PAGE_SIZE = 20
+# The API's own ceiling for one listing; filters narrow a station's queue below it.
+FETCH_LIMIT = 500
+STATUSES: tuple[str, ...] = get_args(Status)
+# "Open" in the queue includes responded cases: they still wait for staff to close them.
+WAITING = (*sorted(OPEN), "responded")
+
+T = TypeVar("T")
+
+
+def safe_next(value: str | None) -> str:
+    """Only a workbench path: a crafted `next=` must not send people to another site."""
+    if not value:
+        return HOME_PATH
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not parts.path.startswith(HOME_PATH):
+        return HOME_PATH
+    return value
+
+
+def local_time(value: datetime | None, *, timezone: ZoneInfo) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def queue_title(role: Role) -> str:
+    if role == "representative":
+        return "queue_title_mine"
+    if role == "department":
+        return "queue_title_department"
+    if role in ("staff", "station_head"):
+        return "queue_title_station"
+    return "queue_title_all"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str  # a status, "open" or "any"
+    category: str  # "" for every category
+    overdue_only: bool
+
+    @classmethod
+    def of(cls, params: Any, *, categories: set[str]) -> QueueFilters:
+        """The filters asked for; anything unknown falls back to the default."""
+        status = params.get("status") or "open"
+        if status not in (*STATUSES, "open", "any"):
+            status = "open"
+        category = params.get("category") or ""
+        if category not in categories:
+            category = ""
+        return cls(status=status, category=category, overdue_only=params.get("overdue") == "1")
+
+    def kept(self) -> dict[str, str]:
+        """The query parameters a page link keeps."""
+        return {
+            "status": self.status,
+            "category": self.category,
+            **({"overdue": "1"} if self.overdue_only else {}),
+        }
+
+
+def page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or "1"))
+    except ValueError:
+        return 1
+
+
+def one_page(rows: Sequence[T], raw_page: str | None) -> tuple[list[T], int, int]:
+    """The rows of the page asked for, that page's number and how many pages there are."""
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(page_number(raw_page), pages)
+    return list(rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]), page, pages
+
+
+def case_names(
+    directory: Directory | None,
+    *,
+    category: str,
+    station_id: str,
+    representative_code: str | None,
+    transferred_to: str | None,
+    zh: bool,
+) -> dict[str, Any]:
+    """What a case page names, in the page's language, and the choices its forms offer."""
+
+    def named(entry: Any) -> str:
+        return str(entry.name if zh or not hasattr(entry, "name_en") else entry.name_en)
+
+    if directory is None:
+        return {
+            "category_name": category,
+            "station_name": station_id,
+            "holder_name": None,
+            "department_name": transferred_to,
+            "departments": [],
+            "station_reps": [],
+        }
+    found_category = next((c for c in directory.categories if c.code == category), None)
+    station = directory.station(station_id)
+    holder = directory.representative(representative_code) if representative_code else None
+    department = (
+        next((d for d in directory.departments if d.id == transferred_to), None)
+        if transferred_to
+        else None
+    )
+    return {
+        "category_name": named(found_category) if found_category else category,
+        "station_name": named(station) if station else station_id,
+        "holder_name": holder.name if holder else None,
+        "department_name": named(department) if department else transferred_to,
+        "departments": [d for d in directory.departments if d.active],
+        "station_reps": [
+            r for r in directory.representatives if r.active and r.station == station_id
+        ],
+    }
