@@ -28,7 +28,7 @@ from pymongo import AsyncMongoClient
 
 from shared.settings import ServiceSettings
 from shared.topics import delete_namespace_topics, ensure_topics
-from tests.e2e.platform import Platform
+from tests.e2e.platform import ADMIN, Platform
 from tests.infra import test_infra
 
 
@@ -102,7 +102,8 @@ async def _intake(platform: Platform, n: int, concurrency: int) -> tuple[float, 
 
 async def _counted(platform: Platform, n: int, timeout_s: float) -> float:
     began = time.perf_counter()
-    async with httpx.AsyncClient(base_url=platform.url("reporting", ""), timeout=10) as http:
+    reporting = platform.url("reporting", "")
+    async with httpx.AsyncClient(base_url=reporting, headers=ADMIN, timeout=10) as http:
         while time.perf_counter() - began < timeout_s:
             report = (await http.get("/v1/reports/city")).json()
             if report["city"]["assigned"] >= n:

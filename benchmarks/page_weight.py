@@ -93,7 +93,8 @@ async def main() -> None:
                     await asyncio.sleep(0.3)
                 signed = await client.post(
                     platform.url("routing", "/staff/sign-in"),
-                    data={"username": "rep-0412", "password": DEMO_PASSWORD},
+                    # Staff, who may open the dashboard as well as the queue.
+                    data={"username": "xijie-staff", "password": DEMO_PASSWORD},
                 )
                 signed.raise_for_status()
                 pages = [

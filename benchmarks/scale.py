@@ -66,7 +66,7 @@ from shared.topics import (
     ensure_topics,
 )
 from tests.conftest import drop_namespace_databases
-from tests.e2e.platform import DEMO_PASSWORD, Platform
+from tests.e2e.platform import ADMIN, DEMO_PASSWORD, Platform
 from tests.infra import ROOT, Infra, free_port, test_infra
 
 HEADING = "## `make bench-scale` — throughput as data grows"
@@ -129,7 +129,9 @@ class Probe:
         self.offsets = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False
         )
-        self.http = httpx.AsyncClient(base_url=platform.url("reporting", ""), timeout=30)
+        self.http = httpx.AsyncClient(
+            base_url=platform.url("reporting", ""), headers=ADMIN, timeout=30
+        )
         self.partitions: dict[str, list[TopicPartition]] = {}
         self.groups = {
             group: settings.topic(PURPOSE_TOPIC[group.rsplit(".", 1)[1]])
@@ -374,7 +376,7 @@ async def query_p50(platform: Platform, *, calls: int) -> dict[str, float]:
         p50: dict[str, float] = {}
         for name, (service, path, staff) in QUERIES.items():
             url = platform.url(service, path)
-            headers = token if staff else {}
+            headers = token if staff else ADMIN
             times: list[float] = []
             for i in range(calls + 3):
                 began = time.perf_counter()

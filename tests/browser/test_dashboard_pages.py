@@ -113,6 +113,14 @@ async def xijie(platform: Platform) -> dict[str, Any]:
     return await asyncio.to_thread(_push_cases, platform)
 
 
+async def signed_in(page: Page, platform: Platform, username: str = "city-supervisor") -> None:
+    """The workbench's session cookie, as signing in there sets it (the dashboard is staff's)."""
+    token = sign_in(platform, username)["Authorization"].removeprefix("Bearer ")
+    await page.context.add_cookies(
+        [{"name": "minyi_session", "value": token, "url": platform.url("reporting", "/")}]
+    )
+
+
 async def _text(page: Page, selector: str) -> str:
     return (await page.locator(selector).inner_text()).strip()
 
@@ -121,6 +129,7 @@ async def test_the_dashboard_shows_the_cases_city_wide_and_for_a_station_and_exp
     platform: Platform, xijie: dict[str, Any], desktop: Page
 ) -> None:
     base = platform.url("reporting", "")
+    await signed_in(desktop, platform)
     response = await desktop.goto(f"{base}/dashboard")
     assert response is not None and response.status == 200
     assert response.headers["cache-control"] == "no-store"
@@ -198,6 +207,7 @@ async def test_the_public_page_shows_the_same_figures_without_staff_links(
 async def test_the_dashboard_fits_a_phone(
     platform: Platform, xijie: dict[str, Any], phone: Page
 ) -> None:
+    await signed_in(phone, platform)
     await phone.goto(platform.url("reporting", "/dashboard"))
     assert await _text(phone, "#kpi-accepted .value") == "4"
     assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
@@ -212,22 +222,23 @@ async def test_the_dashboard_fits_a_phone(
     await capture(phone, "dashboard-phone-en")
 
 
-async def test_a_signed_in_staff_member_sees_their_station_first(
+async def test_a_station_staff_member_sees_their_own_station_only(
     platform: Platform, xijie: dict[str, Any], desktop: Page
 ) -> None:
-    token = sign_in(platform, "jianchi-staff")["Authorization"].removeprefix("Bearer ")
-    await desktop.context.add_cookies(
-        [{"name": "minyi_session", "value": token, "url": platform.url("reporting", "/")}]
-    )
+    await signed_in(desktop, platform, "jianchi-staff")
     await desktop.goto(platform.url("reporting", "/dashboard"))
     assert "剑池街道人大代表联络站" in await _text(desktop, "h1")
     assert await desktop.locator("#station").input_value() == "jianchi"
     assert await _text(desktop, "#kpi-received .value") == "1"
-    # Choosing city-wide is kept, not overridden by the staff member's station.
+    # City-wide figures are supervisors' and admins': the station's own stay in force.
     await desktop.select_option("#station", "")
     await desktop.get_by_role("button", name="查看").click()
     await desktop.wait_for_url("**station=**")
-    assert await _text(desktop, "#kpi-received .value") == "5"
+    assert await _text(desktop, "#kpi-received .value") == "1"
+    # Another station's figures do not exist for them.
+    response = await desktop.goto(platform.url("reporting", "/dashboard?station=xijie"))
+    assert response is not None and response.status == 422
+    assert "没有这个联络站" in await desktop.content()
 
 
 @pytest.mark.parametrize(
@@ -243,7 +254,8 @@ async def test_a_signed_in_staff_member_sees_their_station_first(
 async def test_a_bad_filter_is_shown_next_to_its_field_with_422(
     platform: Platform, query: str, field: str, message: str
 ) -> None:
-    async with httpx.AsyncClient(timeout=10) as client:
+    token = sign_in(platform, "city-supervisor")["Authorization"].removeprefix("Bearer ")
+    async with httpx.AsyncClient(timeout=10, cookies={"minyi_session": token}) as client:
         response = await client.get(platform.url("reporting", f"/dashboard?{query}"))
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")

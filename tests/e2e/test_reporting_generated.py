@@ -67,7 +67,7 @@ from shared.events.envelope import Envelope, EventData
 from shared.metrics import Metrics
 from shared.producer import EventPublisher
 from tests.conftest import PlumbingSettings
-from tests.e2e.platform import Platform
+from tests.e2e.platform import ADMIN, Platform
 from tests.infra import ROOT, Infra
 
 CASES = 2400
@@ -814,7 +814,7 @@ async def publish(settings: PlumbingSettings, out: Generated) -> None:
 
 
 def report(platform: Platform, path: str, **params: Any) -> Any:
-    response = httpx.get(platform.url("reporting", path), params=params, timeout=60)
+    response = httpx.get(platform.url("reporting", path), params=params, headers=ADMIN, timeout=60)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -920,8 +920,9 @@ def check(found: dict[str, Any], out: Generated) -> None:
 
 
 def exported_rows(platform: Platform, kind: str) -> tuple[list[list[str]], list[list[Any]]]:
-    as_csv = httpx.get(platform.url("reporting", f"/v1/reports/{kind}.csv"), params=PERIOD)
-    as_xlsx = httpx.get(platform.url("reporting", f"/v1/reports/{kind}.xlsx"), params=PERIOD)
+    url = platform.url("reporting", f"/v1/reports/{kind}")
+    as_csv = httpx.get(f"{url}.csv", params=PERIOD, headers=ADMIN)
+    as_xlsx = httpx.get(f"{url}.xlsx", params=PERIOD, headers=ADMIN)
     assert as_csv.status_code == as_xlsx.status_code == 200
     rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
     workbook = load_workbook(io.BytesIO(as_xlsx.content), read_only=True)

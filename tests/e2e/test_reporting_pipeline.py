@@ -38,7 +38,7 @@ import httpx
 import yaml
 
 from shared.events.case_events import Rating
-from tests.e2e.platform import DEMO_PASSWORD, Platform, eventually
+from tests.e2e.platform import ADMIN, DEMO_PASSWORD, Platform, eventually
 from tests.e2e.test_reporting_generated import CLOSED, COUNTS, RATINGS, rate_figures, same
 from tests.e2e.test_reporting_generated import differences as compare
 from tests.infra import ROOT
@@ -596,7 +596,7 @@ class Expected:
 
 def reports(platform: Platform, client: httpx.Client) -> dict[str, Any]:
     def get(path: str, **params: Any) -> Any:
-        answer = client.get(platform.url("reporting", path), params=params)
+        answer = client.get(platform.url("reporting", path), params=params, headers=ADMIN)
         assert answer.status_code == 200, answer.text
         return answer.json()
 

@@ -14,6 +14,7 @@ from services.reporting.settings import ReportingSettings
 from shared.mongo import Document, service_database
 from tests.conftest import PlumbingSettings
 from tests.integration.in_process import serving
+from tests.tokens import bearer
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ async def reporting(
     settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
 ) -> AsyncIterator[tuple[httpx.AsyncClient, ReadModels]]:
     """reporting's app in-process (its consumers running on the real broker and store), ready,
-    with a client and its read models."""
+    with a client signed in as a supervisor and its read models."""
     reporting_settings = ReportingSettings(
         kafka_bootstrap=settings.kafka_bootstrap,
         mongo_url=settings.mongo_url,
@@ -30,4 +31,5 @@ async def reporting(
     app = create_app(reporting_settings)
     read_models = ReadModels(service_database(mongo, reporting_settings))
     async with serving(app, "reporting") as client:
+        client.headers.update(bearer("supervisor"))  # the figures are city-wide for supervisors
         yield client, read_models

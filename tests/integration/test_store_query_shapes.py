@@ -51,6 +51,7 @@ from tests.integration.gateway_receiver import GatewayReceiver
 from tests.integration.in_process import serving
 from tests.integration.test_intake_attachments import photo, tiny_png
 from tests.query_shapes import Decision, classify
+from tests.tokens import bearer
 
 T = TypeVar("T")
 SERVICES = ("intake", "routing", "notify", "reporting")
@@ -511,7 +512,7 @@ async def closed_loop(services: Services) -> None:
 async def reads(
     services: Services, who: dict[str, dict[str, str]], *, code: str, case_id: str, meeting_id: str
 ) -> None:
-    rep, staff = who["rep-0412"], who["xijie-staff"]
+    rep, staff, city = who["rep-0412"], who["xijie-staff"], bearer("supervisor")
     # routing: the staff queue and case, as JSON and as the workbench page.
     for params in ({}, {"status": "handling"}, {"mine": "true"}):
         ok(await services.routing.get("/v1/staff/cases", params=params, headers=rep))
@@ -538,13 +539,15 @@ async def reads(
     ok(await services.intake.get(f"/open311/v2/requests/{case_id}.json"))
     # notify: inboxes, a message read, preferences.
     inbox = await until(
-        lambda: inbox_with_messages(services, "representative:0412"), "the representative's inbox"
+        lambda: inbox_with_messages(services, "representative:0412", rep),
+        "the representative's inbox",
     )
     read = await services.notify.post(
-        f"/v1/inbox/representative:0412/{inbox['messages'][0]['id']}/read"
+        f"/v1/inbox/representative:0412/{inbox['messages'][0]['id']}/read", headers=rep
     )
     assert read.status_code == 204
-    ok(await services.notify.get("/v1/inbox/station:xijie", params={"unread_only": "true"}))
+    unread = {"unread_only": "true"}
+    ok(await services.notify.get("/v1/inbox/station:xijie", params=unread, headers=staff))
     mine = "/v1/preferences/representative:0412"
     preferences = ok(await services.notify.get(mine, headers=rep))["preferences"]
     ok(await services.notify.put(mine, json=preferences, headers=rep))
@@ -559,15 +562,20 @@ async def reads(
         "/v1/reports/summary",
         "/v1/public/transparency",
     ):
-        ok(await services.reporting.get(path))
+        ok(await services.reporting.get(path, headers=staff))  # station-scoped figures
+        ok(await services.reporting.get(path, headers=city))  # and city-wide
     station_series = {"dimension": "station", "key": "xijie"}
-    ok(await services.reporting.get("/v1/reports/series", params=station_series))
+    ok(await services.reporting.get("/v1/reports/series", params=station_series, headers=staff))
+    session = {"minyi_session": staff["Authorization"].removeprefix("Bearer ")}
     for page in ("/v1/reports/stations.csv", "/dashboard", "/transparency"):
-        assert (await services.reporting.get(page)).status_code == 200, page
+        answer = await services.reporting.get(page, cookies=session)
+        assert answer.status_code == 200, page
 
 
-async def inbox_with_messages(services: Services, recipient: str) -> Document | None:
-    inbox: Document = ok(await services.notify.get(f"/v1/inbox/{recipient}"))
+async def inbox_with_messages(
+    services: Services, recipient: str, owner: dict[str, str]
+) -> Document | None:
+    inbox: Document = ok(await services.notify.get(f"/v1/inbox/{recipient}", headers=owner))
     return inbox if inbox["messages"] else None
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 
 from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
+from services.notify.domain.preferences import may_edit, own_recipients
+from services.notify.entrypoints.schemas import Recipient
+from shared.auth import Claims
 from shared.auth import CurrentClaims as CurrentClaims
 
 
@@ -36,3 +39,22 @@ def preferences_repository(request: Request) -> PreferencesRepository:
 
 Inbox = Annotated[InboxRepository, Depends(inbox_repository)]
 PreferencesStore = Annotated[PreferencesRepository, Depends(preferences_repository)]
+
+
+async def inbox_owner(recipient: Recipient, claims: CurrentClaims) -> Claims:
+    """An inbox is read by whom it is addressed to (a representative, their station's staff
+    and head, a department, the user themselves) and by admins; to anyone else it does not
+    exist (404, like an unknown one)."""
+    own = own_recipients(
+        username=claims.sub,
+        role=claims.role,
+        station=claims.station,
+        representative_code=claims.representative_code,
+        department=claims.department,
+    )
+    if may_edit(recipient, is_admin=claims.role == "admin", own=own):
+        return claims
+    raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such inbox")
+
+
+InboxOwner = Annotated[Claims, Depends(inbox_owner)]

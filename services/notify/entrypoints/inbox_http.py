@@ -5,14 +5,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
-from services.notify.entrypoints.deps import Inbox
+from services.notify.entrypoints.deps import Inbox, inbox_owner
 from services.notify.entrypoints.schemas import Recipient
 from services.notify.handlers import inbox as inbox_handlers
 from shared.inbox import InboxPage
 
-router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
+# Every inbox route: its recipient's own people and admins only (401 without a token, 404 to
+# anyone else).
+router = APIRouter(
+    prefix="/v1/inbox",
+    tags=["inbox"],
+    dependencies=[Depends(inbox_owner)],
+    responses={
+        401: {"description": "Not signed in."},
+        404: {"description": "No such inbox for the caller (or no such message)."},
+    },
+)
 
 
 @router.get("/{recipient}", response_model=InboxPage, summary="A recipient's inbox.")
@@ -31,7 +41,6 @@ async def list_inbox(
     "/{recipient}/{message_id}/read",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Mark a message read.",
-    responses={404: {"description": "No such message for this recipient."}},
 )
 async def mark_read(recipient: Recipient, message_id: str, inbox: Inbox) -> None:
     await inbox_handlers.mark_read(recipient=recipient, message_id=message_id, inbox=inbox)

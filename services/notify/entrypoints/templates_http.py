@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from services.notify.entrypoints.schemas import RenderedTemplate, TemplatePreviewRequest
 from services.notify.handlers.templates import preview_template
+from shared.auth import current_claims
 
-router = APIRouter(prefix="/v1/templates", tags=["templates"])
+# Signed-in staff only: the templates are the platform's, not the public's.
+router = APIRouter(
+    prefix="/v1/templates",
+    tags=["templates"],
+    dependencies=[Depends(current_claims)],
+    responses={401: {"description": "Not signed in."}},
+)
 
 
 @router.post(

@@ -9,7 +9,9 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from services.reporting.adapters.read_models import ReadModels
+from services.reporting.entrypoints.filters import StationQuery
 from services.reporting.settings import ReportingSettings
+from shared.access import FiguresReader, station_in_scope
 from shared.web.pages import Pages
 
 
@@ -39,3 +41,12 @@ def pages(request: Request) -> Pages:
 ReadModelsDep = Annotated[ReadModels, Depends(read_models)]
 SettingsDep = Annotated[ReportingSettings, Depends(settings)]
 PagesDep = Annotated[Pages, Depends(pages)]
+
+
+async def scoped_station(claims: FiguresReader, station_id: StationQuery = None) -> str | None:
+    """The `station_id` filter as the caller may have it (shared.access.station_in_scope)."""
+    return station_in_scope(claims, station_id)
+
+
+# Only the station's own figures for station staff (404 for another's), any for city-wide.
+ScopedStation = Annotated[str | None, Depends(scoped_station)]

@@ -7,14 +7,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from services.reporting.adapters.read_models import ReadModels
 from services.reporting.domain.exports import ExportKind
-from services.reporting.entrypoints.deps import ReadModelsDep
+from services.reporting.entrypoints.deps import ReadModelsDep, ScopedStation
 from services.reporting.entrypoints.filters import (
     SinceQuery,
-    StationQuery,
     UntilQuery,
     parse_period,
 )
@@ -28,8 +27,19 @@ from services.reporting.web.exports import (
     to_csv,
     to_xlsx,
 )
+from shared.access import figures_reader
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+# Signed-in station staff (their station's figures), supervisors and admins (city-wide).
+router = APIRouter(
+    prefix="/v1/reports",
+    tags=["reports"],
+    dependencies=[Depends(figures_reader)],
+    responses={
+        401: {"description": "Not signed in."},
+        403: {"description": "Not station staff, a supervisor or an admin."},
+        404: {"description": "Another station's figures, asked for by station staff."},
+    },
+)
 
 CSV_RESPONSES: dict[int | str, dict[str, object]] = {200: {"content": {"text/csv": {}}}}
 XLSX_RESPONSES: dict[int | str, dict[str, object]] = {200: {"content": {XLSX_MEDIA_TYPE: {}}}}
@@ -65,9 +75,9 @@ async def _export(
 def _keyed_export(kind: ExportKind, extension: str) -> Callable[..., Awaitable[Response]]:
     async def export(
         read_models: ReadModelsDep,
+        station_id: ScopedStation,
         since: SinceQuery = None,
         until: UntilQuery = None,
-        station_id: StationQuery = None,
     ) -> Response:
         return await _export(
             read_models,

@@ -1,9 +1,9 @@
 """reporting's pages: the dashboard (city-wide or one station) and the public figures.
 
 Both read the same figures as the JSON API, through the read side (`handlers/reports`). The
-dashboard is open to read, like `/v1/reports/*`; a signed-in staff member's station is the
-default filter. The public page carries only what `/v1/public/transparency` carries and may be
-cached.
+dashboard is for the signed-in (the workbench's session cookie), like `/v1/reports/*`: station
+staff see their own station's figures only, supervisors and admins any station or the city.
+The public page carries only what `/v1/public/transparency` carries and may be cached.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.reporting.entrypoints.deps import PagesDep, ReadModelsDep, SettingsDep
 from services.reporting.entrypoints.filters import parse_filters, today
@@ -26,10 +26,19 @@ from services.reporting.web.contexts import (
     station_options,
     transparency_context,
 )
+from shared.access import CITY_WIDE, reads_figures
 from shared.web.i18n import pick_language
 from shared.web.session import session_claims
 
 router = APIRouter(include_in_schema=False)
+
+# The workbench's sign-in page (routing); the session cookie it sets is read here too.
+SIGN_IN_PATH = "/staff/sign-in"
+NOT_FOR_YOU = (
+    '<!doctype html><html lang="zh"><meta charset="utf-8"><title>民意</title>'
+    "<p>统计看板仅向联络站工作人员、督查人员和管理员开放。</p>"
+    "<p>The dashboard is for station staff, supervisors and admins.</p></html>"
+)
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -41,11 +50,15 @@ async def dashboard(
     since: str | None = None,
     until: str | None = None,
     station: str | None = None,
-) -> HTMLResponse:
+) -> Response:
     lang = pick_language(request)
     day = today()
     claims = session_claims(request, secret=settings.jwt_secret.get_secret_value())
-    own_station = claims.station if claims else None
+    if claims is None:
+        return RedirectResponse(f"{settings.routing_web_url}{SIGN_IN_PATH}", status_code=303)
+    if not reads_figures(claims):
+        return HTMLResponse(NOT_FOR_YOU, status_code=403)
+    own_station = None if claims.role in CITY_WIDE else claims.station
     filters, form = parse_filters(
         since=since, until=until, station=station, today=day, default_station=own_station
     )
@@ -53,13 +66,20 @@ async def dashboard(
     if filters is not None:
         # The inputs show the period in force, typed or by default.
         form.since, form.until = filters.since.isoformat(), filters.until.isoformat()
-        board = await read_dashboard(
-            read_models, since=filters.since, until=filters.until, station_id=filters.station
-        )
         wanted = filters.station
-        if wanted and wanted != own_station and not board.knows_station(wanted):
+        if own_station is not None and wanted not in (None, own_station):
+            # Another station's figures do not exist for station staff: as if unknown.
             form.errors["station"] = "error_unknown_station"
-            board = None
+        else:
+            board = await read_dashboard(
+                read_models,
+                since=filters.since,
+                until=filters.until,
+                station_id=own_station or wanted,
+            )
+            if wanted and wanted != own_station and not board.knows_station(wanted):
+                form.errors["station"] = "error_unknown_station"
+                board = None
     directory = board.station_directory if board else await station_directory(read_models)
     context: dict[str, Any] = {
         "form": form,

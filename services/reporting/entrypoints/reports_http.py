@@ -8,20 +8,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from services.reporting.domain.contributions import Dimension
 from services.reporting.domain.kpis import DEFAULT_MIN_SAMPLE
 from services.reporting.domain.periods import GroupBy
 from services.reporting.domain.summaries import KIND_DIMENSION, KeyedKind
-from services.reporting.entrypoints.deps import ReadModelsDep
+from services.reporting.entrypoints.deps import ReadModelsDep, ScopedStation
 from services.reporting.entrypoints.filters import (
     LimitQuery,
     MetricQuery,
     MinSampleQuery,
     OffsetQuery,
     SinceQuery,
-    StationQuery,
     UntilQuery,
     parse_period,
 )
@@ -38,8 +37,19 @@ from services.reporting.entrypoints.schemas import (
     SummaryReport,
 )
 from services.reporting.handlers.reports import figures
+from shared.access import figures_reader
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+# Signed-in station staff (their station's figures), supervisors and admins (city-wide).
+router = APIRouter(
+    prefix="/v1/reports",
+    tags=["reports"],
+    dependencies=[Depends(figures_reader)],
+    responses={
+        401: {"description": "Not signed in."},
+        403: {"description": "Not station staff, a supervisor or an admin."},
+        404: {"description": "Another station's figures, asked for by station staff."},
+    },
+)
 
 KEYED: tuple[tuple[KeyedKind, str], ...] = (
     ("representatives", "representative"),
@@ -69,9 +79,9 @@ async def city_report(
 def _keyed_report(kind: KeyedKind) -> Callable[..., Awaitable[KeyedReport]]:
     async def report(
         read_models: ReadModelsDep,
+        station_id: ScopedStation,
         since: SinceQuery = None,
         until: UntilQuery = None,
-        station_id: StationQuery = None,
         limit: LimitQuery = 100,
         offset: OffsetQuery = 0,
     ) -> KeyedReport:
@@ -113,12 +123,12 @@ for _kind, _what in KEYED:
 )
 async def series(
     read_models: ReadModelsDep,
+    station_id: ScopedStation,
     dimension: Annotated[Dimension, Query(description="Whose figures.")] = "city",
     key: Annotated[
         str | None,
         Query(max_length=64, description="Station id, representative code, category or point."),
     ] = None,
-    station_id: StationQuery = None,
     group_by: Annotated[GroupBy, Query(description="Slice length.")] = "day",
     since: SinceQuery = None,
     until: UntilQuery = None,
@@ -148,9 +158,7 @@ async def series(
     response_model=HouseRepairReport,
     summary="Dilapidated-house repair cases per stage now, per station and city-wide.",
 )
-async def house_repair(
-    read_models: ReadModelsDep, station_id: StationQuery = None
-) -> HouseRepairReport:
+async def house_repair(read_models: ReadModelsDep, station_id: ScopedStation) -> HouseRepairReport:
     found = await figures.house_repair(read_models, station_id=station_id)
     return HouseRepairReport(
         city=found.city, total=sum(found.city.values()), stations=found.stations
@@ -164,9 +172,9 @@ async def house_repair(
 )
 async def activities(
     read_models: ReadModelsDep,
+    station_id: ScopedStation,
     since: SinceQuery = None,
     until: UntilQuery = None,
-    station_id: StationQuery = None,
 ) -> ActivitiesReport:
     period = parse_period(since, until)
     held = await figures.activities(

@@ -1,0 +1,45 @@
+"""Who may read what: one FastAPI dependency per access rule, shared by the services.
+
+A rule answers 401 without a valid token (shared.auth), 403 when the caller's role may never
+use the route, and 404 — never confirming that something exists — when the thing asked for is
+another station's. Routes that anyone may call say so by taking none of these.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+
+from shared.auth import Claims, CurrentClaims, Role
+
+CITY_WIDE: frozenset[Role] = frozenset({"supervisor", "admin"})
+STATION_STAFF: frozenset[Role] = frozenset({"staff", "station_head"})
+
+
+def reads_figures(claims: Claims) -> bool:
+    """Reports, exports and the dashboard: station staff for their station, supervisors and
+    admins city-wide."""
+    return claims.role in CITY_WIDE or (claims.role in STATION_STAFF and bool(claims.station))
+
+
+async def figures_reader(claims: CurrentClaims) -> Claims:
+    if reads_figures(claims):
+        return claims
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        detail="only station staff, supervisors and admins read the figures",
+    )
+
+
+FiguresReader = Annotated[Claims, Depends(figures_reader)]
+
+
+def station_in_scope(claims: Claims, asked: str | None) -> str | None:
+    """The station whose figures a reader gets: any (or all, None) city-wide; their own for
+    station staff, who are answered 404 for another's."""
+    if claims.role in CITY_WIDE:
+        return asked
+    if asked is None or asked == claims.station:
+        return claims.station
+    raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such station")
