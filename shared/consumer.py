@@ -98,7 +98,7 @@ class EventConsumer:
         while True:
             consumer = AIOKafkaConsumer(
                 *self._topics,
-                bootstrap_servers=self._settings.kafka_bootstrap,
+                **self._settings.kafka_client_options(),
                 group_id=self.group,
                 client_id=f"minyi-{self._settings.service_name}",
                 enable_auto_commit=False,

@@ -43,7 +43,7 @@ class EventPublisher:
     def _new_producer(self) -> AIOKafkaProducer:
         # Made inside the running loop: aiokafka binds to the loop that creates it.
         return AIOKafkaProducer(
-            bootstrap_servers=self._settings.kafka_bootstrap,
+            **self._settings.kafka_client_options(),
             client_id=f"minyi-{self._settings.service_name}",
             enable_idempotence=True,
             acks="all",

@@ -1,13 +1,64 @@
-"""One settings class per service, read from `MINYI_*` environment variables at start-up."""
+"""One settings class per service, read from `MINYI_*` environment variables at start-up.
+
+Any setting may instead be read from a file named by `MINYI_<NAME>_FILE` (Docker secrets,
+`/run/secrets/...`), so secrets need not sit in the environment. With
+`MINYI_ENVIRONMENT=prod`, a service refuses to start on a setting that is only safe for the
+demo (`ServiceSettings.prod_problems`, extended by each service)."""
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+import sys
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 DEV_JWT_SECRET = "minyi-dev-only-secret-change-me-in-prod!"
+FILE_SUFFIX = "_FILE"
+S = TypeVar("S", bound="ServiceSettings")
+
+
+class ValueFilesSource(PydanticBaseSettingsSource):
+    """`MINYI_<NAME>_FILE=/run/secrets/<name>`: the setting's value is the file's content, its
+    surrounding whitespace (the trailing newline editors add) stripped; list and dict settings
+    are JSON, as in the environment. Setting both the variable and its `_FILE` is an error:
+    which one wins would be a guess. An empty variable counts as unset, so that a compose
+    override can blank a value the base file sets and give its `_FILE` instead."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        # Unused: __call__ reads every field at once.
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        prefix = str(self.config.get("env_prefix", "")).upper()
+        environment = {name.upper(): value for name, value in os.environ.items()}
+        values: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            variable = f"{prefix}{name.upper()}"
+            path = environment.get(variable + FILE_SUFFIX)
+            if not path:
+                continue
+            if environment.get(variable):
+                raise SettingsError(f"set {variable} or {variable}{FILE_SUFFIX}, not both")
+            try:
+                text = Path(path).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SettingsError(f"{variable}{FILE_SUFFIX}: cannot read {path}: {exc}") from None
+            try:
+                values[name] = self.prepare_field_value(name, field, text, False)
+            except ValueError:
+                raise SettingsError(
+                    f"{variable}{FILE_SUFFIX}: {path} does not hold valid JSON"
+                ) from None
+        return values
 
 
 class ServiceSettings(BaseSettings):
@@ -19,6 +70,18 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(ge=1, le=65535)
     kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="How the Kafka clients connect; SASL_* sign in with the username below.",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(
+        default=None,
+        description="CA bundle the broker's certificate is checked against (SSL, SASL_SSL); "
+        "the system's CAs when unset.",
+    )
     mongo_url: str = "mongodb://127.0.0.1:27017/"
     namespace: str = Field(
         default="",
@@ -51,15 +114,62 @@ class ServiceSettings(BaseSettings):
     notify_web_url: str = "http://127.0.0.1:8003"
     reporting_web_url: str = "http://127.0.0.1:8004"
     secure_cookies: bool = Field(
-        default=False, description="Mark the staff session cookie Secure (behind HTTPS)."
+        default=False,
+        description="Mark the staff session cookie Secure (behind HTTPS). Required in prod.",
     )
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Files before the environment: where both are given the variable is empty (both set
+        # is refused), and the file must win over that blank.
+        return (
+            init_settings,
+            ValueFilesSource(settings_cls),
+            env_settings,
+            dotenv_settings,
+            file_secret_settings,
+        )
+
     @model_validator(mode="after")
-    def _no_default_secrets_in_prod(self) -> ServiceSettings:
-        secret = self.jwt_secret.get_secret_value()
-        if self.environment == "prod" and (secret == DEV_JWT_SECRET or len(secret) < 32):
-            raise ValueError("MINYI_JWT_SECRET must be set to 32+ random characters in prod")
+    def _kafka_sign_in_is_complete(self) -> ServiceSettings:
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "MINYI_KAFKA_SASL_USERNAME and MINYI_KAFKA_SASL_PASSWORD are required with "
+                f"MINYI_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol}"
+            )
         return self
+
+    @model_validator(mode="after")
+    def _nothing_demo_in_prod(self) -> ServiceSettings:
+        if self.environment == "prod":
+            problems = self.prod_problems()
+            if problems:
+                # One line per problem: an operator fixes them all in one go.
+                raise ValueError("\n".join(problems))
+        return self
+
+    def prod_problems(self) -> list[str]:
+        """What makes this configuration unsafe outside the demo, one message per setting.
+        Subclasses add theirs to `super().prod_problems()`."""
+        problems = []
+        secret = self.jwt_secret.get_secret_value()
+        if secret == DEV_JWT_SECRET or len(secret) < 32:
+            problems.append("MINYI_JWT_SECRET must be set to 32+ random characters in prod")
+        if not self.secure_cookies:
+            problems.append(
+                "MINYI_SECURE_COOKIES must be true in prod: the staff session cookie would "
+                "travel over plain HTTP"
+            )
+        return problems
 
     @field_validator("kafka_bootstrap")
     @classmethod
@@ -68,6 +178,25 @@ class ServiceSettings(BaseSettings):
             if ":" not in server:
                 raise ValueError(f"kafka bootstrap server {server!r} needs host:port")
         return value
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """The connection keywords of every aiokafka client (producer, consumer, admin)."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.kafka_bootstrap,
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_security_protocol.startswith("SASL_"):
+            password = self.kafka_sasl_password
+            options |= {
+                "sasl_mechanism": self.kafka_sasl_mechanism,
+                "sasl_plain_username": self.kafka_sasl_username,
+                "sasl_plain_password": password.get_secret_value() if password else None,
+            }
+        if self.kafka_security_protocol.endswith("SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(cafile=self.kafka_ssl_cafile)
+        return options
 
     def topic(self, base: str) -> str:
         return f"{self.namespace}.{base}" if self.namespace else base
@@ -79,3 +208,27 @@ class ServiceSettings(BaseSettings):
     def database_name(self) -> str:
         base = f"minyi_{self.service_name}"
         return f"{self.namespace}_{base}" if self.namespace else base
+
+
+def problems_of(error: ValidationError | SettingsError) -> list[str]:
+    """A settings error as lines an operator reads: `MINYI_PORT: Input should be ...`."""
+    if isinstance(error, SettingsError):
+        return [str(error)]
+    lines: list[str] = []
+    for problem in error.errors():
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        location = ".".join(str(part) for part in problem["loc"])
+        prefix = f"MINYI_{location.upper()}: " if location else ""
+        lines.extend(f"{prefix}{line}" for line in message.splitlines())
+    return lines
+
+
+def load_settings(settings_class: type[S]) -> S:
+    """The service's settings from the environment, or exit 2 with one `error:` line per
+    problem: a refused start-up names the setting to fix instead of a traceback."""
+    try:
+        return settings_class()
+    except (ValidationError, SettingsError) as exc:
+        for line in problems_of(exc):
+            print(f"error: {line}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, load_settings
 
 CASE_EVENTS = "case-events"
 DIRECTORY = "directory"
@@ -75,7 +75,7 @@ async def ensure_topics(
     """Create any missing topic (default: all the platform's); returns the names created.
 
     Safe to run any number of times, from any number of processes."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options())
     await asyncio.wait_for(admin.start(), timeout_s)
     try:
         existing = set(await admin.list_topics())
@@ -102,7 +102,7 @@ async def delete_namespace_topics(settings: ServiceSettings, *, timeout_s: float
     """Delete every topic of a namespace (tests clean up after themselves); never the default."""
     if not settings.namespace:
         raise ValueError("refusing to delete the default namespace's topics")
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options())
     await asyncio.wait_for(admin.start(), timeout_s)
     try:
         mine = [t for t in await admin.list_topics() if t.startswith(settings.namespace + ".")]
@@ -117,12 +117,15 @@ class _AdminSettings(ServiceSettings):
     service_name: str = "admin"
     port: int = 1
 
+    def prod_problems(self) -> list[str]:
+        return []  # creates topics only: no tokens, cookies or demo data to refuse
+
 
 def main(argv: list[str]) -> int:
     if argv != ["ensure"]:
         print("usage: python -m shared.topics ensure", file=sys.stderr)
         return 2
-    created = asyncio.run(ensure_topics(_AdminSettings()))
+    created = asyncio.run(ensure_topics(load_settings(_AdminSettings)))
     print(f"topics ready ({len(created)} created)")
     return 0
 

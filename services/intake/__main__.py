@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from services.intake.settings import IntakeSettings
+from shared.settings import load_settings
 
 IMPORT_HELP = """\
 Load past cases (from before Minyi) from a CSV file (UTF-8, header row) or a JSON Lines file.
@@ -60,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
-    settings = IntakeSettings()
+    settings = load_settings(IntakeSettings)
     if args.command == "import":
         from services.intake.entrypoints.history_import import import_command
 

@@ -4,6 +4,8 @@ from pydantic import Field
 
 from shared.settings import ServiceSettings
 
+DEMO_OPEN311_KEY = "demo-open311-key"
+
 
 class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
@@ -30,7 +32,7 @@ class IntakeSettings(ServiceSettings):
         default="Asia/Shanghai", description="Where the resident's pages show times."
     )
     open311_api_keys: list[str] = Field(
-        default=["demo-open311-key"],
+        default=[DEMO_OPEN311_KEY],
         description="Keys that Open311 GeoReport v2 clients send as `api_key` to post requests. "
         "The default is for the demo only; set MINYI_OPEN311_API_KEYS to a JSON list in prod.",
     )
@@ -38,3 +40,19 @@ class IntakeSettings(ServiceSettings):
         default="longquan.minyi",
         description="The Open311 `jurisdiction_id` this endpoint answers for.",
     )
+
+    def prod_problems(self) -> list[str]:
+        problems = super().prod_problems()
+        if DEMO_OPEN311_KEY in self.open311_api_keys:
+            problems.append(
+                "MINYI_OPEN311_API_KEYS holds the demo key (published in the docs) in prod; "
+                "give each Open311 client its own key of 24+ random characters"
+            )
+        if any(len(key) < 24 for key in self.open311_api_keys if key != DEMO_OPEN311_KEY):
+            problems.append("MINYI_OPEN311_API_KEYS: every key must be 24+ characters in prod")
+        if not self.public_base_url.startswith("https://"):
+            problems.append(
+                "MINYI_PUBLIC_BASE_URL must be an https:// address in prod: residents' QR codes "
+                "and forms would send their data in clear"
+            )
+        return problems

@@ -110,6 +110,9 @@ def _senders(settings: NotifySettings, client: httpx.AsyncClient) -> dict[PushCh
             port=settings.smtp_port,
             sender=settings.smtp_from,
             timeout_s=settings.smtp_timeout_s,
+            tls=settings.smtp_tls,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
         )
     secret = settings.gateway_secret.get_secret_value().encode() if settings.gateway_secret else b""
     gateways: dict[PushChannel, AnyHttpUrl | None] = {

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 
 from services.notify.domain.delivery import PushChannel
@@ -18,6 +20,13 @@ class NotifySettings(ServiceSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "minyi@localhost"
     smtp_timeout_s: float = Field(default=10, gt=0)
+    smtp_tls: Literal["auto", "starttls", "implicit"] = Field(
+        default="auto",
+        description="auto: STARTTLS when the relay offers it (an attacker on the path can "
+        "strip the offer); starttls: required; implicit: TLS from the first byte (port 465).",
+    )
+    smtp_username: str | None = Field(default=None, description="Sign in to the relay as.")
+    smtp_password: SecretStr | None = None
 
     # SMS and IM through HTTP gateways.
     sms_gateway_url: AnyHttpUrl | None = Field(
@@ -70,13 +79,30 @@ class NotifySettings(ServiceSettings):
     def _gateways_are_signed(self) -> NotifySettings:
         if (self.sms_gateway_url or self.im_gateway_url) and not self.gateway_secret:
             raise ValueError("MINYI_GATEWAY_SECRET is required with a gateway URL")
-        secret = self.gateway_secret.get_secret_value() if self.gateway_secret else None
-        if self.environment == "prod" and secret is not None and len(secret) < 32:
-            raise ValueError("MINYI_GATEWAY_SECRET must be 32+ characters in prod")
+        if bool(self.smtp_username) != bool(self.smtp_password):
+            raise ValueError("MINYI_SMTP_USERNAME and MINYI_SMTP_PASSWORD go together")
         slowest = max(self.smtp_timeout_s, self.gateway_timeout_s)
         if self.delivery_lease_s <= slowest:
             raise ValueError("MINYI_DELIVERY_LEASE_S must exceed the SMTP and gateway timeouts")
         return self
+
+    def prod_problems(self) -> list[str]:
+        problems = super().prod_problems()
+        secret = self.gateway_secret.get_secret_value() if self.gateway_secret else None
+        if secret is not None and len(secret) < 32:
+            problems.append("MINYI_GATEWAY_SECRET must be 32+ characters in prod")
+        for name, url in (("SMS", self.sms_gateway_url), ("IM", self.im_gateway_url)):
+            if url is not None and url.scheme != "https":
+                problems.append(
+                    f"MINYI_{name}_GATEWAY_URL must be an https:// address in prod: residents' "
+                    "phone numbers and messages would cross the network in clear"
+                )
+        if self.smtp_host and self.smtp_tls == "auto":
+            problems.append(
+                "MINYI_SMTP_TLS must be starttls or implicit in prod: with auto, email "
+                "(and the relay password) goes in clear when the STARTTLS offer is stripped"
+            )
+        return problems
 
     def staff_addresses(self) -> dict[PushChannel, dict[str, str]]:
         return {"email": self.email_addresses, "sms": self.sms_numbers, "im": self.im_accounts}

@@ -11,6 +11,7 @@ from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.meeting_repository import MeetingRepository
 from services.routing.adapters.oidc import OidcVerifier
+from services.routing.adapters.sign_in_attempts import Clock, SignInAttempts, system_clock
 from services.routing.adapters.template_repository import TemplateRepository
 from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import SlaPolicy, SlaRules, WorkingCalendar
@@ -29,6 +30,7 @@ from services.routing.entrypoints.errors import install_error_handlers
 from services.routing.entrypoints.load_recount import recount_loads
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
 from services.routing.entrypoints.workbench import Workbench
+from services.routing.handlers.sign_in import SignInThrottle
 from services.routing.settings import RoutingSettings
 from shared.runtime import ServiceRuntime
 
@@ -57,7 +59,20 @@ def oidc_verifier(settings: RoutingSettings) -> OidcVerifier | None:
     )
 
 
-def create_app(settings: RoutingSettings | None = None) -> FastAPI:
+def sign_in_throttle(settings: RoutingSettings, attempts: SignInAttempts) -> SignInThrottle:
+    return SignInThrottle.of(
+        attempts,
+        account_failures=settings.sign_in_account_failures,
+        address_failures=settings.sign_in_address_failures,
+        window_s=settings.sign_in_window_s,
+        max_wait_s=settings.sign_in_max_wait_s,
+    )
+
+
+def create_app(
+    settings: RoutingSettings | None = None, *, throttle_clock: Clock = system_clock
+) -> FastAPI:
+    """`throttle_clock`: what time the sign-in throttle reads (a test moves it past a wait)."""
     settings = settings or RoutingSettings()
     runtime = ServiceRuntime(settings)
     cases = RoutedCaseRepository(runtime.db)
@@ -74,6 +89,9 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         sla=sla_rules(settings),
         oidc=oidc_verifier(settings),
         workbench=Workbench.of(settings),
+        sign_in_throttle=sign_in_throttle(
+            settings, SignInAttempts(runtime.db, clock=throttle_clock)
+        ),
     )
     scheduler = SlaScheduler(
         cases=cases, relay=container.relay, interval_s=settings.sla_check_seconds
@@ -85,6 +103,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
             await directory.ensure_indexes()
             await container.templates.ensure_indexes()
             await meetings.ensure_indexes()
+            await container.sign_in_throttle.attempts.ensure_indexes()
 
         runtime.spawn_setup(setup)
         runtime.spawn("outbox", container.relay.run)

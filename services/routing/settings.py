@@ -33,3 +33,23 @@ class RoutingSettings(ServiceSettings):
         gt=0,
         description="How often the representatives' open-load counters are set from the cases.",
     )
+    trust_forwarded_for: bool = Field(
+        default=False,
+        description="Behind one proxy: the client address is the last X-Forwarded-For entry.",
+    )
+    # Sign-in throttling (services/routing/domain/throttle.py): after the free failures, each
+    # further attempt waits 2^(failures - free) seconds, up to the maximum.
+    sign_in_account_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one account before waits begin."
+    )
+    sign_in_address_failures: int = Field(
+        default=20, ge=1, description="Failed sign-ins from one client address before waits."
+    )
+    sign_in_window_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="Failures are forgotten this long after the last one (or its wait).",
+    )
+    sign_in_max_wait_s: float = Field(
+        default=900.0, ge=1, description="The longest wait a run of failures imposes."
+    )

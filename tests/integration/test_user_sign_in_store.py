@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+import pytest
 from argon2 import PasswordHasher
 from pymongo import AsyncMongoClient
 
 from services.routing.adapters.user_repository import UserImport, UserRepository
+from services.routing.entrypoints.cli import import_users
+from services.routing.settings import RoutingSettings
 from shared.mongo import Document
 from tests.conftest import PlumbingSettings
 
@@ -68,3 +73,37 @@ def timed(work: Callable[[], None]) -> float:
     start = time.perf_counter()
     work()
     return time.perf_counter() - start
+
+
+async def test_users_import_stores_accounts_that_sign_in_and_refuses_the_demo_password_in_prod(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document], tmp_path: Path
+) -> None:
+    common: dict[str, Any] = {
+        "mongo_url": settings.mongo_url,
+        "namespace": settings.namespace,
+        "kafka_bootstrap": settings.kafka_bootstrap,
+    }
+    staff = tmp_path / "staff.yaml"
+    staff.write_text(
+        "users:\n"
+        "  - {username: xijie-head, display_name: 站长, role: station_head, station: xijie,"
+        " password: a-long-real-password}\n",
+        encoding="utf-8",
+    )
+    demo = tmp_path / "demo.yaml"
+    demo.write_text(
+        "users:\n  - {username: admin, display_name: 管理员, role: admin, password: minyi-demo}\n",
+        encoding="utf-8",
+    )
+    prod = RoutingSettings(**common, environment="prod", jwt_secret="p" * 40, secure_cookies=True)
+
+    assert await import_users(staff, prod) == "imported staff.yaml: 1 accounts"
+    with pytest.raises(ValueError, match="admin use the demo's published password"):
+        await import_users(demo, prod)
+
+    users = UserRepository(mongo[prod.database_name])
+    head = await users.authenticate("xijie-head", "a-long-real-password")
+    assert head is not None and (head.role, head.station) == ("station_head", "xijie")
+    assert await users.active("admin") is None
+    # Outside prod the demo's password is the demo's business.
+    assert await import_users(demo, RoutingSettings(**common)) == "imported demo.yaml: 1 accounts"

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Literal
 
 import aiosmtplib
 
@@ -90,12 +91,28 @@ def classify(exc: BaseException) -> Exception:
     return PermanentDeliveryError(f"smtp: {exc!r}")
 
 
+SmtpTls = Literal["auto", "starttls", "implicit"]
+
+
 class EmailSender:
-    def __init__(self, *, host: str, port: int, sender: str, timeout_s: float) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        sender: str,
+        timeout_s: float,
+        tls: SmtpTls = "auto",
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.sender = sender
         self.timeout_s = timeout_s
+        self.tls = tls
+        self.username = username
+        self.password = password
 
     async def send(self, delivery: Delivery) -> None:
         message = build_message(
@@ -112,6 +129,11 @@ class EmailSender:
                 hostname=self.host,
                 port=self.port,
                 timeout=self.timeout_s,
+                # auto: aiosmtplib upgrades when the relay offers STARTTLS (start_tls=None).
+                use_tls=self.tls == "implicit",
+                start_tls={"auto": None, "starttls": True, "implicit": False}[self.tls],
+                username=self.username,
+                password=self.password,
             )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise classify(exc) from exc

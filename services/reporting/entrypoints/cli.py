@@ -10,6 +10,7 @@ from services.reporting.adapters.read_models import ReadModels
 from services.reporting.entrypoints.rebuild import print_progress, rebuild
 from services.reporting.settings import ReportingSettings
 from shared.mongo import create_client, service_database
+from shared.settings import load_settings
 
 USAGE = "usage: python -m services.reporting [serve | rebuild]"
 
@@ -28,7 +29,7 @@ async def run_rebuild(settings: ReportingSettings) -> int:
 
 def main(argv: list[str], *, serve: Callable[[ReportingSettings], None]) -> int:
     """`serve` runs the HTTP app with its consumers (`app.serve`, passed in by `__main__`)."""
-    settings = ReportingSettings()
+    settings = load_settings(ReportingSettings)
     if not argv or argv == ["serve"]:
         serve(settings)
         return 0

@@ -48,7 +48,7 @@ def print_progress(out: TextIO = sys.stderr) -> Progress:
 
 
 async def _partitions(settings: ReportingSettings, topic: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options())
     await admin.start()
     try:
         described = await admin.describe_topics([topic])
@@ -93,7 +93,7 @@ async def rebuild(
         await read_models.drop()
         await read_models.ensure_indexes()
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None
+            **settings.kafka_client_options(), enable_auto_commit=False, group_id=None
         )
         await consumer.start()
         try:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 
 from services.routing.adapters.oidc import OidcError
-from services.routing.entrypoints.deps import CurrentClaims, Oidc, Settings, Users
+from services.routing.entrypoints.deps import CurrentClaims, Oidc, Settings, Throttle, Users
 from services.routing.entrypoints.schemas import OidcSignIn, SignIn, Token
 from services.routing.entrypoints.views import token_for
+from services.routing.handlers.sign_in import sign_in as check_password
 from shared.auth import Claims
+from shared.rate_limit import client_address
 
 router = APIRouter(prefix="/v1", tags=["staff"])
 
@@ -18,10 +20,24 @@ router = APIRouter(prefix="/v1", tags=["staff"])
     response_model=Token,
     tags=["auth"],
     summary="Sign in with username and password; returns a short-lived token.",
-    responses={401: {"description": "Wrong username or password."}},
+    responses={
+        401: {"description": "Wrong username or password."},
+        429: {
+            "description": "Too many failed sign-ins for the account or from the address; "
+            "`Retry-After` says how many seconds to wait."
+        },
+    },
 )
-async def sign_in(body: SignIn, users: Users, settings: Settings) -> Token:
-    user = await users.authenticate(body.username, body.password)
+async def sign_in(
+    body: SignIn, request: Request, users: Users, throttle: Throttle, settings: Settings
+) -> Token:
+    user = await check_password(
+        username=body.username,
+        password=body.password,
+        address=client_address(request, trust_forwarded_for=settings.trust_forwarded_for),
+        users=users,
+        throttle=throttle,
+    )
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
     return token_for(user, settings=settings)

@@ -1,4 +1,5 @@
-"""routing's command line: serve, seed-demo [FILE], directory import FILE, directory export."""
+"""routing's command line: serve, seed-demo [FILE], users import FILE, directory import FILE,
+directory export."""
 
 from __future__ import annotations
 
@@ -16,14 +17,25 @@ from services.routing.adapters.directory_repository import (
     read_directory_file,
     read_representatives_csv,
 )
-from services.routing.adapters.user_repository import UserRepository, read_users_file
+from services.routing.adapters.user_repository import (
+    UserImport,
+    UserRepository,
+    read_users_file,
+)
 from services.routing.domain.directory import merged
 from services.routing.settings import RoutingSettings
 from shared.mongo import create_client, service_database
+from shared.settings import load_settings
 
 USAGE = (
     "usage: python -m services.routing "
-    "[serve | seed-demo [FILE] | directory import FILE.yaml|FILE.csv | directory export]"
+    "[serve | seed-demo [FILE] | users import FILE.yaml | "
+    "directory import FILE.yaml|FILE.csv | directory export]"
+)
+SEED_REFUSED = (
+    "seed-demo loads the demo accounts, whose password is published; it is refused with "
+    "MINYI_ENVIRONMENT=prod (load your directory with `directory import` and your accounts "
+    "with `users import`)"
 )
 
 
@@ -43,6 +55,35 @@ async def seed(path: Path, settings: RoutingSettings) -> str:
         f"{len(directory.representatives)} representatives, "
         f"{len(directory.departments)} departments, {len(users)} accounts"
     )
+
+
+def _demo_passwords() -> frozenset[str]:
+    return frozenset(u.password for u in read_users_file(DEMO_DIRECTORY))
+
+
+def check_accounts(users: list[UserImport], *, prod: bool) -> None:
+    """In prod, no account may keep a password published with the demo."""
+    if not prod:
+        return
+    published = _demo_passwords()
+    weak = sorted(u.username for u in users if u.password in published)
+    if weak:
+        raise ValueError(f"refused in prod: {', '.join(weak)} use the demo's published password")
+
+
+async def import_users(path: Path, settings: RoutingSettings) -> str:
+    """Create or replace the staff accounts of a YAML file's `users:` list (passwords are
+    hashed with argon2; the file itself should not be kept)."""
+    users = read_users_file(path)
+    if not users:
+        raise ValueError(f"{path.name} has no users")
+    check_accounts(users, prod=settings.environment == "prod")
+    client = create_client(settings)
+    try:
+        await UserRepository(service_database(client, settings)).save(users)
+    finally:
+        await client.close()
+    return f"imported {path.name}: {len(users)} accounts"
 
 
 async def import_file(path: Path, settings: RoutingSettings) -> str:
@@ -78,15 +119,21 @@ async def export(settings: RoutingSettings) -> str:
 
 def main(argv: list[str], *, serve: Callable[[RoutingSettings], None]) -> int:
     """Runs one command; `serve` starts the service (app.py's wiring, given by __main__)."""
-    settings = RoutingSettings()
+    settings = load_settings(RoutingSettings)
     if not argv or argv == ["serve"]:
         serve(settings)
         return 0
     if argv[0] == "seed-demo" and len(argv) <= 2:
+        if settings.environment == "prod":
+            print(f"error: {SEED_REFUSED}", file=sys.stderr)
+            return 1
         path = Path(argv[1]) if len(argv) == 2 else DEMO_DIRECTORY
         print(asyncio.run(seed(path, settings)))
         return 0
     try:
+        if argv[:2] == ["users", "import"] and len(argv) == 3:
+            print(asyncio.run(import_users(Path(argv[2]), settings)))
+            return 0
         if argv[:2] == ["directory", "import"] and len(argv) == 3:
             print(asyncio.run(import_file(Path(argv[2]), settings)))
             return 0

@@ -18,6 +18,7 @@ from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import SlaRules
 from services.routing.domain.workflow import Actor
 from services.routing.entrypoints.workbench import Workbench
+from services.routing.handlers.sign_in import SignInThrottle
 from services.routing.settings import RoutingSettings
 from shared.auth import Claims, current_claims
 from shared.auth import CurrentClaims as CurrentClaims
@@ -39,6 +40,7 @@ class Container:
     sla: SlaRules
     oidc: OidcVerifier | None
     workbench: Workbench
+    sign_in_throttle: SignInThrottle
 
 
 def container(request: Request) -> Container:
@@ -85,6 +87,10 @@ async def _workbench(request: Request) -> Workbench:
     return container(request).workbench
 
 
+async def _sign_in_throttle(request: Request) -> SignInThrottle:
+    return container(request).sign_in_throttle
+
+
 async def _timezone(request: Request) -> ZoneInfo:
     return container(request).workbench.timezone
 
@@ -123,6 +129,7 @@ Meetings = Annotated[MeetingRepository, Depends(_meetings)]
 Relay = Annotated[OutboxRelay, Depends(_relay)]
 Oidc = Annotated[OidcVerifier | None, Depends(_oidc)]
 Pages = Annotated[Workbench, Depends(_workbench)]
+Throttle = Annotated[SignInThrottle, Depends(_sign_in_throttle)]
 LocalZone = Annotated[ZoneInfo, Depends(_timezone)]
 CorrelationId = Annotated[str, Depends(correlation_id)]
 CurrentActor = Annotated[Actor, Depends(_actor)]

@@ -21,6 +21,7 @@ from services.routing.handlers.directory import (
     NoSuchEntry,
 )
 from services.routing.handlers.house_repair import StageChanged
+from services.routing.handlers.sign_in import SignInThrottled
 from services.routing.handlers.staff_actions import CaseChanged
 
 STALE = "the case changed meanwhile; reload and try again"
@@ -103,6 +104,14 @@ def _invalid_entry(exc: InvalidEntry) -> JSONResponse:
     )
 
 
+def _throttled(exc: SignInThrottled) -> JSONResponse:
+    return JSONResponse(
+        {"detail": str(exc)},
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
+
+
 def _handler(answer: Callable[[Any], JSONResponse]) -> Callable[..., Awaitable[JSONResponse]]:
     async def handle(request: Request, exc: Exception) -> JSONResponse:
         return answer(exc)
@@ -125,6 +134,7 @@ ANSWERS: dict[type[Exception], Callable[[Any], JSONResponse]] = {
     DirectoryNotLoaded: _not_loaded,
     NoSuchEntry: _no_entry,
     InvalidEntry: _invalid_entry,
+    SignInThrottled: _throttled,
 }
 
 

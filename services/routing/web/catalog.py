@@ -46,6 +46,10 @@ _SIGN_IN: Strings = {
     "password": {"zh": "密码", "en": "Password"},
     "sign_in": {"zh": "登录", "en": "Sign in"},
     "wrong_credentials": {"zh": "用户名或密码错误。", "en": "Wrong username or password."},
+    "sign_in_throttled": {
+        "zh": "登录失败次数过多，请 {seconds} 秒后再试。",
+        "en": "Too many failed sign-ins. Please try again in {seconds} seconds.",
+    },
     "signed_out": {"zh": "您已退出登录。", "en": "You are signed out."},
     "session_needed": {"zh": "请先登录。", "en": "Please sign in first."},
 }

@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from services.routing.entrypoints.deps import Pages, Settings, Users
+from services.routing.entrypoints.deps import Pages, Settings, Throttle, Users
 from services.routing.entrypoints.views import token_for
+from services.routing.handlers.sign_in import SignInThrottled
+from services.routing.handlers.sign_in import sign_in as check_password
 from services.routing.web.views import SIGN_IN_PATH, safe_next
+from shared.rate_limit import client_address
 from shared.web.session import end_session, start_session
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +31,9 @@ async def sign_in_form(request: Request, workbench: Pages) -> Response:
 
 
 @router.post(SIGN_IN_PATH)
-async def sign_in(request: Request, workbench: Pages, users: Users, settings: Settings) -> Response:
+async def sign_in(
+    request: Request, workbench: Pages, users: Users, throttle: Throttle, settings: Settings
+) -> Response:
     form = await request.form()
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
@@ -46,7 +51,28 @@ async def sign_in(request: Request, workbench: Pages, users: Users, settings: Se
             {"next": target, "username": username, "errors": errors},
             status_code=422,
         )
-    user = await users.authenticate(username[:64], password[:256])
+    try:
+        user = await check_password(
+            username=username[:64],
+            password=password[:256],
+            address=client_address(request, trust_forwarded_for=settings.trust_forwarded_for),
+            users=users,
+            throttle=throttle,
+        )
+    except SignInThrottled as exc:
+        page = await workbench.render(
+            request,
+            None,
+            "sign_in.html",
+            {
+                "next": target,
+                "username": username,
+                "problem": workbench.text(request, "sign_in_throttled", seconds=exc.retry_after_s),
+            },
+            status_code=429,
+        )
+        page.headers["Retry-After"] = str(exc.retry_after_s)
+        return page
     if user is None:
         # One message whether the account exists or not: no username enumeration.
         return await workbench.render(
