@@ -95,6 +95,10 @@ async def test_a_representative_accepts_on_a_phone_and_staff_answer_and_close(
         })"""
     )
     assert loaded_width == 1
+    # The page loads the thumbnail and links to the full photo.
+    assert (await photo_image.get_attribute("src") or "").endswith("/attachments/1?size=thumb")
+    photo_link = phone.get_by_role("link", name="照片 1")
+    assert (await photo_link.get_attribute("href") or "").endswith("/attachments/1")
     actions = phone.locator("#actions")
     await expect(actions.get_by_role("button", name="受理", exact=True)).to_be_visible()
     await expect(actions.locator("summary")).to_have_text(["退回重新分派"])

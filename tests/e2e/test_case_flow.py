@@ -178,14 +178,21 @@ def test_an_open311_client_posts_a_request_and_follows_it_to_its_station(
     created = eventually(post, timeout_s=20)  # once intake's directory copy has categories
     request_id = created[0]["service_request_id"]
 
+    # Posted without attribute[may_publish]: the partner follows it with its key, the public
+    # does not see it.
+    partner = {"api_key": "demo-open311-key"}
+
     def followed() -> Any:
-        found = platform.get("intake", f"/open311/v2/requests/{request_id}.json").json()[0]
+        path = f"/open311/v2/requests/{request_id}.json"
+        found = platform.get("intake", path, **partner).json()[0]
         return found if found["agency_responsible"] else None
 
     found = eventually(followed, timeout_s=20)
     assert found["status"] == "open"
     assert found["service_code"] == "drainage"
     assert found["agency_responsible"] == "西街街道人大代表联络站"
-    xml = platform.get("intake", f"/open311/v2/requests/{request_id}.xml")
+    public = platform.get("intake", f"/open311/v2/requests/{request_id}.json")
+    assert public.status_code == 404
+    xml = platform.get("intake", f"/open311/v2/requests/{request_id}.xml", **partner)
     assert xml.headers["content-type"].startswith("text/xml")
     assert f"<service_request_id>{request_id}</service_request_id>" in xml.text

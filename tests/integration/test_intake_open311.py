@@ -30,6 +30,7 @@ from tests.kafka_tools import read_topic
 
 DEMO_DIRECTORY = Path(__file__).resolve().parents[2] / "services/routing/demo_directory.yaml"
 API_KEY = "test-open311-key"
+PARTNER = {"api_key": API_KEY}
 BASE = "/open311/v2"
 FORM = {
     "api_key": API_KEY,
@@ -102,6 +103,9 @@ async def api(settings: PlumbingSettings) -> AsyncIterator[Open311Api]:
             namespace=settings.namespace,
             outbox_poll_seconds=0.1,
             open311_api_keys=[API_KEY],
+            # Reading is rate-limited too: these tests read far more than a client would.
+            rate_limit_per_minute=100000,
+            rate_limit_burst=100000,
         )
     )
     async with serving(app, "intake") as client:
@@ -170,7 +174,7 @@ async def test_discovery_services_and_definitions_answer_in_json_and_xml(
     assert (await api.client.get(f"{BASE}/services/retired.json")).status_code == 404
 
 
-async def test_a_posted_request_is_stored_published_without_contact_and_read_back(
+async def test_a_posted_request_is_stored_published_without_contact_and_read_back_by_a_partner(
     api: Open311Api, settings: PlumbingSettings
 ) -> None:
     response = await post(
@@ -199,7 +203,9 @@ async def test_a_posted_request_is_stored_published_without_contact_and_read_bac
     xml_id = xml_of(xml_post).findtext("request/service_request_id")
     assert xml_id
 
-    listed = (await api.client.get(f"{BASE}/requests.json")).json()
+    # Posted without attribute[may_publish]: private, so read back as the partner.
+    assert (await api.client.get(f"{BASE}/requests.json")).json() == []
+    listed = (await api.client.get(f"{BASE}/requests.json", params=PARTNER)).json()
     assert {r["service_request_id"] for r in listed} == {request_id, xml_id}
     mine = next(r for r in listed if r["service_request_id"] == request_id)
     assert mine["status"] == "open"
@@ -210,18 +216,18 @@ async def test_a_posted_request_is_stored_published_without_contact_and_read_bac
     assert (mine["lat"], mine["long"]) == (28.0752, 119.1381)
     assert mine["requested_datetime"].endswith("Z")
     for secret in ("138 0000 5678", "lin.ying@example.cn", "Ying"):
-        assert secret not in (await api.client.get(f"{BASE}/requests.json")).text
+        assert secret not in (await api.client.get(f"{BASE}/requests.json", params=PARTNER)).text
 
-    root = xml_of(await api.client.get(f"{BASE}/requests.xml"))
+    root = xml_of(await api.client.get(f"{BASE}/requests.xml", params=PARTNER))
     assert root.tag == "service_requests"
     by_id = {r.findtext("service_request_id"): r for r in root.findall("request")}
     assert set(by_id) == {request_id, xml_id}
     assert by_id[request_id].findtext("status") == "open"
     assert by_id[request_id].findtext("address") == "白云路 18 号"
 
-    one = await api.client.get(f"{BASE}/requests/{request_id}.xml")
+    one = await api.client.get(f"{BASE}/requests/{request_id}.xml", params=PARTNER)
     assert xml_of(one).findtext("request/service_request_id") == request_id
-    token = (await api.client.get(f"{BASE}/tokens/{request_id}.json")).json()
+    token = (await api.client.get(f"{BASE}/tokens/{request_id}.json", params=PARTNER)).json()
     assert token == [{"service_request_id": request_id, "token": request_id}]
 
     records = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=2)
@@ -236,20 +242,29 @@ async def test_a_posted_request_is_stored_published_without_contact_and_read_bac
         assert secret.encode() not in events[request_id].value
 
 
-async def test_get_requests_filters_by_status_service_code_and_dates(api: Open311Api) -> None:
-    parking = await posted_id(api)
-    drainage = await posted_id(api, service_code="drainage", description="下雨天路口积水严重。")
-    closed = await posted_id(api, description="小区出入口需要划定临时停车区域。")
-    old = await posted_id(api, description="去年反映过的停车难问题还没有解决。")
+@pytest.mark.parametrize("reader", [{}, PARTNER], ids=["public", "partner"])
+async def test_get_requests_filters_by_status_service_code_and_dates(
+    api: Open311Api, reader: dict[str, str]
+) -> None:
+    # Published, so that the public reads them too: through its own index, by the same rules.
+    consented = {"attribute[may_publish]": "true"}
+    parking = await posted_id(api, **consented)
+    drainage = await posted_id(
+        api, service_code="drainage", description="下雨天路口积水严重。", **consented
+    )
+    closed = await posted_id(api, description="小区出入口需要划定临时停车区域。", **consented)
+    old = await posted_id(api, description="去年反映过的停车难问题还没有解决。", **consented)
     await api.cases.collection.update_one(
         {"_id": closed},
         {"$set": {"status": "closed", "response": "已划定 12 个临时停车位。"}},
     )
     long_ago = datetime.now(UTC) - timedelta(days=120)
-    await api.cases.collection.update_one({"_id": old}, {"$set": {"submitted_at": long_ago}})
+    await api.cases.collection.update_one(
+        {"_id": old}, {"$set": {"submitted_at": long_ago, "published_at": long_ago}}
+    )
 
     async def ids(**params: str) -> list[str]:
-        response = await api.client.get(f"{BASE}/requests.json", params=params)
+        response = await api.client.get(f"{BASE}/requests.json", params={**params, **reader})
         assert response.status_code == 200, response.text
         return [r["service_request_id"] for r in response.json()]
 
@@ -264,29 +279,39 @@ async def test_get_requests_filters_by_status_service_code_and_dates(api: Open31
     assert await ids(**window) == [old]
     assert set(await ids(service_request_id=f"{old},{closed}")) == {old, closed}
 
-    closed_one = (await api.client.get(f"{BASE}/requests/{closed}.json")).json()[0]
+    closed_one = (await api.client.get(f"{BASE}/requests/{closed}.json", params=reader)).json()[0]
     assert (closed_one["status"], closed_one["status_notes"]) == (
         "closed",
         "已划定 12 个临时停车位。",
     )
 
 
-async def test_requests_page_and_extend_on_request(api: Open311Api) -> None:
+@pytest.mark.parametrize("reader", [{}, PARTNER], ids=["public", "partner"])
+async def test_requests_page_and_extend_on_request(api: Open311Api, reader: dict[str, str]) -> None:
     for n in range(3):
-        await posted_id(api, description=f"第 {n + 1} 条关于停车位的意见建议。")
+        description = f"第 {n + 1} 条关于停车位的意见建议。"
+        await posted_id(api, description=description, **{"attribute[may_publish]": "true"})
+    await posted_id(api, description="这一条没有同意公开。")  # only the partner pages over it
 
-    first = (await api.client.get(f"{BASE}/requests.json?page_size=2")).json()
-    second = (await api.client.get(f"{BASE}/requests.json?page_size=2&page=2")).json()
-    assert (len(first), len(second)) == (2, 1)
+    async def page(**params: str) -> list[dict[str, Any]]:
+        response = await api.client.get(f"{BASE}/requests.json", params={**params, **reader})
+        assert response.status_code == 200, response.text
+        found: list[dict[str, Any]] = response.json()
+        return found
+
+    first = await page(page_size="2")
+    second = await page(page_size="2", page="2")
+    assert (len(first), len(second)) == (2, 2 if reader else 1)
     assert not {r["service_request_id"] for r in first} & {r["service_request_id"] for r in second}
     assert "extended_attributes" not in first[0]
 
-    extended = (await api.client.get(f"{BASE}/requests.json?extensions=true")).json()
+    extended = await page(extensions="true")
     attributes = extended[0]["extended_attributes"]
     assert attributes["case_status"] == "submitted"
     assert attributes["channel"] == "open311"
     assert attributes["timeline"][0]["status"] == "submitted"
-    root = xml_of(await api.client.get(f"{BASE}/requests.xml?extensions=true&page_size=1"))
+    params = {"extensions": "true", "page_size": "1", **reader}
+    root = xml_of(await api.client.get(f"{BASE}/requests.xml", params=params))
     assert root.findtext("request/extended_attributes/timeline/step/status") == "submitted"
 
 
@@ -335,4 +360,6 @@ async def test_spec_errors_come_with_their_status_and_errors_body(api: Open311Ap
     assert too_long.status_code == 400
     error_of(too_long)
 
+    # Everything posted above was refused: there is nothing to list, for anyone.
     assert (await api.client.get(f"{BASE}/requests.json")).json() == []
+    assert (await api.client.get(f"{BASE}/requests.json", params=PARTNER)).json() == []

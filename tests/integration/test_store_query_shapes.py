@@ -535,8 +535,15 @@ async def reads(
     assert (await services.intake.get(f"/t/{code}")).status_code == 200
     as_staff = await services.intake.get(f"/v1/staff/cases/{case_id}/attachments/1", headers=staff)
     assert as_staff.status_code == 200
+    thumb = {"size": "thumb"}
+    photo_url = f"/v1/staff/cases/{case_id}/attachments/1"
+    assert (await services.intake.get(photo_url, params=thumb, headers=staff)).status_code == 200
+    # Open311: the public list and case (the sparse index of published cases), and a partner's.
+    partner = {"api_key": "demo-open311-key"}
     ok(await services.intake.get("/open311/v2/requests.json"))
-    ok(await services.intake.get(f"/open311/v2/requests/{case_id}.json"))
+    assert (await services.intake.get(f"/open311/v2/requests/{case_id}.json")).status_code == 404
+    ok(await services.intake.get("/open311/v2/requests.json", params=partner))
+    ok(await services.intake.get(f"/open311/v2/requests/{case_id}.json", params=partner))
     # notify: inboxes, a message read, preferences.
     inbox = await until(
         lambda: inbox_with_messages(services, "representative:0412", rep),

@@ -221,6 +221,23 @@ def test_open_case_keeps_contact_out_of_the_event() -> None:
         assert secret.encode() not in wrapped
 
 
+def test_publishing_is_off_unless_the_resident_says_true() -> None:
+    assert CaseCreate.model_validate(submission()).may_publish is False
+    consented = CaseCreate.model_validate(submission(may_publish=True))
+    new = open_case(consented, now=NOW)
+
+    assert new.may_publish is True
+    # The consent stays in intake: the event downstream systems read does not carry it.
+    assert "may_publish" not in new.submitted.model_dump()
+
+
+@pytest.mark.parametrize("value", ["true", "yes", 1, None])
+def test_publishing_consent_is_a_json_boolean_only(value: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        CaseCreate.model_validate(submission(may_publish=value))
+    assert [e["loc"] for e in caught.value.errors()] == [("may_publish",)]
+
+
 def test_every_opened_case_gets_its_own_id_and_tracking_code() -> None:
     command = CaseCreate.model_validate(submission())
 

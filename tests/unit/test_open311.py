@@ -147,6 +147,23 @@ def test_a_posted_form_becomes_an_open311_submission() -> None:
     assert command.contact is None
 
 
+def test_publishing_is_off_unless_the_partner_sends_may_publish_true() -> None:
+    assert to_case.command_from_form(FORM).may_publish is False
+    assert to_case.command_from_form({**FORM, "attribute[may_publish]": "false"}).may_publish is (
+        False
+    )
+    for given in ("true", "TRUE", " true "):
+        command = to_case.command_from_form({**FORM, "attribute[may_publish]": given})
+        assert command.may_publish is True
+
+
+def test_a_may_publish_other_than_true_or_false_is_refused() -> None:
+    with pytest.raises(Open311Error) as caught:
+        to_case.command_from_form({**FORM, "attribute[may_publish]": "yes"})
+    assert caught.value.status == 400
+    assert descriptions(caught) == ["attribute[may_publish] must be true or false"]
+
+
 def test_contact_is_kept_only_when_a_phone_or_email_is_given() -> None:
     named = to_case.command_from_form({**FORM, "first_name": "Ying", "last_name": "Lin"})
     assert named.contact is None
@@ -388,16 +405,24 @@ def test_a_service_definition_lists_active_points_as_a_single_value_list() -> No
     assert root.tag == "service_definition"
     assert root.findtext("service_code") == "parking"
     attributes = root.findall("attributes/attribute")
-    assert [a.findtext("code") for a in attributes] == ["liaison_point", "representative_code"]
+    assert [a.findtext("code") for a in attributes] == [
+        "liaison_point",
+        "representative_code",
+        "may_publish",
+    ]
     assert attributes[0].findtext("datatype") == "singlevaluelist"
     assert [v.findtext("key") for v in attributes[0].findall("values/value")] == ["baiyun"]
     assert attributes[1].findtext("required") == "false"
+    assert [v.findtext("key") for v in attributes[2].findall("values/value")] == ["false", "true"]
+    assert attributes[2].findtext("required") == "false"
 
 
-def test_without_points_only_the_representative_attribute_is_offered() -> None:
+def test_without_points_the_representative_and_publishing_attributes_are_offered() -> None:
     definition = from_case.service_definition("parking", points=[])
-    assert [a.code for a in definition.attributes] == ["representative_code"]
-    assert definition.attributes[0].order == 1
+    assert [(a.code, a.order) for a in definition.attributes] == [
+        ("representative_code", 1),
+        ("may_publish", 2),
+    ]
 
 
 def test_discovery_names_the_spec_url_and_formats() -> None:
@@ -416,3 +441,131 @@ def test_discovery_names_the_spec_url_and_formats() -> None:
     ]
     assert isinstance(body.data, dict)
     assert body.data["endpoints"][0]["formats"] == ["text/xml", "application/json"]
+
+
+# --- the public view (no partner key) ------------------------------------------------------
+
+PRIVATE_TEXT = (
+    "白云社区3号楼门口，川A12345长期占用消防通道。"
+    "电话13800138000，身份证330181199001011234，邮箱 resident@example.cn"
+)
+
+
+def public_document(**changes: Any) -> dict[str, Any]:
+    return case_document(**{"may_publish": True, "text": PRIVATE_TEXT, **changes})
+
+
+def public(document: dict[str, Any], *, extensions: bool = False) -> schemas.ServiceRequest:
+    found = from_case.public_service_request(
+        document, service_names={"parking": "停车位"}, extensions=extensions
+    )
+    assert found is not None
+    return found
+
+
+def test_the_public_sees_the_text_scrubbed_and_the_location_rounded() -> None:
+    request = public(public_document(location={"lat": 28.07526, "lon": 119.13814}))
+
+    assert request.description == (
+        "白云社区3号楼门口，[车牌]长期占用消防通道。电话[电话]，身份证[身份证]，邮箱 [邮箱]"
+    )
+    assert (request.lat, request.long) == (28.075, 119.138)
+    assert request.service_name == "停车位"
+
+
+def test_the_place_the_form_appends_is_not_shown_to_the_public() -> None:
+    text = "小区门口晚上乱停车\n\n地点：白云路18号 王大爷家门口"
+    assert public(public_document(text=text)).description == "小区门口晚上乱停车"
+
+
+def test_an_open311_address_is_split_off_and_scrubbed() -> None:
+    text = address.compose_text(
+        "路灯坏了很久", address="白云路18号 联系人电话13800138000", address_id="A-17"
+    )
+    request = public(public_document(text=text, channel="open311", location=None))
+
+    assert request.description == "路灯坏了很久"
+    assert request.address == "白云路18号 联系人电话[电话]"
+    assert request.address_id == "A-17"
+    assert (request.lat, request.long) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"may_publish": False},
+        {"may_publish": None},
+        {"may_publish": "true"},  # only a stored True is consent
+        {"channel": "in_person"},
+        {"channel": "meeting"},
+    ],
+)
+def test_a_case_without_consent_or_entered_by_staff_is_not_public(changes: dict[str, Any]) -> None:
+    document = public_document(**changes)
+    assert from_case.public_service_request(document, service_names={}, extensions=True) is None
+    assert from_case.public_service_requests([document], service_names={}, extensions=True) == []
+
+
+def test_a_document_without_the_flag_is_private() -> None:
+    document = case_document()  # stored before consent existed
+    assert "may_publish" not in document
+    assert from_case.public_service_request(document, service_names={}, extensions=False) is None
+
+
+def test_every_resident_channel_may_be_public() -> None:
+    for channel in ("qr", "web", "api", "open311"):
+        assert public(public_document(channel=channel)).service_request_id == "c-1"
+
+
+def test_status_notes_never_show_a_timeline_note_to_the_public() -> None:
+    timeline = [
+        {"status": "submitted", "at": NOW, "note": None},
+        {"status": "assigned", "at": NOW, "note": "西街街道人大代表联络站 · 张献平"},
+    ]
+    request = public(public_document(status="assigned", timeline=timeline))
+    assert request.status_notes == from_case.STATUS_LABELS["assigned"]
+
+    reopened = [*timeline, {"status": "reopened", "at": NOW, "note": "我是张三，还是没人管"}]
+    request = public(public_document(status="reopened", timeline=reopened))
+    assert request.status_notes == from_case.STATUS_LABELS["reopened"]
+
+
+def test_the_public_reads_the_stations_answer_scrubbed() -> None:
+    request = public(
+        public_document(status="closed", response="已电话联系业主（13800138000），划定12个车位。")
+    )
+    assert request.status_notes == "已电话联系业主（[电话]），划定12个车位。"
+
+
+def test_extensions_for_the_public_keep_statuses_and_times_only() -> None:
+    document = public_document(
+        status="reopened",
+        representative={"code": "0412", "name": "张献平"},
+        merged_into_case_id=None,
+        timeline=[
+            {"status": "submitted", "at": NOW, "note": None},
+            {"status": "assigned", "at": NOW, "note": "西街街道人大代表联络站 · 张献平"},
+            {"status": "reopened", "at": NOW, "note": "重新办理：我是张三，13800138000"},
+        ],
+    )
+    extended = public(document, extensions=True).extended_attributes
+    assert extended is not None
+    assert extended.representative is None
+    assert [(s.status, s.note) for s in extended.timeline] == [
+        ("submitted", None),
+        ("assigned", None),
+        ("reopened", None),
+    ]
+    body = rendering.requests_body([public(document, extensions=True)])
+    rendered = repr(body.data) + rendering.to_xml(body).decode()
+    for secret in ("张献平", "张三", "13800138000", "川A12345", "resident@example.cn"):
+        assert secret not in rendered
+
+
+def test_a_partner_still_reads_the_case_in_full() -> None:
+    document = public_document(representative={"code": "0412", "name": "张献平"})
+    full = from_case.service_request(document, service_names={}, extensions=True)
+    assert full.description == PRIVATE_TEXT
+    assert (full.lat, full.long) == (28.0752, 119.1381)
+    assert full.extended_attributes is not None
+    assert full.extended_attributes.representative == "张献平"

@@ -51,6 +51,25 @@ def test_the_place_is_appended_to_the_text_and_coordinates_become_a_location() -
     assert (command.location.lat, command.location.lon) == (28.069, 119.1297)
 
 
+def test_publishing_is_off_unless_the_box_is_ticked() -> None:
+    unticked = parse_submission(GOOD, [], representative_code=None, language="zh")
+    ticked = parse_submission(
+        SubmissionForm(category="parking", text="小区里要增加一些停车位", may_publish=True),
+        [],
+        representative_code=None,
+        language="zh",
+    )
+    assert isinstance(unticked, CaseCreate) and isinstance(ticked, CaseCreate)
+    assert (unticked.may_publish, ticked.may_publish) == (False, True)
+
+
+def test_a_place_spread_over_lines_is_appended_as_one_line() -> None:
+    form = SubmissionForm(category="drainage", text="桥洞下雨天积水", place="河星村\n\n桥洞 旁")
+    command = parse_submission(form, [], representative_code=None, language="zh")
+    assert isinstance(command, CaseCreate)
+    assert command.text == "桥洞下雨天积水\n\n地点：河星村 桥洞 旁"
+
+
 def test_a_place_cannot_make_up_for_a_missing_text() -> None:
     form = SubmissionForm(category="drainage", text="", place="河星村桥洞旁边的小路")
     assert parse_submission(form, [], representative_code=None, language="zh") == {

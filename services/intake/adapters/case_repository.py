@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -12,119 +11,21 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.intake.domain.attachments import AttachmentIn, describe
-from services.intake.domain.cases import CaseCreate, CaseSnapshot, NewCase, TimelineStep
+from services.intake.adapters.case_documents import (
+    PUBLIC_FIELDS,
+    SNAPSHOT_FIELDS,
+    IdempotencyConflict,
+    applied_key,
+    case_document,
+    snapshot_of,
+)
+from services.intake.domain.cases import CaseSnapshot, NewCase
+from services.intake.domain.photos import THUMBNAIL_TYPE, CleanAttachment
 from services.intake.domain.timeline import TimelineChange
-from shared.events.case_events import CaseSubmitted
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from shared.outbox import ensure_outbox_index, queue_events, with_outbox_topics
 from shared.topics import CASE_EVENTS, RESIDENT_CONTACTS
-
-
-class IdempotencyConflict(Exception):
-    """The key was used before for a different submission."""
-
-
-def request_fingerprint(command: CaseCreate) -> str:
-    """Same content, same fingerprint, whatever the JSON's spacing or key order."""
-    return hashlib.sha256(command.model_dump_json().encode()).hexdigest()
-
-
-# What a public reader (Open311) may see of a case: no contact data, no tracking code,
-# no idempotency or outbox bookkeeping.
-PUBLIC_FIELDS: tuple[str, ...] = (
-    "status",
-    "category",
-    "text",
-    "channel",
-    "representative_code",
-    "liaison_point_id",
-    "location",
-    "submitted_at",
-    "updated_at",
-    "station",
-    "representative",
-    "response",
-    "responded_at",
-    "rejection_reason",
-    "merged_into_case_id",
-    "transferred_to",
-    "timeline",
-)
-
-
-def applied_entry(event_id: str) -> str:
-    """The key under a case's `applied` that marks the event applied to it."""
-    return "e" + event_id.replace("-", "")
-
-
-def _applied_key(event_id: str) -> str:
-    return "applied." + applied_entry(event_id)
-
-
-def case_document(
-    submitted: CaseSubmitted, *, tracking_code: str, idempotency_key: str, fingerprint: str
-) -> Document:
-    """A case as stored when it is submitted: what the resident wrote, no holder yet, no
-    contact, no photos. The same fields for a live case and an imported one."""
-    return {
-        "_id": submitted.case_id,
-        "tracking_code": tracking_code,
-        "idempotency_key": idempotency_key,
-        "fingerprint": fingerprint,
-        "status": "submitted",
-        "category": submitted.category,
-        "text": submitted.text,
-        "channel": submitted.channel,
-        "representative_code": submitted.representative_code,
-        "liaison_point_id": submitted.liaison_point_id,
-        "location": submitted.location.model_dump() if submitted.location else None,
-        "contact": None,
-        "submitted_at": submitted.submitted_at,
-        "updated_at": submitted.submitted_at,
-        "station": None,
-        "station_id": None,
-        "representative": None,
-        "response": None,
-        "responded_at": None,
-        "rejection_reason": None,
-        "rating": None,
-        "rated_since_response": False,
-        "reopen_count": 0,
-        "attachments": [],
-        "timeline": [TimelineStep(status="submitted", at=submitted.submitted_at).model_dump()],
-        "applied": {},
-        "version": 1,
-    }
-
-
-_SNAPSHOT_FIELDS = (
-    "version",
-    "status",
-    "station",
-    "station_id",
-    "responded_at",
-    "rating",
-    "rated_since_response",
-    "reopen_count",
-)
-
-
-def snapshot_of(document: Document) -> CaseSnapshot:
-    """The stored case as the pure rules see it."""
-    station = document.get("station") or {}
-    return CaseSnapshot(
-        case_id=document["_id"],
-        version=document["version"],
-        status=document["status"],
-        station_id=document.get("station_id") or station.get("id"),
-        responded_at=document.get("responded_at"),
-        rating=document.get("rating"),
-        rated_since_response=document.get("rated_since_response", False),
-        reopen_count=document.get("reopen_count", 0),
-        awaiting_reply=document.get("awaiting_reply", False),
-    )
 
 
 class CaseRepository:
@@ -141,6 +42,8 @@ class CaseRepository:
         await ensure_outbox_index(self.collection)
         # Open311's search: a window of submission times, newest first.
         await self.collection.create_index([("submitted_at", -1)])
+        # The public list: only consented, resident-submitted cases carry the field.
+        await self.collection.create_index([("published_at", -1)], sparse=True)
 
     async def add(
         self,
@@ -150,17 +53,18 @@ class CaseRepository:
         contact: Envelope | None = None,
         idempotency_key: str | None,
         fingerprint: str,
-        attachments: Sequence[AttachmentIn] = (),
+        attachments: Sequence[CleanAttachment] = (),
     ) -> Document:
         """Store the case and its `case.submitted` event in one write.
 
         The resident's contact, if given, goes to notify on its private topic ahead of the
         case's first event, so notify usually knows it before anything happens to the case.
-        Photos are stored first, so a stored case never points at a missing one. A retried
-        submission with the same Idempotency-Key returns the first case instead.
+        Photos (already cleaned of metadata, each with its thumbnail) are stored first, so a
+        stored case never points at a missing one. A retried submission with the same
+        Idempotency-Key returns the first case instead.
         """
         data = case.submitted
-        described = describe(list(attachments))
+        described = [a.stored() for a in attachments]
         if attachments:
             await self.attachments.insert_many(
                 [
@@ -168,7 +72,11 @@ class CaseRepository:
                         "_id": f"{case.case_id}:{d.n}",
                         "case_id": case.case_id,
                         **d.model_dump(),
-                        "data": Binary(a.raw()),
+                        "width": a.image.width,
+                        "height": a.image.height,
+                        "data": Binary(a.image.data),
+                        "thumbnail": Binary(a.image.thumbnail),
+                        "thumbnail_type": THUMBNAIL_TYPE,
                     }
                     for d, a in zip(described, attachments, strict=True)
                 ]
@@ -181,6 +89,7 @@ class CaseRepository:
                 if idempotency_key
                 else f"id:{case.case_id}",
                 fingerprint=fingerprint,
+                may_publish=case.may_publish,
             ),
             "contact": case.contact.model_dump(exclude_none=True) if case.contact else None,
             "attachments": [d.model_dump() for d in described],
@@ -205,8 +114,23 @@ class CaseRepository:
             return existing
         return document
 
-    async def attachment(self, case_id: str, n: int) -> Document | None:
-        return await self.attachments.find_one({"_id": f"{case_id}:{n}"})
+    async def photo(
+        self, case_id: str, n: int, *, thumbnail: bool = False
+    ) -> tuple[str, bytes] | None:
+        """Photo `n` of the case as stored: its content type and bytes, or None.
+
+        With `thumbnail`, its thumbnail; photos stored before thumbnails existed have none,
+        and the photo itself stands in. Only the bytes asked for are read.
+        """
+        key = f"{case_id}:{n}"
+        if thumbnail:
+            found = await self.attachments.find_one(
+                {"_id": key, "thumbnail": {"$exists": True}}, {"thumbnail": 1, "thumbnail_type": 1}
+            )
+            if found is not None:
+                return found["thumbnail_type"], bytes(found["thumbnail"])
+        found = await self.attachments.find_one({"_id": key}, {"data": 1, "content_type": 1})
+        return None if found is None else (found["content_type"], bytes(found["data"]))
 
     async def by_tracking_code(self, tracking_code: str) -> Document | None:
         return await self.collection.find_one({"tracking_code": tracking_code}, {"contact": 0})
@@ -214,8 +138,8 @@ class CaseRepository:
     async def pending_snapshot(self, *, case_id: str, event_id: str) -> CaseSnapshot | None:
         """The case as it is now, or None when it is unknown or already has this event."""
         document = await self.collection.find_one(
-            {"_id": case_id, _applied_key(event_id): {"$exists": False}},
-            dict.fromkeys(_SNAPSHOT_FIELDS, 1),
+            {"_id": case_id, applied_key(event_id): {"$exists": False}},
+            dict.fromkeys(SNAPSHOT_FIELDS, 1),
         )
         return snapshot_of(document) if document else None
 
@@ -232,7 +156,7 @@ class CaseRepository:
         Matches nothing when the event was applied already (a redelivery) or when the case
         changed since `case` was read (its version moved on): the caller reads it again.
         """
-        fields: Document = {**change.fields, _applied_key(event_id): True}
+        fields: Document = {**change.fields, applied_key(event_id): True}
         update: Document = {"$set": fields, "$inc": {"version": 1}}
         if change.status is not None:
             fields["status"] = change.status
@@ -245,7 +169,7 @@ class CaseRepository:
             {
                 "_id": case.case_id,
                 "version": case.version,
-                _applied_key(event_id): {"$exists": False},
+                applied_key(event_id): {"$exists": False},
             },
             update,
         )
@@ -257,7 +181,7 @@ class CaseRepository:
         """Each known case as it is now, with the ids of the events already applied to it."""
         documents = await self.collection.find(
             {"_id": {"$in": sorted(set(case_ids))}},
-            {**dict.fromkeys(_SNAPSHOT_FIELDS, 1), "awaiting_reply": 1, "applied": 1},
+            {**dict.fromkeys(SNAPSHOT_FIELDS, 1), "awaiting_reply": 1, "applied": 1},
         ).to_list()
         return {d["_id"]: (snapshot_of(d), frozenset(d.get("applied") or {})) for d in documents}
 
@@ -273,7 +197,7 @@ class CaseRepository:
             steps: list[Document] = []
             for event_id, change in changes:
                 fields.update(change.fields)
-                fields[_applied_key(event_id)] = True
+                fields[applied_key(event_id)] = True
                 if change.status is not None:
                     fields["status"] = change.status
                 if change.step is not None:
@@ -288,9 +212,13 @@ class CaseRepository:
         result = await self.collection.bulk_write(ops, ordered=False)
         return result.modified_count == len(ops)
 
-    async def by_id(self, case_id: str) -> Document | None:
-        """The public fields of one case, or None."""
-        return await self.collection.find_one({"_id": case_id}, dict.fromkeys(PUBLIC_FIELDS, 1))
+    async def by_id(self, case_id: str, *, public_only: bool = False) -> Document | None:
+        """The public fields of one case, or None; with `public_only`, None as well for a case
+        the public may not read (as if it did not exist)."""
+        query: Document = {"_id": case_id}
+        if public_only:
+            query["published_at"] = {"$exists": True}
+        return await self.collection.find_one(query, dict.fromkeys(PUBLIC_FIELDS, 1))
 
     async def search(
         self,
@@ -302,25 +230,33 @@ class CaseRepository:
         categories: Sequence[str] | None = None,
         skip: int = 0,
         limit: int = 50,
+        public_only: bool = False,
     ) -> list[Document]:
-        """The public fields of matching cases, newest first. None means no filter."""
+        """The public fields of matching cases, newest first. None means no filter.
+
+        With `public_only`, only the cases the public may read: the window and the order are
+        on `published_at` (their submission time), which the sparse index holds for them alone,
+        so the private cases cost nothing however many there are."""
+        time_field = "published_at" if public_only else "submitted_at"
         query: Document = {}
         if ids is not None:
             query["_id"] = {"$in": list(ids)}
-        submitted: Document = {}
+        window: Document = {}
         if submitted_from is not None:
-            submitted["$gte"] = submitted_from
+            window["$gte"] = submitted_from
         if submitted_until is not None:
-            submitted["$lte"] = submitted_until
-        if submitted:
-            query["submitted_at"] = submitted
+            window["$lte"] = submitted_until
+        if public_only and not window:
+            window["$exists"] = True
+        if window:
+            query[time_field] = window
         if statuses is not None:
             query["status"] = {"$in": list(statuses)}
         if categories is not None:
             query["category"] = {"$in": list(categories)}
         cursor = (
             self.collection.find(query, dict.fromkeys(PUBLIC_FIELDS, 1))
-            .sort([("submitted_at", -1), ("_id", 1)])
+            .sort([(time_field, -1), ("_id", 1)])
             .skip(skip)
             .limit(limit)
         )

@@ -16,7 +16,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from services.intake.adapters.case_repository import applied_entry, case_document
+from services.intake.adapters.case_documents import applied_entry, case_document
 from services.intake.domain.history_import.checker import ImportedCase
 from shared.events.envelope import Envelope
 from shared.mongo import Document, is_duplicate_key

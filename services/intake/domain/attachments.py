@@ -1,14 +1,15 @@
 """Photos residents attach: only real JPEG, PNG or WebP images, few and small. Pure.
 
 The declared type must match the bytes (magic numbers), so a renamed file of another kind is
-refused. Images stay in intake's own store; events only say how many there are.
+refused here, as the request is read. Decoding, the pixel limit and re-encoding without
+metadata come after, off the event loop (domain/photos.py). Images stay in intake's own store;
+events only say how many there are.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -65,7 +66,8 @@ class AttachmentIn(BaseModel):
 
 
 class StoredAttachment(BaseModel):
-    """What the case document keeps about each image (the bytes live elsewhere)."""
+    """What the case document keeps about each image (the bytes live elsewhere): the size and
+    sha256 are those of the image as stored, re-encoded without metadata."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -74,16 +76,3 @@ class StoredAttachment(BaseModel):
     content_type: ImageType
     size: int
     sha256: str
-
-
-def describe(attachments: list[AttachmentIn]) -> list[StoredAttachment]:
-    return [
-        StoredAttachment(
-            n=n,
-            filename=a.filename,
-            content_type=a.content_type,
-            size=len(a.raw()),
-            sha256=hashlib.sha256(a.raw()).hexdigest(),
-        )
-        for n, a in enumerate(attachments, start=1)
-    ]

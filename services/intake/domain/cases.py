@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     field_validator,
     model_validator,
@@ -89,6 +90,13 @@ class CaseCreate(BaseModel):
         max_length=MAX_ATTACHMENTS,
         description=f"Up to {MAX_ATTACHMENTS} photos (JPEG, PNG or WebP), base64.",
     )
+    # Strict: consent is a JSON `true`, never a string or a number that happens to parse.
+    may_publish: StrictBool = Field(
+        default=False,
+        description="The resident's consent that the case may be shown publicly (Open311 "
+        "without a partner key): the text with phone, ID, email and plate numbers removed and "
+        "the location rounded to about 100 m. Off unless given.",
+    )
 
     @model_validator(mode="after")
     def _qr_names_a_representative(self) -> CaseCreate:
@@ -133,6 +141,8 @@ class NewCase(BaseModel):
     tracking_code: str
     submitted: CaseSubmitted
     contact: Contact | None
+    # Kept with the case in intake only: case-events carry no consent (nor personal data).
+    may_publish: bool = False
 
 
 class StaffCaseCreate(CaseCreate):
@@ -158,6 +168,7 @@ def open_case(
         case_id=case_id,
         tracking_code=new_tracking_code(),
         contact=command.contact,
+        may_publish=command.may_publish,
         submitted=CaseSubmitted(
             case_id=case_id,
             category=command.category,

@@ -22,3 +22,19 @@ class UnknownReference(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class PhotoRefused(ValueError):
+    """Photo `index` (0-based, as in the request's `attachments`) cannot be kept: it does not
+    decode, is not the type it claims, or has too many pixels (422 on `attachments.<i>.data`).
+
+    `reason` is domain.photos' RefusalReason: the pages pick their message by it."""
+
+    def __init__(self, index: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+        self.reason = reason
+
+    @property
+    def field(self) -> str:
+        return f"attachments.{self.index}.data"

@@ -11,7 +11,7 @@ from services.intake.adapters.case_repository import CaseRepository
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.cases import CaseCreate, CaseSnapshot
 from services.intake.handlers.resident_actions import resident_action
-from services.intake.handlers.submission import submit_case
+from services.intake.handlers.submission import PhotoCleaner, submit_case
 from shared.events.case_events import CaseAction
 from shared.mongo import Document
 from shared.outbox import OutboxRelay
@@ -24,6 +24,7 @@ class CaseCommands:
     cases: CaseRepository
     directory: DirectoryCopy
     relay: OutboxRelay
+    photos: PhotoCleaner
     correlation_id: str
 
     async def submit(
@@ -34,11 +35,13 @@ class CaseCommands:
         station_id: str | None = None,
         meeting_id: str | None = None,
     ) -> Document:
-        """handlers.submission.submit_case: raises UnknownReference, IdempotencyConflict."""
+        """handlers.submission.submit_case: raises UnknownReference, PhotoRefused,
+        IdempotencyConflict."""
         stored = await submit_case(
             command=command,
             cases=self.cases,
             directory=self.directory,
+            photos=self.photos,
             correlation_id=self.correlation_id,
             idempotency_key=idempotency_key,
             station_id=station_id,

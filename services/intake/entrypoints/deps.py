@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.entrypoints.case_commands import CaseCommands
+from services.intake.handlers.submission import PhotoCleaner
 from services.intake.settings import IntakeSettings
 from shared.auth import CurrentClaims as CurrentClaims
 from shared.logging import current_correlation_id, new_correlation_id
@@ -30,6 +31,7 @@ class Container:
     directory: DirectoryCopy
     relay: OutboxRelay
     limit: RateLimit
+    photos: PhotoCleaner
 
     @classmethod
     def of(
@@ -41,7 +43,8 @@ class Container:
         relay: OutboxRelay,
     ) -> Container:
         """The routes' view of these parts: the per-client rate limit of submissions and
-        resident actions, and shared.auth's staff-token check, as the settings say."""
+        resident actions, and shared.auth's staff-token check, as the settings say; one photo
+        cleaner, whose limit of photos cleaned at once holds across every entry point."""
         return cls(
             settings=settings,
             cases=cases,
@@ -53,6 +56,7 @@ class Container:
                 ),
                 trust_forwarded_for=settings.trust_forwarded_for,
             ),
+            photos=PhotoCleaner(),
         )
 
 
@@ -88,6 +92,7 @@ def _commands(request: Request) -> CaseCommands:
         cases=found.cases,
         directory=found.directory,
         relay=found.relay,
+        photos=found.photos,
         correlation_id=_correlation_id(),
     )
 

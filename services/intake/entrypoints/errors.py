@@ -12,8 +12,13 @@ from typing import TypeVar
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse, Response
 
-from services.intake.adapters.case_repository import IdempotencyConflict
-from services.intake.domain.errors import CaseNotFound, PhotoNotFound, UnknownReference
+from services.intake.adapters.case_documents import IdempotencyConflict
+from services.intake.domain.errors import (
+    CaseNotFound,
+    PhotoNotFound,
+    PhotoRefused,
+    UnknownReference,
+)
 from services.intake.domain.resident_actions import ActionRefused
 from services.intake.entrypoints.schemas import ActionRefusedBody
 
@@ -50,6 +55,24 @@ def unknown_reference(exc: UnknownReference) -> JSONResponse:
     )
 
 
+def photo_refused(exc: PhotoRefused) -> JSONResponse:
+    """422 on the photo's `data`, in the shape of a validation error: the bytes were valid
+    base64 of the right kind, but do not decode, or have too many pixels."""
+    return JSONResponse(
+        {
+            "detail": [
+                {
+                    "loc": ["body", "attachments", str(exc.index), "data"],
+                    "field": exc.field,
+                    "msg": str(exc),
+                    "type": f"photo_{exc.reason}",
+                }
+            ]
+        },
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+    )
+
+
 def case_not_found(exc: CaseNotFound) -> JSONResponse:
     return _detail(status.HTTP_404_NOT_FOUND, "no case has this tracking code")
 
@@ -67,6 +90,7 @@ def idempotency_conflict(exc: IdempotencyConflict) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     _answer(app, ActionRefused, action_refused)
     _answer(app, UnknownReference, unknown_reference)
+    _answer(app, PhotoRefused, photo_refused)
     _answer(app, CaseNotFound, case_not_found)
     _answer(app, PhotoNotFound, photo_not_found)
     _answer(app, IdempotencyConflict, idempotency_conflict)

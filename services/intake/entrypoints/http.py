@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, Header, Query, status
 from fastapi.responses import Response
 
 from services.intake.adapters.case_repository import CaseRepository
@@ -47,14 +47,27 @@ _ACTION_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-async def photo_response(cases: CaseRepository, case_id: str, n: int) -> Response:
-    """Photo `n` of the case, for a browser to cache privately; PhotoNotFound when none."""
-    found = await cases.attachment(case_id, n)
+PhotoSize = Annotated[
+    Literal["full", "thumb"],
+    Query(
+        description="`thumb`: a JPEG of at most 320 px a side (photos stored before thumbnails "
+        "existed answer with the photo itself)."
+    ),
+]
+
+
+async def photo_response(
+    cases: CaseRepository, case_id: str, n: int, *, size: Literal["full", "thumb"] = "full"
+) -> Response:
+    """Photo `n` of the case (or its thumbnail), for a browser to cache privately;
+    PhotoNotFound when none."""
+    found = await cases.photo(case_id, n, thumbnail=size == "thumb")
     if found is None:
         raise PhotoNotFound(n)
+    content_type, data = found
     return Response(
-        content=bytes(found["data"]),
-        media_type=found["content_type"],
+        content=data,
+        media_type=content_type,
         headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
 
@@ -128,9 +141,11 @@ async def get_case(tracking_code: str, cases: Cases) -> ResidentCaseView:
         404: {"description": "No such case or photo."},
     },
 )
-async def get_attachment(tracking_code: str, n: int, cases: Cases) -> Response:
+async def get_attachment(
+    tracking_code: str, n: int, cases: Cases, size: PhotoSize = "full"
+) -> Response:
     document = await _case(cases, tracking_code)
-    return await photo_response(cases, document["_id"], n)
+    return await photo_response(cases, document["_id"], n, size=size)
 
 
 @router.post(

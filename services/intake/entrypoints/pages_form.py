@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from services.intake.adapters.case_repository import IdempotencyConflict
+from services.intake.adapters.case_documents import IdempotencyConflict
 from services.intake.adapters.directory_copy import DirectoryCopy
-from services.intake.domain.errors import UnknownReference
+from services.intake.domain.errors import PhotoRefused, UnknownReference
 from services.intake.entrypoints.deps import Directory, FormPost, FormPostDeps
 from services.intake.entrypoints.pages import PAGES, form_text, not_found, over_rate
 from services.intake.web.forms import (
@@ -19,6 +19,7 @@ from services.intake.web.forms import (
     Photo,
     SubmissionForm,
     parse_submission,
+    photo_refused_errors,
     unknown_reference_errors,
 )
 from services.intake.web.views import category_options, representative_card
@@ -118,6 +119,8 @@ async def _submit(
             stored = await post.commands.submit(parsed, idempotency_key=form.idempotency_key())
         except UnknownReference as exc:
             parsed = unknown_reference_errors(exc)
+        except PhotoRefused as exc:
+            parsed = photo_refused_errors(exc)
         except IdempotencyConflict:
             # Sent before with other content (e.g. back, edit, send): a fresh form sends it.
             return await _form_page(
@@ -155,6 +158,7 @@ def _submission_form(data: FormData) -> SubmissionForm:
         contact_phone=form_text(data, "contact_phone"),
         contact_email=form_text(data, "contact_email"),
         consent=form_text(data, "consent") == "yes",
+        may_publish=form_text(data, "may_publish") == "yes",
         submission_id=form_text(data, "submission_id"),
     )
 

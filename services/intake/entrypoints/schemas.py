@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.intake.adapters.case_repository import snapshot_of
+from services.intake.adapters.case_documents import snapshot_of
 from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.cases import TimelineStep
 from services.intake.domain.resident_actions import ResidentAction, allowed_actions

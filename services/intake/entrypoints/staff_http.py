@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 
 from services.intake.domain.cases import StaffCaseCreate
 from services.intake.entrypoints.deps import Cases, Commands, CurrentClaims
-from services.intake.entrypoints.http import photo_response
+from services.intake.entrypoints.http import PhotoSize, photo_response
 from services.intake.entrypoints.schemas import CaseReceipt, receipt_for
 from shared.auth import Claims
 
@@ -49,14 +49,20 @@ async def enter_case(
 @router.get(
     "/cases/{case_id}/attachments/{n}",
     response_class=Response,
-    summary="A photo of a case, for the staff and representatives who may see the case.",
-    responses={404: {"description": "No such case in the caller's scope, or no such photo."}},
+    summary="A photo of a case (or its thumbnail), for the staff and representatives who may "
+    "see the case.",
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}},
+        404: {"description": "No such case in the caller's scope, or no such photo."},
+    },
 )
-async def staff_attachment(case_id: str, n: int, claims: CurrentClaims, cases: Cases) -> Response:
+async def staff_attachment(
+    case_id: str, n: int, claims: CurrentClaims, cases: Cases, size: PhotoSize = "full"
+) -> Response:
     document = await cases.by_id(case_id)
     if document is None or not may_see(document, claims):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such case")
-    return await photo_response(cases, case_id, n)
+    return await photo_response(cases, case_id, n, size=size)
 
 
 def may_see(document: dict[str, Any], claims: Claims) -> bool:

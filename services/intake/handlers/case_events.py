@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.intake.adapters.case_repository import CaseRepository, applied_entry
+from services.intake.adapters.case_documents import applied_entry
+from services.intake.adapters.case_repository import CaseRepository
 from services.intake.domain.cases import CaseSnapshot
 from services.intake.domain.timeline import TimelineChange, advanced, change_for
 from shared.dispatch import Event

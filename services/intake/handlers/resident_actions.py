@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from services.intake.adapters.case_repository import CaseRepository, snapshot_of
+from services.intake.adapters.case_documents import snapshot_of
+from services.intake.adapters.case_repository import CaseRepository
 from services.intake.domain.cases import CaseSnapshot
 from services.intake.domain.errors import CaseNotFound
 from services.intake.domain.resident_actions import refused

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, get_args
 
+from services.intake.domain import pii, publication
 from services.intake.open311.address import split_text
 from services.intake.open311.schemas import (
     AttributeValue,
@@ -44,6 +45,12 @@ def open311_status(status: CaseStatus) -> Open311Status:
 def case_statuses(wanted: Collection[Open311Status]) -> list[CaseStatus]:
     """The case statuses that GeoReport shows as one of `wanted`."""
     return [s for s in get_args(CaseStatus) if open311_status(s) in wanted]
+
+
+PUBLISHING_CHOICES = (
+    AttributeValue(key="false", name="不公开 Do not publish"),
+    AttributeValue(key="true", name="同意公开 May be published"),
+)
 
 
 def status_notes(
@@ -96,6 +103,19 @@ def service_definition(code: str, *, points: Sequence[Mapping[str, Any]]) -> Ser
             "(the code on a representative's QR code)",
             order=len(attributes) + 1,
             description="代表编号 Representative code",
+        )
+    )
+    attributes.append(
+        ServiceAttribute(
+            code="may_publish",
+            datatype="singlevaluelist",
+            datatype_description="居民是否同意公开：文字去掉电话、身份证号、邮箱和车牌号，"
+            "位置约 100 米；默认不公开 (the resident agrees that the request is shown publicly, "
+            "scrubbed of personal data and with its location rounded to about 100 m; "
+            "default false)",
+            order=len(attributes) + 1,
+            description="同意公开 May be published",
+            values=list(PUBLISHING_CHOICES),
         )
     )
     return ServiceDefinition(service_code=code, attributes=attributes)
@@ -152,3 +172,61 @@ def service_request(
         long=location.get("lon"),
         extended_attributes=extended,
     )
+
+
+def public_service_request(
+    document: Mapping[str, Any], *, service_names: Mapping[str, str], extensions: bool
+) -> ServiceRequest | None:
+    """What a reader without a partner key may see of a case, or None when it may see nothing.
+
+    Only a case its resident agreed to publish and submitted themself (publication.is_public);
+    of it, the text without the appended place or address line and with personal data
+    scrubbed, the address scrubbed, the location rounded to about 100 m, and as status notes
+    the station's answer (scrubbed) or the status's label — never a timeline note, which may
+    hold a reopen reason or a representative's name. `extensions=true` keeps the statuses and
+    times of the timeline and leaves out its notes and the representative.
+    """
+    if not publication.is_public(
+        channel=document.get("channel"), may_publish=document.get("may_publish")
+    ):
+        return None
+    full = service_request(document, service_names=service_names, extensions=extensions)
+    status: CaseStatus = document["status"]
+    response = document.get("response")
+    lat, lon = publication.approximate(document.get("location"))
+    extended = full.extended_attributes
+    if extended is not None:
+        extended = extended.model_copy(
+            update={
+                "representative": None,
+                "timeline": [s.model_copy(update={"note": None}) for s in extended.timeline],
+            }
+        )
+    return full.model_copy(
+        update={
+            "status_notes": pii.scrub(response)
+            if status in ("responded", "closed") and response
+            else STATUS_LABELS[status],
+            "description": publication.public_text(full.description),
+            "address": _scrubbed(full.address),
+            "address_id": _scrubbed(full.address_id),
+            "lat": lat,
+            "long": lon,
+            "extended_attributes": extended,
+        }
+    )
+
+
+def public_service_requests(
+    documents: Sequence[Mapping[str, Any]], *, service_names: Mapping[str, str], extensions: bool
+) -> list[ServiceRequest]:
+    """The public view of each document the public may read; the others are left out."""
+    found = (
+        public_service_request(d, service_names=service_names, extensions=extensions)
+        for d in documents
+    )
+    return [r for r in found if r is not None]
+
+
+def _scrubbed(text: str | None) -> str | None:
+    return pii.scrub(text) if text else text

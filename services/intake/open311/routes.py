@@ -2,6 +2,10 @@
 
 Every resource answers in XML or JSON by its suffix; every error is the spec's `errors`
 body, in the same format, mapped in one place (`Open311Route`).
+
+Reading requests is public, but the public reads only what residents agreed to publish, and
+that scrubbed (`from_case.public_service_request`); a partner sending a valid `api_key` reads
+every case in full. Both are rate-limited per client address, like every public door.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
@@ -32,7 +36,13 @@ from services.intake.open311.errors import (
     parse_format,
 )
 from services.intake.open311.rendering import Body
-from services.intake.open311.schemas import CONTENT_TYPES, Format, PostedRequest, TokenAnswer
+from services.intake.open311.schemas import (
+    CONTENT_TYPES,
+    Format,
+    PostedRequest,
+    ServiceRequest,
+    TokenAnswer,
+)
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -63,6 +73,15 @@ class Open311Route(APIRoute):
             except Open311Error as exc:
                 log.info("open311.refused", status=exc.status, path=request.url.path)
                 return render(rendering.errors_body(exc), fmt=fmt, status_code=exc.status)
+            except HTTPException as exc:
+                # The rate limit's 429, in the spec's errors body like every other refusal.
+                if exc.status_code != status.HTTP_429_TOO_MANY_REQUESTS:
+                    raise
+                log.info("open311.rate_limited", path=request.url.path)
+                error = Open311Error(exc.status_code, str(exc.detail))
+                response = render(rendering.errors_body(error), fmt=fmt, status_code=429)
+                response.headers.update(exc.headers or {})
+                return response
 
         return route
 
@@ -111,6 +130,16 @@ router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
 def _checked(request: Request, fmt: str, *, jurisdiction: str) -> Format:
     check_jurisdiction(request.query_params.get("jurisdiction_id"), expected=jurisdiction)
     return parse_format(fmt)
+
+
+def _is_partner(request: Request, *, keys: list[str]) -> bool:
+    """True for a partner's valid `api_key` (query); False without one (the public); a wrong
+    key is refused (403) rather than quietly answered as the public."""
+    given = request.query_params.get("api_key")
+    if not given:
+        return False
+    check_api_key(given, keys=keys)
+    return True
 
 
 @router.get("/discovery.{fmt}", summary="Service discovery.")
@@ -175,25 +204,35 @@ async def post_request(
     return render(rendering.requests_body([posted]), fmt=found)
 
 
-@router.get("/tokens/{token}.{fmt}", summary="The request id for a token.")
+@router.get(
+    "/tokens/{token}.{fmt}", dependencies=[RATE_LIMITED], summary="The request id for a token."
+)
 async def get_token(
     request: Request, token: str, fmt: str, cases: Cases, settings: Settings
 ) -> Response:
-    # Ids are given at once, so a token is the request's id.
+    # Ids are given at once, so a token is the request's id. The public learns only of the
+    # cases it may read: any other is as unknown as a made-up one.
     found = _checked(request, fmt, jurisdiction=settings.open311_jurisdiction_id)
-    if await cases.by_id(token) is None:
+    public_only = not _is_partner(request, keys=settings.open311_api_keys)
+    if await cases.by_id(token, public_only=public_only) is None:
         raise Open311Error(404, f"token {token!r} was not found")
     answer = TokenAnswer(service_request_id=token, token=token)
     return render(rendering.requests_body([answer]), fmt=found)
 
 
-@router.get("/requests.{fmt}", summary="Service requests: filters, paging, extensions.")
+@router.get(
+    "/requests.{fmt}",
+    dependencies=[RATE_LIMITED],
+    summary="Service requests: filters, paging, extensions (all cases in full with api_key).",
+)
 async def get_requests(
     request: Request, fmt: str, cases: Cases, directory: Directory, settings: Settings
 ) -> Response:
     found = _checked(request, fmt, jurisdiction=settings.open311_jurisdiction_id)
+    partner = _is_partner(request, keys=settings.open311_api_keys)
     query = to_case.requests_query(dict(request.query_params), now=datetime.now(UTC))
     documents = await cases.search(
+        public_only=not partner,
         ids=query.ids,
         submitted_from=query.start,
         submitted_until=query.end,
@@ -203,14 +242,23 @@ async def get_requests(
         limit=query.page_size,
     )
     names = await _service_names(directory)
-    requests = [
-        from_case.service_request(d, service_names=names, extensions=query.extensions)
-        for d in documents
-    ]
+    if partner:
+        requests = [
+            from_case.service_request(d, service_names=names, extensions=query.extensions)
+            for d in documents
+        ]
+    else:
+        requests = from_case.public_service_requests(
+            documents, service_names=names, extensions=query.extensions
+        )
     return render(rendering.requests_body(requests), fmt=found)
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="One service request.")
+@router.get(
+    "/requests/{service_request_id}.{fmt}",
+    dependencies=[RATE_LIMITED],
+    summary="One service request (in full with api_key).",
+)
 async def get_request(
     request: Request,
     service_request_id: str,
@@ -220,13 +268,19 @@ async def get_request(
     settings: Settings,
 ) -> Response:
     found = _checked(request, fmt, jurisdiction=settings.open311_jurisdiction_id)
-    document = await cases.by_id(service_request_id)
-    if document is None:
-        raise Open311Error(404, f"service_request_id {service_request_id!r} was not found")
+    partner = _is_partner(request, keys=settings.open311_api_keys)
+    document = await cases.by_id(service_request_id, public_only=not partner)
     extensions = request.query_params.get("extensions", "").lower() == "true"
-    one = from_case.service_request(
-        document, service_names=await _service_names(directory), extensions=extensions
-    )
+    one: ServiceRequest | None = None
+    if document is not None and partner:
+        names = await _service_names(directory)
+        one = from_case.service_request(document, service_names=names, extensions=extensions)
+    elif document is not None:
+        names = await _service_names(directory)
+        one = from_case.public_service_request(document, service_names=names, extensions=extensions)
+    if one is None:
+        # A case the public may not read answers exactly as one that does not exist.
+        raise Open311Error(404, f"service_request_id {service_request_id!r} was not found")
     return render(rendering.requests_body([one]), fmt=found)
 
 

@@ -18,6 +18,8 @@ from services.intake.open311.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Re
 from shared.events.case_events import CaseStatus
 
 MAX_WINDOW = timedelta(days=90)
+MAY_PUBLISH = "may_publish"
+"""The attribute a partner sets to `true` when the resident agreed to publishing."""
 
 _ATTRIBUTE = re.compile(r"^attribute\[([A-Za-z0-9_\-]+)\]$")
 _ATTRIBUTE_FIELDS = {
@@ -36,6 +38,7 @@ _FIELD_NAMES = {
     "contact": "email/phone",
     "liaison_point_id": "attribute[liaison_point]",
     "representative_code": "attribute[representative_code]",
+    "may_publish": f"attribute[{MAY_PUBLISH}]",
 }
 
 
@@ -126,6 +129,8 @@ def command_from_form(form: Mapping[str, str]) -> CaseCreate:
 
     The address (`address_string`, `address_id`) becomes the text's last paragraph: the
     representative reads it with the description, and GET gives it back as `address`.
+    `attribute[may_publish]` (`true` or `false`, default `false`) is the resident's consent
+    to publishing, which the partner asked for.
     `media_url`, `device_id` and `account_id` are accepted and not kept.
     """
     value = {k: v.strip() for k, v in form.items() if v and v.strip()}
@@ -145,6 +150,9 @@ def command_from_form(form: Mapping[str, str]) -> CaseCreate:
     for name, text in (("address_string", address), ("address_id", address_id)):
         if text is not None and len(text) > ADDRESS_MAX:
             problems.append(f"{name} is longer than {ADDRESS_MAX} characters")
+    consent = value.get(f"attribute[{MAY_PUBLISH}]", "false").lower()
+    if consent not in ("true", "false"):
+        problems.append(f"attribute[{MAY_PUBLISH}] must be true or false")
     if problems:
         raise Open311Error(400, *problems)
     assert description is not None
@@ -152,6 +160,8 @@ def command_from_form(form: Mapping[str, str]) -> CaseCreate:
         "category": value["service_code"],
         "text": description,
         "channel": "open311",
+        # Only an explicit `true`: the partner asked the resident, as the form does.
+        "may_publish": consent == "true",
     }
     if lat is not None:
         fields["location"] = {"lat": lat, "lon": lon}

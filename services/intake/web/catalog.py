@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.intake.domain.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
+from services.intake.domain.photos import MAX_PIXELS
 from services.intake.web.qr import LEVEL_LABELS
 from shared.web.i18n import Catalog, Language
 
 Strings = Mapping[str, Mapping[Language, str]]
 
 _PHOTO_MIB = MAX_ATTACHMENT_BYTES // (1024 * 1024)
+_PHOTO_MEGAPIXELS = MAX_PIXELS // 1_000_000
 
 
 def _both(*, zh: str, en: str) -> dict[Language, str]:
@@ -114,6 +116,21 @@ FORM: Strings = {
         "en": "I agree that the liaison station uses my contact details to handle this "
         "suggestion. They are kept on this platform only and never published.",
     },
+    "form.publish": {"zh": "公开（可选）", "en": "Publishing (optional)"},
+    "form.may_publish": {
+        "zh": "我同意公开这条意见建议",
+        "en": "I agree that this suggestion may be published",
+    },
+    "form.may_publish_hint": {
+        "zh": "勾选后，这条意见建议的文字和大致位置（约 100 米范围）可以在网上公开，"
+        "让大家看到反映了什么、办得怎么样。公开前会去掉文字里的电话号码、身份证号、"
+        "电子邮箱和车牌号；您填写的地点和联系方式不会公开。不勾选就不公开，办理不受影响。",
+        "en": "If you tick this, the text of your suggestion and its approximate location "
+        "(to about 100 m) may be shown publicly, so others can see what was raised and how it "
+        "was handled. Phone numbers, ID numbers, emails and number plates are removed from "
+        "the text first; the place you typed and your contact details are never shown. If you "
+        "leave it unticked, nothing is published and your suggestion is handled the same way.",
+    },
     "form.submit": {"zh": "提交", "en": "Submit"},
     "form.privacy": {
         "zh": "可以匿名提交。请不要在意见建议里写身份证号等敏感信息。",
@@ -150,6 +167,15 @@ ERRORS: Strings = {
         "zh": f"第 {{n}} 张照片不能使用：只接受 JPEG、PNG 或 WebP 图片，每张不超过 {_PHOTO_MIB} MB",
         "en": f"Photo {{n}} cannot be used: only JPEG, PNG or WebP images of at most "
         f"{_PHOTO_MIB} MB each",
+    },
+    "error.photos.smaller": {
+        "zh": f"第 {{n}} 张照片太大（最多 {_PHOTO_MEGAPIXELS * 100} 万像素），请换一张较小的照片",
+        "en": f"Photo {{n}} is too large (at most {_PHOTO_MEGAPIXELS} megapixels); "
+        "choose a smaller one",
+    },
+    "error.photos.unreadable": {
+        "zh": "第 {n} 张照片无法打开（文件可能已损坏），请换一张",
+        "en": "Photo {n} cannot be opened (the file may be damaged); choose another",
     },
     "error.photos.too_long": {
         "zh": f"最多 {MAX_ATTACHMENTS} 张照片",

@@ -3,7 +3,9 @@
 Pure: the rules stay in the domain models (`CaseCreate`, `RateCase`, …); this only maps form
 fields onto them and their errors back onto form fields, as catalog keys the page translates.
 Two rules are the form's own: consent when contact details are given, and the optional place,
-which has no field of its own in a case and is appended to the text the station reads.
+which has no field of its own in a case and is appended to the text the station reads (and left
+out of what the public reads, publication.without_place). Publishing is a separate, explicit
+choice (`may_publish`), off unless ticked.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from typing import Any, Final, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from services.intake.domain.cases import CaseCreate
-from services.intake.domain.errors import UnknownReference
+from services.intake.domain.errors import PhotoRefused, UnknownReference
+from services.intake.domain.publication import with_place
 from services.intake.web.catalog import CATALOG
 from shared.events.resident_events import ResidentLanguage
 
 MAX_PLACE_CHARS: Final = 200
-PLACE_PREFIX: Final = "地点："
 _SUBMISSION_ID = re.compile(r"^page:[0-9a-f]{32}$")
 M = TypeVar("M", bound=BaseModel)
 
@@ -61,6 +63,7 @@ class SubmissionForm:
     contact_phone: str = ""
     contact_email: str = ""
     consent: bool = False
+    may_publish: bool = False
     submission_id: str = ""
 
     def has_contact(self) -> bool:
@@ -87,6 +90,7 @@ def parse_submission(
         "category": form.category,
         "text": form.text,
         "channel": "qr" if representative_code else "web",
+        "may_publish": form.may_publish,
         "attachments": [
             {
                 "filename": (p.filename or f"photo-{n}")[-100:],
@@ -118,7 +122,7 @@ def parse_submission(
     command = _validate(CaseCreate, payload, errors, field_for=_submission_field)
     if command is not None and place:
         # Checked again with the place in, so the whole text still fits the limit.
-        payload["text"] = f"{command.text}\n\n{PLACE_PREFIX}{place}"
+        payload["text"] = with_place(command.text, place)
         command = _validate(CaseCreate, payload, errors, field_for=_submission_field)
     return errors if errors or command is None else command
 
@@ -139,6 +143,22 @@ def unknown_reference_errors(exc: UnknownReference) -> Errors:
     if exc.field == "category":
         return {"category": Message("error.category.unknown_reference")}
     return {"form": Message("error.form.representative")}
+
+
+# Why a photo was refused once decoded (domain.photos' reasons), as the form says it.
+_PHOTO_REFUSALS: Final[Mapping[str, str]] = {
+    "type": "error.photos.one",
+    "pixels": "error.photos.smaller",
+    "too_large": "error.photos.smaller",
+    "unreadable": "error.photos.unreadable",
+}
+
+
+def photo_refused_errors(exc: PhotoRefused) -> Errors:
+    """A photo that passed the form's checks but could not be decoded or kept: the photo
+    field, naming which photo (counted from 1, as the resident chose them)."""
+    key = _PHOTO_REFUSALS.get(exc.reason, "error.photos.one")
+    return {"photos": Message(key, {"n": exc.index + 1})}
 
 
 def _validate(

@@ -64,6 +64,9 @@ async def render_case(
     )
     count = int(document.get("attachment_count") or 0)
     base = workbench.intake_web_url.rstrip("/")
+    photos = [
+        f"{base}/v1/staff/cases/{detail.case_id}/attachments/{n}" for n in range(1, count + 1)
+    ]
     response = await workbench.render(
         request,
         claims,
@@ -80,10 +83,8 @@ async def render_case(
                 zh=workbench.language(request) == "zh",
             ),
             "response_templates": usable_templates,
-            "attachments": [
-                (n, f"{base}/v1/staff/cases/{detail.case_id}/attachments/{n}")
-                for n in range(1, count + 1)
-            ],
+            # (n, the photo, its thumbnail): the page loads the small one, links the full one.
+            "attachments": [(n, url, f"{url}?size=thumb") for n, url in enumerate(photos, 1)],
             "action_fields": ACTION_FIELDS,
             "has_label": workbench.pages.catalog,
             "form_errors": {},
