@@ -1,6 +1,7 @@
 """Staff tokens: short-lived JWTs with role and scope claims, checked on every staff endpoint.
 
-Routing issues them (it owns the accounts); any service verifies them with the shared secret.
+Routing issues them (it owns the accounts) signed with its Ed25519 private key; every service
+verifies them with the public key, so no other service can mint one.
 """
 
 from __future__ import annotations
@@ -9,13 +10,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from fastapi import Depends, FastAPI, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
 
 Role = Literal["representative", "staff", "station_head", "department", "admin", "supervisor"]
-_ALGORITHM = "HS256"
+_ALGORITHM = "EdDSA"
 _ISSUER = "minyi/routing"
 # The pages' sign-in cookie (shared.web.session) holds the same token.
 SESSION_COOKIE = "minyi_session"
@@ -34,9 +40,29 @@ class Claims(BaseModel):
     exp: int
 
 
+def check_signing_key(pem: str) -> None:
+    """Raises ValueError unless `pem` is an Ed25519 private key."""
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a PEM private key: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("the token signing key must be an Ed25519 private key")
+
+
+def check_verify_key(pem: str) -> None:
+    """Raises ValueError unless `pem` is an Ed25519 public key."""
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a PEM public key: {exc}") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("the token verification key must be an Ed25519 public key")
+
+
 def issue_token(
     *,
-    secret: str,
+    signing_key: str,
     username: str,
     role: Role,
     station: str | None,
@@ -57,18 +83,18 @@ def issue_token(
         "exp": int(expires.timestamp()),
         "iss": _ISSUER,
     }
-    return jwt.encode(payload, secret, algorithm=_ALGORITHM), expires
+    return jwt.encode(payload, signing_key, algorithm=_ALGORITHM), expires
 
 
 class InvalidToken(Exception):
     pass
 
 
-def verify_token(token: str, *, secret: str) -> Claims:
+def verify_token(token: str, *, verify_key: str) -> Claims:
     try:
         payload = jwt.decode(
             token,
-            secret,
+            verify_key,
             algorithms=[_ALGORITHM],
             issuer=_ISSUER,
             options={"require": ["exp", "sub", "iss"]},
@@ -84,8 +110,8 @@ bearer = HTTPBearer(auto_error=False, description="A token from routing's POST /
 class TokenCheck:
     """Verifies the staff token of a request; one per app, on `app.state.token_check`."""
 
-    def __init__(self, *, secret: str) -> None:
-        self._secret = secret
+    def __init__(self, *, verify_key: str) -> None:
+        self._verify_key = verify_key
 
     def claims(self, request: Request, credentials: HTTPAuthorizationCredentials | None) -> Claims:
         """The bearer header, or for GET/HEAD the pages' session cookie too, so that a signed-in
@@ -100,7 +126,7 @@ class TokenCheck:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         try:
-            return verify_token(token, secret=self._secret)
+            return verify_token(token, verify_key=self._verify_key)
         except InvalidToken:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -109,8 +135,8 @@ class TokenCheck:
             ) from None
 
 
-def install_token_check(app: FastAPI, *, secret: str) -> None:
-    app.state.token_check = TokenCheck(secret=secret)
+def install_token_check(app: FastAPI, *, verify_key: str) -> None:
+    app.state.token_check = TokenCheck(verify_key=verify_key)
 
 
 async def current_claims(

@@ -70,7 +70,7 @@ class ServiceRuntime:
             lifespan=runtime_lifespan(self, on_start=on_start),
             readiness=self.readiness,
         )
-        install_token_check(app, secret=self.settings.jwt_secret.get_secret_value())
+        install_token_check(app, verify_key=self.settings.jwt_public_key)
         return app
 
     def readiness(self) -> list[ReadinessCheck]:

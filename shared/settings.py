@@ -22,6 +22,16 @@ from pydantic_settings import (
 )
 
 DEV_JWT_SECRET = "minyi-dev-only-secret-change-me-in-prod!"
+# The demo's Ed25519 key pair for staff tokens: routing signs with the private key, every service
+# verifies with the public one. Published here, so prod refuses both.
+DEV_JWT_PRIVATE_KEY = """-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIGbUnl4syNbWHdgLgv5+8RPs5dPcmpJd2RA0n2rBEf3d
+-----END PRIVATE KEY-----
+"""
+DEV_JWT_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
+MCowBQYDK2VwAyEAGceYVcNxc+I93+h/24Kq7oE3ue308foD/xQ2HlxELNc=
+-----END PUBLIC KEY-----
+"""
 FILE_SUFFIX = "_FILE"
 S = TypeVar("S", bound="ServiceSettings")
 
@@ -105,7 +115,12 @@ class ServiceSettings(BaseSettings):
     environment: Literal["dev", "prod"] = "dev"
     jwt_secret: SecretStr = Field(
         default=SecretStr(DEV_JWT_SECRET),
-        description="Signs staff tokens; every service must share it. Required in prod.",
+        description="Keys the workbench forms' CSRF tokens (routing). Required in prod.",
+    )
+    jwt_public_key: str = Field(
+        default=DEV_JWT_PUBLIC_KEY,
+        description="Ed25519 public key (PEM) every service verifies staff tokens with; routing "
+        "signs them with the private key. Required in prod.",
     )
     jwt_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # Where people's browsers reach each service's pages; pages link across services with them.
@@ -164,12 +179,25 @@ class ServiceSettings(BaseSettings):
         secret = self.jwt_secret.get_secret_value()
         if secret == DEV_JWT_SECRET or len(secret) < 32:
             problems.append("MINYI_JWT_SECRET must be set to 32+ random characters in prod")
+        if self.jwt_public_key.strip() == DEV_JWT_PUBLIC_KEY.strip():
+            problems.append(
+                "MINYI_JWT_PUBLIC_KEY must be your own Ed25519 public key in prod (the demo's "
+                "private key is published)"
+            )
         if not self.secure_cookies:
             problems.append(
                 "MINYI_SECURE_COOKIES must be true in prod: the staff session cookie would "
                 "travel over plain HTTP"
             )
         return problems
+
+    @field_validator("jwt_public_key")
+    @classmethod
+    def _is_an_ed25519_public_key(cls, value: str) -> str:
+        from shared.auth import check_verify_key
+
+        check_verify_key(value)
+        return value
 
     @field_validator("kafka_bootstrap")
     @classmethod

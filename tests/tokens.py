@@ -1,11 +1,14 @@
-"""Staff tokens for tests, signed as routing signs them, with the settings' default secret."""
+"""Staff tokens for tests, signed as routing signs them, with the demo's signing key."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from shared.auth import Role, issue_token
-from shared.settings import DEV_JWT_SECRET
+from shared.settings import DEV_JWT_PRIVATE_KEY
 
 
 def bearer(
@@ -15,11 +18,11 @@ def bearer(
     station: str | None = None,
     representative_code: str | None = None,
     department: str | None = None,
-    secret: str = DEV_JWT_SECRET,
+    signing_key: str = DEV_JWT_PRIVATE_KEY,
 ) -> dict[str, str]:
     """An Authorization header for this account (any username: no account is looked up)."""
     token, _ = issue_token(
-        secret=secret,
+        signing_key=signing_key,
         username=username or f"test-{role}",
         role=role,
         station=station,
@@ -28,3 +31,17 @@ def bearer(
         ttl=timedelta(hours=1),
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+def key_pair() -> tuple[str, str]:
+    """A fresh Ed25519 (private, public) PEM pair: an operator's own, not the demo's."""
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public

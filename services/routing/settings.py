@@ -2,14 +2,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 
-from shared.settings import ServiceSettings
+from shared.auth import check_signing_key
+from shared.settings import DEV_JWT_PRIVATE_KEY, ServiceSettings
 
 
 class RoutingSettings(ServiceSettings):
     service_name: str = "routing"
     port: int = Field(default=8002, ge=1, le=65535)
+    jwt_private_key: SecretStr = Field(
+        default=SecretStr(DEV_JWT_PRIVATE_KEY),
+        description="Ed25519 private key (PEM) staff tokens are signed with; only routing holds "
+        "it. Required in prod.",
+    )
     timezone: str = Field(default="Asia/Shanghai", description="Where working days are counted.")
     holidays: list[date] = Field(
         default_factory=list, description='Public holidays, JSON: ["2026-10-01", ...].'
@@ -53,3 +59,18 @@ class RoutingSettings(ServiceSettings):
     sign_in_max_wait_s: float = Field(
         default=900.0, ge=1, description="The longest wait a run of failures imposes."
     )
+
+    @field_validator("jwt_private_key")
+    @classmethod
+    def _is_an_ed25519_private_key(cls, value: SecretStr) -> SecretStr:
+        check_signing_key(value.get_secret_value())
+        return value
+
+    def prod_problems(self) -> list[str]:
+        problems = super().prod_problems()
+        if self.jwt_private_key.get_secret_value().strip() == DEV_JWT_PRIVATE_KEY.strip():
+            problems.append(
+                "MINYI_JWT_PRIVATE_KEY must be your own Ed25519 private key in prod (the demo's "
+                "is published)"
+            )
+        return problems

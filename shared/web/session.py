@@ -38,13 +38,13 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
-def session_claims(request: Request, *, secret: str) -> Claims | None:
+def session_claims(request: Request, *, verify_key: str) -> Claims | None:
     """The signed-in user's claims, or None when not signed in or the session expired."""
     token = session_token(request)
     if token is None:
         return None
     try:
-        return verify_token(token, secret=secret)
+        return verify_token(token, verify_key=verify_key)
     except InvalidToken:
         return None
 

@@ -33,7 +33,7 @@ from shared.events.case_events import (
 from shared.events.envelope import Envelope, EventData
 from shared.events.resident_events import ResidentContactGiven
 from shared.mongo import Document
-from shared.settings import DEV_JWT_SECRET
+from shared.settings import DEV_JWT_PRIVATE_KEY
 from shared.topics import (
     CASE_EVENTS,
     NOTIFICATION_EVENTS,
@@ -424,7 +424,7 @@ def token(
     representative_code: str | None = None,
 ) -> dict[str, str]:
     issued, _ = issue_token(
-        secret=DEV_JWT_SECRET,
+        signing_key=DEV_JWT_PRIVATE_KEY,
         username=username,
         role=role,
         station=station,

@@ -17,6 +17,7 @@ from services.routing.entrypoints.cli import import_users
 from services.routing.settings import RoutingSettings
 from shared.mongo import Document
 from tests.conftest import PlumbingSettings
+from tests.tokens import key_pair
 
 ACCOUNT = UserImport(
     username="xijie-staff",
@@ -95,7 +96,15 @@ async def test_users_import_stores_accounts_that_sign_in_and_refuses_the_demo_pa
         "users:\n  - {username: admin, display_name: 管理员, role: admin, password: minyi-demo}\n",
         encoding="utf-8",
     )
-    prod = RoutingSettings(**common, environment="prod", jwt_secret="p" * 40, secure_cookies=True)
+    private, public = key_pair()
+    prod = RoutingSettings(
+        **common,
+        environment="prod",
+        jwt_secret="p" * 40,
+        jwt_private_key=private,
+        jwt_public_key=public,
+        secure_cookies=True,
+    )
 
     assert await import_users(staff, prod) == "imported staff.yaml: 1 accounts"
     with pytest.raises(ValueError, match="admin use the demo's published password"):

@@ -6,13 +6,12 @@ import httpx
 from fastapi import FastAPI
 
 from shared.auth import SESSION_COOKIE, CurrentClaims, install_token_check, issue_token
-
-SECRET = "a-test-secret-that-is-long-enough-1234"
+from shared.settings import DEV_JWT_PRIVATE_KEY, DEV_JWT_PUBLIC_KEY
 
 
 def client(cookie: str | None) -> httpx.AsyncClient:
     app = FastAPI()
-    install_token_check(app, secret=SECRET)
+    install_token_check(app, verify_key=DEV_JWT_PUBLIC_KEY)
 
     @app.api_route("/read", methods=["GET", "HEAD"])
     async def read(claims: CurrentClaims) -> str:
@@ -31,7 +30,7 @@ def client(cookie: str | None) -> httpx.AsyncClient:
 
 def token() -> str:
     issued, _ = issue_token(
-        secret=SECRET,
+        signing_key=DEV_JWT_PRIVATE_KEY,
         username="rep-0412",
         role="representative",
         station=None,

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from shared.settings import DEV_JWT_SECRET
+from shared.settings import DEV_JWT_PRIVATE_KEY, DEV_JWT_PUBLIC_KEY, DEV_JWT_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -83,6 +83,22 @@ def test_the_development_secrets_are_the_documented_defaults_that_prod_refuses()
     assert (secrets / "open311_api_keys").read_text(encoding="utf-8").strip() == (
         '["demo-open311-key"]'
     )
+    private = (secrets / "jwt_private_key").read_text(encoding="utf-8")
+    public = (secrets / "jwt_public_key").read_text(encoding="utf-8")
+    assert (private.strip(), public.strip()) == (
+        DEV_JWT_PRIVATE_KEY.strip(),
+        DEV_JWT_PUBLIC_KEY.strip(),
+    )
+
+
+def test_only_routing_holds_the_token_signing_key() -> None:
+    services = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]
+    holders = {name for name, s in services.items() if "jwt_private_key" in s.get("secrets", [])}
+    assert holders == {"routing"}
+    for name, service in services.items():
+        if "MINYI_ENVIRONMENT" in (service.get("environment") or {}):  # a Minyi container
+            assert "MINYI_JWT_PUBLIC_KEY_FILE" in service["environment"], name
+            assert "jwt_public_key" in service.get("secrets", []), name
 
 
 def test_env_example_names_every_variable_the_compose_file_reads() -> None:

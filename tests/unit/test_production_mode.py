@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa as rsa_key
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
@@ -19,11 +21,19 @@ from services.reporting.settings import ReportingSettings
 from services.routing.adapters.user_repository import UserImport
 from services.routing.entrypoints import cli
 from services.routing.settings import RoutingSettings
-from shared.settings import DEV_JWT_SECRET, ServiceSettings, load_settings
+from shared.settings import DEV_JWT_PUBLIC_KEY, DEV_JWT_SECRET, ServiceSettings, load_settings
+from tests.tokens import key_pair
 
 STRONG = "s3cr3t-" + "x" * 40
 OPEN311_KEY = "partner-key-" + "k" * 24
-PROD: dict[str, Any] = {"environment": "prod", "jwt_secret": STRONG, "secure_cookies": True}
+OWN_PRIVATE_KEY, OWN_PUBLIC_KEY = key_pair()
+PROD: dict[str, Any] = {
+    "environment": "prod",
+    "jwt_secret": STRONG,
+    "jwt_public_key": OWN_PUBLIC_KEY,
+    "secure_cookies": True,
+}
+ROUTING_PROD: dict[str, Any] = {**PROD, "jwt_private_key": OWN_PRIVATE_KEY}
 SECURE_INTAKE: dict[str, Any] = {
     **PROD,
     "open311_api_keys": [OPEN311_KEY],
@@ -58,7 +68,7 @@ def refusal(settings_class: type[ServiceSettings], **values: Any) -> str:
 
 def test_a_secure_production_configuration_of_every_service_starts() -> None:
     assert IntakeSettings(**SECURE_INTAKE).environment == "prod"
-    assert RoutingSettings(**PROD).environment == "prod"
+    assert RoutingSettings(**ROUTING_PROD).environment == "prod"
     assert ReportingSettings(**PROD).environment == "prod"
     notify = NotifySettings(**SECURE_NOTIFY)
     assert (notify.environment, notify.smtp_tls) == ("prod", "implicit")
@@ -76,7 +86,7 @@ def test_dev_accepts_the_demo_defaults() -> None:
 
 @pytest.mark.parametrize("secret", [DEV_JWT_SECRET, "short-but-not-default"])
 def test_prod_refuses_the_development_or_a_short_jwt_secret(secret: str) -> None:
-    message = refusal(RoutingSettings, **{**PROD, "jwt_secret": secret})
+    message = refusal(RoutingSettings, **{**ROUTING_PROD, "jwt_secret": secret})
     assert "MINYI_JWT_SECRET must be set to 32+ random characters in prod" in message
 
 
@@ -131,11 +141,33 @@ def test_every_problem_is_reported_at_once() -> None:
         assert setting in message
 
 
+def test_prod_refuses_the_demo_token_keys_anyone_could_sign_with() -> None:
+    message = refusal(RoutingSettings, **{**PROD, "jwt_public_key": DEV_JWT_PUBLIC_KEY})
+    assert "MINYI_JWT_PUBLIC_KEY must be your own Ed25519 public key in prod" in message
+    assert "MINYI_JWT_PRIVATE_KEY must be your own Ed25519 private key in prod" in message
+    assert "MINYI_JWT_PUBLIC_KEY" in refusal(
+        ReportingSettings, **{**PROD, "jwt_public_key": DEV_JWT_PUBLIC_KEY}
+    )
+
+
+def test_token_keys_must_be_ed25519_pem() -> None:
+    assert "not a PEM public key" in refusal(ReportingSettings, jwt_public_key="a shared secret")
+    assert "not a PEM private key" in refusal(RoutingSettings, jwt_private_key=STRONG)
+    rsa = (
+        rsa_key.generate_private_key(public_exponent=65537, key_size=2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    assert "must be an Ed25519 public key" in refusal(ReportingSettings, jwt_public_key=rsa)
+
+
 def test_a_refused_start_prints_one_error_line_per_problem_and_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("MINYI_ENVIRONMENT", "prod")
     monkeypatch.setenv("MINYI_JWT_SECRET", STRONG)
+    monkeypatch.setenv("MINYI_JWT_PUBLIC_KEY", OWN_PUBLIC_KEY)
 
     with pytest.raises(SystemExit) as exited:
         load_settings(ReportingSettings)
@@ -189,11 +221,17 @@ def test_a_secret_file_satisfies_production_mode(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     (tmp_path / "jwt").write_text(STRONG, encoding="utf-8")
+    (tmp_path / "private.pem").write_text(OWN_PRIVATE_KEY, encoding="utf-8")
+    (tmp_path / "public.pem").write_text(OWN_PUBLIC_KEY, encoding="utf-8")
     monkeypatch.setenv("MINYI_JWT_SECRET_FILE", str(tmp_path / "jwt"))
+    monkeypatch.setenv("MINYI_JWT_PRIVATE_KEY_FILE", str(tmp_path / "private.pem"))
+    monkeypatch.setenv("MINYI_JWT_PUBLIC_KEY_FILE", str(tmp_path / "public.pem"))
     monkeypatch.setenv("MINYI_ENVIRONMENT", "prod")
     monkeypatch.setenv("MINYI_SECURE_COOKIES", "true")
 
-    assert RoutingSettings().jwt_secret.get_secret_value() == STRONG
+    routing = RoutingSettings()
+    assert routing.jwt_secret.get_secret_value() == STRONG
+    assert routing.jwt_public_key.strip() == OWN_PUBLIC_KEY.strip()
 
 
 def test_a_variable_and_its_file_together_are_refused(
@@ -281,6 +319,8 @@ def test_seed_demo_is_refused_in_prod_before_touching_the_store(
 ) -> None:
     monkeypatch.setenv("MINYI_ENVIRONMENT", "prod")
     monkeypatch.setenv("MINYI_JWT_SECRET", STRONG)
+    monkeypatch.setenv("MINYI_JWT_PRIVATE_KEY", OWN_PRIVATE_KEY)
+    monkeypatch.setenv("MINYI_JWT_PUBLIC_KEY", OWN_PUBLIC_KEY)
     monkeypatch.setenv("MINYI_SECURE_COOKIES", "true")
     # Nothing listens here: reaching the store would fail differently, and slowly.
     monkeypatch.setenv("MINYI_MONGO_URL", "mongodb://127.0.0.1:9/")

@@ -5,13 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.requests import Request
 
 from shared.auth import issue_token
+from shared.settings import DEV_JWT_PRIVATE_KEY, DEV_JWT_PUBLIC_KEY
 from shared.web.i18n import LANGUAGE_COOKIE, Catalog, as_language, pick_language
 from shared.web.session import SESSION_COOKIE, csrf_token, csrf_valid, session_claims
 
-SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+SECRET = "a-test-secret-that-is-long-enough-for-hs256"  # the CSRF key
+# Another key pair's public half: the demo key's tokens do not verify under it.
+OTHER_PUBLIC_KEY = (
+    Ed25519PrivateKey.generate()
+    .public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+)
 
 
 def request(query: str = "", cookies: dict[str, str] | None = None) -> Request:
@@ -58,7 +68,7 @@ def test_catalog_requires_both_languages_and_formats_values() -> None:
 
 def signed_in() -> Request:
     token, _ = issue_token(
-        secret=SECRET,
+        signing_key=DEV_JWT_PRIVATE_KEY,
         username="xijie-staff",
         role="staff",
         station="xijie",
@@ -70,11 +80,12 @@ def signed_in() -> Request:
 
 
 def test_session_claims_come_from_a_valid_cookie_only() -> None:
-    claims = session_claims(signed_in(), secret=SECRET)
+    claims = session_claims(signed_in(), verify_key=DEV_JWT_PUBLIC_KEY)
     assert claims is not None and claims.sub == "xijie-staff" and claims.station == "xijie"
-    assert session_claims(request(), secret=SECRET) is None
-    assert session_claims(request(cookies={SESSION_COOKIE: "forged"}), secret=SECRET) is None
-    assert session_claims(signed_in(), secret="another-secret-of-sufficient-length!") is None
+    assert session_claims(request(), verify_key=DEV_JWT_PUBLIC_KEY) is None
+    forged = request(cookies={SESSION_COOKIE: "forged"})
+    assert session_claims(forged, verify_key=DEV_JWT_PUBLIC_KEY) is None
+    assert session_claims(signed_in(), verify_key=OTHER_PUBLIC_KEY) is None
 
 
 def test_csrf_token_is_bound_to_the_session() -> None:

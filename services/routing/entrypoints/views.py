@@ -11,9 +11,9 @@ from services.routing.domain.workflow import Actor, allowed_actions
 from services.routing.entrypoints.schemas import Token
 from services.routing.handlers.common import case_state
 from services.routing.handlers.house_repair import current_stage
+from services.routing.settings import RoutingSettings
 from shared.auth import issue_token
 from shared.mongo import Document
-from shared.settings import ServiceSettings
 
 
 def case_summary(document: Document) -> dict[str, Any]:
@@ -54,10 +54,10 @@ def house_repair_case(document: Document) -> dict[str, Any]:
     }
 
 
-def token_for(user: StaffUser, *, settings: ServiceSettings) -> Token:
+def token_for(user: StaffUser, *, settings: RoutingSettings) -> Token:
     """What a successful sign-in gives, by password or OIDC, API or pages."""
     token, expires = issue_token(
-        secret=settings.jwt_secret.get_secret_value(),
+        signing_key=settings.jwt_private_key.get_secret_value(),
         username=user.username,
         role=user.role,
         station=user.station,

@@ -27,7 +27,8 @@ from shared.web.session import csrf_token, csrf_valid, session_claims, session_t
 @dataclass(frozen=True)
 class Workbench:
     pages: Pages
-    secret: str
+    secret: str  # keys the forms' CSRF tokens
+    verify_key: str
     timezone: ZoneInfo
     inbox: InboxClient
     intake_web_url: str
@@ -37,13 +38,14 @@ class Workbench:
         return cls(
             pages=Pages(templates=WEB / "templates", catalog=CATALOG),
             secret=settings.jwt_secret.get_secret_value(),
+            verify_key=settings.jwt_public_key,
             timezone=ZoneInfo(settings.timezone),
             inbox=InboxClient(base_url=settings.notify_web_url),
             intake_web_url=settings.intake_web_url,
         )
 
     def claims(self, request: Request) -> Claims | None:
-        return session_claims(request, secret=self.secret)
+        return session_claims(request, verify_key=self.verify_key)
 
     def token(self, request: Request) -> str:
         return session_token(request) or ""
