@@ -133,18 +133,6 @@ class EventConsumer:
             headers: Headers = list(record.headers or ())
             try:
                 envelope = Envelope.from_bytes(record.value)
-            except EventDecodeError as exc:
-                await self._dead_letter(
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    record.key,
-                    record.value,
-                    headers,
-                    exc,
-                )
-                continue
-            try:
                 typed = self._routes.decode(envelope)
             except EventDecodeError as exc:
                 await self._dead_letter(

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, cast
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 
 from services.reporting.adapters.read_models import ReadModels
 from services.reporting.entrypoints.filters import StationQuery
 from services.reporting.settings import ReportingSettings
-from shared.access import FiguresReader, station_in_scope
+from shared.access import FiguresReader, figures_reader, station_in_scope
 from shared.web.pages import Pages
 
 
@@ -50,3 +50,18 @@ async def scoped_station(claims: FiguresReader, station_id: StationQuery = None)
 
 # Only the station's own figures for station staff (404 for another's), any for city-wide.
 ScopedStation = Annotated[str | None, Depends(scoped_station)]
+
+
+def figures_router() -> APIRouter:
+    """A router of `/v1/reports` routes: signed-in station staff (their station's figures),
+    supervisors and admins (city-wide)."""
+    return APIRouter(
+        prefix="/v1/reports",
+        tags=["reports"],
+        dependencies=[Depends(figures_reader)],
+        responses={
+            401: {"description": "Not signed in."},
+            403: {"description": "Not station staff, a supervisor or an admin."},
+            404: {"description": "Another station's figures, asked for by station staff."},
+        },
+    )

@@ -7,11 +7,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Response
 
 from services.reporting.adapters.read_models import ReadModels
 from services.reporting.domain.exports import ExportKind
-from services.reporting.entrypoints.deps import ReadModelsDep, ScopedStation
+from services.reporting.entrypoints.deps import ReadModelsDep, ScopedStation, figures_router
 from services.reporting.entrypoints.filters import (
     SinceQuery,
     UntilQuery,
@@ -27,19 +27,8 @@ from services.reporting.web.exports import (
     to_csv,
     to_xlsx,
 )
-from shared.access import figures_reader
 
-# Signed-in station staff (their station's figures), supervisors and admins (city-wide).
-router = APIRouter(
-    prefix="/v1/reports",
-    tags=["reports"],
-    dependencies=[Depends(figures_reader)],
-    responses={
-        401: {"description": "Not signed in."},
-        403: {"description": "Not station staff, a supervisor or an admin."},
-        404: {"description": "Another station's figures, asked for by station staff."},
-    },
-)
+router = figures_router()
 
 CSV_RESPONSES: dict[int | str, dict[str, object]] = {200: {"content": {"text/csv": {}}}}
 XLSX_RESPONSES: dict[int | str, dict[str, object]] = {200: {"content": {XLSX_MEDIA_TYPE: {}}}}

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from services.reporting.domain.contributions import Dimension
 from services.reporting.domain.kpis import DEFAULT_MIN_SAMPLE
 from services.reporting.domain.periods import GroupBy
 from services.reporting.domain.summaries import KIND_DIMENSION, KeyedKind
-from services.reporting.entrypoints.deps import ReadModelsDep, ScopedStation
+from services.reporting.entrypoints.deps import ReadModelsDep, ScopedStation, figures_router
 from services.reporting.entrypoints.filters import (
     LimitQuery,
     MetricQuery,
@@ -37,19 +37,8 @@ from services.reporting.entrypoints.schemas import (
     SummaryReport,
 )
 from services.reporting.handlers.reports import figures
-from shared.access import figures_reader
 
-# Signed-in station staff (their station's figures), supervisors and admins (city-wide).
-router = APIRouter(
-    prefix="/v1/reports",
-    tags=["reports"],
-    dependencies=[Depends(figures_reader)],
-    responses={
-        401: {"description": "Not signed in."},
-        403: {"description": "Not station staff, a supervisor or an admin."},
-        404: {"description": "Another station's figures, asked for by station staff."},
-    },
-)
+router = figures_router()
 
 KEYED: tuple[tuple[KeyedKind, str], ...] = (
     ("representatives", "representative"),
