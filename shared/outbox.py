@@ -197,7 +197,10 @@ class OutboxRelay:
     async def _publish(self, collection: AsyncCollection[Document], docs: list[Document]) -> int:
         token = docs[0][OUTBOX_LEASE]["by"]
         items: list[tuple[str, Envelope]] = []
-        drained: list[UpdateOne] = []
+        # Documents by how many events they carried: one `update_many` per count drops the
+        # outboxes of a whole pass. A store commits each statement of a `bulk_write` on its own
+        # (SecantusDB with a sync per commit), so one statement per document cost a commit each.
+        by_count: dict[int, list[Any]] = {}
         partial: dict[Any, UpdateOne] = {}
         for doc in docs:
             entries: dict[str, Any] = doc.get(OUTBOX) or {}
@@ -206,25 +209,26 @@ class OutboxRelay:
                 (self._settings.topic(entry["topic"]), Envelope.model_validate(entry["event"]))
                 for _, entry in ordered
             )
-            # Only while we still hold the lease: a relay that lost it removes nothing.
-            mine = {"_id": doc["_id"], f"{OUTBOX_LEASE}.by": token}
-            # Usually nothing was queued meanwhile: drop the outbox whole, leaving the index.
-            drained.append(
-                UpdateOne(
-                    {**mine, OUTBOX_COUNT: len(ordered)},
-                    {"$unset": {OUTBOX_LEASE: "", OUTBOX: "", OUTBOX_COUNT: ""}},
-                )
-            )
+            by_count.setdefault(len(ordered), []).append(doc["_id"])
             partial[doc["_id"]] = UpdateOne(
-                mine,
+                # Only while we still hold the lease: a relay that lost it removes nothing.
+                {"_id": doc["_id"], f"{OUTBOX_LEASE}.by": token},
                 {
                     "$unset": {OUTBOX_LEASE: "", **{f"{OUTBOX}.{k}": "" for k, _ in ordered}},
                     "$inc": {OUTBOX_COUNT: -len(ordered)},
                 },
             )
         await self._publisher.publish_many(items)
-        result = await collection.bulk_write(drained, ordered=False)
-        if result.modified_count < len(drained):
+        drained = 0
+        for count, ids in by_count.items():
+            # Usually nothing was queued meanwhile (the count is still what was read): drop the
+            # outbox whole, which takes the document out of the sparse index.
+            result = await collection.update_many(
+                {"_id": {"$in": ids}, f"{OUTBOX_LEASE}.by": token, OUTBOX_COUNT: count},
+                {"$unset": {OUTBOX_LEASE: "", OUTBOX: "", OUTBOX_COUNT: ""}},
+            )
+            drained += result.modified_count
+        if drained < len(docs):
             # Some documents queued more events while theirs were published: they keep those.
             still_mine = await collection.find(
                 {"_id": {"$in": list(partial)}, f"{OUTBOX_LEASE}.by": token}, {"_id": 1}

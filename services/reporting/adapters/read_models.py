@@ -47,6 +47,18 @@ def token(prefix: str, identifier: str) -> str:
     return prefix + "".join(c for c in identifier if c not in "-.$")
 
 
+def _case_fields(state: CaseState) -> Document:
+    """The stored state, and its fields flattened for the indexed queries of the state now."""
+    dumped = state.model_dump(mode="json")
+    return {
+        "state": dumped,
+        "open": state.open,
+        "overdue": state.overdue,
+        "stage": state.stage,
+        **{CASE_FIELD[d]: dumped[CASE_FIELD[d]] for d in CASE_FIELD},
+    }
+
+
 class StoredCase:
     def __init__(self, state: CaseState, applied: frozenset[str], version: int | None) -> None:
         self.state = state
@@ -147,38 +159,44 @@ class ReadModels:
 
     async def save_cases(self, saves: Sequence[tuple[StoredCase, CaseState, list[str]]]) -> None:
         """(as read, state after, event tokens applied) per case; a case changed by someone
-        else since it was read raises a TransientError, so the batch is read again."""
+        else since it was read raises a TransientError, so the batch is read again.
+
+        Cases seen for the first time go in with one `insert_many`: the store commits a
+        multi-document insert in one transaction, but each statement of a `bulk_write` in its
+        own, and a run of new cases is the common shape (submissions, an import)."""
+        fresh: list[Document] = []
         ops: list[UpdateOne] = []
         for before, after, tokens in saves:
-            state = after.model_dump(mode="json")
+            fields = _case_fields(after)
+            if before.version is None:
+                fresh.append(
+                    {"_id": after.case_id, **fields, "applied": dict.fromkeys(tokens, True)}
+                    | {"n": len(tokens)}
+                )
+                continue
             update = {
-                "$set": {
-                    "state": state,
-                    # Flattened for the indexed queries of the state now.
-                    "open": after.open,
-                    "overdue": after.overdue,
-                    "stage": after.stage,
-                    **{f"{CASE_FIELD[d]}": state[CASE_FIELD[d]] for d in CASE_FIELD},
-                    **{f"applied.{t}": True for t in tokens},
-                },
+                "$set": {**fields, **{f"applied.{t}": True for t in tokens}},
                 "$inc": {"n": len(tokens)},
             }
-            if before.version is None:
-                ops.append(
-                    UpdateOne({"_id": after.case_id, "n": {"$exists": False}}, update, upsert=True)
-                )
-            else:
-                ops.append(UpdateOne({"_id": after.case_id, "n": before.version}, update))
+            ops.append(UpdateOne({"_id": after.case_id, "n": before.version}, update))
+        await self._insert_cases(fresh)
         if not ops:
             return
+        result = await self._db["cases"].bulk_write(ops, ordered=False)
+        if result.matched_count < len(ops):
+            raise TransientError("a case changed while its events were applied")
+
+    async def _insert_cases(self, documents: list[Document]) -> None:
+        if not documents:
+            return
         try:
-            result = await self._db["cases"].bulk_write(ops, ordered=False)
+            await self._db["cases"].insert_many(documents, ordered=False)
         except BulkWriteError as exc:
             if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
                 raise
+            # Another writer stored one of them first; the rest went in, and the batch is read
+            # again: the inserted cases' tokens are then applied, so nothing counts twice.
             raise TransientError("a case changed while its events were applied") from exc
-        if result.matched_count + result.upserted_count < len(ops):
-            raise TransientError("a case changed while its events were applied")
 
     async def now_by(
         self, dimension: Dimension, *, station_id: str | None = None
