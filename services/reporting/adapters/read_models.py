@@ -101,13 +101,46 @@ class ReadModels:
             taken.add(pair)
             grouped.setdefault(item[1].bucket_id, []).append(item)
         buckets = list(grouped.values())
-        applied, collided = await self._write([_bucket_update(items) for items in buckets])
-        applied = sum(len(buckets[i]) for i in range(len(buckets)) if i not in collided)
-        singles = [[item] for i in sorted(collided) for item in buckets[i]]
+        # Buckets not stored yet go in with one `insert_many` (one commit for all of them, where
+        # each upsert of a `bulk_write` is a commit of its own): most of a history import's
+        # buckets, and the first events of each day.
+        stored = await self._stored_buckets([items[0][1].bucket_id for items in buckets])
+        new = [items for items in buckets if items[0][1].bucket_id not in stored]
+        inserted, raced = await self._insert_buckets(new)
+        rest = [items for items in buckets if items[0][1].bucket_id in stored] + raced
+        applied, collided = await self._write([_bucket_update(items) for items in rest])
+        applied = inserted + sum(len(rest[i]) for i in range(len(rest)) if i not in collided)
+        singles = [[item] for i in sorted(collided) for item in rest[i]]
         if singles:
             _, again = await self._write([_bucket_update(items) for items in singles])
             applied += len(singles) - len(again)
         return applied
+
+    async def _stored_buckets(self, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        found = await self._db["daily"].find({"_id": {"$in": ids}}, {"_id": 1}).to_list()
+        return {str(d["_id"]) for d in found}
+
+    async def _insert_buckets(
+        self, buckets: list[list[tuple[str, Contribution]]]
+    ) -> tuple[int, list[list[tuple[str, Contribution]]]]:
+        """Insert new buckets; returns how many contributions went in, and the buckets another
+        writer stored meanwhile (they take the update path)."""
+        if not buckets:
+            return 0, []
+        try:
+            await self._db["daily"].insert_many(
+                [_bucket_document(items) for items in buckets], ordered=False
+            )
+            return sum(len(items) for items in buckets), []
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(err.get("code") != DUPLICATE_KEY for err in errors):
+                raise
+            raced = {int(err["index"]) for err in errors}
+            inserted = sum(len(b) for i, b in enumerate(buckets) if i not in raced)
+            return inserted, [buckets[i] for i in sorted(raced)]
 
     async def _write(self, ops: list[UpdateOne]) -> tuple[int, set[int]]:
         """Run the updates; returns the count applied and the indexes that collided."""
@@ -273,31 +306,72 @@ class ReadModels:
         )
 
 
-def _bucket_update(items: Sequence[tuple[str, Contribution]]) -> UpdateOne:
-    first = items[0][1]
+def _bucket_sums(
+    items: Sequence[tuple[str, Contribution]],
+) -> tuple[dict[str, int], dict[str, list[int]], dict[str, str]]:
+    """The bucket's count increments, durations gained and labels, by field name."""
     counts: dict[str, int] = {}
     durations: dict[str, list[int]] = {}
     labels: dict[str, str] = {}
     for _, contribution in items:
         for name, n in contribution.counts.items():
-            counts[f"counts.{name}"] = counts.get(f"counts.{name}", 0) + n
+            counts[name] = counts.get(name, 0) + n
         for kind, values in contribution.durations.items():
-            durations.setdefault(f"durations.{kind}", []).extend(values)
-        labels.update({f"labels.{k}": v for k, v in contribution.labels.items()})
+            durations.setdefault(kind, []).extend(values)
+        labels.update(contribution.labels)
+    return counts, durations, labels
+
+
+def _bucket_identity(first: Contribution) -> Document:
+    return {
+        "dimension": first.dimension,
+        "station_id": first.station_id,
+        "key": first.key,
+        "day": first.day.isoformat(),
+    }
+
+
+def _bucket_document(items: Sequence[tuple[str, Contribution]]) -> Document:
+    """A new bucket holding the items: what `_bucket_update` upserts into an absent one."""
+    first = items[0][1]
+    counts, durations, labels = _bucket_sums(items)
+    document: Document = {
+        "_id": first.bucket_id,
+        **_bucket_identity(first),
+        "seen": {t: True for t, _ in items},
+    }
+    for field, values in (("labels", labels), ("counts", counts), ("durations", durations)):
+        if values:
+            document[field] = _nested(values)
+    return document
+
+
+def _nested(flat: Mapping[str, Any]) -> Document:
+    """Dotted names (`ratings.satisfied`) as the nested fields an update's paths create."""
+    nested: Document = {}
+    for name, value in flat.items():
+        *parents, leaf = name.split(".")
+        level = nested
+        for parent in parents:
+            level = level.setdefault(parent, {})
+        level[leaf] = value
+    return nested
+
+
+def _bucket_update(items: Sequence[tuple[str, Contribution]]) -> UpdateOne:
+    first = items[0][1]
+    counts, durations, labels = _bucket_sums(items)
     update: dict[str, Any] = {
         "$set": {
-            "dimension": first.dimension,
-            "station_id": first.station_id,
-            "key": first.key,
-            "day": first.day.isoformat(),
-            **labels,
+            **_bucket_identity(first),
+            **{f"labels.{k}": v for k, v in labels.items()},
             **{f"seen.{t}": True for t, _ in items},
         },
     }
     if counts:
-        update["$inc"] = counts
+        update["$inc"] = {f"counts.{k}": n for k, n in counts.items()}
     if durations:
-        update["$push"] = {k: {"$each": v} for k, v in durations.items()}
+        update["$push"] = {f"durations.{k}": {"$each": v} for k, v in durations.items()}
     return UpdateOne(
         {"_id": first.bucket_id, **{f"seen.{t}": {"$exists": False} for t, _ in items}},
         update,
