@@ -43,3 +43,13 @@ def station_in_scope(claims: Claims, asked: str | None) -> str | None:
     if asked is None or asked == claims.station:
         return claims.station
     raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such station")
+
+
+async def admin_only(claims: CurrentClaims) -> Claims:
+    """Admins only: erasing residents' data (intake)."""
+    if claims.role == "admin":
+        return claims
+    raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only admins may do this")
+
+
+AdminOnly = Annotated[Claims, Depends(admin_only)]

@@ -1,7 +1,9 @@
 """Staff tokens: short-lived JWTs with role and scope claims, checked on every staff endpoint.
 
 Routing issues them (it owns the accounts) signed with its Ed25519 private key; every service
-verifies them with the public key, so no other service can mint one.
+verifies them with the public key, so no other service can mint one. Each token carries its
+account's token version (`ver`); a token below the account's current version, or of a
+deactivated account, is refused like an expired one (shared.token_versions).
 """
 
 from __future__ import annotations
@@ -17,8 +19,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from fastapi import Depends, FastAPI, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
+
+from shared.logging import get_logger
+from shared.token_versions import TokenStates, token_admitted
+
+log = get_logger(__name__)
 
 Role = Literal["representative", "staff", "station_head", "department", "admin", "supervisor"]
 _ALGORITHM = "EdDSA"
@@ -38,6 +45,9 @@ class Claims(BaseModel):
     representative_code: str | None = None
     department: str | None = None
     exp: int
+    # The account's token version when issued. Tokens from before versions existed have none:
+    # they count as 1, so they stand only until the account's first revocation.
+    ver: int = Field(default=1, ge=1)
 
 
 def check_signing_key(pem: str) -> None:
@@ -68,9 +78,11 @@ def issue_token(
     station: str | None,
     representative_code: str | None,
     department: str | None,
+    version: int,
     ttl: timedelta,
     now: datetime | None = None,
 ) -> tuple[str, datetime]:
+    """`version`: the account's current token version (the `ver` claim)."""
     issued = now or datetime.now(UTC)
     expires = issued + ttl
     payload = {
@@ -79,6 +91,7 @@ def issue_token(
         "station": station,
         "representative_code": representative_code,
         "department": department,
+        "ver": version,
         "iat": int(issued.timestamp()),
         "exp": int(expires.timestamp()),
         "iss": _ISSUER,
@@ -110,10 +123,13 @@ bearer = HTTPBearer(auto_error=False, description="A token from routing's POST /
 class TokenCheck:
     """Verifies the staff token of a request; one per app, on `app.state.token_check`."""
 
-    def __init__(self, *, verify_key: str) -> None:
+    def __init__(self, *, verify_key: str, states: TokenStates) -> None:
         self._verify_key = verify_key
+        self._states = states
 
-    def claims(self, request: Request, credentials: HTTPAuthorizationCredentials | None) -> Claims:
+    async def claims(
+        self, request: Request, credentials: HTTPAuthorizationCredentials | None
+    ) -> Claims:
         """The bearer header, or for GET/HEAD the pages' session cookie too, so that a signed-in
         browser can open what a page links to (a case's photo on intake, say)."""
         token = credentials.credentials if credentials is not None else None
@@ -125,18 +141,42 @@ class TokenCheck:
                 detail="sign in first",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        try:
-            return verify_token(token, verify_key=self._verify_key)
-        except InvalidToken:
+        claims = await self.verified(token)
+        if claims is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 detail="the token is invalid or has expired",
                 headers={"WWW-Authenticate": "Bearer"},
-            ) from None
+            )
+        return claims
+
+    async def verified(self, token: str) -> Claims | None:
+        """The claims of a token that is well signed, unexpired and not revoked; else None.
+        A revoked token is told apart only in the log: to the caller it is just invalid."""
+        try:
+            claims = verify_token(token, verify_key=self._verify_key)
+        except InvalidToken:
+            return None
+        state = await self._states.state(claims.sub)
+        if not token_admitted(token_version=claims.ver, state=state):
+            log.info(
+                "token.revoked",
+                username=claims.sub,
+                token_version=claims.ver,
+                current_version=state.version if state else None,
+                active=state.active if state else None,
+            )
+            return None
+        return claims
 
 
-def install_token_check(app: FastAPI, *, verify_key: str) -> None:
-    app.state.token_check = TokenCheck(verify_key=verify_key)
+def install_token_check(app: FastAPI, *, verify_key: str, states: TokenStates) -> None:
+    app.state.token_check = TokenCheck(verify_key=verify_key, states=states)
+
+
+def token_check(request: Request) -> TokenCheck:
+    check: TokenCheck = request.app.state.token_check
+    return check
 
 
 async def current_claims(
@@ -144,8 +184,7 @@ async def current_claims(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Claims:
     """The caller's verified claims, or 401."""
-    check: TokenCheck = request.app.state.token_check
-    return check.claims(request, credentials)
+    return await token_check(request).claims(request, credentials)
 
 
 CurrentClaims = Annotated[Claims, Depends(current_claims)]

@@ -8,7 +8,10 @@
 - with `EventRoutes` (shared/dispatch.py) each payload is decoded once, here, and handlers get
   typed events; a payload that does not fit its model is dead-lettered alone;
 - handlers are idempotent by event id (each service's handler guarantees it in the same
-  single-document write as its effect), so a redelivery after a crash changes nothing.
+  single-document write as its effect), so a redelivery after a crash changes nothing;
+- on a compacted topic, a tombstone (a key with no value: "forget this key") goes to the
+  caller's `on_tombstone` in its place in the partition's order; a consumer without one
+  dead-letters it, as any record that is not an event.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ from shared.topics import dead_letter_spec, dead_letter_topic, ensure_topics
 log = get_logger(__name__)
 
 
+Tombstones = Callable[[bytes], Awaitable[None]]
+"""Takes the key of a tombstone; idempotent, as event handlers are."""
+
+
 @dataclass(frozen=True)
 class ConsumedEvent:
     envelope: Envelope
@@ -59,8 +66,10 @@ class EventConsumer:
         purpose: str,
         topics: Sequence[str],
         routes: EventRoutes,
+        on_tombstone: Tombstones | None = None,
     ) -> None:
         self._settings = settings
+        self._on_tombstone = on_tombstone
         self._metrics = metrics
         self._publisher = publisher
         self._routes = routes
@@ -128,6 +137,35 @@ class EventConsumer:
             log.warning("kafka.consumer.commit_failed", group=self.group, error=str(exc))
 
     async def _process(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        if self._on_tombstone is None:
+            await self._process_events(records)
+            return
+        # The events before a tombstone are handled before it, those after it after it: a key
+        # deleted and then given again ends given, as on the compacted topic itself.
+        start = 0
+        for i, record in enumerate(records):
+            if record.value is None and record.key is not None:
+                await self._process_events(records[start:i])
+                await self._tombstone(record, self._on_tombstone)
+                start = i + 1
+        await self._process_events(records[start:])
+
+    async def _tombstone(self, record: ConsumerRecord[Any, Any], forget: Tombstones) -> None:
+        try:
+            await self._retry_transient(lambda: forget(record.key))
+        except Exception as exc:
+            log.exception("event.tombstone_failed", group=self.group, offset=record.offset)
+            await self._dead_letter(
+                record.topic,
+                record.partition,
+                record.offset,
+                record.key,
+                record.value,
+                list(record.headers or ()),
+                exc,
+            )
+
+    async def _process_events(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
         events: list[ConsumedEvent] = []
         for record in records:
             headers: Headers = list(record.headers or ())

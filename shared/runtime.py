@@ -13,7 +13,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.auth import install_token_check
-from shared.consumer import EventConsumer
+from shared.consumer import EventConsumer, Tombstones
 from shared.dispatch import EventRoutes
 from shared.http import ReadinessCheck, create_service_app
 from shared.logging import configure_logging, get_logger
@@ -22,6 +22,8 @@ from shared.mongo import Document, create_client, ping, service_database
 from shared.outbox import OutboxRelay
 from shared.producer import EventPublisher
 from shared.settings import ServiceSettings
+from shared.token_versions import TokenVersions, token_version_routes
+from shared.topics import STAFF_SESSIONS
 
 log = get_logger(__name__)
 
@@ -33,6 +35,8 @@ class ServiceRuntime:
         self.mongo: AsyncMongoClient[Document] = create_client(settings)
         self.db: AsyncDatabase[Document] = service_database(self.mongo, settings)
         self.publisher = EventPublisher(settings=settings, metrics=self.metrics)
+        # The staff accounts' token versions the token check reads (fed by sessions_consumer).
+        self.token_versions = TokenVersions(self.db)
         self._tasks: list[asyncio.Task[None]] = []
         self._schema_ready = asyncio.Event()
 
@@ -45,8 +49,16 @@ class ServiceRuntime:
             metrics=self.metrics,
         )
 
-    def consumer(self, *, purpose: str, topic: str, routes: EventRoutes) -> EventConsumer:
-        """The consumer group `<service>.<purpose>` over one topic, dispatching by `routes`."""
+    def consumer(
+        self,
+        *,
+        purpose: str,
+        topic: str,
+        routes: EventRoutes,
+        on_tombstone: Tombstones | None = None,
+    ) -> EventConsumer:
+        """The consumer group `<service>.<purpose>` over one topic, dispatching by `routes`
+        (and, on a compacted topic, its delete records to `on_tombstone`)."""
         return EventConsumer(
             settings=self.settings,
             metrics=self.metrics,
@@ -54,13 +66,24 @@ class ServiceRuntime:
             purpose=purpose,
             topics=[topic],
             routes=routes,
+            on_tombstone=on_tombstone,
+        )
+
+    def sessions_consumer(self) -> EventConsumer:
+        """The group `<service>.sessions`: routing's staff token versions into this service's
+        `token_versions`, which the token check of every request reads (shared.token_versions).
+        Every service runs it, or revoked tokens stay good there."""
+        return self.consumer(
+            purpose="sessions",
+            topic=STAFF_SESSIONS,
+            routes=token_version_routes(self.token_versions),
         )
 
     def app(
         self, *, title: str, description: str, on_start: Callable[[], Awaitable[None]]
     ) -> FastAPI:
         """The service's HTTP app, whose lifespan starts and stops this runtime, checking staff
-        tokens with the settings' secret (shared.auth.CurrentClaims)."""
+        tokens with the settings' public key and the token versions (shared.auth.CurrentClaims)."""
         app = create_service_app(
             title=title,
             description=description,
@@ -70,7 +93,9 @@ class ServiceRuntime:
             lifespan=runtime_lifespan(self, on_start=on_start),
             readiness=self.readiness,
         )
-        install_token_check(app, verify_key=self.settings.jwt_public_key)
+        install_token_check(
+            app, verify_key=self.settings.jwt_public_key, states=self.token_versions
+        )
         return app
 
     def readiness(self) -> list[ReadinessCheck]:

@@ -19,6 +19,8 @@ NOTIFICATION_EVENTS = "notification-events"
 STATION_ACTIVITIES = "station-activities"
 # The resident's contact (phone, email) for notify only: personal data, never read downstream.
 RESIDENT_CONTACTS = "resident-contacts"
+# Each staff account's token version and whether it is active, from routing to every service.
+STAFF_SESSIONS = "staff-sessions"
 
 # Every consumer group of the platform; each gets a dead-letter topic `<group>.dlq`.
 CONSUMER_GROUPS = (
@@ -30,6 +32,10 @@ CONSUMER_GROUPS = (
     "reporting.directory",
     "intake.cases",
     "intake.directory",
+    "intake.sessions",
+    "routing.sessions",
+    "notify.sessions",
+    "reporting.sessions",
 )
 # Not a consumer group: notify's delivery workers dead-letter notifications that failed for good.
 NOTIFY_DELIVERIES = "notify.deliveries"
@@ -62,6 +68,9 @@ def platform_topics() -> list[TopicSpec]:
         TopicSpec(STATION_ACTIVITIES, 3, _KEEP),
         # Keyed by case id, one record per case: compaction keeps it, and a tombstone erases it.
         TopicSpec(RESIDENT_CONTACTS, 3, {"cleanup.policy": "compact"}),
+        # Keyed by username, each record the account's whole token state: compaction keeps the
+        # latest per account, which is all a service starting afresh needs.
+        TopicSpec(STAFF_SESSIONS, 1, {"cleanup.policy": "compact"}),
         *(dead_letter_spec(group) for group in (*CONSUMER_GROUPS, NOTIFY_DELIVERIES)),
     ]
 

@@ -1,4 +1,5 @@
-"""intake's command line: `serve` (the default) and `import FILE` (past cases)."""
+"""intake's command line: `serve` (the default), `import FILE` (past cases) and `erase` (a
+resident's personal data)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,22 @@ exit codes:
 """
 
 
+ERASE_HELP = """\
+Erase a resident's personal data (PIPL): one case by tracking code, or every case whose resident
+left a phone or an email. Each case keeps its id, status, category, station and dates (it still
+counts); its text, messages, notes, photos, location and contact are erased in intake now, and in
+routing and notify when the running intake service has published its case.erased event (the
+contact's tombstone on resident-contacts follows it). Asking again changes nothing.
+See docs/operations.md, "Erasure and retention".
+"""
+ERASE_EXIT_CODES = """\
+exit codes:
+  0  the subject's cases are erased (now or before); a dry run: they are listed
+  1  no case matches
+  2  nothing could be done: an invalid subject, or the store failed
+"""
+
+
 def _batch_size(value: str) -> int:
     size = int(value)
     if not 1 <= size <= 10_000:
@@ -34,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
     made = argparse.ArgumentParser(
         prog="python -m services.intake", description="Minyi intake: residents' submissions."
     )
-    commands = made.add_subparsers(dest="command", metavar="{serve,import}")
+    commands = made.add_subparsers(dest="command", metavar="{serve,import,erase}")
     commands.add_parser("serve", help="run the service (the default)")
     load = commands.add_parser(
         "import",
@@ -56,12 +73,42 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="cases stored per insert (default 500)",
     )
+    erase = commands.add_parser(
+        "erase",
+        help="erase a resident's personal data by tracking code, phone or email",
+        description=ERASE_HELP,
+        epilog=ERASE_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    subject = erase.add_mutually_exclusive_group(required=True)
+    subject.add_argument("--tracking-code", metavar="CODE", help="that case")
+    subject.add_argument("--phone", metavar="P", help="every case whose resident left it")
+    subject.add_argument("--email", metavar="E", help="every case whose resident left it")
+    erase.add_argument(
+        "--dry-run", action="store_true", help="list the cases it would erase, change nothing"
+    )
+    erase.add_argument(
+        "--by",
+        metavar="NAME",
+        help="who asked, for the erasure log (default: cli:<your login name>)",
+    )
     return made
 
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     settings = load_settings(IntakeSettings)
+    if args.command == "erase":
+        from services.intake.entrypoints.erasure_cli import default_actor, erase_command
+
+        return erase_command(
+            tracking_code=args.tracking_code,
+            phone=args.phone,
+            email=args.email,
+            dry_run=args.dry_run,
+            by=f"cli:{args.by}" if args.by else default_actor(),
+            settings=settings,
+        )
     if args.command == "import":
         from services.intake.entrypoints.history_import import import_command
 

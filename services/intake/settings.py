@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field
+import hashlib
+
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -41,8 +43,33 @@ class IntakeSettings(ServiceSettings):
         description="The Open311 `jurisdiction_id` this endpoint answers for.",
     )
 
+    contact_retention_days: int = Field(
+        default=180,
+        ge=0,
+        description="Days a resident's phone and email are kept after their case ends (closed, "
+        "rejected or merged); then the retention job erases them everywhere.",
+    )
+    retention_check_seconds: float = Field(
+        default=3600, gt=0, description="How often the retention job looks for expired contacts."
+    )
+    erasure_salt: SecretStr | None = Field(
+        default=None,
+        description="Keys the hash of an erasure's subject (tracking code, phone or email) in "
+        "the erasure log. Derived from MINYI_JWT_SECRET when unset; keep it stable, or audits "
+        "no longer find earlier erasures by the subject.",
+    )
+
+    def erasure_key(self) -> bytes:
+        """The HMAC key of erasure subjects; derived (not the secret itself) when unset."""
+        if self.erasure_salt is not None:
+            return self.erasure_salt.get_secret_value().encode()
+        secret = self.jwt_secret.get_secret_value().encode()
+        return hashlib.sha256(b"minyi/erasure-subject\0" + secret).digest()
+
     def prod_problems(self) -> list[str]:
         problems = super().prod_problems()
+        if self.erasure_salt is not None and len(self.erasure_salt.get_secret_value()) < 32:
+            problems.append("MINYI_ERASURE_SALT must be 32+ random characters in prod")
         if DEMO_OPEN311_KEY in self.open311_api_keys:
             problems.append(
                 "MINYI_OPEN311_API_KEYS holds the demo key (published in the docs) in prod; "

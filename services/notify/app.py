@@ -13,6 +13,7 @@ from services.notify.adapters.address_book import AddressBook
 from services.notify.adapters.dead_letters import DeliveryDeadLetters
 from services.notify.adapters.deliveries import DeliveryRepository
 from services.notify.adapters.email_sender import EmailSender
+from services.notify.adapters.erasure import ContactErasure
 from services.notify.adapters.gateway_sender import GatewaySender
 from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
@@ -36,6 +37,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     deliveries = DeliveryRepository(runtime.db)
     preferences = PreferencesRepository(runtime.db)
     contacts = ResidentContacts(runtime.db, wait_s=settings.contact_wait_s)
+    erasures = ContactErasure(runtime.db)
     relay = runtime.relay([inbox.collection, deliveries.collection])
     gateway_client = httpx.AsyncClient(timeout=settings.gateway_timeout_s)
     senders = _senders(settings, gateway_client)
@@ -64,12 +66,14 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     async def ensure_indexes() -> None:
         await inbox.ensure_indexes()
         await deliveries.ensure_indexes()
+        await erasures.ensure_indexes()
 
     async def on_start() -> None:
         runtime.spawn_setup(ensure_indexes)
         runtime.spawn("outbox", relay.run)
         runtime.spawn(
-            "consumer.contacts", resident_contacts_consumer(runtime, contacts=contacts).run
+            "consumer.contacts",
+            resident_contacts_consumer(runtime, contacts=contacts, erasures=erasures).run,
         )
         consumer = case_events_consumer(
             runtime,
@@ -79,8 +83,10 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
             push=push,
             relay=relay,
             wake_workers=wake_workers,
+            erasures=erasures,
         )
         runtime.spawn("consumer.cases", consumer.run)
+        runtime.spawn("consumer.sessions", runtime.sessions_consumer().run)
         for worker in workers:
             runtime.spawn(f"deliveries.{worker.channel}", worker.run)
         runtime.spawn("gateway.client", _closes(gateway_client))

@@ -26,6 +26,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         runtime.spawn_setup(read_models.ensure_indexes)
         for purpose, consumer in consumers(runtime, read_models).items():
             runtime.spawn(f"consumer.{purpose}", consumer.run)
+        runtime.spawn("consumer.sessions", runtime.sessions_consumer().run)
 
     app = runtime.app(
         title="Minyi reporting",

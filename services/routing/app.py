@@ -78,14 +78,17 @@ def create_app(
     cases = RoutedCaseRepository(runtime.db)
     meetings = MeetingRepository(runtime.db)
     directory = DirectoryRepository(runtime.db)
+    users = UserRepository(runtime.db)
     container = Container(
         settings=settings,
         cases=cases,
         directory=directory,
-        users=UserRepository(runtime.db),
+        users=users,
         templates=TemplateRepository(runtime.db),
         meetings=meetings,
-        relay=runtime.relay([cases.collection, meetings.collection, *directory.collections()]),
+        relay=runtime.relay(
+            [cases.collection, meetings.collection, *directory.collections(), users.collection]
+        ),
         sla=sla_rules(settings),
         oidc=oidc_verifier(settings),
         workbench=Workbench.of(settings),
@@ -104,6 +107,10 @@ def create_app(
             await container.templates.ensure_indexes()
             await meetings.ensure_indexes()
             await container.sign_in_throttle.attempts.ensure_indexes()
+            await users.ensure_indexes()
+            # Every account's token state, again: services that missed one catch up.
+            await users.publish_all()
+            container.relay.wake()
 
         runtime.spawn_setup(setup)
         runtime.spawn("outbox", container.relay.run)
@@ -111,6 +118,7 @@ def create_app(
             runtime, cases=cases, directory=directory, relay=container.relay, sla=container.sla
         )
         runtime.spawn("consumer.cases", consumer.run)
+        runtime.spawn("consumer.sessions", runtime.sessions_consumer().run)
         runtime.spawn("sla", scheduler.run)
 
         async def loads() -> None:
@@ -128,6 +136,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(directory_http.router)
     app.include_router(admin_http.router)
+    app.include_router(admin_http.users_router)
     app.include_router(auth_http.router)
     app.include_router(staff_http.router)
     app.include_router(house_repair_http.router)

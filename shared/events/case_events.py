@@ -234,6 +234,32 @@ class CaseMessageSent(CaseAction):
     attachment_count: int = 0
 
 
+ErasureScope = Literal["all", "contact"]
+"""What an erasure removed: `all` the resident's personal data of the case (a PIPL request),
+or only their `contact` (the retention job, some time after the case closed)."""
+
+
+class CaseErased(EventData):
+    """intake erased the resident's personal data of a case; each service scrubs its copy.
+
+    It carries none itself (no subject, no contact, no text) and names no actor: who asked is
+    in intake's erasure log. Not a step of the case's lifecycle, so it is not in
+    `CASE_EVENT_TYPES`: the timeline and the counts do not fold it, and a consumer that does not
+    route it skips it.
+    """
+
+    TYPE = "case.erased"
+    VERSION = 1
+
+    case_id: str
+    scope: ErasureScope = Field(
+        description="`all`: text, messages, notes, photos, location and contact are gone; "
+        "`contact`: the phone and email only."
+    )
+    erased_at: datetime
+
+
+# The lifecycle events of a case (case.erased travels on the same topic but is not one).
 CASE_EVENT_TYPES: dict[str, type[EventData]] = {
     model.TYPE: model
     for model in (

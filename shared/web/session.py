@@ -1,6 +1,7 @@
 """The staff sign-in cookie for pages: the same token the API takes, kept HttpOnly.
 
-Routing sets it at sign-in; every service's pages read it with the shared secret. Cookies are
+Routing sets it at sign-in; every service's pages check it as the API checks a bearer token
+(signature, expiry, revocation: the app's shared.auth.TokenCheck). Cookies are
 not separated by port, so one sign-in serves the workbench and the dashboard alike. Forms that
 change something carry a CSRF token derived from the session, and the cookie is SameSite=Strict.
 """
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shared.auth import SESSION_COOKIE as SESSION_COOKIE
-from shared.auth import Claims, InvalidToken, verify_token
+from shared.auth import Claims, token_check
 
 
 def start_session(response: Response, *, token: str, expires: datetime, secure: bool) -> None:
@@ -38,15 +39,13 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
-def session_claims(request: Request, *, verify_key: str) -> Claims | None:
-    """The signed-in user's claims, or None when not signed in or the session expired."""
+async def session_claims(request: Request) -> Claims | None:
+    """The signed-in user's claims, or None when not signed in, or the session expired or was
+    revoked."""
     token = session_token(request)
     if token is None:
         return None
-    try:
-        return verify_token(token, verify_key=verify_key)
-    except InvalidToken:
-        return None
+    return await token_check(request).verified(token)
 
 
 def csrf_token(request: Request, *, secret: str) -> str:

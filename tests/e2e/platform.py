@@ -27,6 +27,8 @@ class Platform:
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, IO[bytes]] = field(default_factory=dict)
+    # Settings a test adds for every service (e.g. a push gateway for notify).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self, service: str | None = None) -> dict[str, str]:
         env = {
@@ -43,6 +45,7 @@ class Platform:
                 f"MINYI_{name.upper()}_WEB_URL": f"http://127.0.0.1:{port}"
                 for name, port in self.ports.items()
             },
+            **self.extra_env,
         }
         if "intake" in self.ports:
             env["MINYI_PUBLIC_BASE_URL"] = env["MINYI_INTAKE_WEB_URL"]

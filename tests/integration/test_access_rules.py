@@ -81,6 +81,7 @@ PATH_VALUES = {
     "meeting_id": "m",
     "recipient": "station:xijie",
     "message_id": "x",
+    "username": "xijie-staff",
 }
 
 

@@ -430,6 +430,7 @@ def token(
         station=station,
         representative_code=representative_code,
         department=None,
+        version=1,
         ttl=timedelta(minutes=5),
     )
     return {"Authorization": f"Bearer {issued}"}

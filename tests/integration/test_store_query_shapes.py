@@ -79,6 +79,14 @@ SMALL: dict[tuple[str, str], str] = {
     ("notify", "preferences"): "one document per staff inbox address that set preferences",
     ("reporting", "names"): "display names of directory entries",
     ("reporting", "control"): "the rebuild lock: one document",
+    **{
+        (service, "token_versions"): "one token state per staff account"
+        for service in ("intake", "routing", "notify", "reporting")
+    },
+    **{
+        (service, "revisions"): "one revision counter per mirrored data set"
+        for service in ("notify", "reporting")
+    },
 }
 
 # Commands that carry no filter to plan (writes of new documents, cursors, administration).

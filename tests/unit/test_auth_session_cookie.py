@@ -7,11 +7,12 @@ from fastapi import FastAPI
 
 from shared.auth import SESSION_COOKIE, CurrentClaims, install_token_check, issue_token
 from shared.settings import DEV_JWT_PRIVATE_KEY, DEV_JWT_PUBLIC_KEY
+from tests.tokens import FixedTokenStates
 
 
 def client(cookie: str | None) -> httpx.AsyncClient:
     app = FastAPI()
-    install_token_check(app, verify_key=DEV_JWT_PUBLIC_KEY)
+    install_token_check(app, verify_key=DEV_JWT_PUBLIC_KEY, states=FixedTokenStates())
 
     @app.api_route("/read", methods=["GET", "HEAD"])
     async def read(claims: CurrentClaims) -> str:
@@ -36,6 +37,7 @@ def token() -> str:
         station=None,
         representative_code="0412",
         department=None,
+        version=1,
         ttl=timedelta(minutes=5),
     )
     return issued

@@ -7,12 +7,15 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
 from starlette.requests import Request
 
-from shared.auth import issue_token
+from shared.auth import install_token_check, issue_token
 from shared.settings import DEV_JWT_PRIVATE_KEY, DEV_JWT_PUBLIC_KEY
+from shared.token_versions import TokenState
 from shared.web.i18n import LANGUAGE_COOKIE, Catalog, as_language, pick_language
 from shared.web.session import SESSION_COOKIE, csrf_token, csrf_valid, session_claims
+from tests.tokens import FixedTokenStates
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"  # the CSRF key
 # Another key pair's public half: the demo key's tokens do not verify under it.
@@ -24,7 +27,18 @@ OTHER_PUBLIC_KEY = (
 )
 
 
-def request(query: str = "", cookies: dict[str, str] | None = None) -> Request:
+def checking(
+    verify_key: str = DEV_JWT_PUBLIC_KEY, states: FixedTokenStates | None = None
+) -> FastAPI:
+    """An app checking tokens as the services do (shared.auth.TokenCheck)."""
+    app = FastAPI()
+    install_token_check(app, verify_key=verify_key, states=states or FixedTokenStates())
+    return app
+
+
+def request(
+    query: str = "", cookies: dict[str, str] | None = None, app: FastAPI | None = None
+) -> Request:
     cookie = "; ".join(f"{name}={value}" for name, value in (cookies or {}).items())
     headers = [(b"cookie", cookie.encode())] if cookie else []
     return Request(
@@ -34,6 +48,7 @@ def request(query: str = "", cookies: dict[str, str] | None = None) -> Request:
             "path": "/",
             "query_string": query.encode(),
             "headers": headers,
+            "app": app or checking(),
         }
     )
 
@@ -66,7 +81,7 @@ def test_catalog_requires_both_languages_and_formats_values() -> None:
         catalog.text("missing", "zh")
 
 
-def signed_in() -> Request:
+def signed_in(app: FastAPI | None = None) -> Request:
     token, _ = issue_token(
         signing_key=DEV_JWT_PRIVATE_KEY,
         username="xijie-staff",
@@ -74,18 +89,26 @@ def signed_in() -> Request:
         station="xijie",
         representative_code=None,
         department=None,
+        version=1,
         ttl=timedelta(minutes=5),
     )
-    return request(cookies={SESSION_COOKIE: token})
+    return request(cookies={SESSION_COOKIE: token}, app=app)
 
 
-def test_session_claims_come_from_a_valid_cookie_only() -> None:
-    claims = session_claims(signed_in(), verify_key=DEV_JWT_PUBLIC_KEY)
+async def test_session_claims_come_from_a_valid_cookie_only() -> None:
+    claims = await session_claims(signed_in())
     assert claims is not None and claims.sub == "xijie-staff" and claims.station == "xijie"
-    assert session_claims(request(), verify_key=DEV_JWT_PUBLIC_KEY) is None
+    assert await session_claims(request()) is None
     forged = request(cookies={SESSION_COOKIE: "forged"})
-    assert session_claims(forged, verify_key=DEV_JWT_PUBLIC_KEY) is None
-    assert session_claims(signed_in(), verify_key=OTHER_PUBLIC_KEY) is None
+    assert await session_claims(forged) is None
+    assert await session_claims(signed_in(checking(verify_key=OTHER_PUBLIC_KEY))) is None
+
+
+async def test_a_revoked_session_is_no_session() -> None:
+    revoked = FixedTokenStates({"xijie-staff": TokenState(version=2, active=True)})
+    assert await session_claims(signed_in(checking(states=revoked))) is None
+    deactivated = FixedTokenStates({"xijie-staff": TokenState(version=1, active=False)})
+    assert await session_claims(signed_in(checking(states=deactivated))) is None
 
 
 def test_csrf_token_is_bound_to_the_session() -> None:

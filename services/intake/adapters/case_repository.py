@@ -20,6 +20,7 @@ from services.intake.adapters.case_documents import (
     snapshot_of,
 )
 from services.intake.domain.cases import CaseSnapshot, NewCase
+from services.intake.domain.erasure import contact_fields
 from services.intake.domain.photos import THUMBNAIL_TYPE, CleanAttachment
 from services.intake.domain.timeline import TimelineChange
 from shared.events.envelope import Envelope
@@ -92,6 +93,8 @@ class CaseRepository:
                 may_publish=case.may_publish,
             ),
             "contact": case.contact.model_dump(exclude_none=True) if case.contact else None,
+            # How an erasure request by phone or email finds the case (adapters/erasure.py).
+            **contact_fields(case.contact.model_dump() if case.contact else None),
             "attachments": [d.model_dump() for d in described],
         }
         try:

@@ -36,6 +36,9 @@ ResidentChannel = Literal["qr", "web", "api", "open311"]
 StaffChannel = Literal["in_person", "meeting"]
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# What a contact's phone and email look like (also how an erasure request names them).
+PHONE_PATTERN = _PHONE
+EMAIL_PATTERN = _EMAIL
 
 
 class Contact(BaseModel):

@@ -45,6 +45,12 @@ RATING_LABELS: dict[Rating, str] = {
 }
 
 
+# When the case last ended (closed, rejected or merged): the contact retention counts from
+# here. The retention job reads it through a sparse index and removes it once it has run, so the
+# index holds only ended cases whose contact has not been dealt with yet (docs/operations.md).
+RETENTION_SINCE = "retention_since"
+
+
 class UnknownCaseEvent(ValueError):
     """An event type intake does not map (case.submitted is intake's own, never consumed)."""
 
@@ -87,9 +93,11 @@ def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
             return _moved("handling", event.at, "审核通过，正在办理", fields)
         case CaseRejected():
             fields["rejection_reason"] = event.reason
+            fields[RETENTION_SINCE] = event.at
             return _moved("rejected", event.at, f"不予受理：{event.reason}", fields)
         case CaseMerged():
             fields["merged_into_case_id"] = event.into_case_id
+            fields[RETENTION_SINCE] = event.at
             return _moved("merged", event.at, "已与反映同一事项的意见建议合并办理", fields)
         case CaseTransferred():
             fields["transferred_to"] = event.department_id
@@ -104,6 +112,7 @@ def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
             )
             return _moved("responded", event.at, "已答复", fields)
         case CaseClosed():
+            fields[RETENTION_SINCE] = event.at
             return _moved("closed", event.at, "已办结", fields)
         case CaseRated():
             fields.update(rating=event.rating, rated_at=event.at, rated_since_response=True)

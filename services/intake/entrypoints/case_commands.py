@@ -9,7 +9,10 @@ from datetime import datetime
 
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.adapters.directory_copy import DirectoryCopy
+from services.intake.adapters.erasure import ErasureRepository
 from services.intake.domain.cases import CaseCreate, CaseSnapshot
+from services.intake.domain.erasure import EraseResident
+from services.intake.handlers.erasure import ErasureReport, erase_resident
 from services.intake.handlers.resident_actions import resident_action
 from services.intake.handlers.submission import PhotoCleaner, submit_case
 from shared.events.case_events import CaseAction
@@ -63,3 +66,31 @@ class CaseCommands:
         )
         self.relay.wake()
         return document
+
+
+@dataclass(frozen=True)
+class ErasureCommands:
+    """Erasing a resident's data, bound to one request (the admin API; the CLI calls the
+    handler itself and leaves the publishing to the running service)."""
+
+    erasures: ErasureRepository
+    key: bytes
+    relay: OutboxRelay
+    wake_finisher: Callable[[], None]
+    correlation_id: str
+
+    async def erase(self, request: EraseResident, *, by: str, now: datetime) -> ErasureReport:
+        """handlers.erasure.erase_resident: raises CaseNotFound for an unknown tracking code.
+        The `case.erased` events go out now, and the finisher sends the tombstones after them."""
+        report = await erase_resident(
+            request=request,
+            erasures=self.erasures,
+            key=self.key,
+            by=by,
+            correlation_id=self.correlation_id,
+            now=now,
+        )
+        if any(outcome.erased_now for outcome in report.cases):
+            self.relay.wake()
+            self.wake_finisher()
+        return report

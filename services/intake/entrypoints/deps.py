@@ -11,7 +11,8 @@ from fastapi import Depends, Request
 
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.adapters.directory_copy import DirectoryCopy
-from services.intake.entrypoints.case_commands import CaseCommands
+from services.intake.adapters.erasure import ErasureRepository
+from services.intake.entrypoints.case_commands import CaseCommands, ErasureCommands
 from services.intake.handlers.submission import PhotoCleaner
 from services.intake.settings import IntakeSettings
 from shared.auth import CurrentClaims as CurrentClaims
@@ -32,6 +33,8 @@ class Container:
     relay: OutboxRelay
     limit: RateLimit
     photos: PhotoCleaner
+    erasures: ErasureRepository
+    wake_erasures: Callable[[], None]
 
     @classmethod
     def of(
@@ -41,6 +44,7 @@ class Container:
         cases: CaseRepository,
         directory: DirectoryCopy,
         relay: OutboxRelay,
+        wake_erasures: Callable[[], None] = lambda: None,
     ) -> Container:
         """The routes' view of these parts: the per-client rate limit of submissions and
         resident actions, and shared.auth's staff-token check, as the settings say; one photo
@@ -57,6 +61,8 @@ class Container:
                 trust_forwarded_for=settings.trust_forwarded_for,
             ),
             photos=PhotoCleaner(),
+            erasures=ErasureRepository(cases.collection.database),
+            wake_erasures=wake_erasures,
         )
 
 
@@ -97,6 +103,17 @@ def _commands(request: Request) -> CaseCommands:
     )
 
 
+def _erasure_commands(request: Request) -> ErasureCommands:
+    found = container(request)
+    return ErasureCommands(
+        erasures=found.erasures,
+        key=found.settings.erasure_key(),
+        relay=found.relay,
+        wake_finisher=found.wake_erasures,
+        correlation_id=_correlation_id(),
+    )
+
+
 @dataclass(frozen=True)
 class FormPostDeps:
     """What a resident's page uses to take a posted form: the commands it runs, the directory
@@ -124,6 +141,8 @@ Cases = Annotated[CaseRepository, Depends(_cases)]
 Directory = Annotated[DirectoryCopy, Depends(_directory)]
 Commands = Annotated[CaseCommands, Depends(_commands)]
 """Submitting a case and a resident's actions, with the request's correlation id."""
+Erasures = Annotated[ErasureCommands, Depends(_erasure_commands)]
+"""Erasing residents' data (the admin API), with the request's correlation id."""
 FormPost = Annotated[FormPostDeps, Depends(_form_post)]
 """What a resident's page needs to take a posted form."""
 """The signed-in staff member's claims (bearer token, or the pages' cookie on GET), or 401."""

@@ -12,7 +12,7 @@ from services.intake.adapters.case_documents import snapshot_of
 from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.cases import TimelineStep
 from services.intake.domain.resident_actions import ResidentAction, allowed_actions
-from shared.events.case_events import CaseStatus, Rating
+from shared.events.case_events import CaseStatus, ErasureScope, Rating
 from shared.mongo import Document
 
 
@@ -106,3 +106,43 @@ def receipt_for(stored: Document) -> CaseReceipt:
         submitted_at=stored["submitted_at"],
         tracking_url=f"/v1/cases/{stored['tracking_code']}",
     )
+
+
+class ErasedCase(BaseModel):
+    case_id: str
+    status: CaseStatus | None = Field(
+        description="The case's status (kept: it still counts); None for a case erased for "
+        "this subject before, found in the erasure log."
+    )
+    erased_now: bool = Field(description="False: erased before, or a dry run.")
+    scope: ErasureScope | None = Field(
+        description="What is erased of it now: `all`, `contact` (retention), or None."
+    )
+
+
+class ErasureAnswer(BaseModel):
+    dry_run: bool
+    subject: str = Field(
+        description="The keyed hash the erasure log keeps instead of the tracking code, phone "
+        "or email."
+    )
+    erased: int = Field(description="Cases erased by this request.")
+    cases: list[ErasedCase]
+
+
+class ErasureLogEntry(BaseModel):
+    scope: ErasureScope
+    at: datetime
+    by: str = Field(description="`admin:<username>`, `cli:<name>` or `retention`.")
+    subject: str | None = Field(description="Keyed hash of the subject; None for retention.")
+    contact: bool = Field(description="The case had a contact (a tombstone is due for it).")
+    finished_at: datetime | None = Field(
+        default=None,
+        description="When photos, log and tombstone were done; None: still being finished.",
+    )
+    tombstone_at: datetime | None = None
+
+
+class ErasureLog(BaseModel):
+    case_id: str
+    entries: list[ErasureLogEntry]

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from services.notify.domain.delivery import PushChannel
 from services.notify.domain.templates import DEFAULT_LANGUAGE, Language
@@ -61,12 +62,21 @@ class ResidentContacts:
         language: Language,
         at: datetime,
     ) -> None:
+        """Store the contact, unless the resident's data was erased (adapters/erasure.py marks
+        the same document): a contact read again after its erasure stays erased."""
         contact = {"phone": phone, "email": email, "language": language}
-        await self.collection.update_one(
-            {"_id": case_id},
-            {"$setOnInsert": {"noted_at": at}, "$set": {"has_contact": True, "contact": contact}},
-            upsert=True,
-        )
+        try:
+            await self.collection.update_one(
+                {"_id": case_id, "erased": {"$exists": False}},
+                {
+                    "$setOnInsert": {"noted_at": at},
+                    "$set": {"has_contact": True, "contact": contact},
+                },
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            # The document is there but erased: the upsert tried to add a second one.
+            return
 
     async def language(self, case_id: str) -> Language | None:
         return language_of(await self.collection.find_one({"_id": case_id}, {"contact": 1}))

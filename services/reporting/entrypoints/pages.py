@@ -53,7 +53,7 @@ async def dashboard(
 ) -> Response:
     lang = pick_language(request)
     day = today()
-    claims = session_claims(request, verify_key=settings.jwt_public_key)
+    claims = await session_claims(request)
     if claims is None:
         return RedirectResponse(f"{settings.routing_web_url}{SIGN_IN_PATH}", status_code=303)
     if not reads_figures(claims):

@@ -1,17 +1,23 @@
 """Directory administration: create, update, deactivate. Admins only; nothing is ever deleted,
-because cases refer to stations, points, representatives and categories for ever."""
+because cases refer to stations, points, representatives and categories for ever. And staff
+accounts: signing one out everywhere."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, status
+from fastapi import APIRouter, Body, HTTPException, Path, status
 
 from services.routing.domain.directory import KEY_FIELD, EntryKind
-from services.routing.entrypoints.deps import AdminClaims, Directories, Relay
+from services.routing.entrypoints.deps import AdminClaims, Directories, Relay, Users
+from services.routing.entrypoints.schemas import Revocation
 from services.routing.handlers.directory import deactivate_directory_entry, put_directory_entry
+from services.routing.handlers.sessions import sign_out_everywhere
 
 router = APIRouter(prefix="/v1/admin/directory", tags=["directory admin"])
+users_router = APIRouter(prefix="/v1/admin/users", tags=["account admin"])
+# As a stored account's username (adapters/user_repository.py): anything else is a 422.
+Username = Annotated[str, Path(pattern=r"^[a-z0-9_.\-]{2,64}$")]
 
 
 @router.put(
@@ -59,3 +65,23 @@ async def deactivate(
     saved = await deactivate_directory_entry(kind=kind, key=key, directory=directory)
     relay.wake()
     return saved
+
+
+@users_router.post(
+    "/{username}/sign-out-everywhere",
+    response_model=Revocation,
+    summary="Revoke every token of an account (a lost phone, a leaked token, a departure).",
+    responses={
+        403: {"description": "Not an admin."},
+        404: {"description": "No such account."},
+        422: {"description": "Not a valid username."},
+    },
+)
+async def revoke_tokens(
+    username: Username, admin: AdminClaims, users: Users, relay: Relay
+) -> Revocation:
+    version = await sign_out_everywhere(username=username, by=admin.sub, users=users)
+    if version is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no account {username!r}")
+    relay.wake()
+    return Revocation(username=username, token_version=version)

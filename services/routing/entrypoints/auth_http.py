@@ -1,13 +1,22 @@
-"""Staff sign-in: username and password, or the city's identity provider (OIDC); who am I."""
+"""Staff sign-in: username and password, or the city's identity provider (OIDC); who am I;
+signing out everywhere."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, status
 
 from services.routing.adapters.oidc import OidcError
-from services.routing.entrypoints.deps import CurrentClaims, Oidc, Settings, Throttle, Users
-from services.routing.entrypoints.schemas import OidcSignIn, SignIn, Token
+from services.routing.entrypoints.deps import (
+    CurrentClaims,
+    Oidc,
+    Relay,
+    Settings,
+    Throttle,
+    Users,
+)
+from services.routing.entrypoints.schemas import OidcSignIn, Revocation, SignIn, Token
 from services.routing.entrypoints.views import token_for
+from services.routing.handlers.sessions import sign_out_everywhere
 from services.routing.handlers.sign_in import sign_in as check_password
 from shared.auth import Claims
 from shared.rate_limit import client_address
@@ -76,3 +85,21 @@ async def oidc_sign_in(body: OidcSignIn, oidc: Oidc, users: Users, settings: Set
 @router.get("/staff/me", response_model=Claims, tags=["auth"])
 async def me(claims: CurrentClaims) -> Claims:
     return claims
+
+
+@router.post(
+    "/auth/sign-out-everywhere",
+    response_model=Revocation,
+    tags=["auth"],
+    summary="Revoke every token of the caller's account, this one included.",
+    responses={
+        401: {"description": "No valid token."},
+        404: {"description": "The token names no account (any more)."},
+    },
+)
+async def revoke_own_tokens(claims: CurrentClaims, users: Users, relay: Relay) -> Revocation:
+    version = await sign_out_everywhere(username=claims.sub, by=claims.sub, users=users)
+    if version is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no account {claims.sub!r}")
+    relay.wake()
+    return Revocation(username=claims.sub, token_version=version)

@@ -1,5 +1,5 @@
-"""routing's command line: serve, seed-demo [FILE], users import FILE, directory import FILE,
-directory export."""
+"""routing's command line: serve, seed-demo [FILE], users import FILE, users revoke USERNAME,
+directory import FILE, directory export."""
 
 from __future__ import annotations
 
@@ -23,13 +23,14 @@ from services.routing.adapters.user_repository import (
     read_users_file,
 )
 from services.routing.domain.directory import merged
+from services.routing.handlers.sessions import sign_out_everywhere
 from services.routing.settings import RoutingSettings
 from shared.mongo import create_client, service_database
 from shared.settings import load_settings
 
 USAGE = (
     "usage: python -m services.routing "
-    "[serve | seed-demo [FILE] | users import FILE.yaml | "
+    "[serve | seed-demo [FILE] | users import FILE.yaml | users revoke USERNAME | "
     "directory import FILE.yaml|FILE.csv | directory export]"
 )
 SEED_REFUSED = (
@@ -86,6 +87,23 @@ async def import_users(path: Path, settings: RoutingSettings) -> str:
     return f"imported {path.name}: {len(users)} accounts"
 
 
+async def revoke_user(username: str, settings: RoutingSettings) -> str:
+    """Sign an account out everywhere. Only stored here: the running routing service's relay
+    publishes it, and every service refuses the account's older tokens soon after."""
+    client = create_client(settings)
+    try:
+        version = await sign_out_everywhere(
+            username=username,
+            by="cli",
+            users=UserRepository(service_database(client, settings)),
+        )
+    finally:
+        await client.close()
+    if version is None:
+        raise ValueError(f"no account {username!r}")
+    return f"signed {username} out everywhere: tokens before version {version} are refused"
+
+
 async def import_file(path: Path, settings: RoutingSettings) -> str:
     """Merge a YAML directory, or a CSV of representatives, into the stored one."""
     client = create_client(settings)
@@ -133,6 +151,9 @@ def main(argv: list[str], *, serve: Callable[[RoutingSettings], None]) -> int:
     try:
         if argv[:2] == ["users", "import"] and len(argv) == 3:
             print(asyncio.run(import_users(Path(argv[2]), settings)))
+            return 0
+        if argv[:2] == ["users", "revoke"] and len(argv) == 3:
+            print(asyncio.run(revoke_user(argv[2], settings)))
             return 0
         if argv[:2] == ["directory", "import"] and len(argv) == 3:
             print(asyncio.run(import_file(Path(argv[2]), settings)))

@@ -1,5 +1,6 @@
-"""routing listens to case events: new cases are routed (a run of them together), and the
-resident's ratings, answers and reopenings are recorded on routing's case."""
+"""routing listens to case events: new cases are routed (a run of them together), the
+resident's ratings, answers and reopenings are recorded on routing's case, and an erasure of the
+resident's data scrubs it."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ from typing import TypeVar
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.adapters.erasure import RoutedCaseErasure
 from services.routing.domain.sla import SlaRules
 from services.routing.handlers.assignment import assign_cases
+from services.routing.handlers.erasure import on_erasures
 from services.routing.handlers.messages import on_resident_messages
 from services.routing.handlers.resident_feedback import on_ratings, on_reopenings
 from shared.consumer import EventConsumer
 from shared.dispatch import Event, EventRoutes
-from shared.events.case_events import CaseMessageSent, CaseRated, CaseReopened, CaseSubmitted
+from shared.events.case_events import (
+    CaseErased,
+    CaseMessageSent,
+    CaseRated,
+    CaseReopened,
+    CaseSubmitted,
+)
 from shared.events.envelope import EventData
 from shared.outbox import OutboxRelay
 from shared.runtime import ServiceRuntime
@@ -52,11 +61,17 @@ def case_event_routes(
     async def reopenings(events: Sequence[Event[CaseReopened]]) -> None:
         await on_reopenings(events, cases=cases, directory=directory, sla=sla)
 
+    erasure = RoutedCaseErasure(cases.collection)
+
+    async def erasures(events: Sequence[Event[CaseErased]]) -> None:
+        await on_erasures(events, erasures=erasure)
+
     routes = EventRoutes()
     routes.on(CaseSubmitted, waking(new_cases))
     routes.on(CaseRated, waking(ratings))
     routes.on(CaseMessageSent, waking(answers))
     routes.on(CaseReopened, waking(reopenings))
+    routes.on(CaseErased, erasures)
     return routes
 
 

@@ -30,6 +30,14 @@ class Token(BaseModel):
     department: str | None
 
 
+class Revocation(BaseModel):
+    username: str
+    token_version: int = Field(
+        description="The account's token version now: every service refuses the tokens issued "
+        "before it within a couple of seconds; sign in again for a new one."
+    )
+
+
 class AuditEntry(BaseModel):
     at: datetime
     actor_role: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.routing.adapters.user_repository import StaffUser
+from services.routing.adapters.user_repository import StaffAccount
 from services.routing.domain.sla import breached
 from services.routing.domain.workflow import Actor, allowed_actions
 from services.routing.entrypoints.schemas import Token
@@ -54,8 +54,9 @@ def house_repair_case(document: Document) -> dict[str, Any]:
     }
 
 
-def token_for(user: StaffUser, *, settings: RoutingSettings) -> Token:
-    """What a successful sign-in gives, by password or OIDC, API or pages."""
+def token_for(user: StaffAccount, *, settings: RoutingSettings) -> Token:
+    """What a successful sign-in gives, by password or OIDC, API or pages: a token at the
+    account's current token version."""
     token, expires = issue_token(
         signing_key=settings.jwt_private_key.get_secret_value(),
         username=user.username,
@@ -63,6 +64,7 @@ def token_for(user: StaffUser, *, settings: RoutingSettings) -> Token:
         station=user.station,
         representative_code=user.representative_code,
         department=user.department,
+        version=user.token_version,
         ttl=timedelta(minutes=settings.jwt_ttl_minutes),
     )
     return Token(

@@ -28,7 +28,6 @@ from shared.web.session import csrf_token, csrf_valid, session_claims, session_t
 class Workbench:
     pages: Pages
     secret: str  # keys the forms' CSRF tokens
-    verify_key: str
     timezone: ZoneInfo
     inbox: InboxClient
     intake_web_url: str
@@ -38,14 +37,14 @@ class Workbench:
         return cls(
             pages=Pages(templates=WEB / "templates", catalog=CATALOG),
             secret=settings.jwt_secret.get_secret_value(),
-            verify_key=settings.jwt_public_key,
             timezone=ZoneInfo(settings.timezone),
             inbox=InboxClient(base_url=settings.notify_web_url),
             intake_web_url=settings.intake_web_url,
         )
 
-    def claims(self, request: Request) -> Claims | None:
-        return session_claims(request, verify_key=self.verify_key)
+    async def claims(self, request: Request) -> Claims | None:
+        """The signed-in user, or None: not signed in, expired or revoked (shared.auth)."""
+        return await session_claims(request)
 
     def token(self, request: Request) -> str:
         return session_token(request) or ""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from services.routing.adapters.sign_in_attempts import SignInAttempts
-from services.routing.adapters.user_repository import StaffUser, UserRepository
+from services.routing.adapters.user_repository import StaffAccount, UserRepository
 from services.routing.domain.throttle import ThrottlePolicy, Wait, account_key, address_key
 from shared.logging import get_logger
 
@@ -56,7 +56,7 @@ async def sign_in(
     address: str,
     users: UserRepository,
     throttle: SignInThrottle,
-) -> StaffUser | None:
+) -> StaffAccount | None:
     """The account for a right password, None for a wrong one; `SignInThrottled` while the
     account or the address must wait, without checking the password at all (so a locked
     account costs no hashing either). A success clears the account's failures."""

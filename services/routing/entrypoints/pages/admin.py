@@ -27,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 
 async def _admin_only(request: Request, workbench: Workbench) -> Claims | Response:
     """The admin's claims, or the answer for anyone else."""
-    claims = workbench.claims(request)
+    claims = await workbench.claims(request)
     if claims is None:
         return workbench.to_sign_in(request)
     if claims.role != "admin":

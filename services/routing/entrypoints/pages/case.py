@@ -110,7 +110,7 @@ async def case_page(
     directory: Directories,
     templates: Templates,
 ) -> Response:
-    claims = workbench.claims(request)
+    claims = await workbench.claims(request)
     if claims is None:
         return workbench.to_sign_in(request)
     document = await cases.get(case_id)
@@ -140,7 +140,7 @@ async def act(
     relay: Relay,
     correlation_id: CorrelationId,
 ) -> Response:
-    claims = workbench.claims(request)
+    claims = await workbench.claims(request)
     if claims is None:
         return workbench.to_sign_in(request)
     form = {k: str(v).strip() for k, v in (await request.form()).items()}

@@ -15,7 +15,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get(INBOX_PATH)
 async def inbox(request: Request, workbench: Pages) -> Response:
-    claims = workbench.claims(request)
+    claims = await workbench.claims(request)
     if claims is None:
         return workbench.to_sign_in(request)
     recipients = recipients_for(claims)
@@ -45,7 +45,7 @@ async def inbox(request: Request, workbench: Pages) -> Response:
 
 @router.post(f"{INBOX_PATH}/read")
 async def mark_read(request: Request, workbench: Pages) -> Response:
-    claims = workbench.claims(request)
+    claims = await workbench.claims(request)
     if claims is None:
         return workbench.to_sign_in(request)
     form = await request.form()

@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 async def queue(
     request: Request, workbench: Pages, cases: Cases, directory: Directories
 ) -> Response:
-    claims = workbench.claims(request)
+    claims = await workbench.claims(request)
     if claims is None:
         return workbench.to_sign_in(request)
     params = request.query_params

@@ -19,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 @router.get(SIGN_IN_PATH)
 async def sign_in_form(request: Request, workbench: Pages) -> Response:
     target = safe_next(request.query_params.get("next"))
-    if workbench.claims(request) is not None:
+    if await workbench.claims(request) is not None:
         return RedirectResponse(target, status_code=303)
     notice = workbench.text(request, "signed_out") if request.query_params.get("out") else None
     return await workbench.render(
@@ -100,7 +100,7 @@ async def sign_in(
 @router.post("/staff/sign-out")
 async def sign_out(request: Request, workbench: Pages) -> Response:
     form = await request.form()
-    claims = workbench.claims(request)
+    claims = await workbench.claims(request)
     if claims is not None and not workbench.csrf_ok(request, form.get("csrf")):
         return await workbench.forbidden(request, claims, reason="csrf_failed")
     response = RedirectResponse(f"{SIGN_IN_PATH}?out=1", status_code=303)

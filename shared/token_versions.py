@@ -1,0 +1,172 @@
+"""Staff token revocation: a version per account, checked on every request by every service.
+
+Routing keeps each account's token version, bumps it whenever the account's tokens must stop
+working (a password reset, a deactivation, a change of role or scope, "sign out everywhere") and
+publishes the account's state on the compacted `staff-sessions` topic. Tokens carry the version
+they were issued at (the `ver` claim, shared.auth). Each service's `<service>.sessions` consumer
+keeps the states in its own `token_versions` collection, and every replica answers from an
+in-memory copy that it re-reads only when the store's revision counter for it has moved, checked
+at most every `check_every_s`: a request costs no store round trip in the common case, and a
+revocation reaches every replica within that interval of being consumed. Services never call
+routing for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
+
+from shared.dispatch import Event, EventRoutes
+from shared.errors import is_transient
+from shared.events.staff_events import StaffTokenVersion
+from shared.logging import get_logger
+from shared.mongo import Document, is_duplicate_key
+
+log = get_logger(__name__)
+
+COLLECTION = "token_versions"
+_REVISION_ID = "revision:token_versions"
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """What a service knows of an account: the lowest token version still accepted, and
+    whether the account may use any token at all."""
+
+    version: int
+    active: bool
+
+
+def token_admitted(*, token_version: int, state: TokenState | None) -> bool:
+    """Whether a token issued at `token_version` still stands, given what is known of its
+    account.
+
+    - Unknown account: admitted. Routing publishes every account it has, so an account unknown
+      here has never been revoked as far as this service has heard (tokens minted for tests
+      name accounts that do not exist; a fresh platform has published nothing yet).
+    - Deactivated: refused, whatever the version.
+    - Issued before the current version: refused (revoked).
+    - Issued at or after it: admitted, including a token issued after a change this service
+      has not consumed yet (a newer version than it knows).
+    """
+    if state is None:
+        return True
+    return state.active and token_version >= state.version
+
+
+class TokenStates(Protocol):
+    """Where the token check reads an account's state (TokenVersions; a dict in unit tests)."""
+
+    async def state(self, username: str) -> TokenState | None: ...
+
+
+class TokenVersions:
+    """One service's store of the accounts' token states, and its in-memory copy."""
+
+    def __init__(self, db: AsyncDatabase[Document], *, check_every_s: float = 1.0) -> None:
+        self.collection: AsyncCollection[Document] = db[COLLECTION]
+        self._revisions: AsyncCollection[Document] = db["revisions"]
+        self._check_every_s = check_every_s
+        self._states: dict[str, TokenState] | None = None
+        self._revision: int | None = None
+        self._checked_at = float("-inf")
+        # One refresh at a time: the requests arriving meanwhile wait for it and share its
+        # result instead of each asking the store.
+        self._refreshing = asyncio.Lock()
+
+    async def state(self, username: str) -> TokenState | None:
+        return (await self._current()).get(username)
+
+    async def apply(self, states: Sequence[StaffTokenVersion]) -> int:
+        """Keep the newest state of each account; an older or repeated one changes nothing.
+        Returns how many accounts changed."""
+        newest: dict[str, StaffTokenVersion] = {}
+        for state in states:
+            held = newest.get(state.username)
+            if held is None or state.version >= held.version:
+                newest[state.username] = state
+        ops = [
+            UpdateOne(
+                # Missing or not newer, as one field condition: an `$or` would make the store
+                # scan. A newer stored version makes the upsert collide on `_id`: ignored.
+                {"_id": username, "version": {"$not": {"$gt": state.version}}},
+                {"$set": {"version": state.version, "active": state.active}},
+                upsert=True,
+            )
+            for username, state in newest.items()
+        ]
+        if not ops:
+            return 0
+        try:
+            result = await self.collection.bulk_write(ops, ordered=False)
+            changed = result.modified_count + result.upserted_count
+        except BulkWriteError as exc:
+            if not is_duplicate_key(exc):
+                raise
+            changed = int(exc.details.get("nModified", 0)) + int(exc.details.get("nUpserted", 0))
+        if changed:
+            # Every replica re-reads at its next check, this one at once.
+            await self._revisions.update_one({"_id": _REVISION_ID}, {"$inc": {"n": 1}}, upsert=True)
+            self._checked_at = float("-inf")
+        return changed
+
+    async def _current(self) -> dict[str, TokenState]:
+        if self._states is not None and self._fresh():
+            return self._states
+        async with self._refreshing:
+            states = self._states
+            if states is not None and self._fresh():
+                return states  # refreshed while this request waited
+            try:
+                # The counter before the data: a change racing with the read bumps it again,
+                # and the next check re-reads.
+                revision = await self._current_revision()
+                if states is None or revision != self._revision:
+                    states = await self._read()
+                    self._states, self._revision = states, revision
+            except Exception as exc:
+                if states is None or not is_transient(exc):
+                    raise  # nothing to answer from: the request fails as unavailable (503)
+                # The store is away: answer from the last copy rather than refuse every token,
+                # and ask again after the interval, not on every request.
+                log.warning("token_versions.stale", error=str(exc))
+            self._checked_at = time.monotonic()
+            return states
+
+    def _fresh(self) -> bool:
+        return time.monotonic() - self._checked_at < self._check_every_s
+
+    async def _current_revision(self) -> int:
+        document = await self._revisions.find_one({"_id": _REVISION_ID})
+        return int(document["n"]) if document else 0
+
+    async def _read(self) -> dict[str, TokenState]:
+        return {
+            str(document["_id"]): TokenState(
+                version=int(document["version"]), active=bool(document["active"])
+            )
+            async for document in self.collection.find({}, {"version": 1, "active": 1})
+        }
+
+
+async def on_token_versions(
+    events: Sequence[Event[StaffTokenVersion]], *, versions: TokenVersions
+) -> None:
+    changed = await versions.apply([event.data for event in events])
+    log.info("token_versions.applied", events=len(events), changed=changed)
+
+
+def token_version_routes(versions: TokenVersions) -> EventRoutes:
+    """The `<service>.sessions` consumer's routes: `staff.token_version` into `versions`."""
+    routes = EventRoutes()
+    routes.on(StaffTokenVersion, partial(on_token_versions, versions=versions))
+    return routes
