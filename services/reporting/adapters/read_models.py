@@ -6,6 +6,7 @@
 | `cases` | case | its state now (status, holder, open, overdue, stage), `applied.<event>` |
 | `names` | directory entry | name (and station) of a station, representative, category, point |
 | `control` | — | the rebuild lock |
+| `monthly`, `month_changes`, `month_built` | — | the months' roll-ups (adapters/monthly.py) |
 
 A bucket remembers the events it has counted (`seen`) in the same document as the counts, so
 counting an event and recording it is one atomic write, and a redelivered event collides on the
@@ -17,21 +18,24 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from services.reporting.adapters.monthly import COLLECTIONS as MONTHLY_COLLECTIONS
+from services.reporting.adapters.monthly import MonthlyRollups
 from services.reporting.domain.case_state import CaseState
 from services.reporting.domain.contributions import Contribution, Dimension
 from services.reporting.domain.figures import Now
 from services.reporting.domain.house_repair import STAGES
+from services.reporting.domain.rollups import month_of, split_period
 from shared.errors import TransientError
 from shared.mongo import DUPLICATE_KEY, Document
 
-COLLECTIONS = ("daily", "cases", "names")
+COLLECTIONS = ("daily", "cases", "names", *MONTHLY_COLLECTIONS)
 
 # Where the state of a case keeps the value of each dimension.
 CASE_FIELD: dict[Dimension, str] = {
@@ -69,6 +73,7 @@ class StoredCase:
 class ReadModels:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._db = db
+        self._monthly = MonthlyRollups(db)
 
     async def ensure_indexes(self) -> None:
         daily = self._db["daily"]
@@ -80,6 +85,7 @@ class ReadModels:
         await cases.create_index([("open", 1), ("station_id", 1)])
         await cases.create_index([("overdue", 1), ("station_id", 1)])
         await cases.create_index([("stage", 1), ("station_id", 1)])
+        await self._monthly.ensure_indexes()
 
     async def drop(self) -> None:
         for name in COLLECTIONS:
@@ -114,6 +120,8 @@ class ReadModels:
         if singles:
             _, again = await self._write([_bucket_update(items) for items in singles])
             applied += len(singles) - len(again)
+        # After the buckets, so that a roll-up built meanwhile is known to be behind.
+        await self._monthly.changed({month_of(items[0][1].day) for items in buckets})
         return applied
 
     async def _stored_buckets(self, ids: list[str]) -> set[str]:
@@ -164,9 +172,30 @@ class ReadModels:
         until: date,
         station_id: str | None = None,
         keys: Iterable[str] | None = None,
+        rolled: bool = False,
+    ) -> list[Document]:
+        """The buckets of the period; `rolled`: whole past months as one roll-up per key (for
+        figures summed over the period, not for series by day or week)."""
+        wanted = None if keys is None else sorted(set(keys))
+        if not rolled:
+            return await self._daily(dimension, since, until, station_id, wanted)
+        parts = split_period(since, until, today=datetime.now(UTC).date())
+        found = await self._monthly.read(
+            dimension, parts.months, station_id=station_id, keys=wanted
+        )
+        for first, last in parts.day_ranges:
+            found.extend(await self._daily(dimension, first, last, station_id, wanted))
+        return found
+
+    async def _daily(
+        self,
+        dimension: Dimension,
+        since: date,
+        until: date,
+        station_id: str | None,
+        wanted: list[str] | None,
     ) -> list[Document]:
         query: dict[str, Any] = {"dimension": dimension}
-        wanted = None if keys is None else sorted(set(keys))
         if wanted is not None and len(wanted) == 1:
             # Equality, so the (dimension, key, day) index serves it: a `$in` beside the day
             # range would read every bucket of the dimension ever.

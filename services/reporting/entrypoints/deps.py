@@ -12,6 +12,7 @@ from services.reporting.adapters.read_models import ReadModels
 from services.reporting.entrypoints.filters import StationQuery
 from services.reporting.settings import ReportingSettings
 from shared.access import FiguresReader, figures_reader, station_in_scope
+from shared.openapi import answers
 from shared.web.pages import Pages
 
 
@@ -43,6 +44,7 @@ SettingsDep = Annotated[ReportingSettings, Depends(settings)]
 PagesDep = Annotated[Pages, Depends(pages)]
 
 
+@answers(404, "Another station's figures, asked for by station staff.")
 async def scoped_station(claims: FiguresReader, station_id: StationQuery = None) -> str | None:
     """The `station_id` filter as the caller may have it (shared.access.station_in_scope)."""
     return station_in_scope(claims, station_id)

@@ -32,7 +32,7 @@ async def dashboard(
     )
     city = await city_summary(read_models, since=since, until=until)
     category_buckets = await read_models.buckets(
-        "category", since=since, until=until, station_id=station_id
+        "category", since=since, until=until, station_id=station_id, rolled=True
     )
     categories = await summarize_keyed(
         read_models,

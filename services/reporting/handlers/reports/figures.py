@@ -58,7 +58,7 @@ async def station_figures(
     read_models: ReadModels, *, since: date, until: date, station_names: Mapping[str, str]
 ) -> StationFigures:
     """Every station's summary and its meetings and activities, from one read of the buckets."""
-    buckets = await read_models.buckets("station", since=since, until=until)
+    buckets = await read_models.buckets("station", since=since, until=until, rolled=True)
     return StationFigures(
         summaries=summarize_stations(
             buckets, now=await read_models.now_by("station"), names=station_names
@@ -77,7 +77,7 @@ async def station_summaries(
 
 
 async def city_summary(read_models: ReadModels, *, since: date, until: date) -> CitySummary:
-    buckets = await read_models.buckets("city", since=since, until=until)
+    buckets = await read_models.buckets("city", since=since, until=until, rolled=True)
     return summarize_city(buckets, now=await read_models.city_now())
 
 
@@ -90,7 +90,9 @@ async def keyed_summaries(
     station_id: str | None,
 ) -> list[KeyedSummary]:
     """Per representative, category or point, ordered by key, optionally for one station."""
-    buckets = await read_models.buckets(dimension, since=since, until=until, station_id=station_id)
+    buckets = await read_models.buckets(
+        dimension, since=since, until=until, station_id=station_id, rolled=True
+    )
     directory = await read_models.names(DIRECTORY_KIND[dimension])
     return await summarize_keyed(
         read_models, buckets, dimension=dimension, station_id=station_id, directory=directory
@@ -163,7 +165,9 @@ async def activities(
     read_models: ReadModels, *, since: date, until: date, station_id: str | None
 ) -> Activities:
     """Meetings and themed activities held, by the stations that held any, and their sum."""
-    buckets = await read_models.buckets("station", since=since, until=until, station_id=station_id)
+    buckets = await read_models.buckets(
+        "station", since=since, until=until, station_id=station_id, rolled=True
+    )
     station_names = await names(read_models, "station")
     held = activities_by_station(buckets)
     return Activities(
