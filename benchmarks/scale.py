@@ -61,6 +61,7 @@ from shared.topics import (
     CONSUMER_GROUPS,
     DIRECTORY,
     RESIDENT_CONTACTS,
+    STAFF_SESSIONS,
     STATION_ACTIVITIES,
     delete_namespace_topics,
     ensure_topics,
@@ -80,6 +81,7 @@ PURPOSE_TOPIC = {
     "contacts": RESIDENT_CONTACTS,
     "activities": STATION_ACTIVITIES,
     "directory": DIRECTORY,
+    "sessions": STAFF_SESSIONS,
 }
 # Reporting's counters as the probe reads them: over the last days for the load (cheap, the
 # load's cases are today's), over the whole imported history for the fill.
