@@ -147,10 +147,15 @@ class Probe:
     async def __aenter__(self) -> Probe:
         await asyncio.wait_for(self.admin.start(), 30)
         await asyncio.wait_for(self.offsets.start(), 30)
-        await self.offsets.topics()
-        for topic in set(self.groups.values()):
-            found = self.offsets.partitions_for_topic(topic) or set()
-            self.partitions[topic] = [TopicPartition(topic, p) for p in sorted(found)]
+        # From the broker's topic descriptions: a consumer that subscribed to nothing knows no
+        # topic's partitions, and an empty list would read as "no lag" for ever.
+        described = await self.admin.describe_topics(sorted(set(self.groups.values())))
+        for entry in described:
+            topic = str(entry["topic"])
+            found = sorted(int(p["partition"]) for p in entry["partitions"])
+            if not found:
+                raise RuntimeError(f"topic {topic} has no partitions (error {entry['error_code']})")
+            self.partitions[topic] = [TopicPartition(topic, p) for p in found]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
