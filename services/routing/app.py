@@ -7,14 +7,20 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
+from services.routing.adapters.calendar_state import CalendarState
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.adapters.holiday_calendar import (
+    OfficialCalendar,
+    official_calendar,
+    working_calendar,
+)
 from services.routing.adapters.meeting_repository import MeetingRepository
 from services.routing.adapters.oidc import OidcVerifier
 from services.routing.adapters.sign_in_attempts import Clock, SignInAttempts, system_clock
 from services.routing.adapters.template_repository import TemplateRepository
 from services.routing.adapters.user_repository import UserRepository
-from services.routing.domain.sla import SlaPolicy, SlaRules, WorkingCalendar
+from services.routing.domain.sla import SlaPolicy, SlaRules
 from services.routing.entrypoints import (
     admin_http,
     auth_http,
@@ -28,6 +34,7 @@ from services.routing.entrypoints.consumers import case_events_consumer
 from services.routing.entrypoints.deps import Container
 from services.routing.entrypoints.errors import install_error_handlers
 from services.routing.entrypoints.load_recount import recount_loads
+from services.routing.entrypoints.sla_calendar import CalendarCoverage, CalendarWatch
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
 from services.routing.entrypoints.workbench import Workbench
 from services.routing.handlers.sign_in import SignInThrottle
@@ -35,9 +42,10 @@ from services.routing.settings import RoutingSettings
 from shared.runtime import ServiceRuntime
 
 
-def sla_rules(settings: RoutingSettings) -> SlaRules:
+def sla_rules(settings: RoutingSettings, official: OfficialCalendar) -> SlaRules:
     return SlaRules(
-        calendar=WorkingCalendar(
+        calendar=working_calendar(
+            official,
             timezone=ZoneInfo(settings.timezone),
             holidays=frozenset(settings.holidays),
             extra_working_days=frozenset(settings.extra_working_days),
@@ -79,6 +87,7 @@ def create_app(
     meetings = MeetingRepository(runtime.db)
     directory = DirectoryRepository(runtime.db)
     users = UserRepository(runtime.db)
+    official = official_calendar()
     container = Container(
         settings=settings,
         cases=cases,
@@ -89,7 +98,7 @@ def create_app(
         relay=runtime.relay(
             [cases.collection, meetings.collection, *directory.collections(), users.collection]
         ),
-        sla=sla_rules(settings),
+        sla=sla_rules(settings, official),
         oidc=oidc_verifier(settings),
         workbench=Workbench.of(settings),
         sign_in_throttle=sign_in_throttle(
@@ -98,6 +107,17 @@ def create_app(
     )
     scheduler = SlaScheduler(
         cases=cases, relay=container.relay, interval_s=settings.sla_check_seconds
+    )
+    calendar_watch = CalendarWatch(
+        coverage=CalendarCoverage(
+            official,
+            overrides=frozenset(settings.holidays) | frozenset(settings.extra_working_days),
+            registry=runtime.metrics.registry,
+        ),
+        state=CalendarState(runtime.db),
+        cases=cases,
+        directory=directory,
+        sla=container.sla,
     )
 
     async def on_start() -> None:
@@ -119,7 +139,20 @@ def create_app(
         )
         runtime.spawn("consumer.cases", consumer.run)
         runtime.spawn("consumer.sessions", runtime.sessions_consumer().run)
-        runtime.spawn("sla", scheduler.run)
+        # Here, not in the task: the warning comes with the first lines of the log even while
+        # the store is out of reach.
+        calendar_watch.check_coverage()
+
+        async def calendar() -> None:
+            await runtime.wait_schema()  # the status index serves the recount
+            await calendar_watch.run()
+
+        async def sla() -> None:
+            await calendar_watch.wait_applied()
+            await scheduler.run()
+
+        runtime.spawn("sla.calendar", calendar)
+        runtime.spawn("sla", sla)
 
         async def loads() -> None:
             await runtime.wait_schema()  # the status index serves the recount

@@ -17,11 +17,15 @@ class RoutingSettings(ServiceSettings):
         "it. Required in prod.",
     )
     timezone: str = Field(default="Asia/Shanghai", description="Where working days are counted.")
+    # China's official holidays and make-up days come from `chinesecalendar`; these win over
+    # it, and are all there is for a year it does not know yet (docs/lifecycle.md).
     holidays: list[date] = Field(
-        default_factory=list, description='Public holidays, JSON: ["2026-10-01", ...].'
+        default_factory=list,
+        description='Days off beyond the official calendar, JSON: ["2027-01-01", ...].',
     )
     extra_working_days: list[date] = Field(
-        default_factory=list, description="Weekend days that are working days (调休)."
+        default_factory=list,
+        description="Working days beyond the official calendar (调休 make-up days).",
     )
     sla_accept_days: int = Field(default=2, ge=1, description="Default working days to accept.")
     sla_respond_days: int = Field(default=15, ge=1, description="Default working days to respond.")

@@ -1,5 +1,6 @@
 """routing's case documents as stored: a newly routed case, an imported one, audit entries,
-and the next deadline a case is watched for (`sla.watch`)."""
+the next deadline a case is watched for (`sla.watch`), and its deadlines counted again with
+another calendar (`recounted_sla`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from datetime import datetime
 from services.routing.domain.assignment import RoutingDecision
 from services.routing.domain.directory import Directory
 from services.routing.domain.imports import IMPORT_ACTOR, imported_decision
-from services.routing.domain.sla import DEADLINES, Deadlines, next_due
+from services.routing.domain.sla import (
+    DEADLINES,
+    Deadlines,
+    SlaPolicy,
+    WorkingCalendar,
+    next_due,
+)
+from services.routing.domain.workflow import OPEN
 from shared.events.case_events import CaseSubmitted, ImportedHistory
 from shared.events.envelope import Envelope
 from shared.mongo import Document
@@ -25,6 +33,60 @@ def watch_for(document: Document, *, status: str) -> datetime | None:
         respond_due=sla.get("respond_due"),
         escalated=frozenset(d for d in DEADLINES if sla.get(f"{d}_escalated")),
     )
+
+
+def sla_clock(deadlines: Deadlines) -> Document:
+    """`sla.<deadline>_from` / `_days`: what each deadline was counted from, so that a new
+    calendar can count it again (`recounted_sla`)."""
+    if deadlines.start is None or deadlines.policy is None:
+        return {}
+    return {
+        "accept_from": deadlines.start,
+        "accept_days": deadlines.policy.accept_days,
+        "respond_from": deadlines.start,
+        "respond_days": deadlines.policy.respond_days,
+    }
+
+
+def recounted_sla(
+    document: Document,
+    *,
+    calendar: WorkingCalendar,
+    policy: SlaPolicy,
+    reopened_at: datetime | None = None,
+) -> Document:
+    """The `sla` fields of an open case that change when its deadlines are counted again with
+    `calendar`; empty when none does. Each deadline is counted from its stored
+    `sla.<deadline>_from` and `_days`. A case stored before those were kept is counted from its
+    submission (or, imported while open, its assignment: when its clock started), its response
+    deadline from its latest reopening (`reopened_at`), with `policy` (its category's now), and
+    gets them stored. A deadline a case never had (imported as it was) stays absent."""
+    sla = document.get("sla") or {}
+    if document.get("status") not in OPEN:
+        return {}
+    first = (
+        document.get("assigned_at") if document.get("imported") else document.get("submitted_at")
+    )
+    starts: dict[str, datetime | None] = {
+        "accept": sla.get("accept_from") or first,
+        "respond": sla.get("respond_from") or reopened_at or first,
+    }
+    days = {
+        "accept": sla.get("accept_days") or policy.accept_days,
+        "respond": sla.get("respond_days") or policy.respond_days,
+    }
+    changes: Document = {}
+    for deadline in DEADLINES:
+        start = starts[deadline]
+        if sla.get(f"{deadline}_due") is None or start is None:
+            continue
+        due = calendar.add_working_days(start, days[deadline])
+        if due != sla[f"{deadline}_due"]:
+            changes[f"{deadline}_due"] = due
+        if sla.get(f"{deadline}_from") is None:
+            changes[f"{deadline}_from"] = start
+            changes[f"{deadline}_days"] = days[deadline]
+    return changes
 
 
 def audit_entry(
@@ -142,6 +204,7 @@ def assignment_document(
             "accept_escalated": False,
             "respond_escalated": False,
             "watch": min(deadlines.accept_due, deadlines.respond_due),
+            **sla_clock(deadlines),
         },
     )
     return with_outbox(document, [event], topic=CASE_EVENTS)

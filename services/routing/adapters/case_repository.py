@@ -6,11 +6,11 @@ entries and the events it causes (outbox), so two concurrent actions cannot both
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import DESCENDING, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -36,6 +36,17 @@ class VersionConflict(Exception):
 
 WATCH = "sla.watch"
 _WATCH_INDEX = "sla_watch"
+# What counting a case's deadlines again reads (adapters/case_documents.py, recounted_sla).
+_RECOUNT_FIELDS = {
+    "status": 1,
+    "version": 1,
+    "sla": 1,
+    "submitted_at": 1,
+    "assigned_at": 1,
+    "imported": 1,
+    "category": 1,
+    "reopen_count": 1,
+}
 
 
 def scope_query(actor: Actor) -> Document:
@@ -213,6 +224,62 @@ class RoutedCaseRepository:
             {"_id": case["_id"], "version": case["version"]},
             _with_watch({}, watch_for(case, status=case["status"])),
         )
+
+    async def open_cases(self, *, batch_size: int) -> AsyncIterator[list[Document]]:
+        """Every open case, in batches of the fields a recount reads, along the status index
+        (its cost follows the open cases, not every case ever stored). A recount changes no
+        status, so the walk neither skips nor repeats a case."""
+        batch: list[Document] = []
+        cursor = self.collection.find(
+            {"status": {"$in": list(OPEN_STATUSES)}}, _RECOUNT_FIELDS, batch_size=batch_size
+        )
+        async for document in cursor:
+            batch.append(document)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    async def recount_rows(self, case_ids: Iterable[str]) -> list[Document]:
+        """These cases again, with the fields a recount reads."""
+        wanted = sorted(set(case_ids))
+        return await self.collection.find({"_id": {"$in": wanted}}, _RECOUNT_FIELDS).to_list()
+
+    async def last_reopened(self, case_ids: Iterable[str]) -> dict[str, datetime]:
+        """When each of these cases was last reopened, from its audit trail: for cases stored
+        before the reopening time was kept with the response deadline (`sla.respond_from`)."""
+        wanted = sorted(set(case_ids))
+        if not wanted:
+            return {}
+        found: dict[str, datetime] = {}
+        async for document in self.collection.find({"_id": {"$in": wanted}}, {"audit": 1}):
+            times = [a["at"] for a in document.get("audit") or () if a.get("action") == "reopen"]
+            if times:
+                found[str(document["_id"])] = max(times)
+        return found
+
+    async def set_deadlines(self, changes: Sequence[tuple[Document, Document]]) -> int:
+        """Write counted-again deadlines (`(case as read, sla fields)`) in one bulk write, each
+        with the case's next deadline to watch, guarded by the version read: a case changed
+        meanwhile is not matched and the caller counts it again. Returns how many matched.
+
+        The version is not moved: like an escalation, a recount must never make a staff
+        member's If-Match fail. An escalation between the read and this write is not lost
+        either: the watch written from the older read is only early, and the scheduler then
+        moves it on (`rewatch`)."""
+        ops = []
+        for case, fields in changes:
+            counted = {**case, "sla": {**(case.get("sla") or {}), **fields}}
+            update = _with_watch(
+                {"$set": {f"sla.{name}": value for name, value in fields.items()}},
+                watch_for(counted, status=case["status"]),
+            )
+            ops.append(UpdateOne({"_id": case["_id"], "version": case["version"]}, update))
+        if not ops:
+            return 0
+        result = await self.collection.bulk_write(ops, ordered=False)
+        return result.matched_count
 
     async def list_cases(self, query: Document, *, limit: int) -> list[Document]:
         """Newest change first. Open cases are few and indexed by status; any other listing

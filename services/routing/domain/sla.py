@@ -1,14 +1,19 @@
 """Service-level deadlines in working days, and which of them a case has breached. Pure.
 
 A deadline of N working days from a moment is the end (23:59:59, local time) of the N-th
-working day after that moment's local date; weekends and configured holidays do not count,
-configured make-up working days (调休) do.
+working day after that moment's local date; weekends and public holidays do not count,
+make-up working days (调休) do. The holidays and make-up days come from China's official
+calendar (read by adapters/holiday_calendar.py) with the operator's overrides on top
+(`with_overrides`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -38,6 +43,10 @@ class WorkingCalendar:
     def add_working_days(self, start: datetime, days: int) -> datetime:
         if days < 1:
             raise ValueError("a deadline is at least one working day away")
+        if start.tzinfo is None:
+            # The store and the events keep UTC; `astimezone` would read a naive moment as the
+            # machine's own local time, and the count would depend on where routing runs.
+            start = start.replace(tzinfo=UTC)
         day = start.astimezone(self.timezone).date()
         counted = 0
         while counted < days:
@@ -45,6 +54,49 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 counted += 1
         return datetime.combine(day, time(23, 59, 59), tzinfo=self.timezone)
+
+    def fingerprint(self) -> str:
+        """Names what the deadlines are counted with: routing stores the fingerprint its open
+        cases were counted with and counts them again when it starts with another one (a
+        newer `chinesecalendar`, changed overrides, another time zone)."""
+        text = json.dumps(
+            [
+                str(self.timezone),
+                sorted(d.isoformat() for d in self.holidays),
+                sorted(d.isoformat() for d in self.extra_working_days),
+            ]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def with_overrides(
+    *,
+    timezone: ZoneInfo,
+    official_holidays: Iterable[date],
+    official_working_days: Iterable[date],
+    holidays: Iterable[date] = (),
+    extra_working_days: Iterable[date] = (),
+) -> WorkingCalendar:
+    """The official calendar with the operator's dates on top: a date the operator names wins
+    over what the official calendar says of it (a holiday it lists is no make-up day, and a
+    working day it lists is no holiday). A date in both of the operator's lists is a working
+    day, as `is_working_day` reads it."""
+    extra = frozenset(extra_working_days)
+    off = frozenset(holidays)
+    return WorkingCalendar(
+        timezone=timezone,
+        holidays=(frozenset(official_holidays) - extra) | off,
+        extra_working_days=(frozenset(official_working_days) - off) | extra,
+    )
+
+
+def unknown_years(
+    years: Iterable[int], *, known: Iterable[int], overridden: Iterable[date]
+) -> list[int]:
+    """The years among `years` the official calendar has no data for and the operator gave no
+    dates of either: their deadlines count weekends only, which is worth a warning."""
+    have = set(known) | {d.year for d in overridden}
+    return sorted(y for y in set(years) if y not in have)
 
 
 @dataclass(frozen=True)
@@ -57,12 +109,18 @@ class SlaPolicy:
 class Deadlines:
     accept_due: datetime
     respond_due: datetime
+    # What they were counted from (`deadlines_for` fills both): stored with the case so that a
+    # changed calendar can count them again.
+    start: datetime | None = None
+    policy: SlaPolicy | None = None
 
 
 def deadlines_for(start: datetime, *, policy: SlaPolicy, calendar: WorkingCalendar) -> Deadlines:
     return Deadlines(
         accept_due=calendar.add_working_days(start, policy.accept_days),
         respond_due=calendar.add_working_days(start, policy.respond_days),
+        start=start,
+        policy=policy,
     )
 
 
@@ -128,7 +186,13 @@ class SlaRules:
     calendar: WorkingCalendar
     default: SlaPolicy
 
-    def deadlines(self, start: datetime, *, directory: Directory, category: str) -> Deadlines:
+    def policy(self, *, directory: Directory | None, category: str) -> SlaPolicy:
+        """The category's policy; the default without a directory or for an unknown one."""
+        if directory is None:
+            return self.default
         entry = next((c for c in directory.categories if c.code == category), None)
-        policy = policy_for(entry.model_dump() if entry else None, default=self.default)
+        return policy_for(entry.model_dump() if entry else None, default=self.default)
+
+    def deadlines(self, start: datetime, *, directory: Directory, category: str) -> Deadlines:
+        policy = self.policy(directory=directory, category=category)
         return deadlines_for(start, policy=policy, calendar=self.calendar)

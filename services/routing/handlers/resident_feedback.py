@@ -62,28 +62,20 @@ async def _reopen(
     case = await cases.get(reopened.case_id)
     category = case["category"] if case else ""
     snapshot = await directory.load()
-    respond_due = (
-        sla.deadlines(reopened.at, directory=snapshot, category=category).respond_due
-        if snapshot
-        else sla.calendar.add_working_days(reopened.at, sla.default.respond_days)
-    )
-    reopened_case = {
-        **(case or {}),
-        "sla": {
-            **((case or {}).get("sla") or {}),
-            "respond_due": respond_due,
-            "respond_escalated": False,
-        },
+    days = sla.policy(directory=snapshot, category=category).respond_days
+    respond = {
+        "respond_due": sla.calendar.add_working_days(reopened.at, days),
+        "respond_escalated": False,
+        # What the new deadline is counted from, for a recount with another calendar.
+        "respond_from": reopened.at,
+        "respond_days": days,
     }
+    reopened_case = {**(case or {}), "sla": {**((case or {}).get("sla") or {}), **respond}}
     applied = await cases.apply_external(
         case_id=reopened.case_id,
         event_id=event.id,
         watch=watch_for(reopened_case, status="reopened"),
-        changes={
-            "status": "reopened",
-            "sla.respond_due": respond_due,
-            "sla.respond_escalated": False,
-        },
+        changes={"status": "reopened", **{f"sla.{name}": v for name, v in respond.items()}},
         increments={"reopen_count": 1},
         audit=audit_entry(
             at=reopened.at,
