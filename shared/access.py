@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, status
 
 from shared.auth import Claims, CurrentClaims, Role
+from shared.openapi import answers
 
 CITY_WIDE: frozenset[Role] = frozenset({"supervisor", "admin"})
 STATION_STAFF: frozenset[Role] = frozenset({"staff", "station_head"})
@@ -23,6 +24,7 @@ def reads_figures(claims: Claims) -> bool:
     return claims.role in CITY_WIDE or (claims.role in STATION_STAFF and bool(claims.station))
 
 
+@answers(403, "Only station staff, supervisors and admins read the figures.")
 async def figures_reader(claims: CurrentClaims) -> Claims:
     if reads_figures(claims):
         return claims
@@ -45,6 +47,7 @@ def station_in_scope(claims: Claims, asked: str | None) -> str | None:
     raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such station")
 
 
+@answers(403, "Only admins may do this.")
 async def admin_only(claims: CurrentClaims) -> Claims:
     """Admins only: erasing residents' data (intake)."""
     if claims.role == "admin":

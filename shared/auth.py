@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 
 from shared.logging import get_logger
+from shared.openapi import answers
 from shared.token_versions import TokenStates, token_admitted
 
 log = get_logger(__name__)
@@ -179,6 +180,7 @@ def token_check(request: Request) -> TokenCheck:
     return check
 
 
+@answers(401, "Sign in first: no token, or one that is invalid, expired or revoked.")
 async def current_claims(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],

@@ -5,24 +5,35 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel
 from pymongo.errors import ConnectionFailure
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import TransientError
 from shared.logging import bind_correlation_id, get_logger, new_correlation_id, valid_correlation_id
 from shared.metrics import Metrics
+from shared.openapi import ServiceApp, offline
 
 log = get_logger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
 ReadinessCheck = tuple[str, Callable[[], Awaitable[None]]]
+
+
+class Readiness(BaseModel):
+    """`/readyz`: each dependency `ok` or why it is unavailable; 503 unless all are ok."""
+
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str]
 
 
 class CorrelationIdMiddleware:
@@ -143,7 +154,7 @@ def create_service_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
     readiness: Callable[[], Sequence[ReadinessCheck]],
 ) -> FastAPI:
-    app = FastAPI(
+    app = ServiceApp(
         title=title,
         description=description,
         version=version,
@@ -151,10 +162,17 @@ def create_service_app(
     )
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive.")
+    @offline
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="Kafka and the store are reachable.")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Kafka and the store are reachable.",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Something is unavailable."}},
+    )
     async def readyz() -> Response:
         results: dict[str, str] = {}
         for name, check in readiness():
@@ -169,7 +187,13 @@ def create_service_app(
             status_code=200 if ready else 503,
         )
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics.")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics.",
+        response_class=PlainTextResponse,
+    )
+    @offline
     async def prometheus_metrics() -> Response:
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
@@ -178,6 +202,21 @@ def create_service_app(
         return JSONResponse(
             {"detail": [_field_error(err) for err in exc.errors()]}, status_code=422
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI answers a JSON body that is not UTF-8 with a bare 400 "error parsing the
+            # body"; it is the same mistake as malformed JSON, which it answers 422
+            # `json_invalid`, so it gets the same field-level answer.
+            problem = {
+                "loc": ["body"],
+                "field": "",
+                "msg": "the body is not valid JSON: it is not UTF-8",
+                "type": "json_invalid",
+            }
+            return JSONResponse({"detail": [problem]}, status_code=422)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(TransientError)
     @app.exception_handler(ConnectionFailure)

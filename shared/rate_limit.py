@@ -14,6 +14,10 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Request, status
 
+from shared.openapi import answers
+
+TOO_MANY = "Too many requests from this address: wait as long as `Retry-After` says."
+
 
 class RateLimiter:
     def __init__(
@@ -61,6 +65,7 @@ def rate_limited(
 ) -> Callable[[Request], Awaitable[None]]:
     """A FastAPI dependency answering 429 with Retry-After when the client is over its rate."""
 
+    @answers(429, TOO_MANY)
     async def dependency(request: Request) -> None:
         wait = limiter.check(client_address(request, trust_forwarded_for=trust_forwarded_for))
         if wait is not None:

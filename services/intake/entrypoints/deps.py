@@ -17,8 +17,9 @@ from services.intake.handlers.submission import PhotoCleaner
 from services.intake.settings import IntakeSettings
 from shared.auth import CurrentClaims as CurrentClaims
 from shared.logging import current_correlation_id, new_correlation_id
+from shared.openapi import answers
 from shared.outbox import OutboxRelay
-from shared.rate_limit import RateLimiter, rate_limited
+from shared.rate_limit import TOO_MANY, RateLimiter, rate_limited
 
 RateLimit = Callable[[Request], Awaitable[None]]
 
@@ -83,6 +84,7 @@ def _directory(request: Request) -> DirectoryCopy:
     return container(request).directory
 
 
+@answers(429, TOO_MANY)
 async def rate_limit(request: Request) -> None:
     """429 with Retry-After when the client is over its rate (submissions, resident actions)."""
     await container(request).limit(request)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import RootModel
 
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.errors import UnknownReference
@@ -38,8 +39,13 @@ from services.intake.open311.errors import (
 from services.intake.open311.rendering import Body
 from services.intake.open311.schemas import (
     CONTENT_TYPES,
+    FORMATS,
+    Discovery,
+    ErrorItem,
     Format,
     PostedRequest,
+    Service,
+    ServiceDefinition,
     ServiceRequest,
     TokenAnswer,
 )
@@ -124,6 +130,44 @@ _POST_FORM: dict[str, Any] = {
 }
 
 
+# The suffix is declared as the two formats, but any other is answered (404, in the errors
+# body), not refused by validation.
+Suffix = Annotated[
+    str,
+    Path(
+        description="The answer's format: json or xml.",
+        json_schema_extra={"enum": list(FORMATS)},
+    ),
+]
+
+
+class Open311Errors(RootModel[list[ErrorItem]]):
+    """GeoReport's `errors` body: one entry per problem, its `code` the HTTP status."""
+
+
+_XML: dict[str, Any] = {CONTENT_TYPES["xml"]: {"schema": {"type": "string"}}}
+_REFUSALS = {
+    400: "A malformed request: not a UTF-8 url-encoded form, a date window backwards or too "
+    "long, an unknown service_code or liaison point.",
+    403: "No api_key where one is needed, or an invalid one.",
+    404: "Not found: the resource, the jurisdiction_id, or the format suffix (json or xml).",
+    429: "Too many requests from this address: wait as long as `Retry-After` says.",
+}
+
+
+def _answers(body: Any, *refusals: int) -> dict[int | str, dict[str, Any]]:
+    """What an operation answers, in the format its suffix asks for: `body` (as JSON or XML),
+    or GeoReport's `errors` with one of `refusals` (and 404 for a wrong format or
+    jurisdiction, which every operation may answer)."""
+    return {
+        200: {"model": body, "content": _XML},
+        **{
+            status: {"description": _REFUSALS[status], "model": Open311Errors, "content": _XML}
+            for status in (*refusals, 404)
+        },
+    }
+
+
 router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
 
 
@@ -142,16 +186,20 @@ def _is_partner(request: Request, *, keys: list[str]) -> bool:
     return True
 
 
-@router.get("/discovery.{fmt}", summary="Service discovery.")
-async def get_discovery(request: Request, fmt: str, settings: Settings) -> Response:
+@router.get("/discovery.{fmt}", summary="Service discovery.", responses=_answers(Discovery))
+async def get_discovery(request: Request, fmt: Suffix, settings: Settings) -> Response:
     url = str(request.url_for("get_services", fmt="xml")).removesuffix("services.xml")
     found = _checked(request, fmt, jurisdiction=settings.open311_jurisdiction_id)
     return render(rendering.discovery_body(from_case.discovery(url=url)), fmt=found)
 
 
-@router.get("/services.{fmt}", summary="Service list: the active categories.")
+@router.get(
+    "/services.{fmt}",
+    summary="Service list: the active categories.",
+    responses=_answers(list[Service]),
+)
 async def get_services(
-    request: Request, fmt: str, directory: Directory, settings: Settings
+    request: Request, fmt: Suffix, directory: Directory, settings: Settings
 ) -> Response:
     found = _checked(request, fmt, jurisdiction=settings.open311_jurisdiction_id)
     categories = await directory.entries("category")
@@ -159,9 +207,13 @@ async def get_services(
     return render(rendering.services_body(services), fmt=found)
 
 
-@router.get("/services/{service_code}.{fmt}", summary="Service definition: its attributes.")
+@router.get(
+    "/services/{service_code}.{fmt}",
+    summary="Service definition: its attributes.",
+    responses=_answers(ServiceDefinition),
+)
 async def get_service_definition(
-    request: Request, service_code: str, fmt: str, directory: Directory, settings: Settings
+    request: Request, service_code: str, fmt: Suffix, directory: Directory, settings: Settings
 ) -> Response:
     found = _checked(request, fmt, jurisdiction=settings.open311_jurisdiction_id)
     category = await directory.entry("category", service_code)
@@ -177,10 +229,11 @@ async def get_service_definition(
     dependencies=[RATE_LIMITED],
     summary="Create a service request (form-encoded, with api_key).",
     openapi_extra={"requestBody": _POST_FORM},
+    responses=_answers(list[PostedRequest], 400, 403, 429),
 )
 async def post_request(
     request: Request,
-    fmt: str,
+    fmt: Suffix,
     commands: Commands,
     directory: Directory,
     settings: Settings,
@@ -205,10 +258,13 @@ async def post_request(
 
 
 @router.get(
-    "/tokens/{token}.{fmt}", dependencies=[RATE_LIMITED], summary="The request id for a token."
+    "/tokens/{token}.{fmt}",
+    dependencies=[RATE_LIMITED],
+    summary="The request id for a token.",
+    responses=_answers(list[TokenAnswer], 403, 429),
 )
 async def get_token(
-    request: Request, token: str, fmt: str, cases: Cases, settings: Settings
+    request: Request, token: str, fmt: Suffix, cases: Cases, settings: Settings
 ) -> Response:
     # Ids are given at once, so a token is the request's id. The public learns only of the
     # cases it may read: any other is as unknown as a made-up one.
@@ -224,9 +280,10 @@ async def get_token(
     "/requests.{fmt}",
     dependencies=[RATE_LIMITED],
     summary="Service requests: filters, paging, extensions (all cases in full with api_key).",
+    responses=_answers(list[ServiceRequest], 400, 403, 429),
 )
 async def get_requests(
-    request: Request, fmt: str, cases: Cases, directory: Directory, settings: Settings
+    request: Request, fmt: Suffix, cases: Cases, directory: Directory, settings: Settings
 ) -> Response:
     found = _checked(request, fmt, jurisdiction=settings.open311_jurisdiction_id)
     partner = _is_partner(request, keys=settings.open311_api_keys)
@@ -258,11 +315,12 @@ async def get_requests(
     "/requests/{service_request_id}.{fmt}",
     dependencies=[RATE_LIMITED],
     summary="One service request (in full with api_key).",
+    responses=_answers(list[ServiceRequest], 403, 429),
 )
 async def get_request(
     request: Request,
     service_request_id: str,
-    fmt: str,
+    fmt: Suffix,
     cases: Cases,
     directory: Directory,
     settings: Settings,

@@ -14,6 +14,7 @@ from services.notify.domain.preferences import may_edit, own_recipients
 from services.notify.entrypoints.schemas import Recipient
 from shared.auth import Claims
 from shared.auth import CurrentClaims as CurrentClaims
+from shared.openapi import answers
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ Inbox = Annotated[InboxRepository, Depends(inbox_repository)]
 PreferencesStore = Annotated[PreferencesRepository, Depends(preferences_repository)]
 
 
+@answers(404, "No such inbox for the caller: it is neither theirs nor are they an admin.")
 async def inbox_owner(recipient: Recipient, claims: CurrentClaims) -> Claims:
     """An inbox is read by whom it is addressed to (a representative, their station's staff
     and head, a department, the user themselves) and by admins; to anyone else it does not

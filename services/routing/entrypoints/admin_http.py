@@ -14,7 +14,11 @@ from services.routing.entrypoints.schemas import Revocation
 from services.routing.handlers.directory import deactivate_directory_entry, put_directory_entry
 from services.routing.handlers.sessions import sign_out_everywhere
 
-router = APIRouter(prefix="/v1/admin/directory", tags=["directory admin"])
+router = APIRouter(
+    prefix="/v1/admin/directory",
+    tags=["directory admin"],
+    responses={409: {"description": "No directory has been imported yet: import one first."}},
+)
 users_router = APIRouter(prefix="/v1/admin/users", tags=["account admin"])
 # As a stored account's username (adapters/user_repository.py): anything else is a 422.
 Username = Annotated[str, Path(pattern=r"^[a-z0-9_.\-]{2,64}$")]

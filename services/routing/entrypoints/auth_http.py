@@ -22,6 +22,8 @@ from shared.auth import Claims
 from shared.rate_limit import client_address
 
 router = APIRouter(prefix="/v1", tags=["staff"])
+# Every 401 names the scheme to authenticate with (RFC 9110), as the token check's do.
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 @router.post(
@@ -48,7 +50,9 @@ async def sign_in(
         throttle=throttle,
     )
     if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail="wrong username or password", headers=CHALLENGE
+        )
     return token_for(user, settings=settings)
 
 
@@ -70,14 +74,16 @@ async def oidc_sign_in(body: OidcSignIn, oidc: Oidc, users: Users, settings: Set
         username = await oidc.username(body.id_token)
     except OidcError as exc:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, detail=f"invalid ID token: {exc}"
+            status.HTTP_401_UNAUTHORIZED, detail=f"invalid ID token: {exc}", headers=CHALLENGE
         ) from None
     except ConnectionError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
     user = await users.active(username)
     if user is None:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, detail=f"no active Minyi account {username!r}"
+            status.HTTP_401_UNAUTHORIZED,
+            detail=f"no active Minyi account {username!r}",
+            headers=CHALLENGE,
         )
     return token_for(user, settings=settings)
 

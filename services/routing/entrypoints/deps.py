@@ -23,6 +23,7 @@ from services.routing.settings import RoutingSettings
 from shared.auth import Claims, current_claims
 from shared.auth import CurrentClaims as CurrentClaims
 from shared.logging import current_correlation_id, new_correlation_id
+from shared.openapi import answers
 from shared.outbox import OutboxRelay
 
 
@@ -114,6 +115,7 @@ async def _actor(claims: Annotated[Claims, Depends(current_claims)]) -> Actor:
     return actor_from(claims)
 
 
+@answers(403, "Admins only.")
 async def _admin(claims: Annotated[Claims, Depends(current_claims)]) -> Claims:
     if claims.role != "admin":
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="admins only")

@@ -33,6 +33,7 @@ router = APIRouter(prefix="/v1/staff/meetings", tags=["meetings"])
     summary="Record a deliberation meeting or themed activity of the caller's station.",
     responses={
         403: {"description": "Only a station's staff and head record its meetings."},
+        409: {"description": "No directory has been imported yet."},
         422: {"description": "A point or case not of the caller's station, or a future day."},
     },
 )

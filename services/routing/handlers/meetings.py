@@ -16,7 +16,7 @@ from services.routing.domain.meetings import (
 )
 from services.routing.domain.workflow import Actor
 from services.routing.handlers.common import SOURCE
-from shared.errors import TransientError
+from services.routing.handlers.directory import DirectoryNotLoaded
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 
@@ -41,7 +41,8 @@ async def record_station_meeting(
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     snapshot = await directory.load()
     if snapshot is None:
-        raise TransientError("the directory is not loaded")
+        # Not an outage to wait out (503) but a deployment to finish: import a directory (409).
+        raise DirectoryNotLoaded
     station_cases = (
         await meetings.station_cases(station_id=actor.station_id, case_ids=unique(command.case_ids))
         if actor.station_id
