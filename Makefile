@@ -4,7 +4,7 @@ PY := .venv/bin/python
 
 .PHONY: up down logs status test test-unit lint typecheck fmt install infra bench bench-scale clean
 
-up: ## install (cached), start Kafka, the store and the four services, load demo data
+up: ## install (cached), start Kafka, the store and the four services, load demo data (MINYI_DIRECTORY=city: the whole city)
 	@deploy/local/up.sh
 
 down: ## stop exactly what `make up` started

@@ -5,7 +5,8 @@ In one run, on the running local Kafka and store, in a namespace of its own:
 1. baseline, in each phase just before intake: a bare FastAPI endpoint
    (benchmarks/bare_intake.py) that validates the same body as intake and does one
    `insert_one` into the same store, under the same load;
-2. empty: the four services as processes, the demo directory loaded, no cases; measures
+2. empty: the four services as processes, the directory loaded (the demo's; `--directory city`:
+   the city's 19 stations and 1,027 representatives), no cases; measures
    intake's submission rate and latency, the sustained end-to-end rate (first submission →
    reporting has counted every case and every consumer group's lag is 0), the time from the
    load's end to lag 0, the p50 of the main report and queue queries, intake's p99 at half
@@ -20,6 +21,7 @@ every wait has a deadline, and the run removes its processes, topics and databas
 a table and writes it to docs/benchmarks.md (unless `--no-write`).
 
     .venv/bin/python -m benchmarks.scale [--cases 10000] [--load-seconds 20] [--concurrency 16]
+        [--directory demo|city]
 """
 
 from __future__ import annotations
@@ -74,6 +76,12 @@ HEADING = "## `make bench-scale` — throughput as data grows"
 DOCS = ROOT / "docs" / "benchmarks.md"
 IMPORTER = ROOT / "services" / "intake" / "entrypoints" / "history_import.py"
 DEMO_DIRECTORY = ROOT / "services" / "routing" / "demo_directory.yaml"
+# `--directory`: the demo's 3 stations and 10 representatives, or the city's 19 and 1,027
+# (whose ids include the demo's, so the load generator's QR codes resolve in both).
+DIRECTORIES = {
+    "demo": DEMO_DIRECTORY,
+    "city": ROOT / "services" / "routing" / "city_directory.yaml",
+}
 STAFF = "xijie-staff"
 # What each consumer group reads, by the purpose in its name (`<service>.<purpose>`).
 PURPOSE_TOPIC = {
@@ -524,9 +532,12 @@ class Fill:
     seconds: float = 0.0
 
 
-def history(count: int, *, seed: str) -> Iterator[dict[str, Any]]:
-    """`count` past cases, oldest first, over the last two years, mostly closed and rated."""
-    directory = yaml.safe_load(DEMO_DIRECTORY.read_text(encoding="utf-8"))
+def history(
+    count: int, *, seed: str, directory_file: Path = DEMO_DIRECTORY
+) -> Iterator[dict[str, Any]]:
+    """`count` past cases, oldest first, over the last two years, mostly closed and rated,
+    spread over the directory's representatives and points."""
+    directory = yaml.safe_load(directory_file.read_text(encoding="utf-8"))
     categories = [c["code"] for c in directory["categories"]]
     representatives = [r["code"] for r in directory["representatives"]]
     points = [p["id"] for p in directory["liaison_points"]]
@@ -629,18 +640,23 @@ async def _fill_api(
     return submitted
 
 
-def write_history(count: int, *, seed: str) -> Path:
+def write_history(count: int, *, seed: str, directory_file: Path = DEMO_DIRECTORY) -> Path:
     """A JSONL file of `count` past cases, in a temporary file the caller removes."""
     with tempfile.NamedTemporaryFile(
         "w", suffix=".jsonl", prefix=f"{seed}-", delete=False, encoding="utf-8"
     ) as file:
-        for record in history(count, seed=seed):
+        for record in history(count, seed=seed, directory_file=directory_file):
             file.write(json.dumps(record, ensure_ascii=False) + "\n")
         return Path(file.name)
 
 
 async def _fill_import(platform: Platform, probe: Probe, *, count: int) -> None:
-    path = await asyncio.to_thread(write_history, count, seed=platform.namespace)
+    path = await asyncio.to_thread(
+        write_history,
+        count,
+        seed=platform.namespace,
+        directory_file=platform.directory or DEMO_DIRECTORY,
+    )
     try:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -919,7 +935,8 @@ SECTION = """{heading}
 
 `benchmarks/scale.py` measures, in one run and in a namespace of its own on the running local
 Kafka and store, whether the platform keeps its pace as stored cases grow. It starts the four
-services as processes (demo directory loaded) and, beside them, a **baseline**: a bare FastAPI
+services as processes (the demo directory loaded; with `--directory city` the city's 19
+stations and 1,027 representatives) and, beside them, a **baseline**: a bare FastAPI
 endpoint (`benchmarks/bare_intake.py`) that validates the same body as intake and does one
 `insert_one` into the same store. It measures them on an **empty** namespace, brings intake's
 store to **N cases** through a real path (`--fill import`: the historical import
@@ -942,7 +959,7 @@ api`: `POST /v1/cases`), and measures again **at N**:
 Targets are printed, not asserted. `make bench-scale` runs it with N = 10,000 (`make
 bench-scale ARGS="--cases 100000"` for more); options: `--cases N`, `--load-seconds S`
 (default 20), `--concurrency C` (default 16), `--fill import|api` (default: import),
-`--query-calls`, `--rest-seconds`, `--no-write`.
+`--directory demo|city` (default: demo), `--query-calls`, `--rest-seconds`, `--no-write`.
 
 Reading it:
 
@@ -1012,7 +1029,8 @@ async def run(infra: Infra, platform: Platform, options: argparse.Namespace) -> 
     )
     command = (
         f"--cases {options.cases} --load-seconds {options.load_seconds:g} "
-        f"--concurrency {options.concurrency} --fill {filled.strategy}"
+        f"--concurrency {options.concurrency} --fill {filled.strategy} "
+        f"--directory {options.directory}"
     )
     print()
     print(fill_text)
@@ -1067,6 +1085,12 @@ def main() -> None:
     parser.add_argument("--query-calls", type=int, default=30)
     parser.add_argument("--rest-seconds", type=float, default=20.0)
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    parser.add_argument(
+        "--directory",
+        choices=tuple(DIRECTORIES),
+        default="demo",
+        help="the demo's 3 stations, or the city's 19 stations and 1,027 representatives",
+    )
     options = parser.parse_args()
     namespace = "scale" + uuid.uuid4().hex[:8]
     with test_infra() as infra:
@@ -1074,7 +1098,9 @@ def main() -> None:
             kafka_bootstrap=infra.kafka_bootstrap, mongo_url=infra.mongo_url, namespace=namespace
         )
         asyncio.run(preflight(settings))
-        platform = Platform(infra=infra, namespace=namespace)
+        platform = Platform(
+            infra=infra, namespace=namespace, directory=DIRECTORIES[options.directory]
+        )
         try:
             section = asyncio.run(run(infra, platform, options))
         finally:

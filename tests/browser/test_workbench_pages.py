@@ -19,7 +19,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.browser import capture
 from tests.browser.site import running_platform, sign_in, until
-from tests.e2e.platform import DEMO_PASSWORD, Platform
+from tests.e2e.platform import ADMIN, DEMO_PASSWORD, Platform
 from tests.infra import Infra
 from tests.integration.test_intake_attachments import photo, tiny_png
 
@@ -300,6 +300,40 @@ async def test_admins_edit_the_directory_and_others_are_refused(
     ).items()
     rep = next(r for r in directory["representatives"] if r["code"] == "0413")
     assert set(rep["points"]) == {"baiyun", "shangcheng"}
+
+
+async def test_staff_reassign_by_typing_a_name_and_find_the_case_by_its_new_holder(
+    platform: Platform, desktop: Page
+) -> None:
+    text = "楼道里电瓶车充电线乱拉，存在安全隐患"
+    receipt = await submit_case(platform, {**CASE, "text": text, "representative_code": "0413"})
+    case_id = receipt["case_id"]
+    await sign_in(desktop, platform, "xijie-staff")
+    await desktop.goto(platform.url("routing", f"/staff/cases/{case_id}"))
+    actions = desktop.locator("#actions")
+    await actions.locator("summary", has_text="改派").click()
+    # The picker suggests the station's other representatives by name, code and point.
+    suggested = await desktop.locator("#reassign-station-reps option").evaluate_all(
+        "options => options.map(option => option.value)"
+    )
+    assert "0414" in suggested and "0413" not in suggested
+    await desktop.get_by_label("改派给").fill("刘志明")
+    await desktop.locator("#reassign-reason").fill("刘代表熟悉这个小区的情况")
+    await capture(desktop, "workbench-case-reassign")
+    await actions.get_by_role("button", name="改派").click()
+    await expect(desktop.get_by_role("status")).to_have_text("已完成：改派。")
+    async with routing(platform) as client:
+        case = await client.get(f"/v1/staff/cases/{case_id}", headers=ADMIN)
+    assert case.json()["representative_code"] == "0414"
+
+    # The queue finds the case by its new holder's name, no longer by its old one's.
+    await desktop.goto(platform.url("routing", "/staff?representative=刘志明"))
+    card = desktop.locator(".case-card", has=desktop.get_by_role("link", name=f"案件 {case_id}"))
+    await expect(card).to_have_count(1)
+    await expect(desktop.get_by_label("代表（姓名或编号）")).to_have_value("刘志明")
+    await capture(desktop, "workbench-queue-by-representative")
+    await desktop.goto(platform.url("routing", "/staff?representative=林莹"))
+    await expect(card).to_have_count(0)
 
 
 async def test_an_unreachable_notify_is_a_message_not_an_error(

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 import httpx
@@ -29,6 +30,8 @@ class Platform:
     logs: dict[str, IO[bytes]] = field(default_factory=dict)
     # Settings a test adds for every service (e.g. a push gateway for notify).
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The directory file seeded (with its demo accounts); None: the demo's.
+    directory: Path | None = None
 
     def env(self, service: str | None = None) -> dict[str, str]:
         env = {
@@ -57,8 +60,9 @@ class Platform:
         return f"http://127.0.0.1:{self.ports[service]}{path}"
 
     def seed_directory(self) -> None:
+        file = [str(self.directory)] if self.directory else []
         subprocess.run(
-            [sys.executable, "-m", "services.routing", "seed-demo"],
+            [sys.executable, "-m", "services.routing", "seed-demo", *file],
             env=self.env(),
             cwd=ROOT,
             check=True,

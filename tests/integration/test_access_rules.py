@@ -59,6 +59,8 @@ PUBLIC: dict[tuple[str, str, str], str] = {
     ("routing", "GET", "/v1/directory/stations"): "stations are public",
     ("routing", "GET", "/v1/directory/departments"): "departments are public",
     ("routing", "GET", "/v1/directory/representatives/{code}"): "a representative's public card",
+    ("routing", "GET", "/v1/directory/representatives"): "the public directory, a page at a time",
+    ("routing", "GET", "/v1/directory/liaison_points"): "the public directory's points, paged",
     ("routing", "POST", "/v1/auth/token"): "signing in",
     ("routing", "POST", "/v1/auth/oidc"): "signing in through the city's identity provider",
     ("reporting", "GET", "/v1/public/transparency"): "aggregated per station and city only",

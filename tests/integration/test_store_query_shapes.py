@@ -64,13 +64,13 @@ ACCOUNTS = frozenset({"xijie-staff", "rep-0412", "rep-0415", "rep-0416", "rep-04
 
 # Collections that stay small whatever the number of cases: a scan of them is allowed.
 SMALL: dict[tuple[str, str], str] = {
-    ("intake", "directory"): "intake's copy of the directory: tens of entries",
+    ("intake", "directory"): "intake's copy of the directory: a city's is about 1,200 entries",
     ("intake", "revisions"): "one revision counter per mirrored data set",
     ("routing", "categories"): "the directory's categories",
     ("routing", "departments"): "the directory's departments",
     ("routing", "stations"): "the directory's stations",
     ("routing", "liaison_points"): "the directory's liaison points",
-    ("routing", "representatives"): "the directory's representatives: hundreds at most",
+    ("routing", "representatives"): "the directory's representatives: a city's 1,027",
     ("routing", "directory_settings"): "one settings document",
     ("routing", "revisions"): "one revision counter per mirrored data set",
     ("routing", "users"): "staff accounts",

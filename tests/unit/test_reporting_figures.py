@@ -11,7 +11,13 @@ import pytest
 from services.reporting.domain.activities import meeting_contributions
 from services.reporting.domain.figures import Now, duration_stats, p90_rank
 from services.reporting.domain.periods import slice_of, slices
-from services.reporting.domain.summaries import summarize_city, summarize_keys, summarize_stations
+from services.reporting.domain.summaries import (
+    KeyedSummary,
+    find_keyed,
+    summarize_city,
+    summarize_keys,
+    summarize_stations,
+)
 from shared.events.activity_events import MeetingRecorded
 
 
@@ -134,3 +140,18 @@ def test_a_meeting_counts_for_its_station_point_and_the_city_on_the_day_held() -
     ]
     assert all(c.day == date(2025, 4, 2) for c in made)
     assert made[0].counts == {"themed_activities": 1, "attendance": 35, "linked_cases": 2}
+
+
+def test_a_keyed_report_is_searched_by_key_or_name_and_ordered_as_a_top_n() -> None:
+    def item(key: str, name: str, received: int) -> KeyedSummary:
+        return KeyedSummary(key=key, name=name, station_id=None, received=received)
+
+    items = [item("0601", "陈海", 9), item("0412", "季立军", 3), item("0501", "王立", 9)]
+
+    assert [i.key for i in find_keyed(items, text=" 立", order="key")] == ["0412", "0501"]
+    assert [i.key for i in find_keyed(items, text="05", order="key")] == ["0501"]
+    assert [i.key for i in find_keyed(items, text=None, order="received")] == [
+        "0501",
+        "0601",
+        "0412",
+    ]

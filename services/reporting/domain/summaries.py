@@ -59,6 +59,27 @@ class KeyedSummary(Figures):
     station_id: str | None
 
 
+KeyedOrder = Literal["key", "received"]
+"""A keyed report's order: by key, or most received first (the top N)."""
+
+
+def find_keyed(
+    items: Iterable[KeyedSummary], *, text: str | None, order: KeyedOrder
+) -> list[KeyedSummary]:
+    """The items whose key starts with `text` or whose name holds it (case and surrounding
+    blanks ignored), by key or most received first (ties by key): a city's 1,027
+    representatives are found by name or code, or read as a top N, not scrolled through."""
+    wanted = (text or "").strip().casefold()
+    found = [
+        item
+        for item in items
+        if not wanted or item.key.casefold().startswith(wanted) or wanted in item.name.casefold()
+    ]
+    if order == "received":
+        return sorted(found, key=lambda item: (-item.received, item.key))
+    return sorted(found, key=lambda item: item.key)
+
+
 def summarize_stations(
     buckets: Iterable[Mapping[str, Any]],
     *,

@@ -13,7 +13,12 @@ from fastapi import Query
 from services.reporting.domain.contributions import Dimension
 from services.reporting.domain.kpis import DEFAULT_MIN_SAMPLE
 from services.reporting.domain.periods import GroupBy
-from services.reporting.domain.summaries import KIND_DIMENSION, KeyedKind
+from services.reporting.domain.summaries import (
+    KIND_DIMENSION,
+    KeyedKind,
+    KeyedOrder,
+    find_keyed,
+)
 from services.reporting.entrypoints.deps import ReadModelsDep, ScopedStation, figures_router
 from services.reporting.entrypoints.filters import (
     LimitQuery,
@@ -73,15 +78,28 @@ def _keyed_report(kind: KeyedKind) -> Callable[..., Awaitable[KeyedReport]]:
         until: UntilQuery = None,
         limit: LimitQuery = 100,
         offset: OffsetQuery = 0,
+        text: Annotated[
+            str | None,
+            Query(
+                alias="q",
+                max_length=64,
+                description="Only keys starting with it or names holding it (a code or a name).",
+            ),
+        ] = None,
+        order: Annotated[
+            KeyedOrder,
+            Query(description="`key`, or `received`: most received first (a top N)."),
+        ] = "key",
     ) -> KeyedReport:
         period = parse_period(since, until)
-        items = await figures.keyed_summaries(
+        summaries = await figures.keyed_summaries(
             read_models,
             dimension=KIND_DIMENSION[kind],
             since=period.since,
             until=period.until,
             station_id=station_id,
         )
+        items = find_keyed(summaries, text=text, order=order)
         return KeyedReport(
             period=period,
             station_id=station_id,

@@ -39,7 +39,7 @@ class CityReport(BaseModel):
 
 
 class KeyedReport(BaseModel):
-    """One page of representatives, categories or points, ordered by key."""
+    """One page of representatives, categories or points, by key or most received first."""
 
     period: Period
     station_id: str | None

@@ -88,8 +88,10 @@ def _password_kept(document: Document, password: str) -> bool:
 
 
 def read_users_file(path: Path) -> list[UserImport]:
+    # libyaml's safe loader when there is one: a directory file of a city is large.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
+        data: dict[str, Any] = yaml.load(handle, Loader=loader)
     return [UserImport.model_validate(u) for u in data.get("users", [])]
 
 
@@ -130,15 +132,20 @@ class UserRepository:
             return set()
         names = [u.username for u in users]
         stored = {d["_id"]: d async for d in self._users.find({"_id": {"$in": names}})}
+        # Off the event loop and two at a time: a city's accounts take seconds to hash, and a
+        # loop blocked that long loses its store connection.
+        hashes = await asyncio.gather(
+            *(self._hash_for(stored.get(u.username), u.password) for u in users)
+        )
         ops: list[ReplaceOne[Document]] = []
-        for user in users:
+        for user, password_hash in zip(users, hashes, strict=True):
             fields = user.model_dump(exclude={"password"})
             document = stored.get(user.username)
             if document is None:
                 guard: Document = {"_id": user.username}
-                version, password_hash = FIRST_VERSION, _hasher.hash(user.password)
+                version = FIRST_VERSION
             else:
-                kept = _password_kept(document, user.password)
+                kept = password_hash == document.get("password_hash")
                 # None matches an account stored before token versions (none stored).
                 guard = {"_id": user.username, "token_version": document.get("token_version")}
                 version = token_version_after(
@@ -147,7 +154,6 @@ class UserRepository:
                     after=fields,
                     password_changed=not kept,
                 )
-                password_hash = document["password_hash"] if kept else _hasher.hash(user.password)
             account = {**fields, "password_hash": password_hash, "token_version": version}
             event = _published(user.username, version=version, active=user.active)
             # A replaced account's unpublished older event goes with it: the topic needs only
@@ -230,3 +236,14 @@ class UserRepository:
     async def _off_loop(self, work: Callable[..., object], *args: str) -> None:
         async with self._hashing:
             await asyncio.to_thread(work, *args)
+
+    async def _hash_for(self, document: Document | None, password: str) -> str:
+        """The hash to store: the stored one while the password is unchanged, else a new one."""
+
+        def work() -> str:
+            if document is not None and _password_kept(document, password):
+                return str(document["password_hash"])
+            return _hasher.hash(password)
+
+        async with self._hashing:
+            return await asyncio.to_thread(work)

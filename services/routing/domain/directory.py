@@ -115,6 +115,61 @@ class Directory(_Entry):
         return [r for r in self.representatives if r.active and point_id in r.points]
 
 
+def _folded(text: str | None) -> str:
+    return (text or "").strip().casefold()
+
+
+def find_representatives(
+    directory: Directory,
+    *,
+    text: str | None = None,
+    station: str | None = None,
+    point: str | None = None,
+    level: Level | None = None,
+    active: bool | None = None,
+) -> list[Representative]:
+    """The representatives matching every filter given, by code; a code equal to `text` first.
+
+    `text` matches the start of a code (`04` is every representative whose code starts so) or
+    any part of a name (`晓` finds 李晓东 and 王晓燕), ignoring case and surrounding blanks.
+    """
+    wanted = _folded(text)
+    found = [
+        r
+        for r in directory.representatives
+        if (station is None or r.station == station)
+        and (point is None or point in r.points)
+        and (level is None or r.level == level)
+        and (active is None or r.active == active)
+        and (not wanted or r.code.casefold().startswith(wanted) or wanted in r.name.casefold())
+    ]
+    return sorted(found, key=lambda r: (r.code.casefold() != wanted, r.code))
+
+
+def find_points(
+    directory: Directory,
+    *,
+    text: str | None = None,
+    station: str | None = None,
+    kind: PointKind | None = None,
+) -> list[LiaisonPoint]:
+    """The liaison points matching every filter given, in the directory's order; `text`
+    matches any part of an id, a name or a leader's name."""
+    wanted = _folded(text)
+    return [
+        p
+        for p in directory.liaison_points
+        if (station is None or p.station == station)
+        and (kind is None or p.kind == kind)
+        and (
+            not wanted
+            or wanted in p.id.casefold()
+            or wanted in p.name.casefold()
+            or wanted in (p.leader or "").casefold()
+        )
+    ]
+
+
 EntryKind = Literal["categories", "departments", "stations", "liaison_points", "representatives"]
 KEY_FIELD: dict[EntryKind, str] = {
     "categories": "code",

@@ -1,5 +1,5 @@
-"""The request and response bodies of routing's staff API (the directory's are the domain's own
-models; response templates are adapters/template_repository.py's)."""
+"""The request and response bodies of routing's staff API (the directory's entries are the
+domain's own models, in pages here; response templates are adapters/template_repository.py's)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.routing.domain.directory import LiaisonPoint, Representative
 from services.routing.domain.house_repair import Stage
 
 
@@ -144,3 +145,21 @@ class StageCounts(BaseModel):
     station_id: str | None = Field(description="None: every station.")
     counts: dict[Stage, int] = Field(description="Every stage, zero included.")
     total: int
+
+
+class RepresentativePage(BaseModel):
+    """One page of the representatives a search found, by code."""
+
+    total: int = Field(description="How many match, over every page.")
+    limit: int
+    offset: int
+    items: list[Representative]
+
+
+class LiaisonPointPage(BaseModel):
+    """One page of the liaison points a search found, in the directory's order."""
+
+    total: int = Field(description="How many match, over every page.")
+    limit: int
+    offset: int
+    items: list[LiaisonPoint]

@@ -21,10 +21,11 @@ from services.routing.entrypoints.deps import (
     Templates,
 )
 from services.routing.entrypoints.schemas import CaseDetail, CaseSummary, Conflict, NewMessage
-from services.routing.entrypoints.views import case_detail, case_summary
+from services.routing.entrypoints.views import case_detail, case_summary, narrowed
 from services.routing.handlers.common import case_state
 from services.routing.handlers.messages import send_message
 from services.routing.handlers.staff_actions import take_action
+from shared.mongo import Document
 
 router = APIRouter(prefix="/v1", tags=["staff"])
 
@@ -40,12 +41,25 @@ async def list_cases(
     case_status: Annotated[str | None, Query(alias="status", max_length=32)] = None,
     mine: bool = Query(False, description="Representatives: only cases they hold."),
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    station: Annotated[
+        str | None, Query(max_length=64, description="Only this station's cases.")
+    ] = None,
+    representative: Annotated[
+        str | None,
+        Query(max_length=16, description="Only the cases this representative (a code) holds."),
+    ] = None,
 ) -> list[dict[str, Any]]:
-    query = scope_query(actor)
+    scoped = scope_query(actor)
     if case_status:
-        query["status"] = case_status
+        scoped["status"] = case_status
     if mine and actor.representative_code:
-        query["representative_code"] = actor.representative_code
+        scoped["representative_code"] = actor.representative_code
+    # Narrower than the caller's scope, never wider: another station's cases stay unseen.
+    query: Document | None = narrowed(scoped, "station_id", station) if station else scoped
+    if representative and query is not None:
+        query = narrowed(query, "representative_code", representative)
+    if query is None:
+        return []
     return [case_summary(d) for d in await cases.list_cases(query, limit=limit)]
 
 

@@ -75,3 +75,16 @@ def token_for(user: StaffAccount, *, settings: RoutingSettings) -> Token:
         representative_code=user.representative_code,
         department=user.department,
     )
+
+
+def narrowed(query: Document, field: str, wanted: str | list[str]) -> Document | None:
+    """A case listing's query narrowed to one value of a field (or any of several), within the
+    reader's scope: None when the scope already fixes the field to another value, for there is
+    then nothing to list; a narrower filter never widens what a reader may see."""
+    scoped = query.get(field)
+    values = [wanted] if isinstance(wanted, str) else wanted
+    if not values:
+        return None
+    if scoped is not None:
+        return query if isinstance(scoped, str) and scoped in values else None
+    return {**query, field: values[0] if len(values) == 1 else {"$in": values}}

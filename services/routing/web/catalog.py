@@ -84,6 +84,13 @@ _QUEUE: Strings = {
     "page_of": {"zh": "第 {page} / {pages} 页", "en": "Page {page} of {pages}"},
     "page_prev": {"zh": "上一页", "en": "Previous"},
     "page_next": {"zh": "下一页", "en": "Next"},
+    "filter_station": {"zh": "联络站", "en": "Station"},
+    "station_any": {"zh": "全部联络站", "en": "Any station"},
+    "filter_representative": {"zh": "代表（姓名或编号）", "en": "Representative (name or code)"},
+    "representative_unknown": {
+        "zh": "没有姓名或编号符合“{text}”的代表。",
+        "en": "No representative's name or code matches “{text}”.",
+    },
 }
 
 _STATUS: Strings = {
@@ -175,6 +182,10 @@ _ACTIONS: Strings = {
     "field_template_id": {"zh": "答复模板（可不选）", "en": "Template (optional)"},
     "field_representative_code": {"zh": "改派给", "en": "Reassign to"},
     "choose": {"zh": "请选择", "en": "Choose"},
+    "representative_pick_hint": {
+        "zh": "输入姓名或编号查找；留空则交回联络站队列",
+        "en": "Type a name or code; leave empty for the station's queue",
+    },
     "confirm_close": {"zh": "确定办结此案件？", "en": "Close this case?"},
 }
 
@@ -229,6 +240,10 @@ _ADMIN: Strings = {
     "sla_accept_days": {"zh": "受理时限（工作日，可不填）", "en": "Days to accept (optional)"},
     "sla_respond_days": {"zh": "答复时限（工作日，可不填）", "en": "Days to respond (optional)"},
     "code_hint_rep": {"zh": "2–16 位字母或数字", "en": "2–16 letters or digits"},
+    "search_reps": {"zh": "按姓名或编号查找", "en": "Find by name or code"},
+    "search": {"zh": "查找", "en": "Search"},
+    "reps_count": {"zh": "共 {n} 名代表", "en": "{n} representatives"},
+    "reps_none": {"zh": "没有符合条件的代表。", "en": "No representative matches."},
     "code_hint_category": {
         "zh": "小写字母、数字或下划线",
         "en": "Lower-case letters, digits or underscores",

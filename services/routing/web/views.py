@@ -11,7 +11,13 @@ from typing import Any, TypeVar, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from services.routing.domain.directory import Directory
+from services.routing.domain.directory import (
+    Directory,
+    LiaisonPoint,
+    Representative,
+    Station,
+    find_representatives,
+)
 from services.routing.domain.workflow import OPEN, Role, Status
 
 WEB = Path(__file__).parent
@@ -21,6 +27,10 @@ INBOX_PATH = "/staff/inbox"
 ADMIN_PATH = "/staff/admin"
 
 PAGE_SIZE = 20
+# A search box's longest useful text: a name or a code.
+SEARCH_MAX = 64
+# How many representatives a queue's name search may stand for; more is not a search.
+REPRESENTATIVES_MAX = 50
 # The API's own ceiling for one listing; filters narrow a station's queue below it.
 FETCH_LIMIT = 500
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -61,9 +71,13 @@ class QueueFilters:
     status: str  # a status, "open" or "any"
     category: str  # "" for every category
     overdue_only: bool
+    station: str = ""  # "" for every station the reader may see
+    representative: str = ""  # the text searched for: a code or part of a name
 
     @classmethod
-    def of(cls, params: Any, *, categories: set[str]) -> QueueFilters:
+    def of(
+        cls, params: Any, *, categories: set[str], stations: set[str] | None = None
+    ) -> QueueFilters:
         """The filters asked for; anything unknown falls back to the default."""
         status = params.get("status") or "open"
         if status not in (*STATUSES, "open", "any"):
@@ -71,7 +85,16 @@ class QueueFilters:
         category = params.get("category") or ""
         if category not in categories:
             category = ""
-        return cls(status=status, category=category, overdue_only=params.get("overdue") == "1")
+        station = params.get("station") or ""
+        if station not in (stations or set()):
+            station = ""
+        return cls(
+            status=status,
+            category=category,
+            overdue_only=params.get("overdue") == "1",
+            station=station,
+            representative=(params.get("representative") or "").strip()[:SEARCH_MAX],
+        )
 
     def kept(self) -> dict[str, str]:
         """The query parameters a page link keeps."""
@@ -79,7 +102,63 @@ class QueueFilters:
             "status": self.status,
             "category": self.category,
             **({"overdue": "1"} if self.overdue_only else {}),
+            **({"station": self.station} if self.station else {}),
+            **({"representative": self.representative} if self.representative else {}),
         }
+
+
+def representative_codes(
+    directory: Directory | None, text: str, *, station: str | None
+) -> list[str]:
+    """The codes a queue's representative search stands for: the code typed, else every
+    representative (of the station, if one) whose code starts so or whose name holds it."""
+    if directory is None or not text:
+        return []
+    found = find_representatives(directory, text=text, station=station)
+    exact = [r.code for r in found if r.code.casefold() == text.casefold()]
+    return exact or [r.code for r in found[:REPRESENTATIVES_MAX]]
+
+
+def typed_representative(directory: Directory | None, text: str, *, station: str) -> str:
+    """The code a reassignment's search box means: a code as typed, else the one active
+    representative of the station whose name holds the text; otherwise the text itself, for
+    the form to refuse with a field error."""
+    if directory is None or not text:
+        return text
+    found = find_representatives(directory, text=text, station=station, active=True)
+    exact = [r.code for r in found if r.code.casefold() == text.casefold()]
+    return exact[0] if exact else found[0].code if len(found) == 1 else text
+
+
+@dataclass(frozen=True)
+class PointGroup:
+    """A station's liaison points on the representative form, folded unless relevant."""
+
+    station: Station
+    points: list[LiaisonPoint]
+    open: bool
+
+
+def point_groups(directory: Directory, entry: dict[str, Any]) -> list[PointGroup]:
+    """The points by station: a city has a hundred and more, so only the representative's
+    station and the stations of points already chosen are unfolded (all, in a small one)."""
+    chosen = set(entry.get("points") or ())
+    small = len(directory.liaison_points) <= 30
+    groups = []
+    for station in directory.stations:
+        points = [p for p in directory.liaison_points if p.station == station.id]
+        if points:
+            unfold = (
+                small or station.id == entry.get("station") or bool(chosen & {p.id for p in points})
+            )
+            groups.append(PointGroup(station=station, points=points, open=unfold))
+    return groups
+
+
+def representative_label(rep: Representative, directory: Directory) -> str:
+    """How a picker names a representative: name, code and first point, to tell namesakes apart."""
+    point = directory.point(rep.points[0]) if rep.points else None
+    return f"{rep.name} ({rep.code})" + (f" · {point.name}" if point else "")
 
 
 def page_number(raw: str | None) -> int:
@@ -133,7 +212,9 @@ def case_names(
         "holder_name": holder.name if holder else None,
         "department_name": named(department) if department else transferred_to,
         "departments": [d for d in directory.departments if d.active],
+        # (code, label) of everyone the case can be reassigned to: a picker to search.
         "station_reps": [
-            r for r in directory.representatives if r.active and r.station == station_id
+            (r.code, representative_label(r, directory))
+            for r in find_representatives(directory, station=station_id, active=True)
         ],
     }

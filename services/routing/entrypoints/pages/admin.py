@@ -6,11 +6,12 @@ Saving goes through the same handler as the admin JSON API (`put_directory_entry
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from services.routing.domain.directory import Directory
+from services.routing.domain.directory import Directory, find_representatives
 from services.routing.entrypoints.deps import Directories, Pages, Relay
 from services.routing.entrypoints.workbench import Workbench
 from services.routing.handlers.directory import (
@@ -19,7 +20,7 @@ from services.routing.handlers.directory import (
     put_directory_entry,
 )
 from services.routing.web.forms import ADMIN_FORMS, LEVELS, directory_entry, field_errors
-from services.routing.web.views import ADMIN_PATH
+from services.routing.web.views import ADMIN_PATH, SEARCH_MAX, one_page, point_groups
 from shared.auth import Claims
 
 router = APIRouter(include_in_schema=False)
@@ -55,6 +56,7 @@ async def _render_form(
             "nav_current": "admin",
             "directory": snapshot,
             "entry": entry,
+            "point_groups": point_groups(snapshot, entry),
             "is_new": is_new,
             "levels": LEVELS,
             "errors": errors or {},
@@ -68,15 +70,36 @@ async def overview(request: Request, workbench: Pages, directory: Directories) -
     claims = await _admin_only(request, workbench)
     if not isinstance(claims, Claims):
         return claims
-    saved = request.query_params.get("saved")
+    params = request.query_params
+    saved = params.get("saved")
+    snapshot = await directory.load()
+    # The city's 1,027 representatives: a page at a time, found by name or code and station.
+    text = (params.get("q") or "").strip()[:SEARCH_MAX]
+    station = params.get("station") or ""
+    if snapshot is None or snapshot.station(station) is None:
+        station = ""
+    found = find_representatives(snapshot, text=text, station=station or None) if snapshot else []
+    shown, page, pages = one_page(found, params.get("page"))
+    kept = {name: value for name, value in (("q", text), ("station", station)) if value}
+
+    def page_url(number: int) -> str:
+        return f"{ADMIN_PATH}?{urlencode({**kept, 'page': number})}"
+
     return await workbench.render(
         request,
         claims,
         "admin.html",
         {
             "nav_current": "admin",
-            "directory": await directory.load(),
+            "directory": snapshot,
             "notice": workbench.text(request, "saved", name=saved) if saved else None,
+            "reps": shown,
+            "reps_total": len(found),
+            "search_text": text,
+            "chosen_station": station,
+            "page": page,
+            "pages": pages,
+            "page_url": page_url,
         },
     )
 

@@ -37,7 +37,7 @@ from services.routing.entrypoints.workbench import Workbench
 from services.routing.handlers.common import InvalidCommand, case_state
 from services.routing.handlers.staff_actions import take_action
 from services.routing.web.forms import ACTION_FIELDS, field_errors, parse_command, refusal_field
-from services.routing.web.views import case_names
+from services.routing.web.views import case_names, typed_representative
 from shared.auth import Claims
 from shared.mongo import Document
 from shared.web.pages import CONTENT_SECURITY_POLICY
@@ -164,6 +164,11 @@ async def act(
             extra={"form_values": {action: form}, **extra},
         )
 
+    if action == "reassign" and form.get("representative_code"):
+        # The picker searches by name too: a name that is one representative's stands for them.
+        form["representative_code"] = typed_representative(
+            await directory.load(), form["representative_code"], station=document["station_id"]
+        )
     try:
         command = parse_command(action, form)
     except ValidationError as exc:
