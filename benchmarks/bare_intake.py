@@ -21,13 +21,13 @@ from pymongo import AsyncMongoClient
 
 from services.intake.domain.cases import CaseCreate, TimelineStep, open_case
 from services.intake.entrypoints.schemas import CaseReceipt
-from shared.mongo import Document
+from shared.mongo import MAX_IDLE_MS, Document
 
 
 def create_app(*, mongo_url: str, database: str) -> FastAPI:
     # The same client options as the services (shared.mongo.create_client), so the two compare.
     client: AsyncMongoClient[Document] = AsyncMongoClient(
-        mongo_url, tz_aware=True, retryWrites=False
+        mongo_url, tz_aware=True, retryWrites=False, maxIdleTimeMS=MAX_IDLE_MS
     )
     cases = client[database]["cases"]
 

@@ -22,6 +22,10 @@ Document = dict[str, Any]
 DUPLICATE_KEY = 11000
 
 
+# Under the store's own idle timeout (SecantusDB: 300 s).
+MAX_IDLE_MS = 60_000
+
+
 def create_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
     return AsyncMongoClient(
         settings.mongo_url,
@@ -33,6 +37,10 @@ def create_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
         retryWrites=False,
         serverSelectionTimeoutMS=5000,
         connectTimeoutMS=3000,
+        # SecantusDB closes a connection idle for 5 minutes; the driver then hands the dead
+        # socket to the next operation, which fails (a 503 for the first submissions after a
+        # quiet night). Dropping idle connections first avoids that.
+        maxIdleTimeMS=MAX_IDLE_MS,
         appname=f"minyi-{settings.service_name}",
     )
 
