@@ -33,7 +33,7 @@ lint: install
 	@$(PY) -m ruff format --check .
 
 typecheck: install
-	@$(PY) -m mypy shared services tests benchmarks
+	@$(PY) -m mypy shared services tests benchmarks minyi_cli
 
 fmt: install
 	@$(PY) -m ruff format . && $(PY) -m ruff check --fix .

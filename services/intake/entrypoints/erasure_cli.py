@@ -67,7 +67,9 @@ def erase_command(
         err.write("no case has this tracking code\n")
         return EXIT_NO_MATCH
     except PyMongoError as exc:
-        err.write(f"error: the store failed: {exc}\n")
+        # The host and the socket's error; not the timeouts and topology PyMongo appends.
+        reason = str(exc).split(" (configured timeouts", 1)[0].split(", Timeout:", 1)[0]
+        err.write(f"error: the store failed: {reason}\n")
         return EXIT_FAILED
     return _print(report, out=out)
 

@@ -19,7 +19,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
 from pymongo.errors import PyMongoError
@@ -30,7 +30,11 @@ from services.intake.adapters.history_import_repository import HistoryImportRepo
 from services.intake.adapters.import_file import ImportFile
 from services.intake.domain.history_import.checker import ImportTally, row_ranges
 from services.intake.domain.history_import.rows import ImportFailed, RowProblem
-from services.intake.handlers.history_import import DEFAULT_BATCH_SIZE, import_history
+from services.intake.handlers.history_import import (
+    DEFAULT_BATCH_SIZE,
+    ImportProgress,
+    import_history,
+)
 from services.intake.settings import IntakeSettings
 from shared.logging import new_correlation_id
 from shared.mongo import create_client, service_database
@@ -38,6 +42,14 @@ from shared.mongo import create_client, service_database
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_FAILED = 2
+
+
+class ShownProgress(ImportProgress, Protocol):
+    """Progress the command shows, and ends when the import is done (`minyi cases import`
+    passes a Rich bar)."""
+
+    def finish(self) -> None:
+        """After the last batch."""
 
 
 class Progress:
@@ -89,15 +101,16 @@ async def run_import(
     batch_size: int = DEFAULT_BATCH_SIZE,
     out: TextIO,
     now: datetime | None = None,
+    progress: ShownProgress | None = None,
 ) -> ImportTally:
     """Check every row; store the valid ones in batches (not in a dry run). Prints each
-    refused row and a progress line per batch to `out`."""
+    refused row and a progress line per batch to `out`, unless another `progress` shows them."""
     source = ImportFile(path)
     now = now or datetime.now(UTC)
     client = create_client(settings)
     try:
         db = service_database(client, settings)
-        progress = Progress(out, size=source.size, dry_run=dry_run)
+        progress = progress or Progress(out, size=source.size, dry_run=dry_run)
         tally = await import_history(
             source=source,
             directory=DirectoryCopy(db),

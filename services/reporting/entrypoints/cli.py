@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.entrypoints.rebuild import print_progress, rebuild
+from services.reporting.entrypoints.rebuild import Progress, print_progress, rebuild
 from services.reporting.settings import ReportingSettings
 from shared.mongo import create_client, service_database
 from shared.settings import load_settings
@@ -15,13 +15,14 @@ from shared.settings import load_settings
 USAGE = "usage: python -m services.reporting [serve | rebuild]"
 
 
-async def run_rebuild(settings: ReportingSettings) -> int:
+async def run_rebuild(settings: ReportingSettings, *, progress: Progress | None = None) -> int:
+    """Returns how many events were replayed; `minyi reports rebuild` passes its own progress."""
     client = create_client(settings)
     try:
         return await rebuild(
             settings=settings,
             read_models=ReadModels(service_database(client, settings)),
-            progress=print_progress(),
+            progress=progress or print_progress(),
         )
     finally:
         await client.close()

@@ -172,6 +172,21 @@ class UserRepository:
     async def revoke(self, username: str) -> int | None:
         """Sign the account out everywhere: its next token version, with the event in the same
         write. None if there is no such account."""
+        return await self._next_version(username, changes={})
+
+    async def deactivate(self, username: str) -> int | None:
+        """The account can no longer sign in, and its tokens stop working everywhere (an
+        inactive account's tokens must: domain/accounts.py). None if there is no such account."""
+        return await self._next_version(username, changes={"active": False})
+
+    async def reset_password(self, username: str, password: str) -> int | None:
+        """A new password; tokens issued with the old one stop working everywhere. None if there
+        is no such account."""
+        password_hash = await self._hash_for(None, password)
+        return await self._next_version(username, changes={"password_hash": password_hash})
+
+    async def _next_version(self, username: str, *, changes: Document) -> int | None:
+        """Apply `changes` with the account's next token version and its event, in one write."""
         for _ in range(_ATTEMPTS):
             document = await self._users.find_one(
                 {"_id": username}, {"token_version": 1, "active": 1}
@@ -179,14 +194,23 @@ class UserRepository:
             if document is None:
                 return None
             version = int(document.get("token_version") or FIRST_VERSION) + 1
-            event = _published(username, version=version, active=bool(document.get("active")))
+            active = bool(changes.get("active", document.get("active")))
+            event = _published(username, version=version, active=active)
             result = await self._users.update_one(
                 {"_id": username, "token_version": document.get("token_version")},
-                queue_events({"$set": {"token_version": version}}, [event], topic=STAFF_SESSIONS),
+                queue_events(
+                    {"$set": {**changes, "token_version": version}}, [event], topic=STAFF_SESSIONS
+                ),
             )
             if result.matched_count:
                 return version
-        raise AccountChangedMeanwhile(f"account {username} changed while being revoked")
+        raise AccountChangedMeanwhile(f"account {username} changed while being written")
+
+    async def accounts(self) -> list[StaffAccount]:
+        """Every account, by username (a city has tens: no paging)."""
+        fields = dict.fromkeys(StaffAccount.model_fields, 1)
+        documents = await self._users.find({}, fields).sort("_id", 1).to_list()
+        return [_account(d) for d in documents]
 
     async def publish_all(self) -> int:
         """Queue every account's current token state again (routing does at start), so that a

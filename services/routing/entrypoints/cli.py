@@ -20,6 +20,7 @@ from services.routing.adapters.directory_repository import (
     read_representatives_csv,
 )
 from services.routing.adapters.user_repository import (
+    StaffAccount,
     UserImport,
     UserRepository,
     read_users_file,
@@ -36,6 +37,8 @@ USAGE = (
     "[serve | seed-demo [FILE] | users import FILE.yaml | users revoke USERNAME | "
     "directory import FILE.yaml|FILE.csv | directory export | directory generate-city [FILE]]"
 )
+# As an imported account's (UserImport).
+MIN_PASSWORD = 8
 SEED_REFUSED = (
     "seed-demo loads the demo accounts, whose password is published; it is refused with "
     "MINYI_ENVIRONMENT=prod (load your directory with `directory import` and your accounts "
@@ -105,6 +108,45 @@ async def revoke_user(username: str, settings: RoutingSettings) -> str:
     if version is None:
         raise ValueError(f"no account {username!r}")
     return f"signed {username} out everywhere: tokens before version {version} are refused"
+
+
+async def deactivate_user(username: str, settings: RoutingSettings) -> str:
+    """The account can no longer sign in and is signed out everywhere (`minyi users
+    deactivate`); `users import` with `active: true` brings it back."""
+    client = create_client(settings)
+    try:
+        users = UserRepository(service_database(client, settings))
+        version = await users.deactivate(username)
+    finally:
+        await client.close()
+    if version is None:
+        raise ValueError(f"no account {username!r}")
+    return f"deactivated {username}: tokens before version {version} are refused"
+
+
+async def reset_password(username: str, password: str, settings: RoutingSettings) -> str:
+    """A new password (`minyi users reset-password`); the account is signed out everywhere."""
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password needs {MIN_PASSWORD} characters or more")
+    if settings.environment == "prod" and password in _demo_passwords():
+        raise ValueError("refused in prod: that is the demo's published password")
+    client = create_client(settings)
+    try:
+        users = UserRepository(service_database(client, settings))
+        version = await users.reset_password(username, password)
+    finally:
+        await client.close()
+    if version is None:
+        raise ValueError(f"no account {username!r}")
+    return f"new password for {username}: tokens before version {version} are refused"
+
+
+async def list_users(settings: RoutingSettings) -> list[StaffAccount]:
+    client = create_client(settings)
+    try:
+        return await UserRepository(service_database(client, settings)).accounts()
+    finally:
+        await client.close()
 
 
 async def import_file(path: Path, settings: RoutingSettings) -> str:
