@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,39 @@ log = get_logger(__name__)
 
 Tombstones = Callable[[bytes], Awaitable[None]]
 """Takes the key of a tombstone; idempotent, as event handlers are."""
+
+
+class ConsumerStalled(Exception):
+    """A consumer group is behind and has not moved for longer than its stall window."""
+
+
+@dataclass
+class StallWatch:
+    """Whether a consumer is stuck: behind (lag above 0) and making no progress — no batch
+    handled and the lag not falling — for longer than `window_s`.
+
+    Pure: the consumer feeds it lag samples and handled batches with a monotonic `now`. Lag
+    alone is no stall (a busy consumer is behind while it works through a burst), and a
+    quiet consumer with nothing to read is never stalled, however long it waits."""
+
+    window_s: float
+    _lag: int = 0
+    _behind_since: float | None = None
+
+    def observe(self, *, lag: int, now: float) -> None:
+        if lag <= 0:
+            self._behind_since = None
+        elif self._behind_since is None or lag < self._lag:
+            # Newly behind, or catching up: the clock starts (again) here.
+            self._behind_since = now
+        self._lag = lag
+
+    def handled(self, *, now: float) -> None:
+        if self._behind_since is not None:
+            self._behind_since = now
+
+    def stalled(self, *, now: float) -> bool:
+        return self._behind_since is not None and now - self._behind_since > self.window_s
 
 
 @dataclass(frozen=True)
@@ -79,6 +113,10 @@ class EventConsumer:
         self._dlq = settings.topic(dead_letter_topic(self.group_base))
         self._consumer: AIOKafkaConsumer | None = None
         self.assigned = asyncio.Event()
+        # Per partition, the offset of the first record not yet handled: the lag is counted
+        # from it, so a batch stuck in its handler still counts as behind.
+        self._next_offset: dict[TopicPartition, int] = {}
+        self._progress = StallWatch(window_s=settings.consumer_stall_seconds)
 
     async def run(self) -> None:
         consumer = await self._connect()
@@ -92,15 +130,51 @@ class EventConsumer:
                 for tp, records in batches.items():
                     if not records:
                         continue
+                    self._next_offset[tp] = records[0].offset
                     await self._process(records)
                     await self._commit(consumer, tp, records[-1].offset + 1)
-                    highwater = consumer.highwater(tp)
-                    if highwater is not None:
-                        self._metrics.consumer_lag(
-                            group=self.group, topic=tp.topic, partition=str(tp.partition)
-                        ).set(max(highwater - records[-1].offset - 1, 0))
+                    self._next_offset[tp] = records[-1].offset + 1
+                    self._progress.handled(now=time.monotonic())
+                self._sample_lag(consumer)
         finally:
+            self._consumer = None
             await consumer.stop()
+
+    def _sample_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Lag per assigned partition into the gauge, and its sum into the stall watch.
+
+        A partition not read from since it was assigned is left out: where it starts is not
+        known here without asking the broker."""
+        assignment = consumer.assignment()
+        for gone in set(self._next_offset) - assignment:
+            # Revoked: another member moves it on; if it comes back, it is counted afresh.
+            del self._next_offset[gone]
+        total = 0
+        for tp in assignment:
+            highwater = consumer.highwater(tp)
+            next_offset = self._next_offset.get(tp)
+            if highwater is None or next_offset is None:
+                continue
+            lag = max(highwater - next_offset, 0)
+            total += lag
+            self._metrics.consumer_lag(
+                group=self.group, topic=tp.topic, partition=str(tp.partition)
+            ).set(lag)
+        self._progress.observe(lag=total, now=time.monotonic())
+
+    def check_progress(self) -> None:
+        """Raise `ConsumerStalled` if this group is behind and stuck (readiness asks).
+
+        Samples the lag itself: a consumer stuck in a handler is not sampling it."""
+        if self._consumer is not None:
+            self._sample_lag(self._consumer)
+        stalled = self._progress.stalled(now=time.monotonic())
+        self._metrics.consumer_stalled(group=self.group).set(1 if stalled else 0)
+        if stalled:
+            raise ConsumerStalled(
+                f"{self.group} is behind and has handled nothing for over "
+                f"{self._settings.consumer_stall_seconds:g} s"
+            )
 
     async def _connect(self) -> AIOKafkaConsumer:
         delay = 0.2

@@ -114,6 +114,11 @@ class _BodyTooLarge(Exception):
 
 
 class MetricsMiddleware:
+    """Counts and times each request and writes its one access line (`http.request`).
+
+    Both name the route template (`/v1/cases/{tracking_code}`), never the concrete path: a
+    tracking code in a path would leak into logs and make one metric series per case."""
+
     def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
@@ -135,12 +140,18 @@ class MetricsMiddleware:
             await self.app(scope, receive, capture)
         finally:
             route = scope.get("route")
-            # The route template, not the raw path: tracking codes must not become labels.
             name = getattr(route, "path", "unmatched")
             method = scope["method"]
+            elapsed = time.perf_counter() - start
             self.metrics.http_requests(method=method, route=name, status=str(status)).inc()
-            self.metrics.http_latency(method=method, route=name).observe(
-                time.perf_counter() - start
+            self.metrics.http_latency(method=method, route=name).observe(elapsed)
+            # The correlation id comes from the context CorrelationIdMiddleware bound.
+            log.info(
+                "http.request",
+                method=method,
+                route=name,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
             )
 
 

@@ -13,13 +13,14 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.auth import install_token_check
-from shared.consumer import EventConsumer, Tombstones
+from shared.consumer import ConsumerStalled, EventConsumer, Tombstones
 from shared.dispatch import EventRoutes
 from shared.http import ReadinessCheck, create_service_app
 from shared.logging import configure_logging, get_logger
 from shared.metrics import Metrics
 from shared.mongo import Document, create_client, ping, service_database
 from shared.outbox import OutboxRelay
+from shared.outbox_age import watch_outbox_age
 from shared.producer import EventPublisher
 from shared.settings import ServiceSettings
 from shared.token_versions import TokenVersions, token_version_routes
@@ -38,10 +39,15 @@ class ServiceRuntime:
         # The staff accounts' token versions the token check reads (fed by sessions_consumer).
         self.token_versions = TokenVersions(self.db)
         self._tasks: list[asyncio.Task[None]] = []
+        # Every consumer built here, so readiness can tell a stuck one (check_progress).
+        self._consumers: list[EventConsumer] = []
+        # The collections relays publish from, whose oldest pending event /metrics shows.
+        self._outbox_collections: list[AsyncCollection[Document]] = []
         self._schema_ready = asyncio.Event()
 
     def relay(self, collections: Sequence[AsyncCollection[Document]]) -> OutboxRelay:
         """The outbox relay publishing the events queued in these collections."""
+        self._outbox_collections.extend(collections)
         return OutboxRelay(
             collections=collections,
             publisher=self.publisher,
@@ -59,7 +65,7 @@ class ServiceRuntime:
     ) -> EventConsumer:
         """The consumer group `<service>.<purpose>` over one topic, dispatching by `routes`
         (and, on a compacted topic, its delete records to `on_tombstone`)."""
-        return EventConsumer(
+        consumer = EventConsumer(
             settings=self.settings,
             metrics=self.metrics,
             publisher=self.publisher,
@@ -68,6 +74,8 @@ class ServiceRuntime:
             routes=routes,
             on_tombstone=on_tombstone,
         )
+        self._consumers.append(consumer)
+        return consumer
 
     def sessions_consumer(self) -> EventConsumer:
         """The group `<service>.sessions`: routing's staff token versions into this service's
@@ -109,7 +117,17 @@ class ServiceRuntime:
             if not self._schema_ready.is_set():
                 raise ConnectionError("indexes not created yet (is the store reachable?)")
 
-        return [("store", store), ("kafka", kafka), ("schema", schema)]
+        async def consumers() -> None:
+            stalled: list[str] = []
+            for consumer in self._consumers:
+                try:
+                    consumer.check_progress()
+                except ConsumerStalled as exc:
+                    stalled.append(str(exc))
+            if stalled:
+                raise ConsumerStalled("; ".join(stalled))
+
+        return [("store", store), ("kafka", kafka), ("schema", schema), ("consumers", consumers)]
 
     def spawn_setup(self, setup: Callable[[], Awaitable[None]]) -> None:
         """Create indexes in the background, retried until the store answers."""
@@ -125,6 +143,13 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         self.spawn("producer", self.publisher.start)
+        if self._outbox_collections:
+            self.spawn("outbox.age", self._watch_outbox_age)
+
+    async def _watch_outbox_age(self) -> None:
+        # After the indexes exist: without the sparse one, the pending query would scan.
+        await self._schema_ready.wait()
+        await watch_outbox_age(self._outbox_collections, metrics=self.metrics)
 
     def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
         """Run a background loop; if it dies of a bug, log it and start it again."""

@@ -111,6 +111,12 @@ class ServiceSettings(BaseSettings):
         ge=1,
         description="Attempts for a non-transient handler error before the dead letter.",
     )
+    consumer_stall_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="/readyz fails for a consumer whose lag has been above 0 and not falling, "
+        "with no batch handled, for longer than this.",
+    )
     producer_linger_ms: int = Field(default=5, ge=0)
     environment: Literal["dev", "prod"] = "dev"
     jwt_secret: SecretStr = Field(

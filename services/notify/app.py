@@ -50,6 +50,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
             dead_letters=dead_letters,
             relay=relay,
             settings=settings,
+            metrics=runtime.metrics,
         )
         for channel, sender in senders.items()
     ]

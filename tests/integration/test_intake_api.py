@@ -134,7 +134,12 @@ async def test_health_readiness_and_metrics_answer(intake: httpx.AsyncClient) ->
     assert (await intake.get("/healthz")).json() == {"status": "ok"}
     ready = await intake.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"store": "ok", "kafka": "ok", "schema": "ok"}
+    assert ready.json()["checks"] == {
+        "store": "ok",
+        "kafka": "ok",
+        "schema": "ok",
+        "consumers": "ok",
+    }
     await intake.post("/v1/cases", json=CASE)
     metrics = (await intake.get("/metrics")).text
     assert 'minyi_http_requests_total{method="POST",route="/v1/cases",status="202"}' in metrics

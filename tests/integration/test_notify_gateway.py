@@ -304,12 +304,16 @@ async def test_a_lost_answer_is_retried_with_the_same_key_and_the_gateway_sends_
     case_id, phone = uuid.uuid4().hex, "+86 138 0000 0021"
     gateway.answer_late_once[phone] = 2.5  # the sender gives up after 1 s
     event = accepted(case_id)
-    async with running(notify_settings(settings, gateway, smtp_port)):
+    async with running(notify_settings(settings, gateway, smtp_port)) as notify:
         await publish(settings, [*submitted(case_id, phone=phone), (CASE_EVENTS, event)])
         await holds(lambda: len(gateway.keys_for(phone)) >= 2, "the resend")
         records = await read_topic(
             settings.kafka_bootstrap, settings.topic(NOTIFICATION_EVENTS), expect=2
         )
+        metrics = (await notify.get("/metrics")).text
+
+    assert 'minyi_push_deliveries_total{channel="sms",outcome="retry"} 1.0' in metrics
+    assert 'minyi_push_deliveries_total{channel="sms",outcome="sent"} 1.0' in metrics
 
     assert gateway.keys_for(phone) == [sms_key(event, case_id)] * 2
     assert list(gateway.delivered) == [sms_key(event, case_id)]
@@ -327,7 +331,7 @@ async def test_a_refused_number_goes_to_the_dead_letter_topic_and_is_reported_fa
     case_id, phone = uuid.uuid4().hex, "+86 000"
     gateway.refuse.add(phone)
     event = accepted(case_id)
-    async with running(notify_settings(settings, gateway, smtp_port)):
+    async with running(notify_settings(settings, gateway, smtp_port)) as notify:
         await publish(
             settings,
             [*submitted(case_id, phone=phone, email="r@example.com"), (CASE_EVENTS, event)],
@@ -341,7 +345,10 @@ async def test_a_refused_number_goes_to_the_dead_letter_topic_and_is_reported_fa
             settings.kafka_bootstrap, settings.topic(NOTIFICATION_EVENTS), expect=3
         )
         stored = await deliveries(mongo, settings).find_one({"_id": sms_key(event, case_id)})
+        metrics = (await notify.get("/metrics")).text
 
+    assert 'minyi_push_deliveries_total{channel="sms",outcome="failed"} 1.0' in metrics
+    assert 'minyi_push_deliveries_total{channel="email",outcome="sent"} 1.0' in metrics
     failed = Envelope.from_bytes(dead.value)
     assert failed.type == "notification.failed"
     assert failed.data["notification_id"] == sms_key(event, case_id)

@@ -15,6 +15,7 @@ from services.notify.handlers.push_delivery import RetryPolicy, Sender, deliver
 from services.notify.settings import NotifySettings
 from shared.errors import is_transient
 from shared.logging import get_logger
+from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
 
 log = get_logger(__name__)
@@ -30,6 +31,7 @@ class DeliveryWorker:
         dead_letters: DeliveryDeadLetters,
         relay: OutboxRelay,
         settings: NotifySettings,
+        metrics: Metrics,
     ) -> None:
         self.channel = channel
         self._sender = sender
@@ -37,6 +39,7 @@ class DeliveryWorker:
         self._dead_letters = dead_letters
         self._relay = relay
         self._settings = settings
+        self._metrics = metrics
         self._retry = RetryPolicy(
             base_s=settings.delivery_backoff_base_s,
             cap_s=settings.delivery_backoff_cap_s,
@@ -100,13 +103,14 @@ class DeliveryWorker:
 
     async def _send(self, delivery: Delivery) -> None:
         try:
-            await deliver(
+            outcome = await deliver(
                 delivery,
                 sender=self._sender,
                 deliveries=self._deliveries,
                 dead_letters=self._dead_letters,
                 retry=self._retry,
             )
+            self._metrics.push_deliveries(channel=self.channel, outcome=outcome).inc()
         except asyncio.CancelledError:
             raise
         except Exception:

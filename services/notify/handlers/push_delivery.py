@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from services.notify.adapters.dead_letters import DeliveryDeadLetters
 from services.notify.adapters.deliveries import Delivery, DeliveryRepository
@@ -23,6 +23,10 @@ class Sender(Protocol):
         """Deliver, or raise `TransientError` (try later) / `PermanentDeliveryError`."""
 
 
+PushOutcome = Literal["sent", "retry", "failed"]
+"""What became of one attempt: delivered, scheduled again, or given up (dead-lettered)."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     base_s: float
@@ -37,7 +41,7 @@ async def deliver(
     deliveries: DeliveryRepository,
     dead_letters: DeliveryDeadLetters,
     retry: RetryPolicy,
-) -> None:
+) -> PushOutcome:
     """Send one claimed delivery and record the outcome (with its event) while leased."""
     context = {"notification_id": delivery.id, "channel": delivery.channel}
     try:
@@ -62,7 +66,7 @@ async def deliver(
                 error=str(exc),
                 **context,
             )
-            return
+            return "retry"
         error = f"gave up after {delivery.attempts} attempts: {exc}"
         error_type = "AttemptsExhausted"
     else:
@@ -83,7 +87,7 @@ async def deliver(
             ),
         )
         log.info("notification.push_sent", attempts=delivery.attempts, recorded=recorded, **context)
-        return
+        return "sent"
     now = datetime.now(UTC)
     failed = notification_envelope(
         NotificationFailed(
@@ -103,3 +107,4 @@ async def deliver(
     await dead_letters.publish(failed, delivery=delivery, error=error, error_type=error_type)
     await deliveries.mark_failed(delivery, at=now, error=error, event=failed)
     log.error("notification.push_failed", attempts=delivery.attempts, error=error, **context)
+    return "failed"
