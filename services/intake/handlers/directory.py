@@ -12,8 +12,6 @@ from shared.events.directory_events import DirectoryEntryChanged
 async def on_directory_events(
     events: Sequence[Event[DirectoryEntryChanged]], *, directory: DirectoryCopy
 ) -> None:
-    for event in events:
-        changed = event.data
-        await directory.apply(
-            kind=changed.kind, key=changed.key, entry=changed.entry, at=event.time
-        )
+    await directory.apply_many(
+        [(event.data.kind, event.data.key, event.data.entry, event.time) for event in events]
+    )
