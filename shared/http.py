@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal
 
+import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -17,6 +18,7 @@ from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.asyncapi import asyncapi_document
 from shared.errors import TransientError
 from shared.logging import bind_correlation_id, get_logger, new_correlation_id, valid_correlation_id
 from shared.metrics import Metrics
@@ -207,6 +209,20 @@ def create_service_app(
     @offline
     async def prometheus_metrics() -> Response:
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    # Built once per app: the document depends only on the code, and it is some 90 kB.
+    asyncapi_body = orjson.dumps(asyncapi_document(version=version))
+
+    @app.get(
+        "/asyncapi.json",
+        tags=["operations"],
+        summary="The AsyncAPI 3.0 document of every topic and event: the events' contract.",
+        response_class=JSONResponse,
+        responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+    )
+    @offline
+    async def asyncapi() -> Response:
+        return Response(asyncapi_body, media_type="application/json")
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -39,6 +39,10 @@ PUBLIC: dict[tuple[str, str, str], str] = {
         for service in ("intake", "routing", "notify", "reporting")
         for path in ("/healthz", "/readyz", "/metrics")
     },
+    **{
+        (service, "GET", "/asyncapi.json"): "the events' contract, for downstream consumers"
+        for service in ("intake", "routing", "notify", "reporting")
+    },
     ("intake", "POST", "/v1/cases"): "residents submit without an account",
     ("intake", "GET", "/v1/cases/{tracking_code}"): "the resident's own case, by its secret code",
     ("intake", "GET", "/v1/cases/{tracking_code}/attachments/{n}"): "the resident's own photos",
