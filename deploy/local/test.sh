@@ -8,7 +8,7 @@ say "ruff"
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
 say "mypy"
-"$PY" -m mypy shared services tests benchmarks
+"$PY" -m mypy shared services tests benchmarks minyi_cli
 if [ "${MINYI_TEST_INFRA:-local}" = local ]; then
   if ! pid_alive kafka || ! pid_alive store; then
     # Started for the tests, so stopped after them; a platform from `make up` is left alone.
