@@ -86,6 +86,17 @@ stop_bg() {
   rm -f "$pidfile"
 }
 
+# apt_install [APT-GET OPTION...] PACKAGE... : from Debian, as root; `apt-get update` once per
+# cache (the stamp).
+apt_install() {
+  [ "$(id -u)" = 0 ] || die "missing system packages ($*): install them or run as root"
+  say "installing system packages: $*"
+  if [ ! -f "$CACHE/.apt-updated" ]; then
+    apt-get update -qq && mkdir -p "$CACHE" && touch "$CACHE/.apt-updated"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # pg_bindir : the newest installed Debian PostgreSQL's bin directory (not on PATH), or nothing.

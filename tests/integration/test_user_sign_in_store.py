@@ -97,14 +97,15 @@ async def test_users_import_stores_accounts_that_sign_in_and_refuses_the_demo_pa
         encoding="utf-8",
     )
     private, public = key_pair()
+    # Prod as the import sees it, on the test store and broker, which take no credentials
+    # (prod itself refuses those: tests/unit/test_production_mode.py).
     prod = RoutingSettings(
         **common,
-        environment="prod",
         jwt_secret="p" * 40,
         jwt_private_key=private,
         jwt_public_key=public,
         secure_cookies=True,
-    )
+    ).model_copy(update={"environment": "prod"})
 
     assert await import_users(staff, prod) == "imported staff.yaml: 1 accounts"
     with pytest.raises(ValueError, match="admin use the demo's published password"):

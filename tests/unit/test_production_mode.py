@@ -1,5 +1,6 @@
 """`MINYI_ENVIRONMENT=prod` refuses to start on anything only safe for the demo, naming the
-setting to fix; secrets can come from files; Kafka clients can sign in with SASL."""
+setting to fix, and on a store or broker reached without signing in; secrets can come from
+files; Kafka clients can sign in with SASL."""
 
 from __future__ import annotations
 
@@ -27,11 +28,20 @@ from tests.tokens import key_pair
 STRONG = "s3cr3t-" + "x" * 40
 OPEN311_KEY = "partner-key-" + "k" * 24
 OWN_PRIVATE_KEY, OWN_PUBLIC_KEY = key_pair()
+SIGNED_IN_MONGO_URL = "mongodb://reporting:store-password@mongo:27017/?authSource=admin"
+# What every service needs in prod to reach the store and the broker as itself.
+SIGNED_IN: dict[str, Any] = {
+    "mongo_url": SIGNED_IN_MONGO_URL,
+    "kafka_security_protocol": "SASL_PLAINTEXT",
+    "kafka_sasl_username": "reporting",
+    "kafka_sasl_password": "kafka-password",
+}
 PROD: dict[str, Any] = {
     "environment": "prod",
     "jwt_secret": STRONG,
     "jwt_public_key": OWN_PUBLIC_KEY,
     "secure_cookies": True,
+    **SIGNED_IN,
 }
 ROUTING_PROD: dict[str, Any] = {**PROD, "jwt_private_key": OWN_PRIVATE_KEY}
 SECURE_INTAKE: dict[str, Any] = {
@@ -58,6 +68,14 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.upper().startswith("MINYI_"):
             monkeypatch.delenv(name)
+
+
+def signed_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment of a service that reaches the store and the broker as itself."""
+    monkeypatch.setenv("MINYI_MONGO_URL", SIGNED_IN_MONGO_URL)
+    monkeypatch.setenv("MINYI_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    monkeypatch.setenv("MINYI_KAFKA_SASL_USERNAME", "reporting")
+    monkeypatch.setenv("MINYI_KAFKA_SASL_PASSWORD", "kafka-password")
 
 
 def refusal(settings_class: type[ServiceSettings], **values: Any) -> str:
@@ -130,6 +148,39 @@ def test_prod_refuses_a_short_gateway_secret() -> None:
     assert "MINYI_GATEWAY_SECRET must be 32+ characters in prod" in message
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mongodb://127.0.0.1:27017/",
+        "mongodb://mongo:27017/?authSource=admin",
+        "mongodb://mongo-a:27017,mongo-b:27017/?replicaSet=rs0",
+    ],
+)
+def test_prod_refuses_a_store_url_without_credentials(url: str) -> None:
+    message = refusal(ReportingSettings, **{**PROD, "mongo_url": url})
+    assert "MINYI_MONGO_URL must carry the service's credentials in prod" in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mongodb://reporting:pw@mongo-a:27017,mongo-b:27017/?authSource=admin",
+        "mongodb+srv://reporting:pw@cluster.example/",
+        "mongodb://mongo:27017/?authMechanism=MONGODB-X509&tls=true",
+    ],
+)
+def test_prod_accepts_a_store_url_that_signs_in(url: str) -> None:
+    assert ReportingSettings(**{**PROD, "mongo_url": url}).mongo_url == url
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SSL"])
+def test_prod_refuses_kafka_clients_that_do_not_sign_in(protocol: str) -> None:
+    message = refusal(ReportingSettings, **{**PROD, "kafka_security_protocol": protocol})
+    assert "MINYI_KAFKA_SECURITY_PROTOCOL must be SASL_SSL or SASL_PLAINTEXT in prod" in message
+    assert f"over {protocol} the broker cannot tell which service" in message
+    assert ReportingSettings(**{**PROD, "kafka_security_protocol": "SASL_SSL"})
+
+
 def test_every_problem_is_reported_at_once() -> None:
     message = refusal(IntakeSettings, environment="prod")
     for setting in (
@@ -137,6 +188,8 @@ def test_every_problem_is_reported_at_once() -> None:
         "MINYI_SECURE_COOKIES",
         "MINYI_OPEN311_API_KEYS",
         "MINYI_PUBLIC_BASE_URL",
+        "MINYI_MONGO_URL",
+        "MINYI_KAFKA_SECURITY_PROTOCOL",
     ):
         assert setting in message
 
@@ -168,6 +221,7 @@ def test_a_refused_start_prints_one_error_line_per_problem_and_exits_2(
     monkeypatch.setenv("MINYI_ENVIRONMENT", "prod")
     monkeypatch.setenv("MINYI_JWT_SECRET", STRONG)
     monkeypatch.setenv("MINYI_JWT_PUBLIC_KEY", OWN_PUBLIC_KEY)
+    signed_in(monkeypatch)
 
     with pytest.raises(SystemExit) as exited:
         load_settings(ReportingSettings)
@@ -226,12 +280,19 @@ def test_a_secret_file_satisfies_production_mode(
     monkeypatch.setenv("MINYI_JWT_SECRET_FILE", str(tmp_path / "jwt"))
     monkeypatch.setenv("MINYI_JWT_PRIVATE_KEY_FILE", str(tmp_path / "private.pem"))
     monkeypatch.setenv("MINYI_JWT_PUBLIC_KEY_FILE", str(tmp_path / "public.pem"))
+    (tmp_path / "mongo_url").write_text(SIGNED_IN_MONGO_URL + "\n", encoding="utf-8")
+    (tmp_path / "kafka").write_text("kafka-password", encoding="utf-8")
+    monkeypatch.setenv("MINYI_MONGO_URL_FILE", str(tmp_path / "mongo_url"))
+    monkeypatch.setenv("MINYI_KAFKA_SASL_PASSWORD_FILE", str(tmp_path / "kafka"))
+    monkeypatch.setenv("MINYI_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    monkeypatch.setenv("MINYI_KAFKA_SASL_USERNAME", "routing")
     monkeypatch.setenv("MINYI_ENVIRONMENT", "prod")
     monkeypatch.setenv("MINYI_SECURE_COOKIES", "true")
 
     routing = RoutingSettings()
     assert routing.jwt_secret.get_secret_value() == STRONG
     assert routing.jwt_public_key.strip() == OWN_PUBLIC_KEY.strip()
+    assert routing.mongo_url == SIGNED_IN_MONGO_URL
 
 
 def test_a_variable_and_its_file_together_are_refused(
@@ -322,8 +383,9 @@ def test_seed_demo_is_refused_in_prod_before_touching_the_store(
     monkeypatch.setenv("MINYI_JWT_PRIVATE_KEY", OWN_PRIVATE_KEY)
     monkeypatch.setenv("MINYI_JWT_PUBLIC_KEY", OWN_PUBLIC_KEY)
     monkeypatch.setenv("MINYI_SECURE_COOKIES", "true")
+    signed_in(monkeypatch)
     # Nothing listens here: reaching the store would fail differently, and slowly.
-    monkeypatch.setenv("MINYI_MONGO_URL", "mongodb://127.0.0.1:9/")
+    monkeypatch.setenv("MINYI_MONGO_URL", "mongodb://routing:pw@127.0.0.1:9/")
 
     code = cli.main(["seed-demo"], serve=lambda settings: None)
 
