@@ -19,7 +19,10 @@ from shared.events.case_events import (
     CaseRejected,
     CaseReopened,
     CaseResponded,
+    CaseReturned,
     CaseSubmitted,
+    CaseSupervised,
+    CaseSupervisionEscalated,
     CaseTransferred,
 )
 from shared.events.envelope import EventData
@@ -62,10 +65,30 @@ SAMPLES: dict[str, EventData] = {
     "escalated": CaseEscalated(
         **WHO, actor_role="system", deadline="accept", due_at=datetime(2025, 3, 17, tzinfo=UTC)
     ),
+    "supervised": CaseSupervised(
+        **WHO,
+        actor_role="staff",
+        actor_id="city-supervisor",
+        supervision_id="s1",
+        reason="群众反映强烈，请加快办理",
+        due_at=datetime(2025, 3, 20, tzinfo=UTC),
+        representative_code="0412",
+    ),
+    "supervision escalated": CaseSupervisionEscalated(
+        **WHO,
+        actor_role="system",
+        supervision_id="s1",
+        due_at=datetime(2025, 3, 20, tzinfo=UTC),
+        representative_code="0412",
+    ),
+    "returned": CaseReturned(
+        **WHO, actor_role="staff", reason="答复未回应诉求", representative_code="0412"
+    ),
 }
 
 RESIDENT: tuple[PushChannel, ...] = ("sms", "email")
 STAFF: tuple[PushChannel, ...] = ("im", "email")
+URGENT: tuple[PushChannel, ...] = ("sms", "im", "email")
 
 EXPECTED: dict[str, list[Recipient]] = {
     "assigned to a representative": [
@@ -101,6 +124,38 @@ EXPECTED: dict[str, list[Recipient]] = {
             ("sms", "im", "email"),
         )
     ],
+    # Supervision: the station head urgently, and the representative handling the case.
+    "supervised": [
+        Recipient(
+            "station_head:xijie", "station_head", "case.supervised:station_head", True, URGENT
+        ),
+        Recipient(
+            "representative:0412", "representative", "case.supervised:representative", False, STAFF
+        ),
+    ],
+    "supervision escalated": [
+        Recipient(
+            "station_head:xijie",
+            "station_head",
+            "case.supervision_escalated:station_head",
+            True,
+            URGENT,
+        ),
+        Recipient(
+            "representative:0412",
+            "representative",
+            "case.supervision_escalated:representative",
+            True,
+            STAFF,
+        ),
+    ],
+    "returned": [
+        Recipient("station:xijie", "station", "case.returned:station", False, STAFF),
+        Recipient("station_head:xijie", "station_head", "case.returned:station_head", False, STAFF),
+        Recipient(
+            "representative:0412", "representative", "case.returned:representative", False, STAFF
+        ),
+    ],
 }
 
 
@@ -130,8 +185,12 @@ def test_events_nobody_follows_reach_nobody() -> None:
     assert [recipients(event) for event in quiet] == [[], []]
 
 
-def test_only_an_escalation_is_urgent() -> None:
-    assert {rule.event_type for rule in RULES if rule.urgent} == {CaseEscalated.TYPE}
+def test_only_escalations_and_supervision_are_urgent() -> None:
+    assert {rule.event_type for rule in RULES if rule.urgent} == {
+        CaseEscalated.TYPE,
+        CaseSupervised.TYPE,
+        CaseSupervisionEscalated.TYPE,
+    }
 
 
 def test_residents_hear_by_sms_or_email_of_exactly_the_steps_the_issue_names() -> None:

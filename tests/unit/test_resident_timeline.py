@@ -321,6 +321,16 @@ def test_every_event_type_but_the_submission_has_a_rule() -> None:
         CaseEscalated,
         CaseStageChanged,
         CaseMessageSent,
+        # Follow-up calls and supervision (tests/unit/test_follow_up_and_supervision.py).
+        *(
+            CASE_EVENT_TYPES[t]
+            for t in (
+                "case.followed_up",
+                "case.supervised",
+                "case.supervision_escalated",
+                "case.returned",
+            )
+        ),
     }
 
     assert set(CASE_EVENT_TYPES.values()) - {CaseSubmitted} == covered

@@ -49,6 +49,7 @@ EXAMPLES: dict[ActionName, dict[str, object]] = {
     "respond": {"response": "已增设20个停车位，感谢您的建议。"},
     "close": {},
     "reassign": {"representative_code": "0414", "reason": "分担工作量"},
+    "return": {"reason": "答复未回应居民的诉求"},
 }
 
 
@@ -69,6 +70,8 @@ def case(status: Status, *, transferred_to: str | None = None) -> CaseState:
 
 
 def actor_for(action: ActionName) -> Actor:
+    if action == "return":
+        return SUPERVISOR
     return HOLDER if action in ("accept", "decline") else STAFF
 
 
@@ -118,6 +121,7 @@ def test_each_action_is_allowed_exactly_from_its_source_states(
         ("reassign", "case.reassigned"),
         ("approve", "case.reviewed"),
         ("begin_review", "case.reviewed"),
+        ("return", "case.returned"),
     ],
 )
 def test_each_action_emits_its_lifecycle_event(action: ActionName, event_type: str) -> None:

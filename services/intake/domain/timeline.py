@@ -21,6 +21,7 @@ from shared.events.case_events import (
     CaseClosed,
     CaseDeclined,
     CaseEscalated,
+    CaseFollowedUp,
     CaseMerged,
     CaseMessageSent,
     CaseProgressed,
@@ -29,10 +30,13 @@ from shared.events.case_events import (
     CaseRejected,
     CaseReopened,
     CaseResponded,
+    CaseReturned,
     CaseReviewed,
     CaseStageChanged,
     CaseStatus,
     CaseSubmitted,
+    CaseSupervised,
+    CaseSupervisionEscalated,
     CaseTransferred,
     Rating,
 )
@@ -43,6 +47,9 @@ RATING_LABELS: dict[Rating, str] = {
     "basically_satisfied": "基本满意",
     "dissatisfied": "不满意",
 }
+
+
+FOLLOW_UP_CHANNELS = {"phone": "电话回访", "in_person": "当面回访"}
 
 
 # When the case last ended (closed, rejected or merged): the contact retention counts from
@@ -127,9 +134,19 @@ def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
         case CaseReassigned():
             # The case.assigned that follows shows where it went.
             return TimelineChange(fields=fields)
-        case CaseEscalated():
-            # For the station head, not the resident.
+        case CaseEscalated() | CaseSupervised() | CaseSupervisionEscalated():
+            # For the station head and the holder, not the resident.
             return TimelineChange()
+        case CaseFollowedUp():
+            # Recorded by staff from a call or a visit, and marked so: it is not the resident's
+            # own rating, which stays possible (`rating` and `rate` are untouched).
+            how = FOLLOW_UP_CHANNELS[event.channel]
+            note = f"回访评价（{how}，工作人员记录）：{RATING_LABELS[event.rating]}"
+            step = TimelineStep(status=current.status, at=event.at, note=note)
+            return TimelineChange(step=step, fields=fields)
+        case CaseReturned():
+            # The supervisor's reason is for the station; the resident learns it is redone.
+            return _moved("handling", event.at, "答复经督办退回，正在重新办理", fields)
         case CaseMessageSent():
             # The conversation is kept apart from the timeline, keyed by message id.
             fields[f"messages.{event.message_id}"] = {

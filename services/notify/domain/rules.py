@@ -23,6 +23,9 @@ from shared.events.case_events import (
     CaseRejected,
     CaseReopened,
     CaseResponded,
+    CaseReturned,
+    CaseSupervised,
+    CaseSupervisionEscalated,
     CaseTransferred,
 )
 from shared.events.envelope import EventData
@@ -96,6 +99,16 @@ RULES: tuple[Rule, ...] = (
     Rule(CaseMessageSent.TYPE, "station", when=(When("direction", equals="to_station"),)),
     # A missed SLA deadline: the station head, urgently (never held back by quiet hours).
     Rule(CaseEscalated.TYPE, "station_head", urgent=True, push=URGENT),
+    # Supervision (督办) by the standing committee's liaison office: the station head and the
+    # representative handling it; again, urgently, when its deadline passes unanswered.
+    Rule(CaseSupervised.TYPE, "station_head", urgent=True, push=URGENT),
+    Rule(CaseSupervised.TYPE, "representative", when=(HELD,), push=STAFF),
+    Rule(CaseSupervisionEscalated.TYPE, "station_head", urgent=True, push=URGENT),
+    Rule(CaseSupervisionEscalated.TYPE, "representative", when=(HELD,), urgent=True, push=STAFF),
+    # A response sent back for redo: the station handles it again, with its head and holder.
+    Rule(CaseReturned.TYPE, "station", push=STAFF),
+    Rule(CaseReturned.TYPE, "station_head", push=STAFF),
+    Rule(CaseReturned.TYPE, "representative", when=(HELD,), push=STAFF),
 )
 
 

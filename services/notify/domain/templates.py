@@ -123,6 +123,53 @@ TEMPLATES: Mapping[tuple[str, Language], tuple[str, str]] = {
         "Case {{ case_id }} was due to be {{ deadline_label }} by {{ due_at }}; "
         "please follow it up.",
     ),
+    **{
+        ("case.supervised:" + audience, "zh"): (
+            "【督办】意见建议被督办",
+            "人大常委会联络办督办意见建议（编号 {{ case_id }}），请于 {{ due_at }} 前答复。"
+            "督办事由：{{ reason }}",
+        )
+        for audience in ("station_head", "representative")
+    },
+    **{
+        ("case.supervised:" + audience, "en"): (
+            "[Supervised] A case is being supervised",
+            "The standing committee's liaison office supervises case {{ case_id }}: answer it "
+            "by {{ due_at }}. Why: {{ reason }}",
+        )
+        for audience in ("station_head", "representative")
+    },
+    **{
+        ("case.supervision_escalated:" + audience, "zh"): (
+            "【督办超期】意见建议逾期未答复",
+            "督办的意见建议（编号 {{ case_id }}）已超过督办期限（{{ due_at }}）"
+            "仍未答复，请立即办理。",
+        )
+        for audience in ("station_head", "representative")
+    },
+    **{
+        ("case.supervision_escalated:" + audience, "en"): (
+            "[Supervision overdue] A supervised case is unanswered",
+            "Supervised case {{ case_id }} was due to be answered by {{ due_at }} and still is "
+            "not; handle it now.",
+        )
+        for audience in ("station_head", "representative")
+    },
+    **{
+        ("case.returned:" + audience, "zh"): (
+            "【退回重办】答复被退回",
+            "意见建议（编号 {{ case_id }}）的答复经督办退回，请重新办理。退回理由：{{ reason }}",
+        )
+        for audience in ("station", "station_head", "representative")
+    },
+    **{
+        ("case.returned:" + audience, "en"): (
+            "[Returned] A response was sent back",
+            "The response to case {{ case_id }} was sent back for redo; handle it again. "
+            "Why: {{ reason }}",
+        )
+        for audience in ("station", "station_head", "representative")
+    },
 }
 
 VALUE_LABELS: Mapping[tuple[str, str], Mapping[Language, str]] = {

@@ -16,7 +16,14 @@ Definitions (docs/reporting.md has them with the formulas):
 - time to accept: `case.accepted.at` − the `at` of the assignment it accepts (the latest
   `case.assigned`), counted once per acceptance.
 - time to respond: `case.responded.at` − the start of the wait it answers: the submission, or
-  the latest reopening for a response after one.
+  the latest reopening (or return for redo) for a response after one.
+- follow-up calls (`case.followed_up`): counted apart from the resident's own ratings, never
+  blended into them (`followed_up`, `follow_up_ratings.<rating>`).
+- supervision (`case.supervised`): every record (`supervised`), every case once
+  (`supervised_cases`), and each record's outcome once: `supervision_met` when the next response
+  comes by its deadline, `supervision_missed` when routing escalates it or the response comes
+  late. A case withdrawn (rejected, merged) while supervised has no outcome.
+- `returned`: responses a supervisor sent back for redo (`case.returned`).
 """
 
 from __future__ import annotations
@@ -39,15 +46,19 @@ from shared.events.case_events import (
     CaseClosed,
     CaseDeclined,
     CaseEscalated,
+    CaseFollowedUp,
     CaseMerged,
     CaseRated,
     CaseReassigned,
     CaseRejected,
     CaseReopened,
     CaseResponded,
+    CaseReturned,
     CaseReviewed,
     CaseStageChanged,
     CaseSubmitted,
+    CaseSupervised,
+    CaseSupervisionEscalated,
     CaseTransferred,
 )
 from shared.events.envelope import EventData
@@ -75,6 +86,7 @@ _STATUS_AFTER: dict[str, str] = {
     CaseClosed.TYPE: "closed",
     CaseReopened.TYPE: "reopened",
     CaseReassigned.TYPE: "assigned",
+    CaseReturned.TYPE: "handling",
 }
 # Handling events counted once each under this name.
 _COUNTED: dict[str, str] = {
@@ -86,6 +98,9 @@ _COUNTED: dict[str, str] = {
     CaseClosed.TYPE: "closed",
     CaseReopened.TYPE: "reopened",
     CaseEscalated.TYPE: "escalated",
+    CaseFollowedUp.TYPE: "followed_up",
+    CaseSupervised.TYPE: "supervised",
+    CaseReturned.TYPE: "returned",
 }
 
 
@@ -104,6 +119,9 @@ class CaseState(BaseModel):
     accept_escalated: bool = False
     respond_escalated: bool = False
     recorded_stage: str | None = None
+    supervised: bool = False
+    # Supervision records without an outcome yet: id → the deadline.
+    pending_supervisions: dict[str, datetime] = {}
 
     @property
     def open(self) -> bool:
@@ -236,13 +254,37 @@ def _action(state: CaseState, action: CaseAction) -> tuple[CaseState, list[Contr
         took = duration_ms(state.waiting_since, action.at)
         if took is not None:
             durations["respond"] = [took]
+        for due in state.pending_supervisions.values():
+            met = "supervision_met" if action.at <= due else "supervision_missed"
+            counts[met] = counts.get(met, 0) + 1
+        update["pending_supervisions"] = {}
     elif isinstance(action, CaseReopened):
         update["waiting_since"] = action.at
         update["respond_escalated"] = False
+    elif isinstance(action, CaseReturned):
+        # The redo's time to respond counts from the return; routing keeps the respond
+        # deadline (and whether it was escalated) as it was, and so does `overdue`.
+        update["waiting_since"] = action.at
     elif isinstance(action, CaseReviewed):
         update["status"] = "in_review" if action.outcome == "started" else "handling"
     elif isinstance(action, CaseRated):
         counts = {"rated": 1, f"ratings.{action.rating}": 1}
+    elif isinstance(action, CaseFollowedUp):
+        counts[f"follow_up_ratings.{action.rating}"] = 1
+    elif isinstance(action, CaseSupervised):
+        if not state.supervised:
+            counts["supervised_cases"] = 1
+        update["supervised"] = True
+        update["pending_supervisions"] = {
+            **state.pending_supervisions,
+            action.supervision_id: action.due_at,
+        }
+    elif isinstance(action, CaseSupervisionEscalated):
+        if action.supervision_id in state.pending_supervisions:
+            counts["supervision_missed"] = 1
+            update["pending_supervisions"] = {
+                k: v for k, v in state.pending_supervisions.items() if k != action.supervision_id
+            }
     elif isinstance(action, CaseEscalated):
         update[f"{action.deadline}_escalated"] = True
     elif isinstance(action, CaseStageChanged):
@@ -274,6 +316,10 @@ _ACTION_MODELS: tuple[type[CaseAction], ...] = (
     CaseReassigned,
     CaseEscalated,
     CaseStageChanged,
+    CaseFollowedUp,
+    CaseSupervised,
+    CaseSupervisionEscalated,
+    CaseReturned,
 )
 FOLDED: tuple[type[CaseEvent], ...] = (CaseSubmitted, CaseAssigned, *_ACTION_MODELS)
 """The case events that change a case as reporting sees it, or the figures."""

@@ -32,6 +32,12 @@ HANDLING = (
     "reopened",
     "escalated",
     "rated",
+    "followed_up",
+    "supervised",
+    "supervised_cases",
+    "supervision_met",
+    "supervision_missed",
+    "returned",
 )
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
 
@@ -87,6 +93,19 @@ class Figures(BaseModel):
     ratings: dict[str, int] = {}
     completion_rate: RateEstimate = completion(closed=0, accepted=0)
     satisfaction_rate: RateEstimate = satisfaction(satisfied=0, basically_satisfied=0, rated=0)
+    # Ratings staff recorded from follow-up calls (回访): beside the residents' own, never in them.
+    followed_up: int = 0
+    follow_up_ratings: dict[str, int] = {}
+    follow_up_satisfaction_rate: RateEstimate = satisfaction(
+        satisfied=0, basically_satisfied=0, rated=0
+    )
+    # Supervision (督办): records made, cases supervised (once each), records answered by their
+    # deadline or not; and responses sent back for redo.
+    supervised: int = 0
+    supervised_cases: int = 0
+    supervision_met: int = 0
+    supervision_missed: int = 0
+    returned: int = 0
     time_to_accept: DurationStats = duration_stats([])
     time_to_respond: DurationStats = duration_stats([])
     open_now: int = 0
@@ -132,6 +151,7 @@ class Totals:
     def figures(self, now: Now | None = None) -> dict[str, Any]:
         """The keyword arguments of `Figures`."""
         ratings = self.maps.get("ratings", Counter())
+        follow_ups = self.maps.get("follow_up_ratings", Counter())
         now = now or Now()
         return {
             **{name: self.counts[name] for name in HANDLING},
@@ -143,6 +163,13 @@ class Totals:
                 satisfied=ratings["satisfied"],
                 basically_satisfied=ratings["basically_satisfied"],
                 rated=self.counts["rated"],
+            ),
+            "follow_up_ratings": {name: follow_ups[name] for name in RATINGS}
+            | dict(sorted(follow_ups.items())),
+            "follow_up_satisfaction_rate": satisfaction(
+                satisfied=follow_ups["satisfied"],
+                basically_satisfied=follow_ups["basically_satisfied"],
+                rated=self.counts["followed_up"],
             ),
             "time_to_accept": duration_stats(self.durations.get("accept", [])),
             "time_to_respond": duration_stats(self.durations.get("respond", [])),

@@ -25,6 +25,7 @@ from shared.events.case_events import (
     CaseReassigned,
     CaseRejected,
     CaseResponded,
+    CaseReturned,
     CaseReviewed,
     CaseTransferred,
 )
@@ -54,12 +55,15 @@ ActionName = Literal[
     "respond",
     "close",
     "reassign",
+    "return",
 ]
 
 OPEN: frozenset[Status] = frozenset(
     {"assigned", "accepted", "in_review", "handling", "transferred", "reopened"}
 )
 STATION_ROLES: frozenset[Role] = frozenset({"staff", "station_head"})
+# The standing committee's liaison office (and admins): urge cases, send answers back.
+SUPERVISING_ROLES: frozenset[Role] = frozenset({"supervisor", "admin"})
 Text = Annotated[str, Field(min_length=2, max_length=2000)]
 
 
@@ -154,6 +158,13 @@ class Reassign(_Command):
     reason: Text
 
 
+class Return(_Command):
+    """Send a responded case back to the station to be handled again (退回重办)."""
+
+    action: Literal["return"] = "return"
+    reason: Text = Field(description="For the station: what the response lacks.")
+
+
 Command = Annotated[
     Accept
     | Decline
@@ -165,7 +176,8 @@ Command = Annotated[
     | Progress
     | Respond
     | Close
-    | Reassign,
+    | Reassign
+    | Return,
     Field(discriminator="action"),
 ]
 
@@ -198,6 +210,8 @@ RULES: Mapping[ActionName, Rule] = {
     "respond": Rule(_HANDLING, STATION_ROLES, "responded"),
     "close": Rule(frozenset({"responded"}), STATION_ROLES, "closed"),
     "reassign": Rule(frozenset({"assigned", "accepted"}), STATION_ROLES, "assigned"),
+    # Back to the station's handling: the station transfers, progresses, responds again.
+    "return": Rule(frozenset({"responded"}), SUPERVISING_ROLES, "handling"),
 }
 
 
@@ -333,6 +347,10 @@ def decide(
                 from_representative=case.representative_code,
                 to_representative=code,
                 reason=reason,
+            )
+        case Return(reason=reason):
+            event = CaseReturned(
+                **common, reason=reason, representative_code=case.representative_code
             )
     target = rule.target or case.status
     return Decision(

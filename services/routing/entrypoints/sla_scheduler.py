@@ -1,6 +1,7 @@
-"""Looks for SLA breaches on a timer. Safe to run in every routing replica at once: each
-escalation is a conditional single-document update, so exactly one replica wins it, and the
-flags live in the store, so a restart neither repeats nor forgets one."""
+"""Looks for SLA breaches and passed supervision deadlines on a timer. Safe to run in every
+routing replica at once: each escalation is a conditional single-document update, so exactly
+one replica wins it, and the flags live in the store, so a restart neither repeats nor forgets
+one."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.handlers.sla import escalate_breaches
+from services.routing.handlers.supervision import escalate_supervisions
 from shared.errors import is_transient
 from shared.logging import get_logger, new_correlation_id
 from shared.outbox import OutboxRelay
@@ -38,8 +40,12 @@ class SlaScheduler:
         self._clock = clock
 
     async def run_once(self) -> int:
+        now = self._clock()
         escalated = await escalate_breaches(
-            cases=self._cases, now=self._clock(), correlation_id=new_correlation_id()
+            cases=self._cases, now=now, correlation_id=new_correlation_id()
+        )
+        escalated += await escalate_supervisions(
+            cases=self._cases, now=now, correlation_id=new_correlation_id()
         )
         if escalated:
             self._relay.wake()

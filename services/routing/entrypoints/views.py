@@ -7,9 +7,11 @@ from typing import Any
 
 from services.routing.adapters.user_repository import StaffAccount
 from services.routing.domain.sla import breached
-from services.routing.domain.workflow import Actor, allowed_actions
+from services.routing.domain.supervision import outcome
+from services.routing.domain.workflow import OPEN, SUPERVISING_ROLES, Actor, allowed_actions
 from services.routing.entrypoints.schemas import Token
 from services.routing.handlers.common import case_state
+from services.routing.handlers.follow_up import can_follow_up
 from services.routing.handlers.house_repair import current_stage
 from services.routing.settings import RoutingSettings
 from shared.auth import issue_token
@@ -31,6 +33,7 @@ def case_summary(document: Document) -> dict[str, Any]:
         "accept_due": sla.get("accept_due"),
         "respond_due": sla.get("respond_due"),
         "overdue": overdue,
+        "supervised": bool(document.get("supervisions")) and document["status"] in OPEN,
     }
 
 
@@ -38,7 +41,16 @@ def case_detail(document: Document, actor: Actor) -> dict[str, Any]:
     return {
         **case_summary(document),
         "allowed_actions": allowed_actions(case_state(document), actor),
+        "supervisions": supervision_records(document),
+        "follow_ups": document.get("follow_ups") or [],
+        "can_supervise": actor.role in SUPERVISING_ROLES and document["status"] in OPEN,
+        "can_follow_up": can_follow_up(document, actor),
     }
+
+
+def supervision_records(document: Document) -> list[dict[str, Any]]:
+    """The case's supervisions, oldest first, each with its outcome."""
+    return [{**r, "outcome": outcome(r)} for r in document.get("supervisions") or ()]
 
 
 def house_repair_case(document: Document) -> dict[str, Any]:

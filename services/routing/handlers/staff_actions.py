@@ -17,6 +17,7 @@ from services.routing.domain.assignment import (
 )
 from services.routing.domain.directory import Directory
 from services.routing.domain.loads import load_shift
+from services.routing.domain.supervision import answered_by_response
 from services.routing.domain.workflow import (
     ActionName,
     Actor,
@@ -135,6 +136,10 @@ async def _decide_action(
         for e in decision.events
     ]
     changes: Document = {"status": decision.target, **decision.changes}
+    if decision.target == "responded":
+        # The response answers the supervisions still pending (docs/lifecycle.md).
+        pending = answered_by_response(document.get("supervisions") or [])
+        changes |= {f"supervisions.{i}.answered_at": now for i in pending}
     audit = [
         audit_entry(
             at=now,

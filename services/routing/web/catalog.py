@@ -187,6 +187,32 @@ _ACTIONS: Strings = {
         "en": "Type a name or code; leave empty for the station's queue",
     },
     "confirm_close": {"zh": "确定办结此案件？", "en": "Close this case?"},
+    "action_return": {"zh": "退回重办", "en": "Return for redo"},
+}
+
+# Supervision (督办) and follow-up calls (回访) on the case page and in the queue.
+_SUPERVISION: Strings = {
+    "action_supervise": {"zh": "督办", "en": "Supervise"},
+    "action_escalate_supervision": {"zh": "督办超期", "en": "Supervision overdue"},
+    "action_follow_up": {"zh": "回访", "en": "Follow-up call"},
+    "supervised": {"zh": "督办中", "en": "Supervised"},
+    "supervisions": {"zh": "督办记录", "en": "Supervision"},
+    "supervision_by": {"zh": "{by} 督办，限 {due} 前答复", "en": "By {by}, answer by {due}"},
+    "outcome_met": {"zh": "按期答复", "en": "Answered in time"},
+    "outcome_missed": {"zh": "逾期", "en": "Missed"},
+    "outcome_pending": {"zh": "办理中", "en": "Pending"},
+    "field_supervise_reason": {"zh": "督办事由", "en": "Why"},
+    "field_deadline": {"zh": "答复期限", "en": "Answer by"},
+    "follow_ups": {"zh": "回访记录", "en": "Follow-up calls"},
+    "follow_up_marked": {
+        "zh": "回访评价（{channel}，{by} 记录）：{rating}",
+        "en": "Follow-up rating ({channel}, recorded by {by}): {rating}",
+    },
+    "field_rating": {"zh": "居民的评价", "en": "The resident's rating"},
+    "field_channel": {"zh": "回访方式", "en": "How"},
+    "channel_phone": {"zh": "电话回访", "en": "By phone"},
+    "channel_in_person": {"zh": "当面回访", "en": "In person"},
+    "field_comment": {"zh": "居民意见（可不填）", "en": "What they said (optional)"},
 }
 
 _INBOX: Strings = {
@@ -266,5 +292,14 @@ _FIELD_ERRORS: Strings = {
 }
 
 CATALOG = Catalog(
-    _CHROME, _SIGN_IN, _QUEUE, _STATUS, _CASE, _ACTIONS, _INBOX, _ADMIN, _FIELD_ERRORS
+    _CHROME,
+    _SIGN_IN,
+    _QUEUE,
+    _STATUS,
+    _CASE,
+    _ACTIONS,
+    _SUPERVISION,
+    _INBOX,
+    _ADMIN,
+    _FIELD_ERRORS,
 )

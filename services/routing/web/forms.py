@@ -22,6 +22,13 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "progress": ("note",),
     "respond": ("template_id", "response"),
     "reassign": ("representative_code", "reason"),
+    "return": ("reason",),
+}
+# The case page's own forms beside the workflow's actions (supervision, follow-up call), by the
+# name `?done=` carries back, with their fields.
+CASE_FORM_FIELDS: dict[str, tuple[str, ...]] = {
+    "supervise": ("reason", "deadline"),
+    "follow_up": ("rating", "channel", "comment"),
 }
 # Where a handler's refusal (an unknown department, a bad merge target) belongs on the form.
 REFUSAL_FIELD = {

@@ -14,6 +14,7 @@ from services.routing.entrypoints.pages.case import router as case_pages
 from services.routing.entrypoints.pages.inbox import router as inbox_pages
 from services.routing.entrypoints.pages.queue import router as queue_pages
 from services.routing.entrypoints.pages.sign_in import router as sign_in_pages
+from services.routing.entrypoints.pages.supervision import router as supervision_pages
 from services.routing.web.views import WEB
 from shared.web.pages import mount_static
 
@@ -21,6 +22,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(sign_in_pages)
 router.include_router(queue_pages)
 router.include_router(case_pages)
+router.include_router(supervision_pages)
 router.include_router(inbox_pages)
 router.include_router(admin_pages)
 

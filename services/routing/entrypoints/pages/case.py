@@ -36,7 +36,13 @@ from services.routing.entrypoints.views import case_detail
 from services.routing.entrypoints.workbench import Workbench
 from services.routing.handlers.common import InvalidCommand, case_state
 from services.routing.handlers.staff_actions import take_action
-from services.routing.web.forms import ACTION_FIELDS, field_errors, parse_command, refusal_field
+from services.routing.web.forms import (
+    ACTION_FIELDS,
+    CASE_FORM_FIELDS,
+    field_errors,
+    parse_command,
+    refusal_field,
+)
 from services.routing.web.views import case_names, typed_representative
 from shared.auth import Claims
 from shared.mongo import Document
@@ -124,7 +130,8 @@ async def case_page(
         workbench=workbench,
         directory=directory,
         templates=templates,
-        extra={"done": done if done in RULES else None},
+        # The page's own forms (supervise, follow_up) come back here too.
+        extra={"done": done if done in RULES or done in CASE_FORM_FIELDS else None},
     )
 
 
