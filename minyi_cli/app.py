@@ -15,6 +15,9 @@ from typing import Annotated
 import typer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from minyi_cli import config_reference as config_docs
+from minyi_cli.backup import run as backups
+from minyi_cli.backup.progress import steps_for
 from minyi_cli.doctor import run_checks, service_urls
 from minyi_cli.errors import fail, reported
 from minyi_cli.progress import RichImportProgress, replay_progress
@@ -27,6 +30,7 @@ from services.routing.adapters.directory_repository import (
     read_directory_file,
     read_representatives_csv,
 )
+from services.routing.adapters.user_repository import UserImport
 from services.routing.entrypoints import cli as routing_cli
 from services.routing.settings import RoutingSettings
 from shared.settings import ServiceSettings, load_settings
@@ -63,12 +67,14 @@ users = typer.Typer(help="Staff accounts (stored by routing, argon2-hashed).")
 reports = typer.Typer(help="reporting's read models.")
 topics = typer.Typer(help="The platform's Kafka topics (in MINYI_NAMESPACE).")
 cases = typer.Typer(help="Past cases and residents' personal data (intake).")
+config = typer.Typer(help="The MINYI_* settings every service reads.")
 for group, name in (
     (directory, "directory"),
     (users, "users"),
     (reports, "reports"),
     (topics, "topics"),
     (cases, "cases"),
+    (config, "config"),
 ):
     group.info.no_args_is_help = True
     app.add_typer(group, name=name)
@@ -138,6 +144,51 @@ def users_import(
     settings = load_settings(RoutingSettings)
     with reported():
         print(asyncio.run(routing_cli.import_users(file, settings)))
+
+
+@users.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(metavar="USERNAME")],
+    role: Annotated[
+        str,
+        typer.Option(help="representative, staff, station_head, department, supervisor or admin"),
+    ],
+    display_name: Annotated[str, typer.Option("--name", help="the name staff see")],
+    station: Annotated[
+        str | None, typer.Option(help="the station id (staff, station heads)")
+    ] = None,
+    representative: Annotated[
+        str | None, typer.Option(help="the representative's code (representatives)")
+    ] = None,
+    department: Annotated[
+        str | None, typer.Option(help="the department id (department accounts)")
+    ] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="asked for when not given (read from stdin off a terminal)",
+        ),
+    ] = "",
+) -> None:
+    """Create one staff account (8+ character password, argon2-hashed); refused when the
+    username exists or the station, representative or department is not in the directory."""
+    settings = load_settings(RoutingSettings)
+    with reported():
+        user = UserImport.model_validate(
+            {
+                "username": username,
+                "display_name": display_name,
+                "role": role,
+                "station": station,
+                "representative_code": representative,
+                "department": department,
+                "password": password,
+            }
+        )
+        print(asyncio.run(routing_cli.create_user(user, settings)))
 
 
 @users.command("revoke")
@@ -355,6 +406,74 @@ def doctor(
     failed = [c.name for c in checks if not c.ok]
     if failed:
         raise fail(f"{len(failed)} of {len(checks)} checks failed")
+
+
+@app.command()
+def backup(
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="a new or empty directory to write it to")
+    ],
+) -> None:
+    """Back up every service's database and every platform topic with the consumer groups'
+    offsets, into DIR (gzip'd JSON lines and a manifest.json).
+
+    The services may keep running. See docs/operations.md, "Backup and restore"."""
+    settings = load_settings(CliSettings)
+    steps = steps_for(sys.stderr)
+    started = time.monotonic()
+    with reported():
+        try:
+            manifest = asyncio.run(backups.backup(directory, settings, steps))
+        finally:
+            steps.close()
+    print(f"backed up {manifest.summary()} to {directory} in {time.monotonic() - started:.1f} s")
+
+
+@app.command()
+def restore(
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="a directory `backup` wrote")],
+    check: Annotated[
+        bool, typer.Option("--check", help="only validate DIR (manifest and checksums)")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="restore even into a deployment that holds data already"),
+    ] = False,
+) -> None:
+    """Restore a backup into an empty deployment (MINYI_NAMESPACE), before any service starts.
+
+    Creates the topics, republishes their records, commits each consumer group's offsets and
+    inserts the documents with their indexes. Refuses a deployment with any document or record
+    unless --force. See docs/operations.md, "Backup and restore"."""
+    settings = load_settings(CliSettings)
+    if check:
+        with reported():
+            manifest = backups.read_backup(directory)
+        print(
+            f"{directory} is a valid backup of namespace {manifest.namespace or '(default)'} "
+            f"taken {manifest.finished_at:%Y-%m-%d %H:%M:%S} UTC: {manifest.summary()}"
+        )
+        return
+    steps = steps_for(sys.stderr)
+    with reported():
+        try:
+            restored = asyncio.run(backups.restore(directory, settings, steps, force=force))
+        finally:
+            steps.close()
+    print(
+        f"restored {restored.documents} documents and {restored.records} records, offsets of "
+        f"{restored.groups} consumer groups: start the services now"
+    )
+
+
+@config.command("reference")
+def config_reference(
+    output: Annotated[
+        Path, typer.Option(help="Where to write it.", dir_okay=False)
+    ] = config_docs.REFERENCE,
+) -> None:
+    """Write the configuration reference (docs/configuration.md) from the settings models."""
+    print(f"wrote {config_docs.write(output)}")
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from shared.mongo import Document
 from shared.settings import ServiceSettings
 from shared.topics import (
     CASE_EVENTS,
+    CASE_KEYS,
     CONSUMER_GROUPS,
     DIRECTORY,
     RESIDENT_CONTACTS,
@@ -40,6 +41,10 @@ GROUP_TOPICS: Mapping[str, tuple[str, ...]] = {
     "routing.sessions": (STAFF_SESSIONS,),
     "notify.sessions": (STAFF_SESSIONS,),
     "reporting.sessions": (STAFF_SESSIONS,),
+    "intake.keys": (CASE_KEYS,),
+    "routing.keys": (CASE_KEYS,),
+    "notify.keys": (CASE_KEYS,),
+    "reporting.keys": (CASE_KEYS,),
 }
 
 SERVICES = ("intake", "routing", "notify", "reporting")

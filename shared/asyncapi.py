@@ -15,33 +15,17 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from shared.events.activity_events import MeetingRecorded
-from shared.events.case_events import (
-    CaseAccepted,
-    CaseAssigned,
-    CaseClosed,
-    CaseDeclined,
-    CaseErased,
-    CaseEscalated,
-    CaseMerged,
-    CaseMessageSent,
-    CaseProgressed,
-    CaseRated,
-    CaseReassigned,
-    CaseRejected,
-    CaseReopened,
-    CaseResponded,
-    CaseReviewed,
-    CaseStageChanged,
-    CaseSubmitted,
-    CaseTransferred,
-)
+from shared.events.case_events import CASE_EVENT_TYPES, CaseErased
+from shared.events.case_key_events import CaseKeyIssued
 from shared.events.directory_events import DirectoryEntryChanged
 from shared.events.envelope import CONTENT_TYPE, Envelope, EventData
 from shared.events.notification_events import NotificationFailed, NotificationSent
 from shared.events.resident_events import ResidentContactGiven
 from shared.events.staff_events import StaffTokenVersion
+from shared.sealing import PERSONAL_FIELDS, SEALED
 from shared.topics import (
     CASE_EVENTS,
+    CASE_KEYS,
     DIRECTORY,
     NOTIFICATION_EVENTS,
     RESIDENT_CONTACTS,
@@ -78,26 +62,7 @@ CATALOGUE: tuple[TopicContract, ...] = (
         summary="Every lifecycle event of a case, in order on the case's partition.",
         producers=("intake", "routing"),
         consumers=("intake", "routing", "notify", "reporting"),
-        events=(
-            CaseSubmitted,
-            CaseAssigned,
-            CaseAccepted,
-            CaseDeclined,
-            CaseReviewed,
-            CaseRejected,
-            CaseMerged,
-            CaseTransferred,
-            CaseProgressed,
-            CaseResponded,
-            CaseClosed,
-            CaseRated,
-            CaseReopened,
-            CaseReassigned,
-            CaseEscalated,
-            CaseStageChanged,
-            CaseMessageSent,
-            CaseErased,
-        ),
+        events=(*CASE_EVENT_TYPES.values(), CaseErased),
     ),
     TopicContract(
         name=DIRECTORY,
@@ -141,6 +106,18 @@ CATALOGUE: tuple[TopicContract, ...] = (
         consumers=("intake", "routing", "notify", "reporting"),
         events=(StaffTokenVersion,),
     ),
+    TopicContract(
+        name=CASE_KEYS,
+        key="the case id",
+        summary="SECRET: each case's key that seals the personal fields of its events "
+        "(`SealedValue`), issued with its `case.submitted`; erased by a tombstone (the case id "
+        "as key, no value, header `erased: erasure`), after which those fields read only as "
+        "placeholders. Compacted, cleaned within about an hour of a tombstone. Only the four "
+        "Minyi services may read it.",
+        producers=("intake",),
+        consumers=("intake", "routing", "notify", "reporting"),
+        events=(CaseKeyIssued,),
+    ),
 )
 
 _NAMESPACE_NOTE = (
@@ -175,7 +152,10 @@ def asyncapi_document(*, version: str) -> dict[str, Any]:
             "version": version,
             "description": "The topics and events of the Minyi platform: the contract for "
             "downstream consumers. Every record's value is a CloudEvents 1.0 envelope in "
-            "structured JSON mode; its `data` is the event type's model. Versioning rules: "
+            "structured JSON mode; its `data` is the event type's model. Personal fields (each "
+            "marked in its schema) may travel sealed, as a `SealedValue` only the case's key on "
+            "the secret `case-keys` topic opens; once the case is erased the key is gone and "
+            "the fields read as placeholders (docs/events.md#sealed-fields). Versioning rules: "
             "docs/events.md#versioning-rules.",
         },
         "defaultContentType": CONTENT_TYPE,
@@ -190,7 +170,7 @@ def asyncapi_document(*, version: str) -> dict[str, Any]:
         "channels": channels,
         "operations": operations,
         "components": {
-            "schemas": {"Envelope": _envelope_schema(), **schemas},
+            "schemas": {"Envelope": _envelope_schema(), "SealedValue": _SEALED_VALUE, **schemas},
             "messages": messages,
         },
     }
@@ -206,7 +186,42 @@ def _model_schemas(models: list[type[EventData]]) -> dict[str, Any]:
     # `$ref` already points into `components/schemas` instead of a per-model `$defs`.
     _, top = models_json_schema([(m, "serialization") for m in models], ref_template=SCHEMA_REF)
     defs: dict[str, Any] = top.get("$defs", {})
+    for model in models:
+        for field in PERSONAL_FIELDS.get(model.TYPE, ()):
+            schema = defs[model.__name__]["properties"]
+            schema[field.name] = _sealable(schema[field.name], placeholder=field.placeholder)
     return defs
+
+
+_SEALED_VALUE: dict[str, Any] = {
+    "type": "object",
+    "title": "SealedValue",
+    "description": "A personal field sealed with its case's key: AES-256-GCM over the field's "
+    "JSON value, `v1.` then base64url of the 12-byte nonce and the ciphertext with its tag; the "
+    "associated data is the event's `id`, a NUL byte and the field's name. The key is the "
+    "`case.key_issued` record of the case on `case-keys`.",
+    "properties": {
+        SEALED: {"type": "string", "pattern": "^v1\\.[A-Za-z0-9_-]+={0,2}$"},
+    },
+    "required": [SEALED],
+    "additionalProperties": False,
+}
+
+
+def _sealable(schema: dict[str, Any], *, placeholder: object) -> dict[str, Any]:
+    """A personal field's schema: its value, or that value sealed."""
+    clear = {k: v for k, v in schema.items() if k not in ("title", "description", "default")}
+    erased = "null" if placeholder is None else f"`{placeholder}`"
+    note = (
+        "Personal: may travel sealed with the case's key (`SealedValue`); once the case is "
+        f"erased it reads {erased}."
+    )
+    described = schema.get("description")
+    return {
+        **{k: v for k, v in schema.items() if k in ("title", "default")},
+        "anyOf": [clear, {"$ref": SCHEMA_REF.format(model="SealedValue")}],
+        "description": f"{described} {note}" if described else note,
+    }
 
 
 def _message_id(model: type[EventData]) -> str:

@@ -3,7 +3,9 @@
 Routing issues them (it owns the accounts) signed with its Ed25519 private key; every service
 verifies them with the public key, so no other service can mint one. Each token carries its
 account's token version (`ver`); a token below the account's current version, or of a
-deactivated account, is refused like an expired one (shared.token_versions).
+deactivated account, is refused like an expired one; a token naming an account the service has
+never heard of is refused with its own message, or, while the service is still reading the
+accounts after its start, answered 503 "starting" (shared.token_versions).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from starlette.requests import Request
 
 from shared.logging import get_logger
 from shared.openapi import answers
-from shared.token_versions import TokenStates, token_admitted
+from shared.token_versions import TokenStates, Verdict, token_verdict
 
 log = get_logger(__name__)
 
@@ -142,33 +144,61 @@ class TokenCheck:
                 detail="sign in first",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        claims = await self.verified(token)
-        if claims is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                detail="the token is invalid or has expired",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return claims
+        claims, verdict = await self.judged(token)
+        if verdict is Verdict.STARTING:
+            raise _starting()
+        if claims is not None and verdict is Verdict.ADMITTED:
+            return claims
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail=_UNKNOWN_ACCOUNT if verdict is Verdict.UNKNOWN else _INVALID,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
     async def verified(self, token: str) -> Claims | None:
-        """The claims of a token that is well signed, unexpired and not revoked; else None.
-        A revoked token is told apart only in the log: to the caller it is just invalid."""
+        """The claims of a token that is well signed, unexpired, not revoked and of a known
+        account; else None (the pages: sign in again). While the service is still reading the
+        accounts, a token of an account not read yet raises a 503 "starting" instead."""
+        claims, verdict = await self.judged(token)
+        if verdict is Verdict.STARTING:
+            raise _starting()
+        return claims if verdict is Verdict.ADMITTED else None
+
+    async def judged(self, token: str) -> tuple[Claims | None, Verdict | None]:
+        """The token's claims (None if badly signed or expired: verdict None too) and what
+        the accounts' states make of it. A revoked token is told apart only in the log: to the
+        caller it is just invalid."""
         try:
             claims = verify_token(token, verify_key=self._verify_key)
         except InvalidToken:
-            return None
+            return None, None
         state = await self._states.state(claims.sub)
-        if not token_admitted(token_version=claims.ver, state=state):
+        verdict = token_verdict(
+            token_version=claims.ver, state=state, caught_up=self._states.caught_up
+        )
+        if verdict is not Verdict.ADMITTED:
             log.info(
-                "token.revoked",
+                "token.refused",
+                reason=str(verdict),
                 username=claims.sub,
                 token_version=claims.ver,
                 current_version=state.version if state else None,
                 active=state.active if state else None,
             )
-            return None
-        return claims
+        return claims, verdict
+
+
+_INVALID = "the token is invalid or has expired"
+# Told apart from _INVALID: signing in again will not help, the account is gone or never was.
+_UNKNOWN_ACCOUNT = "the token names an account this service does not know"
+
+
+def _starting() -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        detail="starting: the staff accounts are still being read; try again shortly",
+        headers={"Retry-After": "1"},
+    )
 
 
 def install_token_check(app: FastAPI, *, verify_key: str, states: TokenStates) -> None:
@@ -180,7 +210,11 @@ def token_check(request: Request) -> TokenCheck:
     return check
 
 
-@answers(401, "Sign in first: no token, or one that is invalid, expired or revoked.")
+@answers(
+    401,
+    "Sign in first: no token, or one that is invalid, expired or revoked, or that names an "
+    "account the service does not know.",
+)
 async def current_claims(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],

@@ -9,6 +9,11 @@
   typed events; a payload that does not fit its model is dead-lettered alone;
 - handlers are idempotent by event id (each service's handler guarantees it in the same
   single-document write as its effect), so a redelivery after a crash changes nothing;
+- personal fields sealed with their case's key (shared.sealing) are opened here, with one key
+  lookup per polled batch, so handlers read them as any field; a shredded key reads as the
+  field's placeholder; an event whose key has not arrived yet is waited for (the partition does
+  not move past it: the key consumer brings it), never dead-lettered; a dead letter keeps the
+  record as it came, sealed;
 - on a compacted topic, a tombstone (a key with no value: "forget this key") goes to the
   caller's `on_tombstone` in its place in the partition's order; a consumer without one
   dead-letters it, as any record that is not an event.
@@ -33,8 +38,10 @@ from shared.events.envelope import Envelope, EventData, EventDecodeError
 from shared.logging import get_logger
 from shared.metrics import Metrics
 from shared.producer import EventPublisher, Headers
+from shared.sealing import KeyLookup, KeyNotHere, cases_of, open_envelope
 from shared.settings import ServiceSettings
 from shared.topics import dead_letter_spec, dead_letter_topic, ensure_topics
+from shared.tracing import consumer_spans
 
 log = get_logger(__name__)
 
@@ -101,8 +108,10 @@ class EventConsumer:
         topics: Sequence[str],
         routes: EventRoutes,
         on_tombstone: Tombstones | None = None,
+        keys: KeyLookup | None = None,
     ) -> None:
         self._settings = settings
+        self._keys = keys
         self._on_tombstone = on_tombstone
         self._metrics = metrics
         self._publisher = publisher
@@ -240,37 +249,94 @@ class EventConsumer:
             )
 
     async def _process_events(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
-        events: list[ConsumedEvent] = []
+        parsed: list[tuple[ConsumerRecord[Any, Any], Envelope]] = []
         for record in records:
-            headers: Headers = list(record.headers or ())
             try:
                 envelope = Envelope.from_bytes(record.value)
-                typed = self._routes.decode(envelope)
             except EventDecodeError as exc:
-                await self._dead_letter(
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    record.key,
-                    record.value,
-                    headers,
-                    exc,
+                await self._dead_letter_record(record, exc)
+                continue
+            if envelope.type in self._routes.types:  # the others: a type no handler here takes
+                parsed.append((record, envelope))
+        delay = 0.1
+        while parsed:
+            keys: dict[str, bytes | None] = {}
+            if self._keys is not None:
+                keys = await self._lookup_keys([e for _, e in parsed])
+            events, parsed = await self._decode(parsed, keys)
+            await self._handle(events)
+            if parsed:
+                # The events after it wait too: a case's events are handled in order.
+                log.warning(
+                    "event.key_awaited",
+                    group=self.group,
+                    event_id=parsed[0][1].id,
+                    subject=parsed[0][1].subject,
+                    retry_in=round(delay, 2),
                 )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._settings.consumer_retry_max_seconds)
+
+    async def _lookup_keys(self, envelopes: Sequence[Envelope]) -> dict[str, bytes | None]:
+        wanted = cases_of(envelopes)
+        found: dict[str, bytes | None] = {}
+        if not wanted or self._keys is None:
+            return found
+        keys = self._keys
+
+        async def lookup() -> None:
+            found.update(await keys.lookup(wanted))
+
+        await self._retry_transient(lookup)
+        return found
+
+    async def _decode(
+        self,
+        parsed: Sequence[tuple[ConsumerRecord[Any, Any], Envelope]],
+        keys: dict[str, bytes | None],
+    ) -> tuple[list[ConsumedEvent], list[tuple[ConsumerRecord[Any, Any], Envelope]]]:
+        """The typed events up to the first whose key has not arrived, and the rest."""
+        events: list[ConsumedEvent] = []
+        for i, (record, envelope) in enumerate(parsed):
+            try:
+                opened = envelope if self._keys is None else open_envelope(envelope, keys)
+                typed = self._routes.decode(opened)
+            except KeyNotHere:
+                return events, list(parsed[i:])
+            except EventDecodeError as exc:
+                await self._dead_letter_record(record, exc)
                 continue
             if typed is None:
-                continue  # a type no handler here takes
+                continue
             events.append(
                 ConsumedEvent(
-                    envelope,
+                    opened,
                     record.topic,
                     record.partition,
                     record.offset,
                     record.key,
+                    # As it came: a dead letter holds no opened text.
                     record.value,
-                    headers,
+                    list(record.headers or ()),
                     typed,
                 )
             )
+        return events, []
+
+    async def _dead_letter_record(
+        self, record: ConsumerRecord[Any, Any], exc: BaseException
+    ) -> None:
+        await self._dead_letter(
+            record.topic,
+            record.partition,
+            record.offset,
+            record.key,
+            record.value,
+            list(record.headers or ()),
+            exc,
+        )
+
+    async def _handle(self, events: Sequence[ConsumedEvent]) -> None:
         if not events:
             return
         try:
@@ -284,7 +350,8 @@ class EventConsumer:
             self._consumed(event)
 
     async def _dispatch(self, events: Sequence[ConsumedEvent]) -> None:
-        await self._routes.dispatch([e.event for e in events])
+        with consumer_spans(self.group, [(e.envelope, e.headers) for e in events]):
+            await self._routes.dispatch([e.event for e in events])
 
     async def _handle_one(self, event: ConsumedEvent) -> None:
         attempts = self._settings.consumer_handler_attempts

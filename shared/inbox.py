@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.auth import Claims
 
@@ -28,6 +28,9 @@ class InboxPage(BaseModel):
     recipient: str
     unread: int
     messages: list[InboxMessage]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 def recipients_for(claims: Claims) -> list[str]:

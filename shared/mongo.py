@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.settings import ServiceSettings
+from shared.tracing_store import store_listeners
 
 Document = dict[str, Any]
 
@@ -42,6 +43,8 @@ def create_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
         # quiet night). Dropping idle connections first avoids that.
         maxIdleTimeMS=MAX_IDLE_MS,
         appname=f"minyi-{settings.service_name}",
+        # A span per store command when tracing records (shared.tracing); none otherwise.
+        event_listeners=store_listeners(),
     )
 
 
@@ -99,8 +102,11 @@ async def newest(
     now: datetime,
     keep: Callable[[Document], bool] = lambda _: True,
     projection: Document | None = None,
+    before: tuple[datetime, str] | None = None,
 ) -> list[Document]:
-    """The `limit` newest documents of `scope` by `field` that `keep` accepts.
+    """The `limit` newest documents of `scope` by `field` that `keep` accepts, newest first by
+    (`field`, `_id`); with `before` (a page's cursor, shared.pagination) only those that sort
+    after that key, the windows then counted back from its time.
 
     The store sorts everything a filter finds before it applies a limit, so a page of an
     unbounded scope (a station's cases ever) would read all of it. This reads the most recent
@@ -112,10 +118,18 @@ async def newest(
     if len(scope) > 1:
         raise ValueError("newest() takes one scope field; put other conditions in `keep`")
     found: list[Document] = []
+    start = now if before is None else before[0]
     for window in RECENT_WINDOWS:
-        query = dict(scope) if window is None else {**scope, field: {"$gte": now - window}}
+        bounds: Document = {} if before is None else {"$lte": before[0]}
+        if window is not None:
+            bounds["$gte"] = start - window
+        query = {**scope, field: bounds} if bounds else dict(scope)
         documents = await collection.find(query, projection).sort(field, -1).to_list()
-        found = [d for d in documents if keep(d)]
+        # Equal times come in no set order from the store: the _id settles them.
+        documents.sort(key=lambda d: (d[field], d["_id"]), reverse=True)
+        found = [
+            d for d in documents if keep(d) and (before is None or (d[field], d["_id"]) < before)
+        ]
         if len(found) >= limit:
             break
     return found[:limit]

@@ -75,7 +75,12 @@ class ValidationProblem(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every error answer but 422 (and Open311's, which the spec shapes)."""
+    """Every error answer but 422 (and Open311's, which the spec shapes).
+
+    A refusal that tells more (a 409 with the actions allowed now) extends this model with its
+    own fields, as RFC 9457 problem details add extension members; `detail` is always there.
+    Not `application/problem+json` itself: its `detail` cannot be the 422's list, and the pages
+    and clients read this shape."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"detail": "no case has this tracking code"}]}
@@ -116,6 +121,17 @@ _SHELL: dict[int, str] = {
     413: "The body is larger than the service accepts.",
     422: "Invalid input: one entry per field, with where, what and why.",
     503: "The store or the broker is unreachable: retry after `Retry-After` seconds.",
+}
+# An example of the shared body for each status, on every operation that declares it.
+_EXAMPLES: dict[int, str] = {
+    401: "sign in first",
+    403: "a representative may not close this case",
+    404: "no such case",
+    409: "import a directory first",
+    412: "the case changed meanwhile; reload and try again",
+    413: "request body larger than 1048576 bytes",
+    429: "too many requests from this address; please wait and retry",
+    503: "the service is temporarily unavailable; please retry shortly",
 }
 # The headers that come with a status, whoever answers it.
 _HEADERS: dict[int, dict[str, Any]] = {
@@ -195,7 +211,9 @@ def _declare(operation: dict[str, Any], *, marked: list[Answer], offline: bool) 
         content = response.setdefault("content", {})
         json_body = content.get("application/json")
         if json_body is None or not json_body.get("schema") or _is_fastapi_422(json_body):
-            content["application/json"] = {"schema": {"$ref": _REF.format(model=model)}}
+            json_body = content["application/json"] = {"schema": {"$ref": _REF.format(model=model)}}
+            if status in _EXAMPLES:
+                json_body["example"] = {"detail": _EXAMPLES[status]}
         for name, header in _HEADERS.get(status, {}).items():
             response.setdefault("headers", {}).setdefault(name, header)
 

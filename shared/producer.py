@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
@@ -11,10 +12,20 @@ from shared.events.envelope import CONTENT_TYPE, Envelope
 from shared.logging import get_logger
 from shared.metrics import Metrics
 from shared.settings import ServiceSettings
+from shared.tracing import producer_spans, traceparent_header
 
 log = get_logger(__name__)
 
 Headers = list[tuple[str, bytes]]
+Items = Sequence[tuple[str, Envelope]]
+"""Full topic names and the envelopes to publish to them, in order."""
+
+
+class Sealer(Protocol):
+    """What turns a batch into what may leave the service: personal fields sealed with their
+    case's key (shared.case_keys.KeySealer), key records added ahead of their cases' events."""
+
+    async def seal(self, items: Items) -> Items: ...
 
 
 def event_headers(envelope: Envelope) -> Headers:
@@ -28,9 +39,14 @@ def event_headers(envelope: Envelope) -> Headers:
 
 
 class EventPublisher:
-    def __init__(self, *, settings: ServiceSettings, metrics: Metrics) -> None:
+    def __init__(
+        self, *, settings: ServiceSettings, metrics: Metrics, sealer: Sealer | None = None
+    ) -> None:
         self._settings = settings
         self._metrics = metrics
+        # Every service's publisher seals (shared.runtime); one without a sealer (a test's
+        # probe) publishes what it is given.
+        self._sealer = sealer
         self._producer_instance: AIOKafkaProducer | None = None
         self._started = asyncio.Event()
 
@@ -87,23 +103,39 @@ class EventPublisher:
             raise ConnectionError("Kafka producer not connected")
         await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout_s)
 
-    async def publish_many(self, items: Sequence[tuple[str, Envelope]]) -> None:
-        """Publish full topic names and envelopes; returns when all are acknowledged."""
+    async def publish_many(self, items: Items) -> None:
+        """Publish full topic names and envelopes, sealed; returns when all are acknowledged."""
+        if self._sealer is not None:
+            items = await self._sealer.seal(items)
+        spans = producer_spans(items)
         futures = []
-        for topic, envelope in items:
-            fut = await self._producer.send(
-                topic,
-                value=envelope.to_bytes(),
-                key=envelope.subject.encode(),
-                headers=event_headers(envelope),
-            )
-            futures.append((topic, fut))
-        for topic, fut in futures:
-            await fut
-            self._metrics.events_produced(topic=topic).inc()
+        try:
+            for (topic, envelope), span in zip(items, spans, strict=True):
+                fut = await self._producer.send(
+                    topic,
+                    value=envelope.to_bytes(),
+                    key=envelope.subject.encode(),
+                    headers=event_headers(envelope) + traceparent_header(span, envelope),
+                )
+                futures.append((topic, fut))
+            for topic, fut in futures:
+                await fut
+                self._metrics.events_produced(topic=topic).inc()
+        finally:
+            for span in spans:
+                if span is not None:
+                    span.end()
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         await self.publish_many([(topic, envelope)])
+
+    async def sealed(self, envelope: Envelope) -> Envelope:
+        """The envelope as `publish` would send it, for a copy that goes out by `publish_raw`
+        (a dead letter of the service's own making)."""
+        if self._sealer is None:
+            return envelope
+        sealed = await self._sealer.seal([("", envelope)])
+        return next(e for _, e in sealed if e.id == envelope.id)
 
     async def publish_raw(
         self, topic: str, *, key: bytes | None, value: bytes | None, headers: Headers

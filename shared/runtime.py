@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
@@ -13,18 +14,22 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.auth import install_token_check
+from shared.case_keys import CaseKeys, KeySealer, forget_key, key_ring_routes
 from shared.consumer import ConsumerStalled, EventConsumer, Tombstones
 from shared.dispatch import EventRoutes
+from shared.group_progress import wait_until_consumed
 from shared.http import ReadinessCheck, create_service_app
 from shared.logging import configure_logging, get_logger
-from shared.metrics import Metrics
+from shared.metrics import Metrics, minyi_version
 from shared.mongo import Document, create_client, ping, service_database
 from shared.outbox import OutboxRelay
 from shared.outbox_age import watch_outbox_age
 from shared.producer import EventPublisher
 from shared.settings import ServiceSettings
 from shared.token_versions import TokenVersions, token_version_routes
-from shared.topics import STAFF_SESSIONS
+from shared.topics import CASE_KEYS, STAFF_SESSIONS
+from shared.tracing import configure_tracing
+from shared.tracing_http import TracingMiddleware
 
 log = get_logger(__name__)
 
@@ -32,10 +37,19 @@ log = get_logger(__name__)
 class ServiceRuntime:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
+        # Before the store client: its command listener exists only when spans are recorded.
+        configure_tracing(settings.service_name, minyi_version())
         self.metrics = Metrics(settings.service_name)
         self.mongo: AsyncMongoClient[Document] = create_client(settings)
         self.db: AsyncDatabase[Document] = service_database(self.mongo, settings)
-        self.publisher = EventPublisher(settings=settings, metrics=self.metrics)
+        # The cases' sealing keys (fed by keys_consumer): what leaves is sealed with them,
+        # what comes in is opened with them (shared.sealing).
+        self.case_keys = CaseKeys(self.db)
+        self.publisher = EventPublisher(
+            settings=settings,
+            metrics=self.metrics,
+            sealer=KeySealer(self.case_keys, settings=settings),
+        )
         # The staff accounts' token versions the token check reads (fed by sessions_consumer).
         self.token_versions = TokenVersions(self.db)
         self._tasks: list[asyncio.Task[None]] = []
@@ -44,6 +58,8 @@ class ServiceRuntime:
         # The collections relays publish from, whose oldest pending event /metrics shows.
         self._outbox_collections: list[AsyncCollection[Document]] = []
         self._schema_ready = asyncio.Event()
+        # Whether the sessions consumer runs here (every service's does; readiness waits for it).
+        self._reads_sessions = False
 
     def relay(self, collections: Sequence[AsyncCollection[Document]]) -> OutboxRelay:
         """The outbox relay publishing the events queued in these collections."""
@@ -73,19 +89,42 @@ class ServiceRuntime:
             topics=[topic],
             routes=routes,
             on_tombstone=on_tombstone,
+            keys=self.case_keys,
         )
         self._consumers.append(consumer)
         return consumer
 
+    def keys_consumer(self) -> EventConsumer:
+        """The group `<service>.keys`: the cases' sealing keys into `case_keys`, and their
+        tombstones (an erased case) out of it. Every service that reads case events or seals its
+        own runs it, or it cannot read sealed fields."""
+        return self.consumer(
+            purpose="keys",
+            topic=CASE_KEYS,
+            routes=key_ring_routes(self.case_keys),
+            on_tombstone=partial(forget_key, keys=self.case_keys),
+        )
+
     def sessions_consumer(self) -> EventConsumer:
         """The group `<service>.sessions`: routing's staff token versions into this service's
         `token_versions`, which the token check of every request reads (shared.token_versions).
-        Every service runs it, or revoked tokens stay good there."""
-        return self.consumer(
+        Every service runs it, or revoked tokens stay good there. Also watches, for this
+        replica, the group catching up with the topic (unknown accounts: shared.token_versions)."""
+        self._reads_sessions = True
+        consumer = self.consumer(
             purpose="sessions",
             topic=STAFF_SESSIONS,
             routes=token_version_routes(self.token_versions),
         )
+
+        async def catch_up() -> None:
+            topic = self.settings.topic(STAFF_SESSIONS)
+            await wait_until_consumed(self.settings, group=consumer.group, topic=topic)
+            self.token_versions.mark_caught_up()
+            log.info("token_versions.caught_up", group=consumer.group)
+
+        self.spawn("sessions.catch_up", catch_up)
+        return consumer
 
     def app(
         self, *, title: str, description: str, on_start: Callable[[], Awaitable[None]]
@@ -104,6 +143,8 @@ class ServiceRuntime:
         install_token_check(
             app, verify_key=self.settings.jwt_public_key, states=self.token_versions
         )
+        # Outermost: the server span covers every other middleware.
+        app.add_middleware(TracingMiddleware)
         return app
 
     def readiness(self) -> list[ReadinessCheck]:
@@ -127,7 +168,19 @@ class ServiceRuntime:
             if stalled:
                 raise ConsumerStalled("; ".join(stalled))
 
-        return [("store", store), ("kafka", kafka), ("schema", schema), ("consumers", consumers)]
+        async def staff_sessions() -> None:
+            self.token_versions.check_caught_up()
+
+        checks: list[ReadinessCheck] = [
+            ("store", store),
+            ("kafka", kafka),
+            ("schema", schema),
+            ("consumers", consumers),
+        ]
+        if self._reads_sessions:
+            # Until caught up, tokens of accounts not read yet are answered 503 "starting".
+            checks.append(("staff_sessions", staff_sessions))
+        return checks
 
     def spawn_setup(self, setup: Callable[[], Awaitable[None]]) -> None:
         """Create indexes in the background, retried until the store answers."""

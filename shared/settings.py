@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
@@ -76,36 +77,77 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MINYI_", extra="ignore", frozen=True)
 
-    service_name: str
-    host: str = "127.0.0.1"
-    port: int = Field(ge=1, le=65535)
-    kafka_bootstrap: str = "127.0.0.1:9092"
+    service_name: str = Field(
+        description="Which service this is: names its database, consumer groups and logs. Set "
+        "by each service; not meant to be changed."
+    )
+    host: str = Field(default="127.0.0.1", description="The address the HTTP server listens on.")
+    port: int = Field(ge=1, le=65535, description="The port the HTTP server listens on.")
+    kafka_bootstrap: str = Field(
+        default="127.0.0.1:9092",
+        description="The Kafka brokers to start from, `host:port[,host:port...]`.",
+    )
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         default="PLAINTEXT",
         description="How the Kafka clients connect; SASL_* sign in with the username below.",
     )
-    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: SecretStr | None = None
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = Field(
+        default="SCRAM-SHA-512", description="The SASL mechanism (SASL_* protocols)."
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None,
+        description="The service's own Kafka account (SASL_*), so ACLs can tell services apart.",
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, description="The Kafka account's password (SASL_*)."
+    )
     kafka_ssl_cafile: str | None = Field(
         default=None,
         description="CA bundle the broker's certificate is checked against (SSL, SASL_SSL); "
         "the system's CAs when unset.",
     )
-    mongo_url: str = "mongodb://127.0.0.1:27017/"
+    mongo_url: str = Field(
+        default="mongodb://127.0.0.1:27017/",
+        description="The store's connection string; in prod with the service's credentials "
+        "(best from MINYI_MONGO_URL_FILE).",
+    )
     namespace: str = Field(
         default="",
         pattern=r"^[a-z0-9_]{0,24}$",
         description="Prefixes topic, consumer-group and database names, so that test runs or "
         "environments can share one broker and store without seeing each other.",
     )
-    log_format: Literal["json", "console"] = "json"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    outbox_poll_seconds: float = Field(default=0.5, gt=0)
-    outbox_lease_seconds: float = Field(default=15.0, gt=0)
-    consumer_max_records: int = Field(default=500, ge=1)
-    consumer_retry_max_seconds: float = Field(default=10.0, gt=0)
+    log_format: Literal["json", "console"] = Field(
+        default="json",
+        description="One JSON object per log line, or coloured lines for a terminal.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="The least severe log lines written."
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Larger request bodies are refused with 413."
+    )
+    outbox_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="How often the outbox relay looks for events not yet published when "
+        "nothing woke it; at rest it slows to every 4 × this (a local write still wakes it at "
+        "once).",
+    )
+    outbox_lease_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How long a relay holds a document it is publishing before another may.",
+    )
+    consumer_max_records: int = Field(
+        default=500, ge=1, description="Records a consumer takes from Kafka in one batch."
+    )
+    consumer_retry_max_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="The cap of the exponential backoff between retries of a batch that failed "
+        "transiently (consumers, the outbox relay).",
+    )
     consumer_handler_attempts: int = Field(
         default=3,
         ge=1,
@@ -117,8 +159,14 @@ class ServiceSettings(BaseSettings):
         description="/readyz fails for a consumer whose lag has been above 0 and not falling, "
         "with no batch handled, for longer than this.",
     )
-    producer_linger_ms: int = Field(default=5, ge=0)
-    environment: Literal["dev", "prod"] = "dev"
+    producer_linger_ms: int = Field(
+        default=5, ge=0, description="How long the producer waits to fill a batch."
+    )
+    environment: Literal["dev", "prod"] = Field(
+        default="dev",
+        description="`prod` refuses to start on any demo-only value (published keys, no "
+        "credentials, plain-HTTP cookies).",
+    )
     jwt_secret: SecretStr = Field(
         default=SecretStr(DEV_JWT_SECRET),
         description="Keys the workbench forms' CSRF tokens (routing). Required in prod.",
@@ -128,12 +176,24 @@ class ServiceSettings(BaseSettings):
         description="Ed25519 public key (PEM) every service verifies staff tokens with; routing "
         "signs them with the private key. Required in prod.",
     )
-    jwt_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    jwt_ttl_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="How long a staff token is valid."
+    )
     # Where people's browsers reach each service's pages; pages link across services with them.
-    intake_web_url: str = "http://127.0.0.1:8001"
-    routing_web_url: str = "http://127.0.0.1:8002"
-    notify_web_url: str = "http://127.0.0.1:8003"
-    reporting_web_url: str = "http://127.0.0.1:8004"
+    intake_web_url: str = Field(
+        default="http://127.0.0.1:8001", description="Where browsers reach intake's pages."
+    )
+    routing_web_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="Where browsers reach routing's pages (the workbench, sign-in).",
+    )
+    notify_web_url: str = Field(
+        default="http://127.0.0.1:8003", description="Where browsers reach notify."
+    )
+    reporting_web_url: str = Field(
+        default="http://127.0.0.1:8004",
+        description="Where browsers reach reporting's pages (the dashboard).",
+    )
     secure_cookies: bool = Field(
         default=False,
         description="Mark the staff session cookie Secure (behind HTTPS). Required in prod.",
@@ -195,6 +255,20 @@ class ServiceSettings(BaseSettings):
                 "MINYI_SECURE_COOKIES must be true in prod: the staff session cookie would "
                 "travel over plain HTTP"
             )
+        if not mongo_url_signs_in(self.mongo_url):
+            problems.append(
+                "MINYI_MONGO_URL must carry the service's credentials in prod "
+                "(mongodb://<user>:<password>@host/?authSource=admin, best from "
+                "MINYI_MONGO_URL_FILE): a store without authentication serves anyone who "
+                "reaches it"
+            )
+        if not self.kafka_security_protocol.startswith("SASL_"):
+            problems.append(
+                "MINYI_KAFKA_SECURITY_PROTOCOL must be SASL_SSL or SASL_PLAINTEXT in prod, "
+                "with the service's own MINYI_KAFKA_SASL_USERNAME: over "
+                f"{self.kafka_security_protocol} the broker cannot tell which service is "
+                "reading or writing, so no topic can be kept from any of them"
+            )
         return problems
 
     @field_validator("jwt_public_key")
@@ -242,6 +316,15 @@ class ServiceSettings(BaseSettings):
     def database_name(self) -> str:
         base = f"minyi_{self.service_name}"
         return f"{self.namespace}_{base}" if self.namespace else base
+
+
+def mongo_url_signs_in(url: str) -> bool:
+    """Whether a MongoDB connection string authenticates: a user in it, or a mechanism that
+    needs none written there (X.509 client certificates, AWS or OIDC identities)."""
+    parts = urlsplit(url)
+    mechanism = parse_qs(parts.query).get("authMechanism", [""])[0]
+    user = parts.netloc.rpartition("@")[0]
+    return bool(user) or mechanism in ("MONGODB-X509", "MONGODB-AWS", "MONGODB-OIDC")
 
 
 def problems_of(error: ValidationError | SettingsError) -> list[str]:

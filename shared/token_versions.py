@@ -9,6 +9,14 @@ in-memory copy that it re-reads only when the store's revision counter for it ha
 at most every `check_every_s`: a request costs no store round trip in the common case, and a
 revocation reaches every replica within that interval of being consumed. Services never call
 routing for it.
+
+Routing publishes every account it has (each write queues its state, and it queues them all
+again at start), so an account a service has not heard of is refused: deleted before it was
+published, forged under a name that never existed, or too new for this copy. Only once the copy
+has caught up with the topic does "not heard of" mean "does not exist": each replica, at its
+start, notes where the topic ends and waits until its service's `sessions` group has consumed
+that far (shared.group_progress). Until then it answers an unknown account's token with 503
+"starting" (retry) rather than 401, and its readiness fails; known accounts are judged as usual.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import partial
 from typing import Protocol
 
@@ -37,6 +46,10 @@ COLLECTION = "token_versions"
 _REVISION_ID = "revision:token_versions"
 
 
+class StillStarting(Exception):
+    """This replica's copy of the token states has not caught up with the topic yet."""
+
+
 @dataclass(frozen=True)
 class TokenState:
     """What a service knows of an account: the lowest token version still accepted, and
@@ -46,27 +59,42 @@ class TokenState:
     active: bool
 
 
-def token_admitted(*, token_version: int, state: TokenState | None) -> bool:
-    """Whether a token issued at `token_version` still stands, given what is known of its
-    account.
+class Verdict(StrEnum):
+    """What the token check makes of a validly signed, unexpired token."""
 
-    - Unknown account: admitted. Routing publishes every account it has, so an account unknown
-      here has never been revoked as far as this service has heard (tokens minted for tests
-      name accounts that do not exist; a fresh platform has published nothing yet).
+    ADMITTED = "admitted"
+    REVOKED = "revoked"  # below the account's version, or the account is deactivated
+    UNKNOWN = "unknown"  # no such account, as far as a caught-up copy knows
+    STARTING = "starting"  # no such account yet, but the copy has not caught up: ask again
+
+
+def token_verdict(*, token_version: int, state: TokenState | None, caught_up: bool) -> Verdict:
+    """Whether a token issued at `token_version` still stands, given what is known of its
+    account and whether this copy has caught up with the topic.
+
+    - Unknown account: refused (UNKNOWN) once caught up; until then STARTING, since its record
+      may be among those not read yet.
     - Deactivated: refused, whatever the version.
     - Issued before the current version: refused (revoked).
     - Issued at or after it: admitted, including a token issued after a change this service
       has not consumed yet (a newer version than it knows).
     """
     if state is None:
-        return True
-    return state.active and token_version >= state.version
+        return Verdict.UNKNOWN if caught_up else Verdict.STARTING
+    if state.active and token_version >= state.version:
+        return Verdict.ADMITTED
+    return Verdict.REVOKED
 
 
 class TokenStates(Protocol):
     """Where the token check reads an account's state (TokenVersions; a dict in unit tests)."""
 
     async def state(self, username: str) -> TokenState | None: ...
+
+    @property
+    def caught_up(self) -> bool:
+        """Whether an account missing from `state` does not exist (rather than not read yet)."""
+        ...
 
 
 class TokenVersions:
@@ -82,9 +110,26 @@ class TokenVersions:
         # One refresh at a time: the requests arriving meanwhile wait for it and share its
         # result instead of each asking the store.
         self._refreshing = asyncio.Lock()
+        self._caught_up = False
 
     async def state(self, username: str) -> TokenState | None:
         return (await self._current()).get(username)
+
+    @property
+    def caught_up(self) -> bool:
+        return self._caught_up
+
+    def mark_caught_up(self) -> None:
+        """The service's consumer has stored everything on the topic as of this replica's start:
+        from now on an unknown account is refused. The copy is read afresh at the next request,
+        so that it holds all of it."""
+        self._checked_at = float("-inf")
+        self._caught_up = True
+
+    def check_caught_up(self) -> None:
+        """Raise `StillStarting` until caught up (readiness asks)."""
+        if not self._caught_up:
+            raise StillStarting("the staff accounts' token states are still being read")
 
     async def apply(self, states: Sequence[StaffTokenVersion]) -> int:
         """Keep the newest state of each account; an older or repeated one changes nothing.

@@ -21,6 +21,8 @@ STATION_ACTIVITIES = "station-activities"
 RESIDENT_CONTACTS = "resident-contacts"
 # Each staff account's token version and whether it is active, from routing to every service.
 STAFF_SESSIONS = "staff-sessions"
+# Each case's sealing key (shared.sealing), from intake to every service; secret.
+CASE_KEYS = "case-keys"
 
 # Every consumer group of the platform; each gets a dead-letter topic `<group>.dlq`.
 CONSUMER_GROUPS = (
@@ -36,6 +38,10 @@ CONSUMER_GROUPS = (
     "routing.sessions",
     "notify.sessions",
     "reporting.sessions",
+    "intake.keys",
+    "routing.keys",
+    "notify.keys",
+    "reporting.keys",
 )
 # Not a consumer group: notify's delivery workers dead-letter notifications that failed for good.
 NOTIFY_DELIVERIES = "notify.deliveries"
@@ -60,6 +66,15 @@ def dead_letter_spec(group: str) -> TopicSpec:
     return TopicSpec(dead_letter_topic(group), 1, _KEEP)
 
 
+CASE_KEYS_CONFIG = {
+    "cleanup.policy": "compact",
+    "min.cleanable.dirty.ratio": "0.01",
+    "segment.ms": str(60 * 60 * 1000),
+    "max.compaction.lag.ms": str(60 * 60 * 1000),
+    "delete.retention.ms": str(7 * 24 * 60 * 60 * 1000),
+}
+
+
 def platform_topics() -> list[TopicSpec]:
     return [
         TopicSpec(CASE_EVENTS, 6, _KEEP),
@@ -71,6 +86,12 @@ def platform_topics() -> list[TopicSpec]:
         # Keyed by username, each record the account's whole token state: compaction keeps the
         # latest per account, which is all a service starting afresh needs.
         TopicSpec(STAFF_SESSIONS, 1, {"cleanup.policy": "compact"}),
+        # Keyed by case id: a key, then (on erasure) its tombstone. The cleaner must run soon
+        # after a tombstone, or the key stays readable in the log: it may leave the record at
+        # most `max.compaction.lag.ms` uncleaned, and a segment rolls at least hourly so the
+        # record is not sheltered in the active one. The tombstone itself stays
+        # `delete.retention.ms`, for a service that was down to see it (docs/security.md).
+        TopicSpec(CASE_KEYS, 3, CASE_KEYS_CONFIG),
         *(dead_letter_spec(group) for group in (*CONSUMER_GROUPS, NOTIFY_DELIVERIES)),
     ]
 

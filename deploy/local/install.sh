@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Installs everything the platform needs on a fresh machine; cached, so later runs take seconds.
-#   - system tools (JDK, Maven, Go, curl, Chromium and a CJK font for the browser tests) from Debian
+#   - system tools (JDK, Maven, Go, curl) from Debian
+#   - Python 3.11 (pyproject.toml: requires-python >=3.11,<3.12, the version the lock files are
+#     resolved for); from Debian when `python3` is another version, else one clear error
 #   - the Python virtualenv from requirements-dev.lock (runtime + test tools)
 #   - the Apache Kafka broker jars from Maven Central (deploy/local/kafka/pom.xml)
 #   - the store: SecantusDB from PyPI (default), or FerretDB built from the Go module proxy
 #     (deploy/local/ferretdb) with MINYI_STORE_ENGINE=ferretdb (plus Debian's PostgreSQL) or
 #     ferretdb-sqlite
+# With --test (deploy/local/test.sh passes it) also what only the tests need: Debian's Chromium and
+# a CJK font for the browser tests. `make up` runs without it.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-apt_install() {
-  [ "$(id -u)" = 0 ] || die "missing system packages ($*): install them or run as root"
-  say "installing system packages: $*"
-  if [ ! -f "$CACHE/.apt-updated" ]; then
-    apt-get update -qq && mkdir -p "$CACHE" && touch "$CACHE/.apt-updated"
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
+for_tests=false
+case "${1:-}" in
+  --test) for_tests=true ;;
+  "") ;;
+  *) die "usage: install.sh [--test]" ;;
+esac
+PYTHON_SERIES="3.11"
 
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
@@ -23,17 +26,45 @@ command -v mvn >/dev/null || need+=(maven)
 [ "$STORE_ENGINE" = ferretdb ] && [ -z "$(pg_bindir)" ] && need+=(postgresql)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3 python3-venv)
-# The browser tests drive Debian's Chromium (never a downloaded browser); the Chinese pages need
-# a CJK font or the screenshots show boxes.
-command -v chromium >/dev/null || need+=(chromium)
-fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
+if $for_tests; then
+  # The browser tests drive Debian's Chromium (never a downloaded browser); the Chinese pages
+  # need a CJK font or the screenshots show boxes.
+  command -v chromium >/dev/null || need+=(chromium)
+  fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
+fi
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
+
+# python_311 -> the path of a Python 3.11 interpreter on PATH, if there is one.
+python_311() {
+  local candidate
+  for candidate in "python$PYTHON_SERIES" python3; do
+    if command -v "$candidate" >/dev/null &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null &&
+      "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+if ! PYTHON="$(python_311)"; then
+  found="$(python3 --version 2>/dev/null || echo 'no python3')"
+  if [ "$(id -u)" = 0 ] && apt-cache show "python$PYTHON_SERIES-venv" >/dev/null 2>&1; then
+    apt_install "python$PYTHON_SERIES" "python$PYTHON_SERIES-venv"
+  fi
+  PYTHON="$(python_311)" || die "Minyi needs Python $PYTHON_SERIES (with venv; found: $found): \
+install python$PYTHON_SERIES and python$PYTHON_SERIES-venv (Debian 12's python3), then run this again"
+fi
 
 # Python: the lock file's hash is the stamp, so a changed lock reinstalls.
 lock_hash="$(sha256sum "$ROOT/requirements-dev.lock" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+if [ -x "$PY" ] && ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  say "recreating .venv: it is not Python $PYTHON_SERIES"
+  rm -rf "$VENV"
+fi
 if [ ! -x "$PY" ] || [ "$(cat "$VENV/.lock-hash" 2>/dev/null)" != "$lock_hash" ]; then
-  say "creating the Python environment (.venv)"
-  [ -x "$PY" ] || python3 -m venv "$VENV"
+  say "creating the Python environment (.venv, Python $PYTHON_SERIES)"
+  [ -x "$PY" ] || "$PYTHON" -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check uv==0.13.8
   "$VENV/bin/uv" pip sync -q --python "$PY" "$ROOT/requirements-dev.lock"
   "$VENV/bin/uv" pip install -q --python "$PY" --no-deps -e "$ROOT"

@@ -4,6 +4,11 @@
 # MINYI_TEST_INFRA=docker uses testcontainers, MINYI_TEST_INFRA=external uses the URLs given.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
+# What only the tests need (the browser and its CJK font) on top of what running needs; cached.
+"$ROOT/deploy/local/install.sh" --test
+# promtool checks deploy/monitoring's rules (tests/integration/test_monitoring_rules.py); only the
+# tests need it, so it is installed here, not by `make up`. No recommends: they are daemons.
+command -v promtool >/dev/null || apt_install --no-install-recommends prometheus
 say "ruff"
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .

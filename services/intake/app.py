@@ -25,6 +25,7 @@ from services.intake.entrypoints.privacy_timers import ErasureFinisher, Retentio
 from services.intake.open311 import routes as open311
 from services.intake.settings import IntakeSettings
 from services.intake.web import STATIC
+from shared.case_keys import KeyTombstones
 from shared.runtime import ServiceRuntime
 from shared.web.pages import mount_static
 
@@ -39,6 +40,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     finisher = ErasureFinisher(
         erasures=erasures,
         tombstones=ContactTombstones(publisher=runtime.publisher, settings=settings),
+        key_tombstones=KeyTombstones(publisher=runtime.publisher, settings=settings),
         publisher=runtime.publisher,
     )
     retention = RetentionScheduler(
@@ -70,6 +72,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         runtime.spawn("consumer.cases", case_events_consumer(runtime, cases).run)
         runtime.spawn("consumer.directory", directory_consumer(runtime, directory).run)
         runtime.spawn("consumer.sessions", runtime.sessions_consumer().run)
+        runtime.spawn("consumer.keys", runtime.keys_consumer().run)
 
     app = runtime.app(
         title="Minyi intake",

@@ -18,7 +18,10 @@ class IntakeSettings(ServiceSettings):
         description="Room for three 2 MiB photos in base64; larger bodies get 413.",
     )
     rate_limit_per_minute: float = Field(
-        default=30, gt=0, description="Submissions and resident actions per client address."
+        default=30,
+        gt=0,
+        description="Submissions, resident actions and Open311 request reads per "
+        "client address and minute, per process.",
     )
     rate_limit_burst: int = Field(default=10, ge=1, description="Requests allowed at once.")
     trust_forwarded_for: bool = Field(
@@ -35,8 +38,9 @@ class IntakeSettings(ServiceSettings):
     )
     open311_api_keys: list[str] = Field(
         default=[DEMO_OPEN311_KEY],
-        description="Keys that Open311 GeoReport v2 clients send as `api_key` to post requests. "
-        "The default is for the demo only; set MINYI_OPEN311_API_KEYS to a JSON list in prod.",
+        description="Keys that Open311 GeoReport v2 clients send as `api_key` to post requests, "
+        "and to read every request in full (without a key: only published cases, scrubbed). "
+        "The default is for the demo only: prod refuses it, and any key under 24 characters.",
     )
     open311_jurisdiction_id: str = Field(
         default="longquan.minyi",
@@ -47,7 +51,8 @@ class IntakeSettings(ServiceSettings):
         default=180,
         ge=0,
         description="Days a resident's phone and email are kept after their case ends (closed, "
-        "rejected or merged); then the retention job erases them everywhere.",
+        "rejected or merged); then the retention job erases them everywhere. 0: at the next "
+        "check after the case ends.",
     )
     retention_check_seconds: float = Field(
         default=3600, gt=0, description="How often the retention job looks for expired contacts."

@@ -88,6 +88,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         )
         runtime.spawn("consumer.cases", consumer.run)
         runtime.spawn("consumer.sessions", runtime.sessions_consumer().run)
+        runtime.spawn("consumer.keys", runtime.keys_consumer().run)
         for worker in workers:
             runtime.spawn(f"deliveries.{worker.channel}", worker.run)
         runtime.spawn("gateway.client", _closes(gateway_client))

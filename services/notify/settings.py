@@ -17,16 +17,21 @@ class NotifySettings(ServiceSettings):
         default=None,
         description="SMTP relay for the email channel; None disables email (the inbox works).",
     )
-    smtp_port: int = Field(default=25, ge=1, le=65535)
-    smtp_from: str = "minyi@localhost"
-    smtp_timeout_s: float = Field(default=10, gt=0)
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="The SMTP relay's port.")
+    smtp_from: str = Field(default="minyi@localhost", description="The sender of every email.")
+    smtp_timeout_s: float = Field(
+        default=10, gt=0, description="How long one SMTP conversation may take."
+    )
     smtp_tls: Literal["auto", "starttls", "implicit"] = Field(
         default="auto",
         description="auto: STARTTLS when the relay offers it (an attacker on the path can "
-        "strip the offer); starttls: required; implicit: TLS from the first byte (port 465).",
+        "strip the offer); starttls: required; implicit: TLS from the first byte (port 465). "
+        "prod refuses auto when MINYI_SMTP_HOST is set.",
     )
     smtp_username: str | None = Field(default=None, description="Sign in to the relay as.")
-    smtp_password: SecretStr | None = None
+    smtp_password: SecretStr | None = Field(
+        default=None, description="The relay password, with MINYI_SMTP_USERNAME."
+    )
 
     # SMS and IM through HTTP gateways.
     sms_gateway_url: AnyHttpUrl | None = Field(
@@ -36,9 +41,13 @@ class NotifySettings(ServiceSettings):
         default=None, description="Where IM (duty app) messages are POSTed; None disables IM."
     )
     gateway_secret: SecretStr | None = Field(
-        default=None, description="Signs gateway requests (HMAC-SHA256); required with a URL."
+        default=None,
+        description="Signs gateway requests (HMAC-SHA256); required with a URL, "
+        "32+ characters in prod.",
     )
-    gateway_timeout_s: float = Field(default=10, gt=0)
+    gateway_timeout_s: float = Field(
+        default=10, gt=0, description="How long one SMS or IM gateway request may take."
+    )
 
     # Staff addresses, until the directory carries them: inbox address -> address.
     email_addresses: dict[str, str] = Field(
@@ -57,22 +66,32 @@ class NotifySettings(ServiceSettings):
     )
 
     # Delivery: how the channel workers retry.
-    delivery_backoff_base_s: float = Field(default=2.0, gt=0)
-    delivery_backoff_cap_s: float = Field(default=600.0, gt=0)
+    delivery_backoff_base_s: float = Field(
+        default=2.0, gt=0, description="The first retry's wait; each further one doubles it."
+    )
+    delivery_backoff_cap_s: float = Field(
+        default=600.0, gt=0, description="The longest wait between two attempts."
+    )
     delivery_max_attempts: int = Field(
         default=30, ge=1, description="Transient failures before a delivery is given up."
     )
     delivery_lease_s: float = Field(
-        default=60.0, gt=0, description="How long a worker holds a delivery it is sending."
+        default=60.0,
+        gt=0,
+        description="How long a worker holds a delivery it is sending; must exceed "
+        "the SMTP and gateway timeouts.",
     )
-    delivery_poll_s: float = Field(default=1.0, gt=0)
+    delivery_poll_s: float = Field(
+        default=1.0, gt=0, description="How often the channel workers look for due deliveries."
+    )
     delivery_concurrency: int = Field(
         default=16, ge=1, description="Sends in flight per channel and process."
     )
     contact_wait_s: float = Field(
         default=300.0,
         ge=0,
-        description="How long a resident's contact may lag their case before it is given up.",
+        description="How long a resident's contact may lag their case before the "
+        "message is sent inbox-only.",
     )
 
     @model_validator(mode="after")

@@ -27,6 +27,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         for purpose, consumer in consumers(runtime, read_models).items():
             runtime.spawn(f"consumer.{purpose}", consumer.run)
         runtime.spawn("consumer.sessions", runtime.sessions_consumer().run)
+        runtime.spawn("consumer.keys", runtime.keys_consumer().run)
 
     app = runtime.app(
         title="Minyi reporting",

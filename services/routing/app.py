@@ -139,6 +139,7 @@ def create_app(
         )
         runtime.spawn("consumer.cases", consumer.run)
         runtime.spawn("consumer.sessions", runtime.sessions_consumer().run)
+        runtime.spawn("consumer.keys", runtime.keys_consumer().run)
         # Here, not in the task: the warning comes with the first lines of the log even while
         # the store is out of reach.
         calendar_watch.check_coverage()

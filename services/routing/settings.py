@@ -27,8 +27,16 @@ class RoutingSettings(ServiceSettings):
         default_factory=list,
         description="Working days beyond the official calendar (调休 make-up days).",
     )
-    sla_accept_days: int = Field(default=2, ge=1, description="Default working days to accept.")
-    sla_respond_days: int = Field(default=15, ge=1, description="Default working days to respond.")
+    sla_accept_days: int = Field(
+        default=2,
+        ge=1,
+        description="Working days to accept, unless the category sets `sla_accept_days`.",
+    )
+    sla_respond_days: int = Field(
+        default=15,
+        ge=1,
+        description="Working days to respond, unless the category sets `sla_respond_days`.",
+    )
     oidc_issuer: str | None = Field(default=None, description="OIDC sign-in: the issuer URL.")
     oidc_audience: str | None = Field(default=None, description="OIDC: this client's id.")
     oidc_jwks_url: str | None = Field(default=None, description="OIDC: the provider's JWKS URL.")

@@ -234,6 +234,51 @@ class CaseMessageSent(CaseAction):
     attachment_count: int = 0
 
 
+FollowUpChannel = Literal["phone", "in_person"]
+
+
+class CaseFollowedUp(CaseAction):
+    """Station staff recorded the rating a resident gave by phone or in person (回访), for a
+    resident who cannot rate online. A type of its own, not `case.rated`: every reader that
+    counts `case.rated` as the resident's own rating stays right, and follow-ups are counted
+    apart. The actor is who recorded it."""
+
+    TYPE = "case.followed_up"
+    rating: Rating
+    comment: str | None = Field(default=None, description="What the resident said, as noted.")
+    channel: FollowUpChannel = Field(description="How staff reached the resident.")
+
+
+class CaseSupervised(CaseAction):
+    """The liaison office of the standing committee urged a case (督办): a reason and a deadline
+    by which the case must be answered. A case can be supervised more than once."""
+
+    TYPE = "case.supervised"
+    supervision_id: str
+    reason: str
+    due_at: datetime = Field(description="The case must be responded to by then.")
+    representative_code: str | None = Field(
+        default=None, description="Who held the case when it was supervised (told too)."
+    )
+
+
+class CaseSupervisionEscalated(CaseAction):
+    """A supervision's deadline passed with the case still not responded to: once per record."""
+
+    TYPE = "case.supervision_escalated"
+    supervision_id: str
+    due_at: datetime
+    representative_code: str | None = None
+
+
+class CaseReturned(CaseAction):
+    """A supervisor sent a responded case back to the station to be handled again (退回重办)."""
+
+    TYPE = "case.returned"
+    reason: str = Field(description="Why the response was not good enough; for the station.")
+    representative_code: str | None = None
+
+
 ErasureScope = Literal["all", "contact"]
 """What an erasure removed: `all` the resident's personal data of the case (a PIPL request),
 or only their `contact` (the retention job, some time after the case closed)."""
@@ -280,5 +325,9 @@ CASE_EVENT_TYPES: dict[str, type[EventData]] = {
         CaseEscalated,
         CaseMessageSent,
         CaseStageChanged,
+        CaseFollowedUp,
+        CaseSupervised,
+        CaseSupervisionEscalated,
+        CaseReturned,
     )
 }

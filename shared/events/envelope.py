@@ -1,7 +1,9 @@
 """The CloudEvents 1.0 envelope every Minyi event travels in (structured JSON mode).
 
-Extension attributes: `schemaversion` (the version of `data`'s model) and `correlationid`
-(the request that caused the event), both lower-case as CloudEvents requires.
+Extension attributes: `schemaversion` (the version of `data`'s model), `correlationid`
+(the request that caused the event), both lower-case as CloudEvents requires, and, while
+tracing records, `traceparent` (CloudEvents' distributed-tracing extension: the W3C trace
+context of the span that made the event, so consumers continue the same trace).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.tracing import current_traceparent
 
 CONTENT_TYPE = "application/cloudevents+json"
 
@@ -45,6 +49,9 @@ class Envelope(BaseModel):
     datacontenttype: Literal["application/json"] = "application/json"
     schemaversion: int = Field(ge=1)
     correlationid: str = Field(min_length=1, max_length=128)
+    # Not validated beyond its length: a malformed trace context is ignored by the consumer,
+    # never a reason to dead-letter the event.
+    traceparent: str | None = Field(default=None, max_length=256)
     data: dict[str, Any]
 
     @classmethod
@@ -66,11 +73,15 @@ class Envelope(BaseModel):
             time=time or datetime.now(UTC),
             schemaversion=data.VERSION,
             correlationid=correlation_id,
+            traceparent=current_traceparent(),
             data=data.model_dump(mode="json"),
         )
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
+        dumped = self.model_dump(mode="json")
+        if dumped["traceparent"] is None:
+            del dumped["traceparent"]  # CloudEvents: an unset extension attribute is absent
+        return orjson.dumps(dumped)
 
     @classmethod
     def from_bytes(cls, raw: bytes | None) -> Self:

@@ -40,8 +40,9 @@ def session_token(request: Request) -> str | None:
 
 
 async def session_claims(request: Request) -> Claims | None:
-    """The signed-in user's claims, or None when not signed in, or the session expired or was
-    revoked."""
+    """The signed-in user's claims, or None when not signed in, or the session expired, was
+    revoked or names an account the service does not know (a 503 "starting" while it is still
+    reading the accounts: shared.auth.TokenCheck.verified)."""
     token = session_token(request)
     if token is None:
         return None

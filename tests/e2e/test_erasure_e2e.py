@@ -1,26 +1,47 @@
 """A resident's erasure reaches every service (PIPL): the four services as processes, a case
 with recognisable strings everywhere it goes, erased through intake's admin API, then every
 document of every database of the namespace scanned for those strings — none is left, and the
-case still counts in reporting."""
+case still counts in reporting.
+
+The topics too: every record of every topic of the namespace is read, before the erasure and
+after it, and none shows those strings (the personal fields travel sealed with the case's key,
+shared.sealing); after the erasure the key is gone, so a fresh consumer group replaying
+`case-events` through the decode path reads placeholders, and reporting rebuilt by replay
+counts the same.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
+import subprocess
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from bson import json_util
-from pymongo import MongoClient
+from pymongo import AsyncMongoClient, MongoClient
 
-from shared.topics import RESIDENT_CONTACTS
+from shared.case_keys import CaseKeys
+from shared.consumer import EventConsumer
+from shared.dispatch import Event, EventRoutes
+from shared.events.case_events import CASE_EVENT_TYPES, CaseMessageSent, CaseSubmitted
+from shared.events.envelope import EventData
+from shared.metrics import Metrics
+from shared.mongo import Document
+from shared.producer import EventPublisher
+from shared.sealing import ERASED, is_sealed
+from shared.topics import CASE_EVENTS, CASE_KEYS, RESIDENT_CONTACTS, dead_letter_topic
+from tests.conftest import PlumbingSettings
 from tests.e2e.platform import ADMIN, Platform, act, eventually, sign_in, staff_case
 from tests.e2e.test_case_flow import QR_CASE, assigned, resident_view, submit
-from tests.infra import Infra, free_port
+from tests.infra import ROOT, Infra, free_port
 from tests.integration.test_intake_attachments import tiny_png
 from tests.kafka_tools import read_topic
 
@@ -69,6 +90,94 @@ def leftovers(platform: Platform, secrets: list[str]) -> list[str]:
         for secret in secrets
         if secret in text
     ]
+
+
+async def every_record(platform: Platform) -> list[tuple[str, Any]]:
+    """(topic, record) for every record of every topic of the namespace, read from the start
+    by one consumer without a group, as a downstream system would."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=platform.infra.kafka_bootstrap)
+    await admin.start()
+    try:
+        topics = [t for t in await admin.list_topics() if t.startswith(platform.namespace + ".")]
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    partitions = [
+        TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]
+    ]
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=platform.infra.kafka_bootstrap, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found: list[tuple[str, Any]] = []
+        for _ in range(400):
+            positions = {tp: await consumer.position(tp) for tp in partitions}
+            if all(positions[tp] >= ends[tp] for tp in partitions):
+                return found
+            batch = await consumer.getmany(timeout_ms=200)
+            found.extend((tp.topic, r) for tp, records in batch.items() for r in records)
+        raise AssertionError("the topics could not be read to their ends")
+    finally:
+        await consumer.stop()
+
+
+def on_topics(platform: Platform, secrets: list[str]) -> tuple[list[str], list[tuple[str, Any]]]:
+    """The secrets found in any record (key, value, headers) of any topic; and the records."""
+    records = asyncio.run(every_record(platform))
+    found = []
+    for topic, record in records:
+        raw = b"".join(
+            [record.key or b"", record.value or b"", *(v for _, v in record.headers or ())]
+        ).decode(errors="replace")
+        found += [f"{topic}@{record.offset}: {s!r}" for s in secrets if s in raw]
+    return found, records
+
+
+async def replay_case_events(platform: Platform, case_id: str) -> list[Event[EventData]]:
+    """`case-events` from the start by a new consumer group, decoded as every service does,
+    with reporting's copy of the case keys; the case's events once its last one is in."""
+    settings = PlumbingSettings(
+        service_name="replay",
+        kafka_bootstrap=platform.infra.kafka_bootstrap,
+        mongo_url=platform.infra.mongo_url,
+        namespace=platform.namespace,
+        consumer_retry_max_seconds=1.0,
+    )
+    seen: list[Event[EventData]] = []
+
+    async def collect(events: Sequence[Event[EventData]]) -> None:
+        seen.extend(e for e in events if e.subject == case_id)
+
+    routes = EventRoutes()
+    routes.on_each_of(list(CASE_EVENT_TYPES.values()), collect)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(platform.infra.mongo_url)
+    publisher = EventPublisher(settings=settings, metrics=Metrics("replay"))
+    await publisher.start()
+    consumer = EventConsumer(
+        settings=settings,
+        metrics=Metrics("replay"),
+        publisher=publisher,
+        purpose="cases",
+        topics=[CASE_EVENTS],
+        routes=routes,
+        keys=CaseKeys(client[f"{platform.namespace}_minyi_reporting"]),
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        for _ in range(600):
+            if sum(isinstance(e.data, CaseMessageSent) for e in seen) >= 2:
+                return seen
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"replayed only {[e.type for e in seen]}")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await publisher.stop()
+        await client.close()
 
 
 def test_an_erased_resident_is_nowhere_in_any_store_and_their_case_still_counts(
@@ -139,6 +248,23 @@ def test_an_erased_resident_is_nowhere_in_any_store_and_their_case_still_counts(
     assert any(".deliveries: " in found and repr(phone) in found for found in before)
     counted = platform.get("reporting", "/v1/reports/city").json()["city"]
 
+    # No topic holds them in clear, before the erasure either: they travel sealed.
+    found, on_record = on_topics(platform, secrets)
+    assert found == []
+    events = [
+        json.loads(r.value)
+        for topic, r in on_record
+        if topic == f"{platform.namespace}.{CASE_EVENTS}" and r.key == case_id.encode()
+    ]
+    texts = [
+        e["data"]["text"] for e in events if e["type"] in ("case.submitted", "case.message_sent")
+    ]
+    assert len(texts) == 3 and all(is_sealed(t) for t in texts), texts
+    assert any(
+        topic == f"{platform.namespace}.{CASE_KEYS}" and r.key == case_id.encode()
+        for topic, r in on_record
+    )
+
     erased = httpx.post(
         platform.url("intake", "/v1/admin/erasures"),
         json={"email": email.upper()},
@@ -185,3 +311,46 @@ def test_an_erased_resident_is_nowhere_in_any_store_and_their_case_still_counts(
     photo = platform.get("intake", f"/v1/cases/{code}/attachments/1")
     assert photo.status_code == 404
     assert json.dumps(erased.json()).find(normalized) == -1
+
+    # The key is shredded in every service's key ring (the erased mark stays, the key goes)...
+    def shredded() -> bool:
+        client: MongoClient[dict[str, Any]] = MongoClient(platform.infra.mongo_url)
+        try:
+            marks = [
+                client[f"{platform.namespace}_minyi_{service}"]["case_keys"].find_one(
+                    {"_id": case_id}
+                )
+                for service in ("intake", "routing", "notify", "reporting")
+            ]
+        finally:
+            client.close()
+        return all(m is not None and "key" not in m and "erased_at" in m for m in marks)
+
+    eventually(shredded, timeout_s=20)
+    # ... and the topics, still holding every record, show nothing more than before.
+    found, _ = on_topics(platform, secrets)
+    assert found == []
+    # A new consumer replaying case-events reads the placeholders: the key is gone.
+    replayed = asyncio.run(replay_case_events(platform, case_id))
+    (born,) = [e.data for e in replayed if isinstance(e.data, CaseSubmitted)]
+    assert (born.text, born.location, born.category) == (ERASED, None, "parking")
+    said = [e.data.text for e in replayed if isinstance(e.data, CaseMessageSent)]
+    assert said == [ERASED, ERASED]
+    dead = asyncio.run(
+        read_topic(
+            platform.infra.kafka_bootstrap,
+            f"{platform.namespace}.{dead_letter_topic('replay.cases')}",
+        )
+    )
+    assert dead == []
+    # Reporting rebuilt by replaying the topics counts the case as before.
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "services.reporting", "rebuild"],
+        env=platform.env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert platform.get("reporting", "/v1/reports/city").json()["city"] == counted

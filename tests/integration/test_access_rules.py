@@ -7,6 +7,7 @@ The apps run in-process on the real broker and store; tokens are minted as routi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
@@ -30,7 +31,7 @@ from shared.mongo import Document
 from tests.conftest import PlumbingSettings
 from tests.integration.in_process import serving
 from tests.integration.test_house_repair_and_meetings_store import add_case
-from tests.tokens import bearer
+from tests.tokens import bearer, publish_test_accounts, until_accounts_read
 
 # (service, method, path template) → why anyone may call it.
 PUBLIC: dict[tuple[str, str, str], str] = {
@@ -110,6 +111,7 @@ async def apps(settings: PlumbingSettings) -> AsyncIterator[Apps]:
         "mongo_url": settings.mongo_url,
         "namespace": settings.namespace,
     }
+    await publish_test_accounts(settings)
     async with contextlib.AsyncExitStack() as stack:
         clients = [
             await stack.enter_async_context(serving(app, name, ready=False))
@@ -120,6 +122,7 @@ async def apps(settings: PlumbingSettings) -> AsyncIterator[Apps]:
                 (reporting_app(ReportingSettings(**common)), "reporting"),
             )
         ]
+        await asyncio.gather(*(until_accounts_read(client) for client in clients))
         yield Apps(*clients)
 
 

@@ -65,7 +65,7 @@ from shared.mongo import Document, service_database
 from tests.conftest import PlumbingSettings
 from tests.integration.test_house_repair_and_meetings_store import add_case
 from tests.integration.test_intake_attachments import tiny_png
-from tests.tokens import bearer
+from tests.tokens import bearer, publish_test_accounts
 
 # schemathesis' own strategies use `random` inside hypothesis; nothing this test can change.
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
@@ -154,6 +154,7 @@ async def served(
         "namespace": settings.namespace,
     }
     name: str = request.param
+    await publish_test_accounts(settings)
     if name == "intake":
         intake = IntakeSettings(
             **common,

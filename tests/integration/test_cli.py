@@ -193,6 +193,51 @@ def test_users_are_listed_deactivated_and_given_a_new_password(
     assert PasswordHasher().verify(stored["password_hash"], "second-password")
 
 
+def test_users_create_makes_one_account_and_refuses_a_taken_name_or_an_unknown_station(
+    cli_env: dict[str, str], namespace: str, infra: Infra
+) -> None:
+    runner = CliRunner()
+    demo = ROOT / "services/routing/demo_directory.yaml"
+    assert runner.invoke(app, ["directory", "import", str(demo)], env=cli_env).exit_code == 0
+    create = ["users", "create", "head-2", "--role", "station_head", "--name", "站长"]
+
+    created = runner.invoke(
+        app, [*create, "--station", "xijie"], input="long-password\nlong-password\n", env=cli_env
+    )
+    again = runner.invoke(
+        app, [*create, "--station", "xijie", "--password", "other-password"], env=cli_env
+    )
+    nowhere = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "head-3",
+            "--role",
+            "station_head",
+            "--name",
+            "站长",
+            "--station",
+            "atlantis",
+            "--password",
+            "long-password",
+        ],
+        env=cli_env,
+    )
+    short = runner.invoke(app, [*create, "--station", "xijie", "--password", "short"], env=cli_env)
+    listed = runner.invoke(app, ["users", "list"], env=cli_env)
+
+    assert created.exit_code == 0, created.output
+    assert created.stdout.endswith("created head-2 (station_head)\n")
+    assert again.exit_code == 1
+    assert "error: an account 'head-2' exists" in again.stderr
+    assert nowhere.exit_code == 1
+    assert nowhere.stderr == "error: head-3: no station 'atlantis'\n"
+    assert short.exit_code == 1 and "password" in short.stderr
+    assert "head-2\tstation_head\txijie\tactive\tv1\t站长\n" in listed.stdout
+    assert "head-3" not in listed.stdout
+
+
 def test_cases_import_off_a_terminal_prints_plain_progress_lines_and_the_summary(
     cli_env: dict[str, str], namespace: str, infra: Infra, tmp_path: Path
 ) -> None:

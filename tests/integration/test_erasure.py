@@ -37,7 +37,7 @@ from tests.integration.in_process import serving
 from tests.integration.test_intake_attachments import tiny_png
 from tests.integration.test_notify_gateway import accepted, publish, running, until, wrap
 from tests.kafka_tools import read_topic
-from tests.tokens import bearer
+from tests.tokens import bearer, publish_test_accounts
 
 ADMIN = bearer("admin", username="dpo")
 STATION = "xijie"
@@ -56,6 +56,7 @@ def intake_settings(settings: PlumbingSettings, **extra: Any) -> IntakeSettings:
 
 @pytest.fixture
 async def intake_app(settings: PlumbingSettings) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    await publish_test_accounts(settings)
     app = create_app(intake_settings(settings))
     async with serving(app, "intake") as client:
         yield client, app

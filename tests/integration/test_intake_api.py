@@ -139,6 +139,7 @@ async def test_health_readiness_and_metrics_answer(intake: httpx.AsyncClient) ->
         "kafka": "ok",
         "schema": "ok",
         "consumers": "ok",
+        "staff_sessions": "ok",
     }
     await intake.post("/v1/cases", json=CASE)
     metrics = (await intake.get("/metrics")).text

@@ -23,7 +23,7 @@ from shared.topics import CASE_EVENTS
 from tests.conftest import PlumbingSettings
 from tests.integration.in_process import serving
 from tests.kafka_tools import read_topic
-from tests.tokens import bearer
+from tests.tokens import bearer, publish_test_accounts, until_accounts_read
 from tests.unit.test_intake_photos import (
     SECRETS,
     photo_with_everything,
@@ -65,8 +65,10 @@ def intake_settings(settings: PlumbingSettings) -> IntakeSettings:
 
 @pytest.fixture
 async def intake(settings: PlumbingSettings) -> AsyncIterator[httpx.AsyncClient]:
+    await publish_test_accounts(settings)
     app = create_app(intake_settings(settings))
     async with serving(app, "intake", ready=False) as client:
+        await until_accounts_read(client)
         yield client
 
 

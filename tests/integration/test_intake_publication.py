@@ -24,7 +24,7 @@ from shared.mongo import Document, service_database
 from tests.conftest import PlumbingSettings
 from tests.integration.in_process import serving
 from tests.integration.test_intake_open311 import load_demo_directory
-from tests.tokens import bearer
+from tests.tokens import bearer, publish_test_accounts
 
 API_KEY = "partner-key-for-publication"
 PARTNER = {"api_key": API_KEY}
@@ -68,6 +68,7 @@ async def intake(
 ) -> AsyncIterator[Intake]:
     configured = intake_settings(settings)
     database = service_database(mongo, configured)
+    await publish_test_accounts(settings)
     async with serving(create_app(configured), "intake") as client:
         await load_demo_directory(DirectoryCopy(database))
         yield Intake(client=client, cases=database["cases"])
@@ -190,6 +191,26 @@ async def test_the_public_reads_only_consented_resident_cases_scrubbed_and_round
     own = await intake.client.get(f"/v1/cases/{private_code}")
     assert own.status_code == 200
     assert own.json()["text"] == f"{TEXT}\n\n地点：{PLACE}"
+
+
+async def test_the_residents_own_name_and_introduced_names_stay_out_of_the_public_view(
+    intake: Intake,
+) -> None:
+    # No cue in the text says 周建平 is a name: only the contact does.
+    text = "周建平家门口的路灯坏了一个月，我是周建平的邻居刘阿姨，晚上很黑。物业王经理说不归他管。"
+    contact = {"name": "周建平", "phone": "13800138000"}
+    case_id = await submit_json(intake, channel="api", may_publish=True, text=text, contact=contact)
+    public = (await listed(intake))[case_id]
+    one = (await intake.client.get(f"{REQUESTS}/{case_id}.json")).json()[0]
+    expected = (
+        "[姓名]家门口的路灯坏了一个月，我是[姓名]的邻居[姓名]，晚上很黑。物业[姓名]说不归他管。"
+    )
+    assert public["description"] == one["description"] == expected
+    assert "周建平" not in (await intake.client.get(f"{REQUESTS}.xml")).text
+    # A partner reads the text as written, and never the contact.
+    full = (await listed(intake, **PARTNER))[case_id]
+    assert full["description"] == text
+    assert "13800138000" not in str(full)
 
 
 async def test_timeline_notes_and_names_stay_out_of_the_public_extensions(

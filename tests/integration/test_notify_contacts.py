@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import uuid
 from email.message import EmailMessage
+from typing import Any
 
 import httpx
 
+from shared.case_keys import CaseKeys
 from shared.events.envelope import Envelope
+from shared.mongo import create_client
+from shared.sealing import cases_of, is_sealed, open_envelope
 from shared.topics import CASE_EVENTS, RESIDENT_CONTACTS
 from shared.web.i18n import LANGUAGE_COOKIE
 from tests.conftest import PlumbingSettings
@@ -30,6 +34,20 @@ from tests.integration.test_notify_gateway import (
 from tests.kafka_tools import read_topic
 
 __all__ = ["collector", "gateway", "intake", "smtp_port"]  # fixtures used below
+
+
+async def opened(settings: PlumbingSettings, values: list[bytes]) -> list[dict[str, Any]]:
+    """The contact records' data, opened with intake's copy of the case keys (the phone and
+    email travel sealed, shared.sealing)."""
+    envelopes = [Envelope.from_bytes(value) for value in values]
+    assert all(is_sealed(e.data["phone"]) for e in envelopes)
+    client = create_client(settings)
+    try:
+        keys = CaseKeys(client[f"{settings.namespace}_minyi_intake"])
+        found = await keys.lookup(cases_of(envelopes))
+    finally:
+        await client.close()
+    return [open_envelope(e, found).data for e in envelopes]
 
 
 async def test_notify_reaches_the_resident_with_the_contact_intake_collected_in_their_language(
@@ -62,12 +80,15 @@ async def test_notify_reaches_the_resident_with_the_contact_intake_collected_in_
             headers={"Cookie": f"{LANGUAGE_COOKIE}=en"},
         )
         assert page.status_code == 303
-        given = [
-            Envelope.from_bytes(record.value).data
-            for record in await read_topic(
-                settings.kafka_bootstrap, settings.topic(RESIDENT_CONTACTS), expect=3
-            )
-        ]
+        given = await opened(
+            settings,
+            [
+                record.value
+                for record in await read_topic(
+                    settings.kafka_bootstrap, settings.topic(RESIDENT_CONTACTS), expect=3
+                )
+            ],
+        )
         case_of = {data["phone"]: data["case_id"] for data in given}
         preference = await notify.put(
             f"/v1/preferences/case:{case_of[overridden['phone']]}",

@@ -48,6 +48,7 @@ from tests.integration.gateway_receiver import GatewayReceiver
 from tests.integration.in_process import serving
 from tests.integration.test_notify_email import Collector
 from tests.kafka_tools import header, read_topic
+from tests.tokens import publish_test_accounts
 
 SECRET = b"gateway-secret-for-tests-only-0123456789"
 AT = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
@@ -481,6 +482,7 @@ async def test_quiet_hours_hold_back_what_is_not_urgent_and_each_reads_their_lan
         CaseEscalated(case_id=case_id, actor_role="system", deadline="accept", due_at=AT, **WHO),
         case_id,
     )
+    await publish_test_accounts(settings, ["zhang", "root"])  # as routing publishes its own
     async with running(config) as client:
         mine = await client.put(
             "/v1/preferences/representative:0412",

@@ -20,13 +20,14 @@ from shared.topics import CASE_EVENTS, NOTIFICATION_EVENTS
 from tests.conftest import PlumbingSettings
 from tests.integration.in_process import serving
 from tests.kafka_tools import read_topic
-from tests.tokens import bearer
+from tests.tokens import bearer, publish_test_accounts
 
 AT = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 async def notify(settings: PlumbingSettings) -> AsyncIterator[httpx.AsyncClient]:
+    await publish_test_accounts(settings)
     app = create_app(
         NotifySettings(
             kafka_bootstrap=settings.kafka_bootstrap,

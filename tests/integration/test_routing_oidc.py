@@ -1,7 +1,9 @@
-"""Sign-in through an OpenID Connect provider: a local JWKS server stands in for the city's."""
+"""Sign-in through an OpenID Connect provider: a local JWKS server stands in for the city's.
+Failed exchanges are throttled per client address, in the same record as failed passwords."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -22,8 +24,11 @@ from services.routing.settings import RoutingSettings
 from shared.mongo import Document
 from tests.conftest import PlumbingSettings
 from tests.integration.in_process import serving
+from tests.tokens import until_accounts_read
 
 ISSUER = "https://id.longquan.example"
+# Failures an address has for free; after them each attempt waits 1, 2, 4 … s.
+FREE_FAILURES = 3
 AUDIENCE = "minyi-workbench"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 STRANGER = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -75,6 +80,7 @@ async def routing(
         oidc_issuer=ISSUER,
         oidc_audience=AUDIENCE,
         oidc_jwks_url=jwks_url,
+        sign_in_address_failures=FREE_FAILURES,
     )
     await UserRepository(mongo[routing_settings.database_name]).save(
         [
@@ -99,9 +105,14 @@ async def test_a_valid_id_token_for_an_active_account_gets_a_minyi_token(
     assert response.status_code == 200, response.text
     token = response.json()
     assert (token["role"], token["station"]) == ("staff", "xijie")
-    me = await routing.get(
-        "/v1/staff/me", headers={"Authorization": f"Bearer {token['access_token']}"}
-    )
+    # Taken by routing's own token check once it has read the account it published at start.
+    await until_accounts_read(routing)
+    bearer = {"Authorization": f"Bearer {token['access_token']}"}
+    for _ in range(100):
+        me = await routing.get("/v1/staff/me", headers=bearer)
+        if me.status_code == 200:
+            break
+        await asyncio.sleep(0.1)
     assert me.json()["sub"] == "xijie-staff"
 
 
@@ -132,3 +143,37 @@ async def test_without_a_configured_provider_oidc_sign_in_is_404(
     async with serving(app, "routing", ready=False) as client:
         response = await client.post("/v1/auth/oidc", json={"id_token": id_token("x" * 3)})
     assert response.status_code == 404
+
+
+async def test_failed_exchanges_make_the_address_wait_for_oidc_and_passwords_alike(
+    routing: httpx.AsyncClient,
+) -> None:
+    def exchange(token: str) -> Any:
+        return routing.post("/v1/auth/oidc", json={"id_token": token})
+
+    good = id_token("xijie-staff")
+    assert (await exchange(good)).status_code == 200  # a success is not counted
+    bad = [
+        id_token("xijie-staff", key=STRANGER),  # forged
+        "not even a JWT",
+        id_token("nobody-here"),  # vouched for, but no account
+    ]
+    assert [(await exchange(token)).status_code for token in bad] == [401] * FREE_FAILURES
+
+    # Past the free failures: refused before the token is looked at, even a good one, and the
+    # address waits for password sign-ins too (one record: switching gains nothing).
+    refused = await exchange(good)
+    assert refused.status_code == 429
+    assert refused.json() == {"detail": "too many failed sign-ins; try again in 1 s"}
+    assert refused.headers["Retry-After"] == "1"
+    password = await routing.post(
+        "/v1/auth/token", json={"username": "xijie-staff", "password": "not-used-here"}
+    )
+    assert password.status_code == 429
+
+    # Once the wait is over a good token gets through; the address keeps its failures, so the
+    # next attempt waits again, whatever it holds.
+    await asyncio.sleep(1.1)
+    assert (await exchange(good)).status_code == 200
+    again = await exchange(good)
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) >= 1

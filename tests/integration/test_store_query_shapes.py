@@ -45,13 +45,14 @@ from services.routing.app import create_app as routing_app
 from services.routing.settings import RoutingSettings
 from shared.auth import SESSION_COOKIE
 from shared.mongo import Document, create_client, service_database
+from shared.pagination import encode_cursor
 from tests.conftest import PlumbingSettings
 from tests.infra import free_port
 from tests.integration.gateway_receiver import GatewayReceiver
 from tests.integration.in_process import serving
 from tests.integration.test_intake_attachments import photo, tiny_png
 from tests.query_shapes import Decision, classify
-from tests.tokens import bearer
+from tests.tokens import bearer, publish_test_accounts
 
 T = TypeVar("T")
 SERVICES = ("intake", "routing", "notify", "reporting")
@@ -337,6 +338,7 @@ async def four_services(
     settings: PlumbingSettings, gateway: GatewayReceiver
 ) -> AsyncIterator[Services]:
     intake, routing, notify, reporting = service_settings(settings, gateway.url)
+    await publish_test_accounts(settings)
     async with contextlib.AsyncExitStack() as stack:
         clients = [
             await stack.enter_async_context(serving(app, name, ready=False))
@@ -522,15 +524,22 @@ async def reads(
 ) -> None:
     rep, staff, city = who["rep-0412"], who["xijie-staff"], bearer("supervisor")
     # routing: the staff queue and case, as JSON and as the workbench page.
-    for params in ({}, {"status": "handling"}, {"mine": "true"}):
+    # A page after a cursor (shared.pagination): the same index, bounded by the cursor's key.
+    now = datetime.now(UTC)
+    after = {"cursor": encode_cursor((now, "~")), "limit": "1"}
+    for params in ({}, {"status": "handling"}, {"mine": "true"}, after):
         ok(await services.routing.get("/v1/staff/cases", params=params, headers=rep))
     ok(await services.routing.get("/v1/staff/cases", headers=staff))
+    ok(await services.routing.get("/v1/staff/cases", params=after, headers=staff))
     ok(await services.routing.get(f"/v1/staff/cases/{case_id}", headers=staff))
     ok(await services.routing.get("/v1/staff/templates", headers=staff))
     ok(await services.routing.get("/v1/staff/house-repair/stages", headers=staff))
     ok(await services.routing.get("/v1/staff/meetings", headers=staff))
     week = {"since": (datetime.now(UTC) - timedelta(days=7)).date().isoformat()}
     ok(await services.routing.get("/v1/staff/meetings", params=week, headers=staff))
+    meetings_after = {"cursor": encode_cursor((now.date(), now, "~")), "limit": "1"}
+    ok(await services.routing.get("/v1/staff/meetings", params=meetings_after, headers=staff))
+    ok(await services.routing.get("/v1/staff/meetings", params=meetings_after, headers=city))
     ok(await services.routing.get(f"/v1/staff/meetings/{meeting_id}", headers=staff))
     ok(await services.routing.get("/v1/directory"))
     services.routing.cookies.set(SESSION_COOKIE, staff["Authorization"].removeprefix("Bearer "))
@@ -563,6 +572,7 @@ async def reads(
     assert read.status_code == 204
     unread = {"unread_only": "true"}
     ok(await services.notify.get("/v1/inbox/station:xijie", params=unread, headers=staff))
+    ok(await services.notify.get("/v1/inbox/station:xijie", params=after, headers=staff))
     mine = "/v1/preferences/representative:0412"
     preferences = ok(await services.notify.get(mine, headers=rep))["preferences"]
     ok(await services.notify.put(mine, json=preferences, headers=rep))

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import HTTPException
 from pymongo import AsyncMongoClient
 
 from services.intake.app import create_app as intake_app
@@ -30,14 +31,25 @@ from services.routing.adapters.user_repository import UserImport, UserRepository
 from services.routing.app import create_app as routing_app
 from services.routing.entrypoints.cli import revoke_user
 from services.routing.settings import RoutingSettings
-from shared.auth import SESSION_COOKIE
+from shared.auth import SESSION_COOKIE, TokenCheck
+from shared.consumer import EventConsumer
 from shared.events.staff_events import StaffTokenVersion
+from shared.group_progress import wait_until_consumed
+from shared.metrics import Metrics
 from shared.mongo import Document
+from shared.producer import EventPublisher
 from shared.settings import ServiceSettings
-from shared.token_versions import COLLECTION, TokenState, TokenVersions
+from shared.token_versions import (
+    COLLECTION,
+    TokenState,
+    TokenVersions,
+    Verdict,
+    token_version_routes,
+)
+from shared.topics import STAFF_SESSIONS
 from tests.conftest import PlumbingSettings
 from tests.integration.in_process import serving
-from tests.tokens import bearer
+from tests.tokens import bearer, publish_test_accounts
 
 PASSWORD = "correct horse battery"
 ACCOUNT = UserImport(
@@ -60,6 +72,7 @@ PROBES = {
 # How long a revocation may take to reach every service: routing's relay (woken at once), the
 # consumers' poll, and each replica's check of its copy (every second).
 BOUND_S = 8.0
+UNKNOWN = "the token names an account this service does not know"
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,7 @@ async def platform(
         "reporting": ReportingSettings(**common),
     }
     await UserRepository(mongo[each["routing"].database_name]).save([ACCOUNT])
+    await publish_test_accounts(settings, ["test-admin", "test-staff"])
     apps = {
         "routing": routing_app(RoutingSettings(**common)),
         "intake": intake_app(IntakeSettings(**common)),
@@ -204,11 +218,22 @@ async def test_a_user_signs_themself_out_everywhere(platform: Platform) -> None:
     assert answer.status_code == 200, answer.text
     assert answer.json()["token_version"] == 2
     await refused_everywhere(platform, mine)
-    # An account that does not exist has nothing to revoke.
-    ghost = await platform.routing.post(
-        "/v1/auth/sign-out-everywhere", headers=bearer("staff", username="nobody")
-    )
-    assert ghost.status_code == 404
+
+
+async def test_a_validly_signed_token_of_an_account_never_published_is_refused_everywhere(
+    platform: Platform,
+) -> None:
+    # Signed with the real key, for a name routing has no account for (deleted before it was
+    # published, or forged): every service has caught up (ready) and refuses it, saying why.
+    ghost = bearer("staff", username="nobody", station="xijie")
+    assert await platform.refused_by(ghost) == set(SERVICES)
+    for service, path in PROBES.items():
+        answer = await platform.clients[service].get(path, headers=ghost)
+        assert answer.json() == {"detail": UNKNOWN}, service
+    revoke = await platform.routing.post("/v1/auth/sign-out-everywhere", headers=ghost)
+    assert (revoke.status_code, revoke.json()) == (401, {"detail": UNKNOWN})
+    # A published account's token of the same kind is taken everywhere.
+    assert await platform.refused_by(await platform.sign_in()) == set()
 
 
 async def test_the_cli_revokes_and_the_running_relay_publishes_it(platform: Platform) -> None:
@@ -326,3 +351,58 @@ async def test_a_service_keeps_the_newest_state_and_every_replica_sees_it_within
         return await other_replica.state("xijie-staff") == TokenState(version=5, active=False)
 
     assert await until(other_sees_it, timeout_s=2.0) < 2.0
+
+
+async def test_until_its_group_has_caught_up_a_replica_answers_unknown_accounts_starting(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    """The catch-up point is where the topic ended when the replica started: the accounts
+    published before then are all known once it has caught up."""
+    await publish_test_accounts(settings, ["test-admin"])
+    versions = TokenVersions(mongo[settings.database_name], check_every_s=0.1)
+    check = TokenCheck(verify_key=settings.jwt_public_key, states=versions)
+    group, topic = settings.group("sessions"), settings.topic(STAFF_SESSIONS)
+
+    async def caught_up() -> None:
+        await wait_until_consumed(settings, group=group, topic=topic, poll_s=0.05)
+        versions.mark_caught_up()
+
+    admin, ghost = token_of(bearer("admin")), token_of(bearer("staff", username="nobody"))
+    watching = asyncio.create_task(caught_up())
+    try:
+        await asyncio.sleep(1.0)
+        # Nothing consumed yet: the published account may be among the unread, so may be any.
+        assert not watching.done()
+        assert (await check.judged(admin))[1] is Verdict.STARTING
+        assert (await check.judged(ghost))[1] is Verdict.STARTING
+        with pytest.raises(HTTPException) as starting:
+            await check.verified(admin)
+        assert starting.value.status_code == 503
+
+        publisher = EventPublisher(settings=settings, metrics=Metrics("probe"))
+        await publisher.start()
+        consumer = EventConsumer(
+            settings=settings,
+            metrics=Metrics("probe"),
+            publisher=publisher,
+            purpose="sessions",
+            topics=[STAFF_SESSIONS],
+            routes=token_version_routes(versions),
+        )
+        consuming = asyncio.create_task(consumer.run())
+        try:
+            await asyncio.wait_for(watching, 20.0)
+            assert (await check.judged(admin))[1] is Verdict.ADMITTED
+            assert (await check.judged(ghost))[1] is Verdict.UNKNOWN
+            assert await check.verified(ghost) is None
+        finally:
+            consuming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await consuming
+            await publisher.stop()
+    finally:
+        watching.cancel()
+
+
+def token_of(header: dict[str, str]) -> str:
+    return header["Authorization"].removeprefix("Bearer ")

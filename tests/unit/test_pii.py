@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.intake.domain.pii import scrub
+from services.intake.domain.pii import SURNAMES, scrub
 
 
 @pytest.mark.parametrize(
@@ -14,7 +14,7 @@ from services.intake.domain.pii import scrub
         ("我的电话是13800138000，有事找我", "我的电话是[电话]，有事找我"),
         ("联系：138 0013 8000", "联系：[电话]"),
         ("手机 138-0013-8000 晚上打", "手机 [电话] 晚上打"),
-        ("请打+86 138 0013 8000找王师傅", "请打[电话]找王师傅"),
+        ("请打+86 138 0013 8000找王师傅", "请打[电话]找[姓名]"),
         ("(+86)13800138000", "[电话]"),
         ("0086-13912345678", "[电话]"),
         ("8615912345678", "[电话]"),
@@ -102,3 +102,80 @@ def test_a_text_without_personal_data_is_returned_as_it_was() -> None:
     text = "小区停车位不够用\n\n晚上经常停到路边"
     assert scrub(text) == text
     assert scrub("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # introduced: 我叫, 我是, 本人, 联系人, 姓名, 我姓
+        ("我叫张伟，住在白云社区3号楼", "我叫[姓名]，住在白云社区3号楼"),
+        ("您好，我是李红梅，楼上天天漏水", "您好，我是[姓名]，楼上天天漏水"),
+        ("本人陈建国，反映西街停车难", "本人[姓名]，反映西街停车难"),
+        ("联系人：王芳 13800138000", "联系人：[姓名] [电话]"),
+        ("姓名 欧阳娜娜，河星村村民", "姓名 [姓名]，河星村村民"),
+        ("我姓王，是三单元的业主", "我姓[姓名]，是三单元的业主"),
+        # an honorific after the name
+        ("楼下的刘阿姨每天在楼道里堆纸箱", "楼下的[姓名]每天在楼道里堆纸箱"),
+        ("物业的王经理说下周来修", "物业的[姓名]说下周来修"),
+        ("请转告赵大爷和孙女士，会议改期", "请转告[姓名]和[姓名]，会议改期"),
+        ("保安张师傅很负责", "保安[姓名]很负责"),
+        ("社区欧阳书记和司马老师都来看过", "社区[姓名]和[姓名]都来看过"),
+        ("黄建华先生反映的问题", "[姓名]反映的问题"),
+        # 老 / 小 and a surname
+        ("老王家门口的井盖松了，小李也摔过", "[姓名]家门口的井盖松了，[姓名]也摔过"),
+        ("小周说周末再来", "[姓名]说周末再来"),
+        # Latin script
+        ("My name is Zhang Wei, I live at No. 3", "My name is [姓名], I live at No. 3"),
+        ("I am Li Na from Baiyun community", "I am [姓名] from Baiyun community"),
+        ("I'm Wang and my car was towed", "I'm [姓名] and my car was towed"),
+        ("Contact: Chen Jianguo", "Contact: [姓名]"),
+    ],
+)
+def test_personal_names_are_replaced(text: str, expected: str) -> None:
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老旧小区加装电梯的进度太慢",
+        "小学门口早上堵车严重",
+        "东门的停车场晚上没有路灯",
+        "王府井步行街的垃圾分类亭位置不合理",
+        "我是王府井社区的居民，我是来反映问题的",
+        "我是李家村的，村口的路坑坑洼洼",
+        "小区里的老房子漏雨，需要维修",
+        "两小时内没人接电话，小时候这里是农田",
+        "微信小程序打不开，老师傅也不会用",
+        "老胡同里的下水道堵了，周末大爷们在广场跳舞",
+        "门卫大爷、保安大爷和宿管阿姨都很辛苦",
+        "语文老师和班主任老师反映校门口的问题",
+        "修车师傅把车停在人行道上",
+        "小于10米的巷子不能停车，小商贩占道经营",
+        "黄金周期间高新区到金华市的马路边停满了车",
+        "小高层的电梯经常坏，老年人上下楼不方便",
+        "江边公园的石板路需要修",
+        "I am writing about the broken street lights",
+        "Contact the property management company",
+    ],
+)
+def test_ordinary_words_that_start_with_a_surname_stay(text: str) -> None:
+    assert scrub(text) == text
+
+
+def test_the_residents_own_name_is_hidden_wherever_they_wrote_it() -> None:
+    text = "我家门口（周建平家）的路灯坏了，周建平的邻居也反映过"
+    assert scrub(text, names=["周建平"]) == "我家门口（[姓名]家）的路灯坏了，[姓名]的邻居也反映过"
+    # Latin: in any case, spaced or not, and only as a word of its own
+    assert scrub("zhang  wei here; ZhangWei too; Zhang Weiguo is not", names=["Zhang Wei"]) == (
+        "[姓名] here; [姓名] too; Zhang Weiguo is not"
+    )
+    # no name, an empty one, or a single character: nothing to look for
+    assert scrub("王先生说", names=[None, "", "王"]) == "[姓名]说"
+    assert scrub("周边的路", names=["周"]) == "周边的路"
+
+
+def test_the_surname_list_is_compact_and_has_the_two_character_ones() -> None:
+    assert 100 <= len(SURNAMES) <= 250
+    assert {"王", "李", "张", "欧阳", "司马", "诸葛", "上官"} <= set(SURNAMES)
+    assert len(set(SURNAMES)) == len(SURNAMES)

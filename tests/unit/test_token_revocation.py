@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from services.routing.domain.accounts import token_version_after
 from shared.auth import CurrentClaims, install_token_check, issue_token
 from shared.settings import DEV_JWT_PRIVATE_KEY, DEV_JWT_PUBLIC_KEY
-from shared.token_versions import TokenState, token_admitted
+from shared.token_versions import TokenState, Verdict, token_verdict
 from tests.tokens import FixedTokenStates, bearer
 
 STAFF = {
@@ -26,23 +26,29 @@ STAFF = {
 }
 
 
+KNOWN = TokenState(version=5, active=True)
+
+
 @pytest.mark.parametrize(
-    ("token_version", "state", "admitted"),
+    ("token_version", "state", "caught_up", "verdict"),
     [
-        (1, None, True),  # an account no one has published: never revoked
-        (3, None, True),
-        (1, TokenState(version=1, active=True), True),
-        (2, TokenState(version=1, active=True), True),  # issued after a bump not consumed yet
-        (1, TokenState(version=2, active=True), False),  # revoked
-        (4, TokenState(version=5, active=True), False),
-        (5, TokenState(version=5, active=False), False),  # deactivated: no token at all
-        (6, TokenState(version=5, active=False), False),
+        (1, None, True, Verdict.UNKNOWN),  # no such account: deleted, forged or never published
+        (3, None, True, Verdict.UNKNOWN),
+        (1, None, False, Verdict.STARTING),  # its record may be among those not read yet
+        (1, TokenState(version=1, active=True), True, Verdict.ADMITTED),
+        (2, TokenState(version=1, active=True), True, Verdict.ADMITTED),  # after a bump not seen
+        (1, TokenState(version=2, active=True), True, Verdict.REVOKED),
+        (4, KNOWN, True, Verdict.REVOKED),
+        (5, KNOWN, False, Verdict.ADMITTED),  # known accounts are judged while starting too
+        (4, KNOWN, False, Verdict.REVOKED),
+        (5, TokenState(version=5, active=False), True, Verdict.REVOKED),  # deactivated: no token
+        (6, TokenState(version=5, active=False), True, Verdict.REVOKED),
     ],
 )
-def test_a_token_stands_while_its_version_is_current_and_its_account_active(
-    token_version: int, state: TokenState | None, admitted: bool
+def test_a_token_stands_while_its_account_is_known_active_and_its_version_current(
+    token_version: int, state: TokenState | None, caught_up: bool, verdict: Verdict
 ) -> None:
-    assert token_admitted(token_version=token_version, state=state) is admitted
+    assert token_verdict(token_version=token_version, state=state, caught_up=caught_up) is verdict
 
 
 @pytest.mark.parametrize(
@@ -138,6 +144,16 @@ async def test_a_token_without_a_version_counts_as_the_first() -> None:
         assert (await http.get("/me", headers=legacy)).status_code == 401
 
 
-async def test_tests_tokens_name_accounts_no_service_knows_and_stand() -> None:
-    async with checked_app(FixedTokenStates()) as http:
-        assert (await http.get("/me", headers=bearer("admin"))).status_code == 200
+async def test_an_unknown_accounts_token_gets_its_own_401_or_503_while_starting() -> None:
+    ghost = bearer("admin", username="no-such-account")
+    states = FixedTokenStates(caught_up=False)
+    async with checked_app(states) as http:
+        starting = await http.get("/me", headers=ghost)
+        known = await http.get("/me", headers=bearer("admin"))  # a test account: published
+        states.caught_up = True
+        unknown = await http.get("/me", headers=ghost)
+    assert starting.status_code == 503 and starting.headers["Retry-After"] == "1"
+    assert starting.json()["detail"].startswith("starting")
+    assert known.status_code == 200
+    assert unknown.status_code == 401 and unknown.headers["WWW-Authenticate"] == "Bearer"
+    assert unknown.json() == {"detail": "the token names an account this service does not know"}

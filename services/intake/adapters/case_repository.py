@@ -221,7 +221,7 @@ class CaseRepository:
         query: Document = {"_id": case_id}
         if public_only:
             query["published_at"] = {"$exists": True}
-        return await self.collection.find_one(query, dict.fromkeys(PUBLIC_FIELDS, 1))
+        return await self.collection.find_one(query, _open311_fields(public_only=public_only))
 
     async def search(
         self,
@@ -258,9 +258,18 @@ class CaseRepository:
         if categories is not None:
             query["category"] = {"$in": list(categories)}
         cursor = (
-            self.collection.find(query, dict.fromkeys(PUBLIC_FIELDS, 1))
+            self.collection.find(query, _open311_fields(public_only=public_only))
             .sort([(time_field, -1), ("_id", 1)])
             .skip(skip)
             .limit(limit)
         )
         return await cursor.to_list()
+
+
+def _open311_fields(*, public_only: bool) -> Document:
+    """PUBLIC_FIELDS; for the public, the resident's contact name too, read only to be scrubbed
+    from what it sees (services.intake.open311.from_case.public_service_request)."""
+    fields = dict.fromkeys(PUBLIC_FIELDS, 1)
+    if public_only:
+        fields["contact.name"] = 1
+    return fields

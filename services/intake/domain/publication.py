@@ -4,7 +4,8 @@ The resident form promises anonymity: a case is shown to the public (Open311 wit
 partner key) only when the resident ticked "may be published" (`may_publish`) and submitted
 it themself — a case staff entered for someone at the station or at a deliberation meeting is
 never public, whatever its flag. What is shown is the text without the place the form appends,
-with personal data scrubbed (`pii.scrub`), and the location rounded to about 100 m.
+with personal data scrubbed (`pii.scrub`: the resident's own contact name too, wherever they
+wrote it), and the location rounded to about 100 m.
 """
 
 from __future__ import annotations
@@ -50,9 +51,18 @@ def without_place(text: str) -> str:
     return text
 
 
-def public_text(text: str) -> str:
-    """What the public reads of a resident's text: no appended place, no personal data."""
-    return pii.scrub(without_place(text))
+def public_text(text: str, *, resident_name: str | None = None) -> str:
+    """What the public reads of a resident's text: no appended place, no personal data, and
+    not the resident's name (from their contact) wherever it appears."""
+    return pii.scrub(without_place(text), names=[resident_name])
+
+
+def resident_name(document: Mapping[str, Any]) -> str | None:
+    """The name the resident left with their contact, if any (a case document's
+    `contact.name`): the one name certain to be theirs."""
+    contact = document.get("contact")
+    name = contact.get("name") if isinstance(contact, Mapping) else None
+    return name if isinstance(name, str) else None
 
 
 def approximate(location: Mapping[str, Any] | None) -> tuple[float | None, float | None]:

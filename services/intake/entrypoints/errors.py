@@ -35,7 +35,9 @@ def action_refused(exc: ActionRefused) -> JSONResponse:
     body = ActionRefusedBody(
         detail=exc.detail, status=exc.status, allowed_actions=exc.allowed_actions
     )
-    return JSONResponse(body.model_dump(mode="json"), status_code=status.HTTP_409_CONFLICT)
+    return JSONResponse(
+        body.model_dump(mode="json", exclude_unset=True), status_code=status.HTTP_409_CONFLICT
+    )
 
 
 def unknown_reference(exc: UnknownReference) -> JSONResponse:

@@ -37,6 +37,14 @@ from services.intake.entrypoints.schemas import (
 )
 from shared.events.case_events import CaseAction
 from shared.mongo import Document
+from shared.preconditions import (
+    ETAG_HEADER,
+    ETAG_RESPONSE,
+    NOT_MODIFIED_RESPONSE,
+    IfNoneMatch,
+    etag,
+    matches_if_none_match,
+)
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -125,11 +133,22 @@ async def post_case(
 @router.get(
     "/cases/{tracking_code}",
     response_model=ResidentCaseView,
-    summary="The resident's view of a case, by tracking code.",
-    responses={404: {"description": "No case has this tracking code."}},
+    summary="The resident's view of a case, by tracking code; its version is the `ETag`.",
+    responses={
+        **ETAG_RESPONSE,
+        **NOT_MODIFIED_RESPONSE,
+        404: {"description": "No case has this tracking code."},
+    },
 )
-async def get_case(tracking_code: str, cases: Cases) -> ResidentCaseView:
-    return resident_view(await _case(cases, tracking_code), now=datetime.now(UTC))
+async def get_case(
+    tracking_code: str, cases: Cases, response: Response, if_none_match: IfNoneMatch = None
+) -> ResidentCaseView | Response:
+    document = await _case(cases, tracking_code)
+    tag = etag(document["version"])
+    if matches_if_none_match(if_none_match, document["version"]):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={ETAG_HEADER: tag})
+    response.headers[ETAG_HEADER] = tag
+    return resident_view(document, now=datetime.now(UTC))
 
 
 @router.get(

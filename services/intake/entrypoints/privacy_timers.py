@@ -1,6 +1,7 @@
 """intake's two privacy timers, safe in every replica at once.
 
-- `ErasureFinisher`: finishes erasures after their write (photos, log, the contact's tombstone).
+- `ErasureFinisher`: finishes erasures after their write (photos, log, the contact's tombstone
+  and, for a whole erasure, the case key's).
   Woken by every erasure; otherwise it looks every few seconds, through a sparse index that
   holds only unfinished erasures. Two replicas finishing the same one do the same idempotent
   things twice (a second tombstone for a key deletes nothing more).
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 
 from services.intake.adapters.erasure import ContactTombstones, ErasureRepository
 from services.intake.handlers.erasure import RetentionPass, expire_contacts, finish_erasures
+from shared.case_keys import KeyTombstones
 from shared.errors import is_transient
 from shared.logging import get_logger, new_correlation_id
 from shared.outbox import OutboxRelay
@@ -46,11 +48,13 @@ class ErasureFinisher:
         *,
         erasures: ErasureRepository,
         tombstones: ContactTombstones,
+        key_tombstones: KeyTombstones,
         publisher: EventPublisher,
         clock: Clock = system_clock,
     ) -> None:
         self._erasures = erasures
         self._tombstones = tombstones
+        self._key_tombstones = key_tombstones
         self._publisher = publisher
         self._clock = clock
         self._wake = asyncio.Event()
@@ -65,7 +69,10 @@ class ErasureFinisher:
             await self._tombstones.publish(case_id, reason="erasure")
 
         return await finish_erasures(
-            erasures=self._erasures, tombstone=tombstone, now=self._clock()
+            erasures=self._erasures,
+            tombstone=tombstone,
+            shred=self._key_tombstones.publish,
+            now=self._clock(),
         )
 
     async def run(self) -> None:

@@ -14,6 +14,7 @@ from services.intake.domain.cases import TimelineStep
 from services.intake.domain.resident_actions import ResidentAction, allowed_actions
 from shared.events.case_events import CaseStatus, ErasureScope, Rating
 from shared.mongo import Document
+from shared.openapi import ErrorBody
 
 
 class CaseReceipt(BaseModel):
@@ -85,10 +86,23 @@ class ResidentCaseView(BaseModel):
     )
 
 
-class ActionRefusedBody(BaseModel):
-    detail: str
-    status: CaseStatus
-    allowed_actions: list[ResidentAction]
+class ActionRefusedBody(ErrorBody):
+    """409 on a resident action: the shared error body, with what the resident may do now."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": "cannot reopen a case that is closed",
+                    "status": "closed",
+                    "allowed_actions": ["rate"],
+                }
+            ]
+        }
+    )
+
+    status: CaseStatus = Field(description="The case's status now.")
+    allowed_actions: list[ResidentAction] = Field(description="What the resident may do now.")
 
 
 def resident_view(document: Document, *, now: datetime) -> ResidentCaseView:

@@ -5,8 +5,10 @@ job): each case is erased in ONE version-guarded write that also queues its `cas
 event (no personal data in it) and marks the erasure unfinished. What cannot be in that write
 is done after it, idempotently, and redone by the finisher until done: the photos' bytes are
 deleted, the erasure is logged, and once the case's outbox has drained a tombstone for its
-contact goes to the compacted `resident-contacts` topic. routing and notify scrub their copies
-when `case.erased` reaches them.
+contact goes to the compacted `resident-contacts` topic and, for a whole (`all`) erasure, one
+for its sealing key to `case-keys`: every copy of its texts on the immutable topics is then
+unreadable (crypto-shredding, shared.sealing). routing and notify scrub their stores when
+`case.erased` reaches them.
 """
 
 from __future__ import annotations
@@ -215,41 +217,58 @@ async def expire_contacts(
 
 
 Tombstone = Callable[[str], Awaitable[None]]
-"""Publishes the delete record of a case's contact; returns once it is acknowledged."""
+"""Publishes the delete record of a case's contact (or key); returns once it is acknowledged."""
 
 
 async def finish_erasures(
-    *, erasures: ErasureRepository, tombstone: Tombstone, now: datetime, limit: int = 100
+    *,
+    erasures: ErasureRepository,
+    tombstone: Tombstone,
+    shred: Tombstone,
+    now: datetime,
+    limit: int = 100,
 ) -> tuple[int, int]:
     """Finish what erasures left to do after their write; returns (finished, still waiting).
 
     An erasure waits while its case's outbox still holds events (its `case.erased`, or a
-    contact record queued before it): the tombstone must come after the contact on the topic,
-    or compaction would keep the contact."""
+    contact record queued before it): a tombstone must come after the record it deletes on
+    its topic, or compaction would keep the record. The key record goes out with the case's
+    `case.submitted`, so a drained case has it on `case-keys` too."""
     finished = waiting = 0
     for pending in await erasures.pending(limit=limit):
         if not pending.drained:
             waiting += 1
             continue
-        await _finish(pending, erasures=erasures, tombstone=tombstone, now=now)
+        await _finish(pending, erasures=erasures, tombstone=tombstone, shred=shred, now=now)
         finished += 1
     return finished, waiting
 
 
 async def _finish(
-    pending: PendingErasure, *, erasures: ErasureRepository, tombstone: Tombstone, now: datetime
+    pending: PendingErasure,
+    *,
+    erasures: ErasureRepository,
+    tombstone: Tombstone,
+    shred: Tombstone,
+    now: datetime,
 ) -> None:
     marker = pending.marker
-    if marker["scope"] == "all":
+    whole = marker["scope"] == "all"
+    if whole:
         await erasures.delete_photos(pending.case_id)
     await erasures.record(pending.case_id, marker)
     had_contact = bool(marker.get("contact"))
     if had_contact:
         await tombstone(pending.case_id)
+    if whole:
+        # Also for a case older than keys: every service then marks it shredded, and a replay
+        # of its clear events reads placeholders too.
+        await shred(pending.case_id)
     await erasures.finish(pending, at=now, tombstone=had_contact)
     log.info(
         "case.erasure_finished",
         case_id=pending.case_id,
         scope=marker["scope"],
         tombstone=had_contact,
+        key_shredded=whole,
     )

@@ -191,6 +191,7 @@ def public_service_request(
     ):
         return None
     full = service_request(document, service_names=service_names, extensions=extensions)
+    name = publication.resident_name(document)
     status: CaseStatus = document["status"]
     response = document.get("response")
     lat, lon = publication.approximate(document.get("location"))
@@ -204,12 +205,12 @@ def public_service_request(
         )
     return full.model_copy(
         update={
-            "status_notes": pii.scrub(response)
+            "status_notes": pii.scrub(response, names=[name])
             if status in ("responded", "closed") and response
             else STATUS_LABELS[status],
-            "description": publication.public_text(full.description),
-            "address": _scrubbed(full.address),
-            "address_id": _scrubbed(full.address_id),
+            "description": publication.public_text(full.description, resident_name=name),
+            "address": _scrubbed(full.address, name),
+            "address_id": _scrubbed(full.address_id, name),
             "lat": lat,
             "long": lon,
             "extended_attributes": extended,
@@ -228,5 +229,5 @@ def public_service_requests(
     return [r for r in found if r is not None]
 
 
-def _scrubbed(text: str | None) -> str | None:
-    return pii.scrub(text) if text else text
+def _scrubbed(text: str | None, name: str | None) -> str | None:
+    return pii.scrub(text, names=[name]) if text else text

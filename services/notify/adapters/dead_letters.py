@@ -2,8 +2,9 @@
 notification that will never be delivered, for operators to inspect and re-drive.
 
 The record's value is the `notification.failed` event (no address: personal data stays in the
-store); its headers follow the consumers' dead letters (`dlq-error`, `dlq-error-type`,
-`dlq-group`, `dlq-failed-at`) plus the delivery's channel and attempts.
+store), its error sealed as on `notification-events` (shared.sealing); its headers follow the
+consumers' dead letters (`dlq-error`, `dlq-error-type`, `dlq-group`, `dlq-failed-at`) plus the
+delivery's channel and attempts.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class DeliveryDeadLetters:
         delay = 0.1
         while True:
             try:
+                failed = await self._publisher.sealed(failed)
                 if not self._ensured:
                     await ensure_topics(self._settings, specs=[dead_letter_spec(NOTIFY_DELIVERIES)])
                     self._ensured = True

@@ -61,9 +61,17 @@ class InboxRepository:
         ]
         return await insert_new(self.collection, documents)
 
-    async def list_for(self, recipient: str, *, unread_only: bool, limit: int) -> list[Document]:
-        """Newest first, reading only the recent stretch of time that fills the page: a
-        station's inbox gets a message for every case it ever had."""
+    async def list_for(
+        self,
+        recipient: str,
+        *,
+        unread_only: bool,
+        limit: int,
+        after: tuple[datetime, str] | None = None,
+    ) -> list[Document]:
+        """Newest first by (`created_at`, id), after the cursor's key if given, reading only
+        the recent stretch of time that fills the page: a station's inbox gets a message for
+        every case it ever had."""
         return await newest(
             self.collection,
             scope={"recipient": recipient},
@@ -72,6 +80,7 @@ class InboxRepository:
             now=datetime.now(UTC),
             keep=(lambda d: d.get("read_at") is None) if unread_only else (lambda _: True),
             projection={"outbox": 0, "outbox_lease": 0, "outbox_count": 0},
+            before=after,
         )
 
     async def unread_count(self, recipient: str) -> int:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from services.notify.adapters.inbox_repository import InboxRepository
 from shared.inbox import InboxMessage, InboxPage
+from shared.pagination import page_of
 
 
 class MessageNotFound(LookupError):
@@ -13,14 +14,24 @@ class MessageNotFound(LookupError):
 
 
 async def read_inbox(
-    *, recipient: str, unread_only: bool, limit: int, inbox: InboxRepository
+    *,
+    recipient: str,
+    unread_only: bool,
+    limit: int,
+    inbox: InboxRepository,
+    after: tuple[datetime, str] | None = None,
 ) -> InboxPage:
-    """The newest `limit` messages (or unread ones) and how many are unread in all."""
-    documents = await inbox.list_for(recipient, unread_only=unread_only, limit=limit)
+    """The newest `limit` messages (or unread ones) after the cursor's, the next page's
+    cursor, and how many are unread in all."""
+    documents = await inbox.list_for(
+        recipient, unread_only=unread_only, limit=limit + 1, after=after
+    )
+    page = page_of(documents, limit=limit, key=lambda d: (d["created_at"], d["_id"]))
     return InboxPage(
         recipient=recipient,
         unread=await inbox.unread_count(recipient),
-        messages=[InboxMessage(id=d["_id"], **d) for d in documents],
+        messages=[InboxMessage(id=d["_id"], **d) for d in page.items],
+        next_cursor=page.next_cursor,
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from services.reporting.adapters.read_models import ReadModels
 from services.reporting.entrypoints.rebuild import Progress, print_progress, rebuild
 from services.reporting.settings import ReportingSettings
+from shared.case_keys import CaseKeys
 from shared.mongo import create_client, service_database
 from shared.settings import load_settings
 
@@ -18,11 +19,13 @@ USAGE = "usage: python -m services.reporting [serve | rebuild]"
 async def run_rebuild(settings: ReportingSettings, *, progress: Progress | None = None) -> int:
     """Returns how many events were replayed; `minyi reports rebuild` passes its own progress."""
     client = create_client(settings)
+    db = service_database(client, settings)
     try:
         return await rebuild(
             settings=settings,
-            read_models=ReadModels(service_database(client, settings)),
+            read_models=ReadModels(db),
             progress=progress or print_progress(),
+            keys=CaseKeys(db),
         )
     finally:
         await client.close()

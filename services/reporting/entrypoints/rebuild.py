@@ -11,7 +11,11 @@ order and the replay starts from the first. The order of steps makes that safe:
    what came after is theirs.
 
 Records are decoded by the live consumers' routes (`consumers.projection_routes`), so the replay
-folds exactly what the consumers fold; a record they would dead-letter is skipped.
+folds exactly what the consumers fold; a record they would dead-letter is skipped. Sealed
+fields are opened with reporting's copy of the case keys, one lookup per fetched batch, as the
+live consumers do; an erased case's read as placeholders. A key not here yet (reporting's key
+consumer behind) reads as a placeholder too rather than holding the rebuild: reporting keeps no
+text, only counts.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from services.reporting.entrypoints.consumers import TOPICS, projection_routes
 from services.reporting.settings import ReportingSettings
 from shared.dispatch import Event, EventRoutes
 from shared.events.envelope import Envelope, EventData, EventDecodeError
+from shared.sealing import KeyLookup, KeyNotHere, cases_of, erase, open_envelope
 
 Progress = Callable[[int, int], None]
 # The order of the replay: names and meetings first, then the cases that refer to them.
@@ -65,13 +70,33 @@ async def _partitions(settings: ReportingSettings, topic: str) -> list[TopicPart
     return [TopicPartition(topic, p) for p in sorted(found)]
 
 
-def _decode(routes: EventRoutes, value: bytes | None) -> Event[EventData] | None:
-    """The typed event, or None for a type nothing folds or a record the live consumer
-    dead-lettered (nothing to count)."""
+def _envelope(routes: EventRoutes, value: bytes | None) -> Envelope | None:
+    """The envelope of a type something folds, or None (nothing to count, or a record the live
+    consumer dead-lettered)."""
     try:
-        return routes.decode(Envelope.from_bytes(value))
+        envelope = Envelope.from_bytes(value)
     except EventDecodeError:
         return None
+    return envelope if envelope.type in routes.types else None
+
+
+async def _decode_all(
+    routes: EventRoutes, envelopes: list[Envelope], keys: KeyLookup | None
+) -> list[Event[EventData]]:
+    found = await keys.lookup(cases_of(envelopes)) if keys is not None else {}
+    events: list[Event[EventData]] = []
+    for envelope in envelopes:
+        try:
+            try:
+                opened = envelope if keys is None else open_envelope(envelope, found)
+            except KeyNotHere:
+                opened = envelope.model_copy(update={"data": erase(envelope.type, envelope.data)})
+            event = routes.decode(opened)
+        except EventDecodeError:
+            continue
+        if event is not None:
+            events.append(event)
+    return events
 
 
 async def rebuild(
@@ -79,9 +104,10 @@ async def rebuild(
     settings: ReportingSettings,
     read_models: ReadModels,
     progress: Progress,
+    keys: KeyLookup | None = None,
     batch: int = 1000,
 ) -> int:
-    """Returns how many records were replayed."""
+    """Returns how many records were replayed; `keys`: reporting's copy of the case keys."""
     routes = projection_routes(read_models, replay=True)
     steps = [(TOPICS[purpose], routes[purpose]) for purpose in REPLAY_ORDER]
     # Nothing is dropped unless every topic to rebuild from is there.
@@ -112,17 +138,18 @@ async def rebuild(
                 remaining = {tp for tp in tps if ends[tp] > starts[tp]}
                 while remaining:
                     fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch)
-                    events: list[Event[EventData]] = []
+                    envelopes: list[Envelope] = []
                     for tp, records in fetched.items():
                         for record in records:
                             if record.offset >= ends[tp]:
                                 continue
                             done += 1
-                            event = _decode(topic_routes, record.value)
-                            if event is not None:
-                                events.append(event)
+                            envelope = _envelope(topic_routes, record.value)
+                            if envelope is not None:
+                                envelopes.append(envelope)
                         if records and records[-1].offset + 1 >= ends[tp]:
                             remaining.discard(tp)
+                    events = await _decode_all(topic_routes, envelopes, keys)
                     if events:
                         await topic_routes.dispatch(events)
                     await read_models.lock_for_rebuild(now=datetime.now(UTC), lease=lease)

@@ -22,6 +22,7 @@ from services.routing.domain.workflow import OPEN, Actor, Status
 from shared.events.envelope import Envelope
 from shared.mongo import Document, insert_new, matches_simple, newest
 from shared.outbox import ensure_outbox_index, queue_events
+from shared.pagination import after_key, fill_page
 from shared.topics import CASE_EVENTS
 
 OPEN_STATUSES = tuple(sorted(OPEN))
@@ -30,12 +31,22 @@ SCOPES = ("station_id", "representative_code", "transferred_to")
 _HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_count": 0, "applied": 0}
 
 
+def _newest_key(document: Document) -> tuple[datetime, str]:
+    return document["updated_at"], document["_id"]
+
+
 class VersionConflict(Exception):
     """Someone else changed the case since it was read."""
+
+    # True when the caller named the version it saw (If-Match): its precondition failed (412).
+    precondition_failed: bool = False
 
 
 WATCH = "sla.watch"
 _WATCH_INDEX = "sla_watch"
+# The earliest supervision deadline left to escalate (domain/supervision.py), sparse-indexed
+# like `sla.watch`: the scheduler reads only the cases whose supervision is due.
+SUPERVISION_WATCH = "supervision_watch"
 # What counting a case's deadlines again reads (adapters/case_documents.py, recounted_sla).
 _RECOUNT_FIELDS = {
     "status": 1,
@@ -92,6 +103,7 @@ class RoutedCaseRepository:
             await self.collection.create_index([(scope, 1), ("updated_at", DESCENDING)])
         await ensure_outbox_index(self.collection)
         await self._ensure_watch_index()
+        await self.collection.create_index(SUPERVISION_WATCH, sparse=True)
         await self.loads.ensure_indexes()
 
     async def _ensure_watch_index(self) -> None:
@@ -225,6 +237,65 @@ class RoutedCaseRepository:
             _with_watch({}, watch_for(case, status=case["status"])),
         )
 
+    async def supervision_candidates(self, *, now: datetime, limit: int = 200) -> list[Document]:
+        """Cases whose earliest supervision deadline left has passed: due work only."""
+        return (
+            await self.collection.find(
+                {SUPERVISION_WATCH: {"$lte": now}},
+                {
+                    "status": 1,
+                    "station_id": 1,
+                    "representative_code": 1,
+                    "transferred_to": 1,
+                    "supervisions": 1,
+                    "version": 1,
+                },
+            )
+            .limit(limit)
+            .to_list()
+        )
+
+    async def mark_supervisions_escalated(
+        self,
+        *,
+        case: Document,
+        positions: Sequence[int],
+        at: datetime,
+        watch: datetime | None,
+        audit: Sequence[Document],
+        events: Sequence[Envelope],
+    ) -> bool:
+        """Once per record: its flag in the filter lets exactly one scheduler replica win, the
+        version read keeps the next watch the case's. Like an SLA escalation it moves neither
+        `version` nor `updated_at`, so no one's If-Match fails for it."""
+        flags = {f"supervisions.{i}.escalated": True for i in positions}
+        stamps = {f"supervisions.{i}.escalated_at": at for i in positions}
+        update = queue_events(
+            self._with_supervision_watch(
+                {"$set": {**flags, **stamps}, "$push": {"audit": {"$each": list(audit)}}}, watch
+            ),
+            events,
+            topic=CASE_EVENTS,
+        )
+        result = await self.collection.update_one(
+            {"_id": case["_id"], "version": case["version"], **dict.fromkeys(flags, False)},
+            update,
+        )
+        return result.modified_count == 1
+
+    async def rewatch_supervision(self, case: Document, watch: datetime | None) -> None:
+        """A candidate with nothing to escalate now (answered, or over): move its watch on."""
+        await self.collection.update_one(
+            {"_id": case["_id"], "version": case["version"]},
+            self._with_supervision_watch({}, watch),
+        )
+
+    @staticmethod
+    def _with_supervision_watch(update: Document, watch: datetime | None) -> Document:
+        if watch is None:
+            return {**update, "$unset": {SUPERVISION_WATCH: ""}}
+        return {**update, "$set": {**update.get("$set", {}), SUPERVISION_WATCH: watch}}
+
     async def open_cases(self, *, batch_size: int) -> AsyncIterator[list[Document]]:
         """Every open case, in batches of the fields a recount reads, along the status index
         (its cost follows the open cases, not every case ever stored). A recount changes no
@@ -281,14 +352,27 @@ class RoutedCaseRepository:
         result = await self.collection.bulk_write(ops, ordered=False)
         return result.matched_count
 
-    async def list_cases(self, query: Document, *, limit: int) -> list[Document]:
-        """Newest change first. Open cases are few and indexed by status; any other listing
+    async def list_cases(
+        self, query: Document, *, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Document]:
+        """Newest change first, by (`updated_at`, `_id`); with `after` (a page's cursor) only
+        those that sort after it. Open cases are few and indexed by status; any other listing
         (a station's history) reads only the recent stretch of time that fills the page."""
         projection = {**_HIDDEN, "audit": 0, "decisions": 0}
         status = query.get("status")
         if isinstance(status, dict) and set(status.get("$in", ())) <= {*OPEN_STATUSES, "responded"}:
-            cursor = self.collection.find(query, projection)
-            return await cursor.sort("updated_at", DESCENDING).limit(limit).to_list()
+            bounded = query if after is None else {**query, "updated_at": {"$lte": after[0]}}
+
+            async def fetch(n: int) -> list[Document]:
+                cursor = self.collection.find(bounded, projection)
+                return await cursor.sort("updated_at", DESCENDING).limit(n).to_list()
+
+            def kept(documents: Sequence[Document]) -> list[Document]:
+                ordered = sorted(documents, key=_newest_key, reverse=True)
+                return after_key(ordered, key=_newest_key, start=after)
+
+            found = await fill_page(fetch, keep=kept, limit=limit)
+            return found[:limit]
         scope_field = next((k for k in SCOPES if k in query), None)
         scope = {scope_field: query[scope_field]} if scope_field else {}
         rest = {k: v for k, v in query.items() if k != scope_field}
@@ -300,6 +384,7 @@ class RoutedCaseRepository:
             now=datetime.now(UTC),
             keep=lambda d: matches_simple(d, rest),
             projection=projection,
+            before=after,
         )
 
     async def add_imported(self, documents: Sequence[Document]) -> set[str]:

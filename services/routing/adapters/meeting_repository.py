@@ -9,7 +9,7 @@ it is not a state change, and must not make a staff member's If-Match fail.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import DESCENDING
@@ -20,6 +20,7 @@ from services.routing.domain.meetings import Meeting
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from shared.outbox import OUTBOX, OUTBOX_COUNT, OUTBOX_LEASE, ensure_outbox_index, with_outbox
+from shared.pagination import after_key, fill_page
 from shared.topics import STATION_ACTIVITIES
 
 _HIDDEN = {OUTBOX: 0, OUTBOX_COUNT: 0, OUTBOX_LEASE: 0}
@@ -82,19 +83,36 @@ class MeetingRepository:
         since: date | None = None,
         until: date | None = None,
         limit: int = 100,
+        after: tuple[date, datetime, str] | None = None,
     ) -> list[Meeting]:
-        """Newest first; `since` and `until` are inclusive days."""
+        """Newest first by (`held_on`, `recorded_at`, id); `since` and `until` are inclusive
+        days; with `after` (a page's cursor) only those that sort after it."""
         query: Document = {}
         if station_id is not None:
             query["station_id"] = station_id
         held: Document = {}
         if since is not None:
             held["$gte"] = since.isoformat()
-        if until is not None:
-            held["$lte"] = until.isoformat()
+        last = until if after is None or (until is not None and until < after[0]) else after[0]
+        if last is not None:
+            held["$lte"] = last.isoformat()
         if held:
             query["held_on"] = held
-        cursor = self.collection.find(query, _HIDDEN).sort(
-            [("held_on", DESCENDING), ("recorded_at", DESCENDING)]
-        )
-        return [_meeting(d) for d in await cursor.limit(limit).to_list()]
+
+        async def fetch(n: int) -> list[Meeting]:
+            cursor = self.collection.find(query, _HIDDEN).sort(
+                [("held_on", DESCENDING), ("recorded_at", DESCENDING)]
+            )
+            return [_meeting(d) for d in await cursor.limit(n).to_list()]
+
+        def kept(meetings: Sequence[Meeting]) -> list[Meeting]:
+            ordered = sorted(meetings, key=meeting_key, reverse=True)
+            return after_key(ordered, key=meeting_key, start=after)
+
+        found = await fill_page(fetch, keep=kept, limit=limit)
+        return found[:limit]
+
+
+def meeting_key(meeting: Meeting) -> tuple[date, datetime, str]:
+    """Where a meeting sorts in a list (newest first): the key its page cursor names."""
+    return meeting.held_on, meeting.recorded_at, meeting.meeting_id

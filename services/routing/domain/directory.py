@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -143,7 +144,14 @@ def find_representatives(
         and (active is None or r.active == active)
         and (not wanted or r.code.casefold().startswith(wanted) or wanted in r.name.casefold())
     ]
-    return sorted(found, key=lambda r: (r.code.casefold() != wanted, r.code))
+    return sorted(found, key=representative_order(text))
+
+
+def representative_order(text: str | None) -> Callable[[Representative], tuple[int, str]]:
+    """How a search for `text` sorts representatives: the code equal to it first, then by code
+    (a page's cursor names this key)."""
+    wanted = _folded(text)
+    return lambda r: (int(r.code.casefold() != wanted), r.code)
 
 
 def find_points(
@@ -153,10 +161,10 @@ def find_points(
     station: str | None = None,
     kind: PointKind | None = None,
 ) -> list[LiaisonPoint]:
-    """The liaison points matching every filter given, in the directory's order; `text`
-    matches any part of an id, a name or a leader's name."""
+    """The liaison points matching every filter given, by id (a page's cursor names it);
+    `text` matches any part of an id, a name or a leader's name."""
     wanted = _folded(text)
-    return [
+    found = [
         p
         for p in directory.liaison_points
         if (station is None or p.station == station)
@@ -168,6 +176,7 @@ def find_points(
             or wanted in (p.leader or "").casefold()
         )
     ]
+    return sorted(found, key=lambda p: p.id)
 
 
 EntryKind = Literal["categories", "departments", "stations", "liaison_points", "representatives"]

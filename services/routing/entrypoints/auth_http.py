@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, status
 
-from services.routing.adapters.oidc import OidcError
 from services.routing.entrypoints.deps import (
     CurrentClaims,
     Oidc,
@@ -16,6 +15,7 @@ from services.routing.entrypoints.deps import (
 )
 from services.routing.entrypoints.schemas import OidcSignIn, Revocation, SignIn, Token
 from services.routing.entrypoints.views import token_for
+from services.routing.handlers.oidc_sign_in import OidcRefused, sign_in_with_id_token
 from services.routing.handlers.sessions import sign_out_everywhere
 from services.routing.handlers.sign_in import sign_in as check_password
 from shared.auth import Claims
@@ -64,27 +64,37 @@ async def sign_in(
     responses={
         401: {"description": "Invalid ID token, or no active account for it."},
         404: {"description": "OIDC sign-in is not configured."},
+        429: {
+            "description": "Too many failed sign-ins (password or OIDC) from the address; "
+            "`Retry-After` says how many seconds to wait."
+        },
         503: {"description": "The identity provider's keys are unreachable."},
     },
 )
-async def oidc_sign_in(body: OidcSignIn, oidc: Oidc, users: Users, settings: Settings) -> Token:
+async def oidc_sign_in(
+    body: OidcSignIn,
+    request: Request,
+    oidc: Oidc,
+    users: Users,
+    throttle: Throttle,
+    settings: Settings,
+) -> Token:
     if oidc is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="OIDC sign-in is not configured")
     try:
-        username = await oidc.username(body.id_token)
-    except OidcError as exc:
+        user = await sign_in_with_id_token(
+            id_token=body.id_token,
+            address=client_address(request, trust_forwarded_for=settings.trust_forwarded_for),
+            verifier=oidc,
+            users=users,
+            throttle=throttle,
+        )
+    except OidcRefused as exc:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, detail=f"invalid ID token: {exc}", headers=CHALLENGE
+            status.HTTP_401_UNAUTHORIZED, detail=str(exc), headers=CHALLENGE
         ) from None
     except ConnectionError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
-    user = await users.active(username)
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=f"no active Minyi account {username!r}",
-            headers=CHALLENGE,
-        )
     return token_for(user, settings=settings)
 
 

@@ -26,7 +26,7 @@ from services.routing.adapters.user_repository import (
     read_users_file,
 )
 from services.routing.domain.city import city_directory
-from services.routing.domain.directory import merged
+from services.routing.domain.directory import Directory, merged
 from services.routing.handlers.sessions import sign_out_everywhere
 from services.routing.settings import RoutingSettings
 from shared.mongo import create_client, service_database
@@ -139,6 +139,44 @@ async def reset_password(username: str, password: str, settings: RoutingSettings
     if version is None:
         raise ValueError(f"no account {username!r}")
     return f"new password for {username}: tokens before version {version} are refused"
+
+
+def unknown_references(user: UserImport, directory: Directory | None) -> list[str]:
+    """What an account names that the stored directory does not have."""
+    if directory is None:
+        return ["no directory is loaded yet (run `minyi directory import` first)"]
+    problems = []
+    if user.station and user.station not in {s.id for s in directory.stations}:
+        problems.append(f"no station {user.station!r}")
+    codes = {r.code for r in directory.representatives}
+    if user.representative_code and user.representative_code not in codes:
+        problems.append(f"no representative {user.representative_code!r}")
+    departments = {d.id for d in directory.departments}
+    if user.department and user.department not in departments:
+        problems.append(f"no department {user.department!r}")
+    return problems
+
+
+async def create_user(user: UserImport, settings: RoutingSettings) -> str:
+    """One new account; refused when the username is taken or it names what the directory
+    does not have (a typo would otherwise make an account that sees nothing)."""
+    check_accounts([user], prod=settings.environment == "prod")
+    client = create_client(settings)
+    try:
+        db = service_database(client, settings)
+        problems = unknown_references(user, await DirectoryRepository(db).load())
+        if problems:
+            raise ValueError(f"{user.username}: " + "; ".join(problems))
+        users = UserRepository(db)
+        if any(a.username == user.username for a in await users.accounts()):
+            raise ValueError(
+                f"an account {user.username!r} exists (`minyi users reset-password` or "
+                "`minyi users import` change it)"
+            )
+        await users.save([user])
+    finally:
+        await client.close()
+    return f"created {user.username} ({user.role})"
 
 
 async def list_users(settings: RoutingSettings) -> list[StaffAccount]:

@@ -58,26 +58,34 @@ def _invalid_meeting(exc: InvalidMeeting) -> JSONResponse:
 
 def _not_allowed(exc: ActionNotAllowed) -> JSONResponse:
     body = Conflict(detail=str(exc), status=exc.status, allowed_actions=list(exc.allowed))
-    return JSONResponse(body.model_dump(), status_code=status.HTTP_409_CONFLICT)
+    return JSONResponse(body.model_dump(exclude_unset=True), status_code=status.HTTP_409_CONFLICT)
+
+
+def _stale_status(exc: VersionConflict) -> int:
+    """412 when the caller's If-Match named a version that is no longer the case's; 409 when
+    the case kept changing under a command that named none."""
+    if exc.precondition_failed:
+        return status.HTTP_412_PRECONDITION_FAILED
+    return status.HTTP_409_CONFLICT
 
 
 def _case_changed(exc: CaseChanged) -> JSONResponse:
     body = Conflict(detail=STALE, status=exc.status, allowed_actions=list(exc.allowed))
-    return JSONResponse(body.model_dump(), status_code=status.HTTP_409_CONFLICT)
+    return JSONResponse(body.model_dump(exclude_unset=True), status_code=_stale_status(exc))
 
 
 def _stage_not_allowed(exc: StageChangeNotAllowed) -> JSONResponse:
     body = StageConflict(detail=str(exc), stage=exc.current, allowed_stages=list(exc.allowed))
-    return JSONResponse(body.model_dump(), status_code=status.HTTP_409_CONFLICT)
+    return JSONResponse(body.model_dump(exclude_unset=True), status_code=status.HTTP_409_CONFLICT)
 
 
 def _stage_changed(exc: StageChanged) -> JSONResponse:
     body = StageConflict(detail=STALE, stage=exc.stage, allowed_stages=list(exc.allowed))
-    return JSONResponse(body.model_dump(), status_code=status.HTTP_409_CONFLICT)
+    return JSONResponse(body.model_dump(exclude_unset=True), status_code=_stale_status(exc))
 
 
 def _version_conflict(exc: VersionConflict) -> JSONResponse:
-    return _detail(status.HTTP_409_CONFLICT, "the case changed meanwhile; try again")
+    return _detail(_stale_status(exc), "the case changed meanwhile; try again")
 
 
 def _not_loaded(exc: DirectoryNotLoaded) -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from services.routing.domain.house_repair import STAGES
 from services.routing.entrypoints.deps import Cases, CorrelationId, CurrentActor, Relay
@@ -16,6 +16,7 @@ from services.routing.entrypoints.schemas import (
 )
 from services.routing.entrypoints.views import house_repair_case
 from services.routing.handlers.house_repair import change_house_stage, house_stage_counts
+from shared.preconditions import IfMatch
 
 router = APIRouter(prefix="/v1/staff", tags=["house repair"])
 
@@ -30,7 +31,11 @@ router = APIRouter(prefix="/v1/staff", tags=["house repair"])
         409: {
             "model": StageConflict,
             "description": "Not allowed from the current stage or status, "
-            "or the case changed since the version given in If-Match.",
+            "or the case kept changing under a change without If-Match.",
+        },
+        412: {
+            "model": StageConflict,
+            "description": "The case changed since the version given in If-Match.",
         },
         422: {"description": "Not a house_repair case."},
     },
@@ -42,7 +47,7 @@ async def change_stage(
     cases: Cases,
     relay: Relay,
     correlation_id: CorrelationId,
-    if_match: Annotated[int | None, Header(alias="If-Match", ge=1)] = None,
+    if_match: IfMatch,
 ) -> Any:
     document = await change_house_stage(
         case_id=case_id,

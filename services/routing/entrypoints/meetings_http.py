@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from pydantic import TypeAdapter
 
+from services.routing.adapters.meeting_repository import meeting_key
 from services.routing.domain.meetings import (
     Meeting,
     RecordMeeting,
@@ -22,8 +24,12 @@ from services.routing.entrypoints.deps import (
     Relay,
 )
 from services.routing.handlers.meetings import record_station_meeting
+from shared.pagination import PAGED_RESPONSE, CursorParam, cursor_key, page_of
 
 router = APIRouter(prefix="/v1/staff/meetings", tags=["meetings"])
+
+# A list's cursor: the last meeting's (held_on, recorded_at, meeting id).
+_MEETING_KEY: TypeAdapter[tuple[date, datetime, str]] = TypeAdapter(tuple[date, datetime, str])
 
 
 @router.post(
@@ -63,12 +69,18 @@ async def record(
 @router.get(
     "",
     response_model=list[Meeting],
-    summary="Meetings in the caller's scope, newest first; `since`/`until` are inclusive.",
-    responses={403: {"description": "Representatives and departments have no scope here."}},
+    summary="Meetings in the caller's scope, newest first; `since`/`until` are inclusive; the "
+    "next page's cursor is in the `Next-Cursor` header.",
+    responses={
+        **PAGED_RESPONSE,
+        403: {"description": "Representatives and departments have no scope here."},
+    },
 )
 async def list_meetings(
     actor: CurrentActor,
     meetings: Meetings,
+    response: Response,
+    cursor: CursorParam = None,
     since: date | None = None,
     until: date | None = None,
     station: Annotated[
@@ -79,9 +91,13 @@ async def list_meetings(
     scope = meeting_scope(actor)
     if scope is not None and station is not None and station != scope:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="staff see only their station")
-    return await meetings.list_meetings(
-        station_id=scope or station, since=since, until=until, limit=limit
+    after = cursor_key(cursor, _MEETING_KEY)
+    found = await meetings.list_meetings(
+        station_id=scope or station, since=since, until=until, limit=limit + 1, after=after
     )
+    page = page_of(found, limit=limit, key=meeting_key)
+    page.announce(response)
+    return page.items
 
 
 @router.get(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.routing.domain.directory import LiaisonPoint, Representative
 from services.routing.domain.house_repair import Stage
+from shared.openapi import ErrorBody
 
 
 class SignIn(BaseModel):
@@ -63,6 +64,9 @@ class CaseSummary(BaseModel):
     overdue: list[str] = Field(
         default_factory=list, description="Deadlines passed now: accept, respond."
     )
+    supervised: bool = Field(
+        default=False, description="Supervised (督办) and not answered yet: the queue's badge."
+    )
     version: int
 
 
@@ -81,6 +85,33 @@ class NewMessage(BaseModel):
     text: str = Field(min_length=2, max_length=2000)
 
 
+class SupervisionRecord(BaseModel):
+    """One supervision (督办) of the case; `outcome`: `met` (answered by the deadline),
+    `missed` (escalated, or answered late), `pending`."""
+
+    id: str
+    at: datetime
+    by: str
+    reason: str
+    due_at: datetime
+    escalated: bool
+    escalated_at: datetime | None = None
+    answered_at: datetime | None = Field(
+        default=None, description="When a response answered it (none once escalated)."
+    )
+    outcome: Literal["met", "missed", "pending"]
+
+
+class FollowUpRecord(BaseModel):
+    """A rating recorded by staff from a follow-up call or visit (回访), not by the resident."""
+
+    at: datetime
+    by: str
+    rating: str
+    comment: str | None = None
+    channel: Literal["phone", "in_person"]
+
+
 class CaseDetail(CaseSummary):
     text: str
     channel: str
@@ -95,6 +126,12 @@ class CaseDetail(CaseSummary):
     meetings: list[str] = Field(
         default_factory=list, description="Meetings that raised or discussed the case."
     )
+    supervisions: list[SupervisionRecord] = Field(default_factory=list)
+    follow_ups: list[FollowUpRecord] = Field(default_factory=list)
+    can_supervise: bool = Field(default=False, description="The caller may supervise it now.")
+    can_follow_up: bool = Field(
+        default=False, description="The caller may record a follow-up call now."
+    )
 
     @field_validator("messages", mode="before")
     @classmethod
@@ -104,10 +141,23 @@ class CaseDetail(CaseSummary):
         return value
 
 
-class Conflict(BaseModel):
-    detail: str
-    status: str
-    allowed_actions: list[str]
+class Conflict(ErrorBody):
+    """409 / 412 on a case action: the shared error body, with what the caller may do now."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": "the case changed meanwhile; reload and try again",
+                    "status": "accepted",
+                    "allowed_actions": ["begin_review"],
+                }
+            ]
+        }
+    )
+
+    status: str = Field(description="The case's status now.")
+    allowed_actions: list[str] = Field(description="What the caller may do in that status.")
 
 
 class ChangeStage(BaseModel):
@@ -135,10 +185,23 @@ class HouseRepairCase(BaseModel):
     version: int
 
 
-class StageConflict(BaseModel):
-    detail: str
-    stage: str | None
-    allowed_stages: list[str]
+class StageConflict(ErrorBody):
+    """409 / 412 on a stage change: the shared error body, with the stage now and where next."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": "cannot move a case at stage design to design; allowed: repairing",
+                    "stage": "design",
+                    "allowed_stages": ["repairing", "expropriated"],
+                }
+            ]
+        }
+    )
+
+    stage: str | None = Field(description="The case's stage now (None: it has none).")
+    allowed_stages: list[str] = Field(description="Where the stage may move next.")
 
 
 class StageCounts(BaseModel):
@@ -154,12 +217,18 @@ class RepresentativePage(BaseModel):
     limit: int
     offset: int
     items: list[Representative]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 class LiaisonPointPage(BaseModel):
-    """One page of the liaison points a search found, in the directory's order."""
+    """One page of the liaison points a search found, by id."""
 
     total: int = Field(description="How many match, over every page.")
     limit: int
     offset: int
     items: list[LiaisonPoint]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )

@@ -94,9 +94,12 @@ async def run_command(
         else:
             await on_current_state(attempt, lost_race=VersionConflict)
     except VersionConflict as exc:
-        if stale is None:
+        raised = exc if stale is None else stale(await cases.get(case_id))
+        # The caller named the version it saw: a change is its precondition failing (412).
+        raised.precondition_failed = expected_version is not None
+        if raised is exc:
             raise
-        raise stale(await cases.get(case_id)) from exc
+        raise raised from exc
     updated = await cases.get(case_id)
     assert updated is not None
     return updated
