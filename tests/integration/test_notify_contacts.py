@@ -32,6 +32,7 @@ from tests.integration.test_notify_gateway import (
     token,
 )
 from tests.kafka_tools import read_topic
+from tests.tokens import publish_test_accounts
 
 __all__ = ["collector", "gateway", "intake", "smtp_port"]  # fixtures used below
 
@@ -63,6 +64,7 @@ async def test_notify_reaches_the_resident_with_the_contact_intake_collected_in_
     # preference wins.
     overridden = {"phone": "+86 138 0000 9012", "email": "zhao@example.cn"}
     contacts = (chinese, english, overridden)
+    await publish_test_accounts(settings, ["root"])  # as routing publishes its own
     async with running(notify_settings(settings, gateway, smtp_port)) as notify:
         for contact in (chinese, english):
             response = await intake.post("/v1/cases", json={**CASE, "contact": contact})
