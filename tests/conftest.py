@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -28,13 +29,18 @@ def infra() -> Iterator[Infra]:
         yield found
 
 
-@pytest.fixture
-def namespace() -> str:
+def new_namespace() -> str:
     return "t" + uuid.uuid4().hex[:12]
 
 
 @pytest.fixture
-async def settings(infra: Infra, namespace: str) -> AsyncIterator[PlumbingSettings]:
+def namespace() -> str:
+    return new_namespace()
+
+
+@asynccontextmanager
+async def namespace_topics(infra: Infra, namespace: str) -> AsyncIterator[PlumbingSettings]:
+    """The namespace's topics, created; afterwards its topics and databases are gone."""
     made = PlumbingSettings(
         kafka_bootstrap=infra.kafka_bootstrap,
         mongo_url=infra.mongo_url,
@@ -43,11 +49,31 @@ async def settings(infra: Infra, namespace: str) -> AsyncIterator[PlumbingSettin
         consumer_retry_max_seconds=1.0,
     )
     await ensure_topics(made)
-    yield made
-    # A broker that keeps every test's topics restarts slowly and serves its group
-    # coordinators late; each test removes what it created, databases too.
-    await delete_namespace_topics(made)
-    await drop_namespace_databases(made)
+    try:
+        yield made
+    finally:
+        # A broker that keeps every test's topics restarts slowly and serves its group
+        # coordinators late; each namespace removes what it created, databases too.
+        await delete_namespace_topics(made)
+        await drop_namespace_databases(made)
+
+
+@pytest.fixture
+async def settings(infra: Infra, namespace: str) -> AsyncIterator[PlumbingSettings]:
+    async with namespace_topics(infra, namespace) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def shared_namespace() -> str:
+    """One namespace for all the tests of a module that share what runs in it."""
+    return new_namespace()
+
+
+@pytest.fixture(scope="module")
+async def shared_settings(infra: Infra, shared_namespace: str) -> AsyncIterator[PlumbingSettings]:
+    async with namespace_topics(infra, shared_namespace) as made:
+        yield made
 
 
 async def drop_namespace_databases(settings: ServiceSettings) -> None:

@@ -16,7 +16,7 @@ from playwright.async_api import Page
 from shared.topics import delete_namespace_topics, ensure_topics
 from tests.conftest import PlumbingSettings, drop_namespace_databases
 from tests.e2e.platform import DEMO_PASSWORD, SERVICES, Platform
-from tests.infra import Infra, free_port
+from tests.infra import Infra
 
 T = TypeVar("T")
 
@@ -35,11 +35,7 @@ async def running_platform(
     await ensure_topics(settings)
     running = Platform(infra=infra, namespace=settings.namespace)
     try:
-        await asyncio.to_thread(running.seed_directory)
-        for service in services:
-            running.ports[service] = free_port()
-        for service in services:
-            await asyncio.to_thread(running.start, service)
+        await asyncio.to_thread(running.start_all, services)
         yield running
     finally:
         await asyncio.to_thread(running.stop_all)

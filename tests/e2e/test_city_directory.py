@@ -26,6 +26,12 @@ from tests.infra import ROOT
 IMPORT_SECONDS = 30
 
 
+@pytest.fixture
+def platform(shared_platform: Platform) -> Platform:
+    """The module's tests share one platform (tests/e2e/conftest.py)."""
+    return shared_platform
+
+
 @pytest.fixture(scope="module")
 def city() -> Directory:
     return read_directory_file(CITY_DIRECTORY)

@@ -7,11 +7,18 @@ import concurrent.futures
 from typing import Any
 
 import httpx
+import pytest
 
 from shared.topics import CASE_EVENTS
 from tests.e2e.platform import Platform, act, eventually, sign_in, staff_case
 from tests.e2e.test_case_flow import QR_CASE, assigned, resident_view, submit
 from tests.kafka_tools import read_topic
+
+
+@pytest.fixture
+def platform(shared_platform: Platform) -> Platform:
+    """The module's tests share one platform (tests/e2e/conftest.py)."""
+    return shared_platform
 
 
 def status_is(platform: Platform, code: str, expected: str) -> dict[str, Any] | None:
@@ -26,12 +33,17 @@ def ok(response: Any) -> dict[str, Any]:
 
 
 def case_event_types(platform: Platform, case_id: str, expect: int) -> list[str]:
-    records = asyncio.run(
-        read_topic(
-            platform.infra.kafka_bootstrap, f"{platform.namespace}.{CASE_EVENTS}", expect=expect
+    """The case's events on the topic, once there are at least `expect` of them."""
+
+    def types() -> list[str] | None:
+        records = asyncio.run(
+            read_topic(platform.infra.kafka_bootstrap, f"{platform.namespace}.{CASE_EVENTS}")
         )
-    )
-    return [dict(r.headers)["ce_type"].decode() for r in records if r.key == case_id.encode()]
+        mine = [dict(r.headers)["ce_type"].decode() for r in records if r.key == case_id.encode()]
+        return mine if len(mine) >= expect else None
+
+    found: list[str] = eventually(types, timeout_s=20)
+    return found
 
 
 def test_a_qr_case_goes_through_review_transfer_response_close_and_rating(
@@ -214,19 +226,21 @@ def test_two_concurrent_actions_on_one_case_cannot_both_win(platform: Platform) 
     ok(act(platform, sign_in(platform, "rep-0412"), case_id, "accept"))
     staff = sign_in(platform, "xijie-staff")
     head = sign_in(platform, "xijie-head")
-    version = ok(staff_case(platform, staff, case_id))["version"]
+    read = staff_case(platform, staff, case_id)
+    etag = read.headers["ETag"]
+    assert etag == f'W/"{ok(read)["version"]}"'
 
     def approve(headers: dict[str, str]) -> int:
         return platform.post(
             "routing",
             f"/v1/staff/cases/{case_id}/actions",
             json={"action": "approve"},
-            headers={**headers, "If-Match": str(version)},
+            headers={**headers, "If-Match": etag},
         ).status_code
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         codes = sorted(pool.map(approve, [staff, head]))
-    assert codes == [200, 409]
+    assert codes == [200, 412]  # the loser's If-Match names a version that is gone
     audit = ok(staff_case(platform, staff, case_id))["audit"]
     assert [a["action"] for a in audit].count("approve") == 1
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
 from tests.e2e.platform import Platform, eventually, sign_in
@@ -21,6 +22,12 @@ NEW_REP = {
     "points": ["baiyun"],
     "specialties": [],
 }
+
+
+@pytest.fixture
+def platform(shared_platform: Platform) -> Platform:
+    """The module's tests share one platform (tests/e2e/conftest.py)."""
+    return shared_platform
 
 
 def qr_submission_status(platform: Platform, code: str) -> int:

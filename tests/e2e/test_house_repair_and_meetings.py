@@ -108,9 +108,9 @@ def test_a_house_repair_case_moves_through_its_stages_and_a_meeting_links_back_t
         "routing",
         f"/v1/staff/cases/{case_id}/stage",
         json={"stage": "repairing"},
-        headers={**staff, "If-Match": str(version)},
+        headers={**staff, "If-Match": f'"{version}"'},  # the quoted ETag form
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412  # Precondition Failed: the case moved past that version
     assert stale.json()["stage"] == "design"
 
     view = ok(move(platform, head, case_id, "repairing", note="施工队已进场"))

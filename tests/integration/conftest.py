@@ -14,7 +14,7 @@ from services.reporting.settings import ReportingSettings
 from shared.mongo import Document, service_database
 from tests.conftest import PlumbingSettings
 from tests.integration.in_process import serving
-from tests.tokens import bearer
+from tests.tokens import bearer, publish_test_accounts
 
 
 @pytest.fixture
@@ -28,6 +28,7 @@ async def reporting(
         mongo_url=settings.mongo_url,
         namespace=settings.namespace,
     )
+    await publish_test_accounts(settings)  # known to reporting by the time it is ready
     app = create_app(reporting_settings)
     read_models = ReadModels(service_database(mongo, reporting_settings))
     async with serving(app, "reporting") as client:
