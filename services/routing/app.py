@@ -18,6 +18,7 @@ from services.routing.adapters.holiday_calendar import (
 from services.routing.adapters.meeting_repository import MeetingRepository
 from services.routing.adapters.oidc import OidcVerifier
 from services.routing.adapters.sign_in_attempts import Clock, SignInAttempts, system_clock
+from services.routing.adapters.suggestion_repository import SuggestionRepository
 from services.routing.adapters.template_repository import TemplateRepository
 from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import SlaPolicy, SlaRules
@@ -29,6 +30,7 @@ from services.routing.entrypoints import (
     meetings_http,
     pages,
     staff_http,
+    suggestions_http,
 )
 from services.routing.entrypoints.consumers import case_events_consumer
 from services.routing.entrypoints.deps import Container
@@ -85,6 +87,7 @@ def create_app(
     runtime = ServiceRuntime(settings)
     cases = RoutedCaseRepository(runtime.db)
     meetings = MeetingRepository(runtime.db)
+    suggestions = SuggestionRepository(runtime.db)
     directory = DirectoryRepository(runtime.db)
     users = UserRepository(runtime.db)
     official = official_calendar()
@@ -95,8 +98,15 @@ def create_app(
         users=users,
         templates=TemplateRepository(runtime.db),
         meetings=meetings,
+        suggestions=suggestions,
         relay=runtime.relay(
-            [cases.collection, meetings.collection, *directory.collections(), users.collection]
+            [
+                cases.collection,
+                meetings.collection,
+                suggestions.collection,
+                *directory.collections(),
+                users.collection,
+            ]
         ),
         sla=sla_rules(settings, official),
         oidc=oidc_verifier(settings),
@@ -126,6 +136,7 @@ def create_app(
             await directory.ensure_indexes()
             await container.templates.ensure_indexes()
             await meetings.ensure_indexes()
+            await suggestions.ensure_indexes()
             await container.sign_in_throttle.attempts.ensure_indexes()
             await users.ensure_indexes()
             # Every account's token state, again: services that missed one catch up.
@@ -175,6 +186,7 @@ def create_app(
     app.include_router(staff_http.router)
     app.include_router(house_repair_http.router)
     app.include_router(meetings_http.router)
+    app.include_router(suggestions_http.router)
     app.include_router(pages.router)
     pages.mount_workbench_static(app)
     return app

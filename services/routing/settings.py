@@ -37,6 +37,13 @@ class RoutingSettings(ServiceSettings):
         ge=1,
         description="Working days to respond, unless the category sets `sla_respond_days`.",
     )
+    suggestion_answer_days: int = Field(
+        default=90,
+        ge=1,
+        le=730,
+        description="Calendar days a department has to answer a representative's formal "
+        "suggestion (代表建议), unless the suggestion names its own deadline.",
+    )
     oidc_issuer: str | None = Field(default=None, description="OIDC sign-in: the issuer URL.")
     oidc_audience: str | None = Field(default=None, description="OIDC: this client's id.")
     oidc_jwks_url: str | None = Field(default=None, description="OIDC: the provider's JWKS URL.")

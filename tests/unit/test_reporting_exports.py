@@ -23,7 +23,8 @@ from services.reporting.domain.summaries import (
     summarize_stations,
 )
 from services.reporting.domain.transparency import transparency
-from services.reporting.web.exports import export_filename, sheet_title, to_csv, to_xlsx
+from services.reporting.web.exports import export_filename
+from shared.exports import sheet_title, to_csv, to_xlsx
 
 SINCE, UNTIL = date(2025, 5, 1), date(2025, 5, 31)
 BUCKETS: list[dict[str, Any]] = [

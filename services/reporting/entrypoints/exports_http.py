@@ -19,14 +19,8 @@ from services.reporting.entrypoints.filters import (
 )
 from services.reporting.entrypoints.reports_http import KEYED
 from services.reporting.handlers.reports.exports import export_rows
-from services.reporting.web.exports import (
-    CSV_MEDIA_TYPE,
-    XLSX_MEDIA_TYPE,
-    export_filename,
-    period_title,
-    to_csv,
-    to_xlsx,
-)
+from services.reporting.web.exports import export_filename, period_title
+from shared.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 
 router = figures_router()
 

@@ -13,6 +13,7 @@ from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.meeting_repository import MeetingRepository
 from services.routing.adapters.oidc import OidcVerifier
+from services.routing.adapters.suggestion_repository import SuggestionRepository
 from services.routing.adapters.template_repository import TemplateRepository
 from services.routing.adapters.user_repository import UserRepository
 from services.routing.domain.sla import SlaRules
@@ -37,6 +38,7 @@ class Container:
     users: UserRepository
     templates: TemplateRepository
     meetings: MeetingRepository
+    suggestions: SuggestionRepository
     relay: OutboxRelay
     sla: SlaRules
     oidc: OidcVerifier | None
@@ -74,6 +76,10 @@ async def _templates(request: Request) -> TemplateRepository:
 
 async def _meetings(request: Request) -> MeetingRepository:
     return container(request).meetings
+
+
+async def _suggestions(request: Request) -> SuggestionRepository:
+    return container(request).suggestions
 
 
 async def _relay(request: Request) -> OutboxRelay:
@@ -128,6 +134,7 @@ Directories = Annotated[DirectoryRepository, Depends(_directory)]
 Users = Annotated[UserRepository, Depends(_users)]
 Templates = Annotated[TemplateRepository, Depends(_templates)]
 Meetings = Annotated[MeetingRepository, Depends(_meetings)]
+Suggestions = Annotated[SuggestionRepository, Depends(_suggestions)]
 Relay = Annotated[OutboxRelay, Depends(_relay)]
 Oidc = Annotated[OidcVerifier | None, Depends(_oidc)]
 Pages = Annotated[Workbench, Depends(_workbench)]

@@ -140,3 +140,24 @@ def _message(error: Mapping[str, Any], text: Text) -> str:
     if kind in ("literal_error", "enum"):
         return str(text("err_choice"))
     return str(text("err_other", msg=str(error["msg"]).removeprefix("Value error, ")))
+
+
+# The formal suggestion's forms (代表建议), by the name `?done=` carries back, with their fields.
+SUGGESTION_FORM_FIELDS: dict[str, tuple[str, ...]] = {
+    "submitted": ("title", "body", "case_ids", "cosigners", "department_id", "answer_due"),
+    "answer": ("answer",),
+    "evaluation": ("rating", "comment"),
+}
+
+
+def suggestion_fields(form_name: str, form: Mapping[str, str]) -> dict[str, Any]:
+    """The form as the API's command: case ids and co-signers are lists, split on white space
+    and commas; an empty field counts as not given."""
+    fields: dict[str, Any] = {}
+    for name in SUGGESTION_FORM_FIELDS[form_name]:
+        value = form.get(name, "").strip()
+        if name in ("case_ids", "cosigners"):
+            fields[name] = value.replace(",", " ").replace("，", " ").split()
+        elif value:
+            fields[name] = value
+    return fields

@@ -14,6 +14,7 @@ from services.routing.entrypoints.pages.case import router as case_pages
 from services.routing.entrypoints.pages.inbox import router as inbox_pages
 from services.routing.entrypoints.pages.queue import router as queue_pages
 from services.routing.entrypoints.pages.sign_in import router as sign_in_pages
+from services.routing.entrypoints.pages.suggestions import router as suggestion_pages
 from services.routing.entrypoints.pages.supervision import router as supervision_pages
 from services.routing.web.views import WEB
 from shared.web.pages import mount_static
@@ -23,6 +24,7 @@ router.include_router(sign_in_pages)
 router.include_router(queue_pages)
 router.include_router(case_pages)
 router.include_router(supervision_pages)
+router.include_router(suggestion_pages)
 router.include_router(inbox_pages)
 router.include_router(admin_pages)
 
