@@ -47,6 +47,44 @@ def station_in_scope(claims: Claims, asked: str | None) -> str | None:
     raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such station")
 
 
+DUTY_RECORD_READERS: frozenset[Role] = CITY_WIDE | STATION_STAFF | {"representative"}
+
+
+def reads_duty_records(claims: Claims) -> bool:
+    """Representatives' duty records (履职档案): a representative their own, station staff their
+    station's representatives', supervisors and admins anyone's."""
+    return claims.role in DUTY_RECORD_READERS
+
+
+@answers(403, "Only representatives, station staff, supervisors and admins read duty records.")
+async def duty_record_reader(claims: CurrentClaims) -> Claims:
+    if reads_duty_records(claims):
+        return claims
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        detail="only representatives, station staff, supervisors and admins read duty records",
+    )
+
+
+DutyRecordReader = Annotated[Claims, Depends(duty_record_reader)]
+
+
+def may_read_duty_record(claims: Claims, *, code: str, station: str | None) -> bool:
+    """Whether this reader may read the record of representative `code` of `station`."""
+    if claims.role in CITY_WIDE:
+        return True
+    if claims.role == "representative":
+        return claims.representative_code == code
+    return claims.role in STATION_STAFF and claims.station is not None and claims.station == station
+
+
+def duty_record_in_scope(claims: Claims, *, code: str, station: str | None) -> None:
+    """404 for a record the reader may not read: another representative's, or one of another
+    station's — as if it did not exist."""
+    if not may_read_duty_record(claims, code=code, station=station):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such representative")
+
+
 @answers(403, "Only admins may do this.")
 async def admin_only(claims: CurrentClaims) -> Claims:
     """Admins only: erasing residents' data (intake)."""

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.entrypoints import exports_http, pages, public_http, reports_http
+from services.reporting.entrypoints import (
+    duty_record_http,
+    duty_record_pages,
+    exports_http,
+    pages,
+    public_http,
+    reports_http,
+)
 from services.reporting.entrypoints.consumers import consumers
 from services.reporting.entrypoints.deps import Container
 from services.reporting.entrypoints.errors import install_error_handlers
@@ -44,7 +51,10 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     app.include_router(reports_http.router)
     app.include_router(exports_http.router)
     app.include_router(public_http.router)
+    app.include_router(duty_record_http.router)
+    app.include_router(duty_record_http.public_router)
     app.include_router(pages.router)
+    app.include_router(duty_record_pages.router)
     mount_static(app, service="reporting", directory=STATIC)
     return app
 

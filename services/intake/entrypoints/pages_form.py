@@ -11,7 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 from services.intake.adapters.case_documents import IdempotencyConflict
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.errors import PhotoRefused, UnknownReference
-from services.intake.entrypoints.deps import Directory, FormPost, FormPostDeps
+from services.intake.entrypoints.deps import Directory, FormPost, FormPostDeps, container
 from services.intake.entrypoints.pages import PAGES, form_text, not_found, over_rate
 from services.intake.web.forms import (
     Errors,
@@ -96,6 +96,8 @@ async def _form_page(
             "errors": errors or {},
             "photos_dropped": photos_dropped,
             "action": request.url.path,
+            # The representative's public duty record (履职档案) is reporting's page.
+            "reporting_url": container(request).settings.reporting_web_url.rstrip("/"),
         },
         status_code=status_code,
     )

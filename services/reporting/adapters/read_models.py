@@ -318,6 +318,10 @@ class ReadModels:
     async def names(self, kind: str) -> dict[str, Document]:
         return {str(doc["key"]): doc async for doc in self._db["names"].find({"kind": kind})}
 
+    async def name(self, kind: str, key: str) -> Document | None:
+        """One directory entry's name (and station), by its `_id`."""
+        return await self._db["names"].find_one({"_id": f"{kind}:{key}"})
+
     # --- the rebuild lock ------------------------------------------------------------------
 
     async def lock_for_rebuild(self, *, now: datetime, lease: timedelta) -> None:

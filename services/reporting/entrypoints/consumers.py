@@ -9,6 +9,7 @@ from functools import partial
 
 from services.reporting.adapters.read_models import ReadModels
 from services.reporting.domain.case_state import FOLDED
+from services.reporting.handlers.duty_records import on_suggestions, replay_suggestions
 from services.reporting.handlers.projections import (
     apply_directory_entries,
     on_case_events,
@@ -19,6 +20,7 @@ from services.reporting.handlers.projections import (
 from shared.consumer import EventConsumer
 from shared.dispatch import EventRoutes
 from shared.events.activity_events import MeetingRecorded
+from shared.events.case_events import CaseSuggestionLinked
 from shared.events.directory_events import DirectoryEntryChanged
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS, DIRECTORY, STATION_ACTIVITIES
@@ -38,6 +40,8 @@ def projection_routes(read_models: ReadModels, *, replay: bool = False) -> dict[
     fold = replay_case_events if replay else on_case_events
     count = replay_meetings if replay else on_meetings
     cases.on_each_of(FOLDED, partial(fold, read_models=read_models))
+    suggest = replay_suggestions if replay else on_suggestions
+    cases.on(CaseSuggestionLinked, partial(suggest, read_models=read_models))
     activities.on(MeetingRecorded, partial(count, read_models=read_models))
     directory.on(DirectoryEntryChanged, partial(apply_directory_entries, read_models=read_models))
     return {"cases": cases, "activities": activities, "directory": directory}

@@ -199,8 +199,73 @@ STRINGS: Mapping[str, Mapping[Language, str]] = {
         "this page.",
     },
     "public_page": {"zh": "公开数据", "en": "Public figures"},
+    # A representative's duty record (履职档案)
+    "record_heading": {"zh": "履职档案", "en": "Duty record"},
+    "record_title": {"zh": "{name} 代表履职档案", "en": "Duty record of {name}"},
+    "record_intro": {
+        "zh": "该代表在所选期间收到、受理、答复意见建议的情况与群众满意度，可导出用于年度述职。",
+        "en": "What this representative received, accepted and answered in the period, and how "
+        "satisfied residents were; export it for the annual report to voters.",
+    },
+    "record_intro_public": {
+        "zh": "该代表在所选期间收到、受理、答复意见建议的数量与群众满意度。"
+        "数据只含统计数字，不含任何意见内容或个人信息。",
+        "en": "How many opinions this representative received, accepted and answered in the "
+        "period, and how satisfied residents were. Only counts: no case text, no personal data.",
+    },
+    "record_item": {"zh": "项目", "en": "Item"},
+    "record_value": {"zh": "数值", "en": "Value"},
+    "record_received": {"zh": "收到意见建议", "en": "Cases received"},
+    "record_accepted": {"zh": "受理", "en": "Accepted"},
+    "record_declined": {"zh": "不予受理（退回分派）", "en": "Declined (sent back to routing)"},
+    "record_answered": {"zh": "已答复", "en": "Answered"},
+    "record_time_to_respond": {"zh": "答复用时", "en": "Time to respond"},
+    "record_times_words": {
+        "zh": "中位数 {median}，90% 在 {p90} 内（{n} 件）",
+        "en": "median {median}, 90% within {p90} (n={n})",
+    },
+    "record_followed_up": {"zh": "回访（工作人员记录）", "en": "Follow-up calls (by staff)"},
+    "record_meetings": {"zh": "参加议事会", "en": "Deliberation meetings attended"},
+    "record_activities": {"zh": "参加主题活动", "en": "Themed activities attended"},
+    "record_suggestions": {"zh": "领衔提出代表建议", "en": "Formal suggestions led"},
+    "record_cosigned": {"zh": "附议代表建议", "en": "Formal suggestions co-signed"},
+    "not_recorded": {"zh": "暂未记录", "en": "Not recorded"},
+    "record_withheld": {
+        "zh": "评价少于 {n} 件，不公开满意度",
+        "en": "Fewer than {n} ratings: not published",
+    },
+    "record_note": {
+        "zh": "收到 = 首次分派及改派给该代表的件数；答复用时自提交（或重新办理）起算。"
+        "满意度 =（满意 + 基本满意）÷ 评价数，括号内为样本量和 95% 置信区间（Wilson 法）。"
+        "“暂未记录”：会议记录尚不登记参会代表。",
+        "en": "Received = cases first assigned or re-routed to this representative; time to "
+        "respond counts from the submission (or the reopening). Satisfaction = (satisfied + "
+        "basically satisfied) ÷ ratings, with the sample and its 95% Wilson interval. "
+        "“Not recorded”: meeting records do not name the representatives who attended yet.",
+    },
+    "record_note_public": {
+        "zh": "评价少于 {n} 件时不公开满意度，以免推知个人评价。",
+        "en": "With fewer than {n} ratings the satisfaction rate is not published, so that no "
+        "one's own rating can be read from it.",
+    },
+    "record_public_link": {"zh": "公开履职档案", "en": "Public duty record"},
+    "record_code": {"zh": "代表编号", "en": "Representative code"},
+    "record_code_hint": {"zh": "如 0412", "en": "Like 0412"},
+    "record_open": {"zh": "打开履职档案", "en": "Open the duty record"},
+    "record_exports_note": {
+        "zh": "导出文件与本页数字一致，可用于年度述职。",
+        "en": "The files hold this page's numbers, for the annual report to voters.",
+    },
     # Errors
     "not_found_title": {"zh": "页面不存在", "en": "Page not found"},
+    "not_found_text": {
+        "zh": "没有找到该代表，或您无权查看。",
+        "en": "No such representative, or not one you may see.",
+    },
+    "not_for_you_record": {
+        "zh": "履职档案仅向代表本人、联络站工作人员、督查人员和管理员开放。",
+        "en": "Duty records are for the representative, station staff, supervisors and admins.",
+    },
 }
 
 CATALOG = Catalog(STRINGS)
