@@ -68,6 +68,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         await inbox.ensure_indexes()
         await deliveries.ensure_indexes()
         await erasures.ensure_indexes()
+        await contacts.ensure_indexes()
 
     async def on_start() -> None:
         runtime.spawn_setup(ensure_indexes)

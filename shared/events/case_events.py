@@ -6,7 +6,7 @@ personal data: no name, phone or email, only whether contact was given.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, get_args
 
 from pydantic import Field
@@ -180,6 +180,11 @@ class CaseRated(CaseAction):
     TYPE = "case.rated"
     rating: Rating
     comment: str | None = None
+    # Added within v1 (compatible): the resident of a case merged into another rates the
+    # surviving case's answer; the rating stays on their own case (one rating per resident).
+    answer_of: str | None = Field(
+        default=None, description="The surviving case whose answer a merged case's resident rated."
+    )
 
 
 class CaseReopened(CaseAction):
@@ -279,6 +284,71 @@ class CaseReturned(CaseAction):
     representative_code: str | None = None
 
 
+# Formal suggestions (代表建议, docs/suggestions.md): a suggestion links one or more cases and
+# each of its steps is published once per linked case, keyed by that case, so the case's own
+# readers (intake's timeline, notify's per-case rules, reporting) take it in the case's order.
+# Count suggestions by distinct `suggestion_id`. Their text is the representative's and the
+# department's public-facing work, not the resident's: it travels clear, and nothing is copied
+# into it from a case.
+SuggestionRating = Literal["satisfied", "basically_satisfied", "dissatisfied"]
+
+
+class CaseSuggestionLinked(CaseAction):
+    """A representative submitted a formal suggestion that takes up this case."""
+
+    TYPE = "case.suggestion_linked"
+    suggestion_id: str
+    number: str = Field(description="The session year's number, e.g. 2027-001.")
+    title: str
+    lead_representative: str = Field(description="The author's representative code.")
+    cosigners: list[str] = Field(default_factory=list, description="Co-signers' codes.")
+    department_id: str
+    department_name: str
+    answer_due: date = Field(description="The statutory answer deadline (a local day).")
+    linked_cases: int = Field(ge=1, description="How many cases the suggestion links.")
+
+
+class CaseSuggestionAnswered(CaseAction):
+    """The responsible department answered a suggestion that takes up this case."""
+
+    TYPE = "case.suggestion_answered"
+    suggestion_id: str
+    number: str
+    title: str
+    department_id: str
+    department_name: str
+    answer: str = Field(description="The department's answer; residents read it.")
+    round: int = Field(ge=1, description="2: answered again after a dissatisfied evaluation.")
+
+
+class CaseSuggestionEvaluated(CaseAction):
+    """The lead representative evaluated the department's answer."""
+
+    TYPE = "case.suggestion_evaluated"
+    suggestion_id: str
+    number: str
+    lead_representative: str
+    rating: SuggestionRating
+    comment: str | None = None
+    reanswer: bool = Field(description="True: the department must answer again.")
+
+
+class CaseSupported(EventData):
+    """A resident joined the case ("me too") instead of opening another: how many have now.
+
+    No personal data: the supporter's contact (if any) goes to notify on `resident-contacts`
+    under `supporter_id`."""
+
+    TYPE = "case.supported"
+    VERSION = 1
+
+    case_id: str
+    supporter_id: str = Field(description="Opaque; the same id as on the contact, if any.")
+    supporters: int = Field(ge=1, description='Residents who said "me too", this one included.')
+    has_contact: bool = False
+    supported_at: datetime
+
+
 ErasureScope = Literal["all", "contact"]
 """What an erasure removed: `all` the resident's personal data of the case (a PIPL request),
 or only their `contact` (the retention job, some time after the case closed)."""
@@ -329,5 +399,9 @@ CASE_EVENT_TYPES: dict[str, type[EventData]] = {
         CaseSupervised,
         CaseSupervisionEscalated,
         CaseReturned,
+        CaseSupported,
+        CaseSuggestionLinked,
+        CaseSuggestionAnswered,
+        CaseSuggestionEvaluated,
     )
 }

@@ -26,3 +26,6 @@ class ResidentContactGiven(EventData):
     # Added within v1 (compatible): older events lack it, and residents were written to in zh.
     language: ResidentLanguage = "zh"
     given_at: datetime
+    # Added within v1 (compatible): set when the contact is a supporter's ("me too") of the
+    # case `case_id`, not the resident's who submitted it; notify keeps it under this id.
+    supporter_id: str | None = None

@@ -436,6 +436,8 @@ class Generator:
             at = self.later(at, low_s=60, high_s=86400)
             self.action(case, CaseMerged, at, into_case_id=str(uuid.uuid4()))
             self.fact(case, "merged", at)
+            # Accepted before: out of completion, which the surviving case completes.
+            self.fact(case, "merged_accepted", at)
             case.status = "merged"
             return
         at = self.later(at, low_s=60, high_s=86400)
@@ -608,7 +610,9 @@ def figures(facts: list[Fact], open_now: int, overdue_now: int) -> dict[str, Any
     return {
         **{name: counts[name] for name in COUNTS},
         "ratings": ratings,
-        "completion_rate": rate_figures(counts["closed"], counts["accepted"]),
+        "completion_rate": rate_figures(
+            counts["closed"], counts["accepted"] - counts["merged_accepted"]
+        ),
         "satisfaction_rate": rate_figures(
             ratings["satisfied"] + ratings["basically_satisfied"], counts["rated"]
         ),

@@ -432,6 +432,8 @@ class Driver:
             return
         if plan.outcome == "merged":
             self.merge(case)
+            # Accepted before: out of completion, which the surviving case completes.
+            self.ledger.count(case, "merged_accepted")
             return
         if plan.review or plan.outcome == "in_review":
             self.act(case, staff, "begin_review")
@@ -510,7 +512,9 @@ def figures(facts: list[Fact], cases: list[Tracked]) -> dict[str, Any]:
     return {
         **{name: counts[name] for name in COUNTS},
         "ratings": ratings,
-        "completion_rate": rate_figures(counts["closed"], counts["accepted"]),
+        "completion_rate": rate_figures(
+            counts["closed"], counts["accepted"] - counts["merged_accepted"]
+        ),
         "satisfaction_rate": rate_figures(
             ratings["satisfied"] + ratings["basically_satisfied"], counts["rated"]
         ),

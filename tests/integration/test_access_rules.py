@@ -12,6 +12,7 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,12 +23,13 @@ from services.intake.app import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from services.notify.app import create_app as notify_app
 from services.notify.settings import NotifySettings
+from services.reporting.adapters.read_models import ReadModels
 from services.reporting.app import create_app as reporting_app
 from services.reporting.settings import ReportingSettings
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.app import create_app as routing_app
 from services.routing.settings import RoutingSettings
-from shared.mongo import Document
+from shared.mongo import Document, service_database
 from tests.conftest import PlumbingSettings
 from tests.integration.in_process import serving
 from tests.integration.test_house_repair_and_meetings_store import add_case
@@ -69,6 +71,8 @@ PUBLIC: dict[tuple[str, str, str], str] = {
     ("routing", "POST", "/v1/auth/token"): "signing in",
     ("routing", "POST", "/v1/auth/oidc"): "signing in through the city's identity provider",
     ("reporting", "GET", "/v1/public/transparency"): "aggregated per station and city only",
+    ("reporting", "GET", "/v1/public/representatives/{code}/record"): "a representative's "
+    "public duty record: counts only, satisfaction withheld on few ratings",
 }
 
 # A value each path parameter accepts, so that only the access rule can refuse the call.
@@ -86,6 +90,7 @@ PATH_VALUES = {
     "key": "xijie",
     "case_id": "00000000-0000-0000-0000-000000000000",
     "meeting_id": "m",
+    "suggestion_id": "s",
     "recipient": "station:xijie",
     "message_id": "x",
     "username": "xijie-staff",
@@ -210,6 +215,30 @@ async def test_figures_are_station_scoped_for_station_staff_and_city_wide_for_su
     for role in ("representative", "department"):
         refused = await reports.get("/v1/reports/city", headers=bearer(role))
         assert refused.status_code == 403, role
+
+
+async def test_a_duty_record_is_for_its_representative_their_station_and_the_city(
+    apps: Apps, settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    reporting = ReportingSettings(
+        kafka_bootstrap=settings.kafka_bootstrap,
+        mongo_url=settings.mongo_url,
+        namespace=settings.namespace,
+    )
+    await ReadModels(service_database(mongo, reporting)).save_names(
+        [("representative", "0412", {"name": "王代表", "station": "xijie"}, datetime.now(UTC))]
+    )
+    path = "/v1/reports/representatives/0412/record"
+    for headers, expected in (
+        (XIJIE, 200),
+        (bearer("representative", username="rep-0412", representative_code="0412"), 200),
+        (bearer(), 200),
+        (JIANCHI, 404),
+        (bearer("representative", representative_code="0415"), 404),
+        (bearer("department"), 403),
+    ):
+        answer = await apps.reporting.get(path, headers=headers)
+        assert answer.status_code == expected, (headers, answer.text)
 
 
 async def test_a_case_of_another_station_does_not_exist_for_its_staff(

@@ -111,6 +111,7 @@ async def test_notify_reaches_the_resident_with_the_contact_intake_collected_in_
         "email": "wang@example.cn",
         "language": "zh",  # the default when the submission names none
         "given_at": by_phone[chinese["phone"]]["given_at"],
+        "supporter_id": None,  # the submitter's own contact, not a "me too" supporter's
     }
     # The API's default, the API's "en", and the English page.
     assert [by_phone[c["phone"]]["language"] for c in contacts] == ["zh", "en", "en"]

@@ -543,11 +543,26 @@ async def reads(
     ok(await services.routing.get(f"/v1/staff/meetings/{meeting_id}", headers=staff))
     ok(await services.routing.get("/v1/directory"))
     services.routing.cookies.set(SESSION_COOKIE, staff["Authorization"].removeprefix("Bearer "))
-    for page in ("/staff", "/staff?status=any", "/staff?category=parking"):
+    # The case page lists candidate duplicates: the station's newest open cases of the category.
+    for page in (
+        "/staff",
+        "/staff?status=any",
+        "/staff?category=parking",
+        f"/staff/cases/{case_id}",
+    ):
         assert (await services.routing.get(page)).status_code == 200, page
     services.routing.cookies.clear()
     # intake: the resident's view, page and photo; the photo as staff; Open311.
     ok(await services.intake.get(f"/v1/cases/{code}"))
+    # Suggestions for a draft, and "me too" (409 once the case is no longer open).
+    draft = {
+        "category": "parking",
+        "text": "小区停车位不够，晚上停不下",
+        "representative_code": "0412",
+    }
+    ok(await services.intake.post("/v1/cases/similar", json=draft))
+    supported = await services.intake.post(f"/v1/cases/{case_id}/supporters", json={})
+    assert supported.status_code in (202, 409), supported.text
     assert (await services.intake.get(f"/v1/cases/{code}/attachments/1")).status_code == 200
     assert (await services.intake.get(f"/t/{code}")).status_code == 200
     as_staff = await services.intake.get(f"/v1/staff/cases/{case_id}/attachments/1", headers=staff)
@@ -589,10 +604,26 @@ async def reads(
     ):
         ok(await services.reporting.get(path, headers=staff))  # station-scoped figures
         ok(await services.reporting.get(path, headers=city))  # and city-wide
+    # A representative's duty record: their directory entry and their own buckets.
+    record = "/v1/reports/representatives/0412/record"
+
+    async def record_known() -> bool:  # once reporting has read the directory's entry
+        return (await services.reporting.get(record, headers=staff)).status_code == 200
+
+    await until(record_known, "reporting to know representative 0412")
+    ok(await services.reporting.get(record, headers=rep))
+    ok(await services.reporting.get("/v1/public/representatives/0412/record"))
     station_series = {"dimension": "station", "key": "xijie"}
     ok(await services.reporting.get("/v1/reports/series", params=station_series, headers=staff))
     session = {"minyi_session": staff["Authorization"].removeprefix("Bearer ")}
-    for page in ("/v1/reports/stations.csv", "/dashboard", "/transparency"):
+    for page in (
+        "/v1/reports/stations.csv",
+        "/dashboard",
+        "/transparency",
+        f"{record}.csv",
+        "/representatives/0412/record",
+        "/transparency/representatives/0412",
+    ):
         answer = await services.reporting.get(page, cookies=session)
         assert answer.status_code == 200, page
 

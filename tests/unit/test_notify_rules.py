@@ -14,6 +14,7 @@ from shared.events.case_events import (
     CaseAssigned,
     CaseClosed,
     CaseEscalated,
+    CaseMerged,
     CaseMessageSent,
     CaseRated,
     CaseRejected,
@@ -21,6 +22,8 @@ from shared.events.case_events import (
     CaseResponded,
     CaseReturned,
     CaseSubmitted,
+    CaseSuggestionAnswered,
+    CaseSuggestionLinked,
     CaseSupervised,
     CaseSupervisionEscalated,
     CaseTransferred,
@@ -56,6 +59,7 @@ SAMPLES: dict[str, EventData] = {
     "responded": CaseResponded(**WHO, actor_role="staff", response="已在东侧增设20个车位。"),
     "closed": CaseClosed(**WHO, actor_role="staff"),
     "reopened": CaseReopened(**WHO, actor_role="resident", reason="车位仍然不够"),
+    "merged": CaseMerged(**WHO, actor_role="staff", actor_id="li", into_case_id="case-0"),
     "message to the resident": CaseMessageSent(
         **WHO, actor_role="staff", message_id="m1", direction="to_resident", text="请补充照片"
     ),
@@ -84,6 +88,29 @@ SAMPLES: dict[str, EventData] = {
     "returned": CaseReturned(
         **WHO, actor_role="staff", reason="答复未回应诉求", representative_code="0412"
     ),
+    "suggestion linked": CaseSuggestionLinked(
+        **WHO,
+        actor_role="representative",
+        suggestion_id="sg1",
+        number="2025-001",
+        title="关于增设停车位的建议",
+        lead_representative="0412",
+        department_id="transport",
+        department_name="市交通局",
+        answer_due=datetime(2025, 6, 12).date(),
+        linked_cases=2,
+    ),
+    "suggestion answered": CaseSuggestionAnswered(
+        **WHO,
+        actor_role="department",
+        suggestion_id="sg1",
+        number="2025-001",
+        title="关于增设停车位的建议",
+        department_id="transport",
+        department_name="市交通局",
+        answer="年内新增车位200个",
+        round=1,
+    ),
 }
 
 RESIDENT: tuple[PushChannel, ...] = ("sms", "email")
@@ -110,6 +137,8 @@ EXPECTED: dict[str, list[Recipient]] = {
     "responded": [Recipient("case:case-1", "case", "case.responded:case", False, RESIDENT)],
     "closed": [Recipient("case:case-1", "case", "case.closed:case", False, RESIDENT)],
     "reopened": [Recipient("case:case-1", "case", "case.reopened:case", False, RESIDENT)],
+    # A duplicate merged into another: its resident, who then follows the surviving case.
+    "merged": [Recipient("case:case-1", "case", "case.merged:case", False, RESIDENT)],
     # A question from the station waits in the case's inbox; it is not pushed.
     "message to the resident": [Recipient("case:case-1", "case", "case.message_sent:case", False)],
     "message to the station": [
@@ -155,6 +184,13 @@ EXPECTED: dict[str, list[Recipient]] = {
         Recipient(
             "representative:0412", "representative", "case.returned:representative", False, STAFF
         ),
+    ],
+    # A formal suggestion took the case up, then was answered: the resident, by push too.
+    "suggestion linked": [
+        Recipient("case:case-1", "case", "case.suggestion_linked:case", False, RESIDENT)
+    ],
+    "suggestion answered": [
+        Recipient("case:case-1", "case", "case.suggestion_answered:case", False, RESIDENT)
     ],
 }
 
@@ -202,8 +238,25 @@ def test_residents_hear_by_sms_or_email_of_exactly_the_steps_the_issue_names() -
         "case.responded",
         "case.closed",
         "case.reopened",
+        "case.merged",
+        "case.suggestion_linked",
+        "case.suggestion_answered",
     }
 
 
 def test_every_rule_names_a_real_case_event() -> None:
     assert followed_event_types() <= set(CASE_EVENT_TYPES)
+
+
+def test_the_residents_following_a_case_hear_its_answer_as_residents_of_their_own_case() -> None:
+    answered = SAMPLES["responded"]
+    found = recipients(answered, followers=["case-merged", "s0123"])
+    assert [(r.address, r.template_key, r.push) for r in found] == [
+        ("case:case-1", "case.responded:case", ("sms", "email")),
+        ("case:case-merged", "case.responded:follower", ("sms", "email")),
+        ("case:s0123", "case.responded:follower", ("sms", "email")),
+    ]
+    # Followers hear the answer only: not the station's other steps.
+    assert recipients(SAMPLES["accepted"], followers=["case-merged"]) == recipients(
+        SAMPLES["accepted"]
+    )

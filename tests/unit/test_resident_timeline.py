@@ -329,6 +329,12 @@ def test_every_event_type_but_the_submission_has_a_rule() -> None:
                 "case.supervised",
                 "case.supervision_escalated",
                 "case.returned",
+                # Formal suggestions (tests/unit/test_suggestions.py).
+                "case.suggestion_linked",
+                "case.suggestion_answered",
+                "case.suggestion_evaluated",
+                # "Me too" (tests/unit/test_similar_case_record.py).
+                "case.supported",
             )
         ),
     }

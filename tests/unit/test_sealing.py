@@ -240,6 +240,19 @@ CLEAR_TEXT = {
     "message_id",
     "supervision_id",
     "case.assigned:reason",
+    # Formal suggestions: the representative's and the department's public-facing work, never
+    # copied from a case (docs/suggestions.md).
+    "suggestion_id",
+    "number",
+    "lead_representative",
+    "case.suggestion_linked:title",
+    "case.suggestion_answered:title",
+    "case.suggestion_answered:answer",
+    "case.suggestion_evaluated:comment",
+    # "Me too" and merged cases: opaque ids (the supporter's contact travels only on the
+    # private resident-contacts topic), and the surviving case a merged case's resident rated.
+    "supporter_id",
+    "answer_of",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bson import Binary
@@ -21,11 +21,13 @@ from services.intake.adapters.case_documents import (
 )
 from services.intake.domain.cases import CaseSnapshot, NewCase
 from services.intake.domain.erasure import contact_fields
+from services.intake.domain.merged import SURVIVING
 from services.intake.domain.photos import THUMBNAIL_TYPE, CleanAttachment
+from services.intake.domain.supporters import may_be_supported
 from services.intake.domain.timeline import TimelineChange
 from shared.events.envelope import Envelope
 from shared.mongo import Document
-from shared.outbox import ensure_outbox_index, queue_events, with_outbox_topics
+from shared.outbox import OUTBOX_COUNT, ensure_outbox_index, queue_events, with_outbox_topics
 from shared.topics import CASE_EVENTS, RESIDENT_CONTACTS
 
 
@@ -45,6 +47,10 @@ class CaseRepository:
         await self.collection.create_index([("submitted_at", -1)])
         # The public list: only consented, resident-submitted cases carry the field.
         await self.collection.create_index([("published_at", -1)], sparse=True)
+        # Suggestions and "me too": the newest open cases of one station and category.
+        await self.collection.create_index(
+            [("station_id", 1), ("category", 1), ("status", 1), ("submitted_at", -1)]
+        )
 
     async def add(
         self,
@@ -138,6 +144,27 @@ class CaseRepository:
     async def by_tracking_code(self, tracking_code: str) -> Document | None:
         return await self.collection.find_one({"tracking_code": tracking_code}, {"contact": 0})
 
+    async def with_surviving(self, document: Document | None) -> Document | None:
+        """A merged case with what its resident follows of the surviving case (under
+        `surviving`): one lookup by id. Other cases as they are."""
+        into = document.get("merged_into_case_id") if document else None
+        if document is None or document.get("status") != "merged" or not into:
+            return document
+        surviving = await self.collection.find_one(
+            {"_id": into},
+            {
+                "status": 1,
+                "version": 1,
+                "station": 1,
+                "response": 1,
+                "responded_at": 1,
+                "updated_at": 1,
+                "supporters": 1,
+                "timeline": 1,
+            },
+        )
+        return {**document, SURVIVING: surviving} if surviving else document
+
     async def pending_snapshot(self, *, case_id: str, event_id: str) -> CaseSnapshot | None:
         """The case as it is now, or None when it is unknown or already has this event."""
         document = await self.collection.find_one(
@@ -214,6 +241,70 @@ class CaseRepository:
             return True
         result = await self.collection.bulk_write(ops, ordered=False)
         return result.modified_count == len(ops)
+
+    async def open_alike(
+        self, *, station_id: str, category: str, statuses: Sequence[str], limit: int
+    ) -> list[Document]:
+        """The newest `limit` cases of the station and category in one of `statuses`, with
+        what similarity and a public suggestion read of them (and the contact's name, read
+        only to be scrubbed from the text)."""
+        fields = (
+            "category",
+            "text",
+            "channel",
+            "may_publish",
+            "liaison_point_id",
+            "location",
+            "status",
+            "submitted_at",
+            "supporters",
+            "contact.name",
+        )
+        cursor = (
+            self.collection.find(
+                {"station_id": station_id, "category": category, "status": {"$in": list(statuses)}},
+                dict.fromkeys(fields, 1),
+            )
+            .sort([("submitted_at", -1)])
+            .limit(limit)
+        )
+        return await cursor.to_list()
+
+    async def add_supporter(
+        self, *, case_id: str, supporter_id: str, events: Callable[[int], Sequence[Envelope]]
+    ) -> tuple[str, int] | None:
+        """Count one more supporter, once per `supporter_id`, in one write with the events
+        `events(count)` builds (the first goes to resident-contacts when there are two).
+
+        Returns the case's status and its count of supporters (unchanged when this supporter
+        was counted before, or when the case is not open: the caller decides); None for an
+        unknown case."""
+        mark = f"supported_by.{supporter_id}"
+        while True:
+            found = await self.collection.find_one(
+                {"_id": case_id}, {"status": 1, "version": 1, "supporters": 1, mark: 1}
+            )
+            if found is None:
+                return None
+            count = int(found.get("supporters") or 0)
+            if (found.get("supported_by") or {}).get(supporter_id) or not may_be_supported(
+                found["status"]
+            ):
+                return found["status"], count
+            built = list(events(count + 1))
+            update: Document = {"$inc": {"supporters": 1}, "$set": {mark: True}}
+            # Two topics in one write: queue_events takes one, so the count is set once.
+            contact, case_events = built[:-1], built[-1:]
+            update = queue_events(update, case_events, topic=CASE_EVENTS)
+            if contact:
+                update = queue_events(update, contact, topic=RESIDENT_CONTACTS)
+            update["$inc"]["version"] = 1
+            update["$inc"][OUTBOX_COUNT] = len(built)
+            result = await self.collection.update_one(
+                {"_id": case_id, "version": found["version"]}, update
+            )
+            if result.modified_count == 1:
+                return found["status"], count + 1
 
     async def by_id(self, case_id: str, *, public_only: bool = False) -> Document | None:
         """The public fields of one case, or None; with `public_only`, None as well for a case

@@ -35,8 +35,12 @@ from shared.events.case_events import (
     CaseStageChanged,
     CaseStatus,
     CaseSubmitted,
+    CaseSuggestionAnswered,
+    CaseSuggestionEvaluated,
+    CaseSuggestionLinked,
     CaseSupervised,
     CaseSupervisionEscalated,
+    CaseSupported,
     CaseTransferred,
     Rating,
 )
@@ -163,6 +167,19 @@ def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
             note = f"危旧房治理进度：{label}" + (f"（{event.note}）" if event.note else "")
             step = TimelineStep(status=current.status, at=event.at, note=note)
             return TimelineChange(step=step, fields=fields)
+        case CaseSuggestionLinked():
+            # A formal suggestion (代表建议) took the case up: a step, the status unchanged.
+            note = f"已形成代表建议：{event.title}"
+            return TimelineChange(step=TimelineStep(status=current.status, at=event.at, note=note))
+        case CaseSuggestionAnswered():
+            note = f"代表建议《{event.title}》已获{event.department_name}答复：{event.answer}"
+            return TimelineChange(step=TimelineStep(status=current.status, at=event.at, note=note))
+        case CaseSuggestionEvaluated():
+            # The representative's evaluation is for the department and the session.
+            return TimelineChange()
+        case CaseSupported():
+            # Intake's own: the count was stored with the event when the supporter joined.
+            return TimelineChange()
         case CaseSubmitted():
             raise UnknownCaseEvent("case.submitted is intake's own event, not a change")
     raise UnknownCaseEvent(f"no timeline rule for {event.TYPE}")
@@ -200,6 +217,8 @@ def _assigned(event: CaseAssigned) -> TimelineChange:
         fields={
             "station": {"id": event.station_id, "name": event.station_name},
             "station_id": event.station_id,
+            # Where routing placed it: the point suggestions compare drafts with.
+            **({"liaison_point_id": event.liaison_point_id} if event.liaison_point_id else {}),
             "representative": (
                 {"code": event.representative_code, "name": event.representative_name}
                 if event.representative_code

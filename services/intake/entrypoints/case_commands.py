@@ -12,9 +12,11 @@ from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.adapters.erasure import ErasureRepository
 from services.intake.domain.cases import CaseCreate, CaseSnapshot
 from services.intake.domain.erasure import EraseResident
+from services.intake.domain.supporters import SupportCase, Supported
 from services.intake.handlers.erasure import ErasureReport, erase_resident
 from services.intake.handlers.resident_actions import resident_action
 from services.intake.handlers.submission import PhotoCleaner, submit_case
+from services.intake.handlers.supporters import support_case
 from shared.events.case_events import CaseAction
 from shared.mongo import Document
 from shared.outbox import OutboxRelay
@@ -52,6 +54,20 @@ class CaseCommands:
         )
         self.relay.wake()
         return stored
+
+    async def support(
+        self, case_id: str, command: SupportCase, *, idempotency_key: str | None
+    ) -> Supported:
+        """handlers.supporters.support_case: raises CaseNotFound, CaseClosedToSupport."""
+        supported = await support_case(
+            case_id=case_id,
+            command=command,
+            cases=self.cases,
+            correlation_id=self.correlation_id,
+            idempotency_key=idempotency_key,
+        )
+        self.relay.wake()
+        return supported
 
     async def act_as_resident(
         self, tracking_code: str, decide: Callable[[CaseSnapshot], CaseAction], *, now: datetime

@@ -20,6 +20,7 @@ from services.intake.domain.errors import (
     UnknownReference,
 )
 from services.intake.domain.resident_actions import ActionRefused
+from services.intake.domain.supporters import CaseClosedToSupport
 from services.intake.entrypoints.schemas import ActionRefusedBody
 
 E = TypeVar("E", bound=Exception)
@@ -79,6 +80,10 @@ def case_not_found(exc: CaseNotFound) -> JSONResponse:
     return _detail(status.HTTP_404_NOT_FOUND, "no case has this tracking code")
 
 
+def closed_to_support(exc: CaseClosedToSupport) -> JSONResponse:
+    return _detail(status.HTTP_409_CONFLICT, str(exc))
+
+
 def photo_not_found(exc: PhotoNotFound) -> JSONResponse:
     return _detail(status.HTTP_404_NOT_FOUND, str(exc))
 
@@ -95,6 +100,7 @@ def install_error_handlers(app: FastAPI) -> None:
     _answer(app, PhotoRefused, photo_refused)
     _answer(app, CaseNotFound, case_not_found)
     _answer(app, PhotoNotFound, photo_not_found)
+    _answer(app, CaseClosedToSupport, closed_to_support)
     _answer(app, IdempotencyConflict, idempotency_conflict)
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.domain.cases import CaseCreate, CaseSnapshot
 from services.intake.domain.errors import CaseNotFound, PhotoNotFound
+from services.intake.domain.merged import combined_version
 from services.intake.domain.resident_actions import (
     RateCase,
     ReopenCase,
@@ -25,9 +26,11 @@ from services.intake.domain.resident_actions import (
     reopen,
     reply,
 )
+from services.intake.domain.similar_cases import SimilarCases, SimilarDraft
+from services.intake.domain.supporters import SupportCase, Supported
 from services.intake.domain.tracking import normalize_tracking_code
 from services.intake.entrypoints.case_commands import CaseCommands
-from services.intake.entrypoints.deps import RATE_LIMITED, Cases, Commands
+from services.intake.entrypoints.deps import RATE_LIMITED, Cases, Commands, Directory
 from services.intake.entrypoints.schemas import (
     ActionRefusedBody,
     CaseReceipt,
@@ -35,6 +38,7 @@ from services.intake.entrypoints.schemas import (
     receipt_for,
     resident_view,
 )
+from services.intake.handlers.similar_cases import similar_cases
 from shared.events.case_events import CaseAction
 from shared.mongo import Document
 from shared.preconditions import (
@@ -53,6 +57,18 @@ _ACTION_RESPONSES: dict[int | str, dict[str, object]] = {
     409: {"model": ActionRefusedBody, "description": "Not allowed in the case's current state."},
     422: {"description": "Invalid fields, one message per field."},
 }
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:\-]+$",
+        description="Retrying with the same key returns the first result.",
+    ),
+]
 
 
 PhotoSize = Annotated[
@@ -116,18 +132,42 @@ async def _act_as_resident(
 async def post_case(
     command: CaseCreate,
     commands: Commands,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=8,
-            max_length=128,
-            pattern=r"^[A-Za-z0-9._:\-]+$",
-            description="Retrying with the same key returns the first result.",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> CaseReceipt:
     return receipt_for(await commands.submit(command, idempotency_key=idempotency_key))
+
+
+@router.post(
+    "/cases/similar",
+    dependencies=[RATE_LIMITED],
+    response_model=SimilarCases,
+    summary="Open cases like a draft (same category, same point or within 500 m), best first.",
+    responses={422: {"description": "Invalid fields, one message per field."}},
+)
+async def post_similar(draft: SimilarDraft, cases: Cases, directory: Directory) -> SimilarCases:
+    return SimilarCases(cases=await similar_cases(draft=draft, cases=cases, directory=directory))
+
+
+@router.post(
+    "/cases/{case_id}/supporters",
+    dependencies=[RATE_LIMITED],
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Supported,
+    summary='"Me too": join an open case (by its public id, as suggested), counted once per '
+    "Idempotency-Key; with a contact, hear its answer.",
+    responses={
+        404: {"description": "No case has this id."},
+        409: {"description": "The case is closed, rejected or merged."},
+        422: {"description": "Invalid fields, one message per field."},
+    },
+)
+async def post_supporter(
+    case_id: str,
+    command: SupportCase,
+    commands: Commands,
+    idempotency_key: IdempotencyKey = None,
+) -> Supported:
+    return await commands.support(case_id, command, idempotency_key=idempotency_key)
 
 
 @router.get(
@@ -143,9 +183,11 @@ async def post_case(
 async def get_case(
     tracking_code: str, cases: Cases, response: Response, if_none_match: IfNoneMatch = None
 ) -> ResidentCaseView | Response:
-    document = await _case(cases, tracking_code)
-    tag = etag(document["version"])
-    if matches_if_none_match(if_none_match, document["version"]):
+    document = await cases.with_surviving(await _case(cases, tracking_code))
+    assert document is not None
+    version = combined_version(document)
+    tag = etag(version)
+    if matches_if_none_match(if_none_match, version):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={ETAG_HEADER: tag})
     response.headers[ETAG_HEADER] = tag
     return resident_view(document, now=datetime.now(UTC))

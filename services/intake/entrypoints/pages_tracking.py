@@ -125,7 +125,7 @@ async def post_reply(request: Request, tracking_code: str, post: FormPost) -> Re
 
 async def _case_by_code(cases: CaseRepository, raw: str) -> tuple[str | None, Document | None]:
     code = normalize_tracking_code(raw)
-    return code, (await cases.by_tracking_code(code) if code else None)
+    return code, (await cases.with_surviving(await cases.by_tracking_code(code)) if code else None)
 
 
 async def _tracking_page(
@@ -210,7 +210,7 @@ async def _act(
     except CaseNotFound:
         return not_found(request, about="case", code=tracking_code)
     except ActionRefused:
-        latest = await cases.by_tracking_code(code) or document
+        latest = await cases.with_surviving(await cases.by_tracking_code(code)) or document
         return await _tracking_page(
             request,
             latest,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.intake.adapters.case_documents import snapshot_of
 from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.cases import TimelineStep
+from services.intake.domain.merged import SURVIVING, as_follower
 from services.intake.domain.resident_actions import ResidentAction, allowed_actions
 from shared.events.case_events import CaseStatus, ErasureScope, Rating
 from shared.mongo import Document
@@ -41,6 +42,19 @@ class Message(BaseModel):
     at: datetime
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class SurvivingCase(BaseModel):
+    """The case a merged case was merged into, as its resident follows it: no text, no
+    contact, nothing of the other resident's."""
+
+    case_id: str = Field(validation_alias="_id")
+    status: CaseStatus
+    station: StationRef | None = None
+    timeline: list[TimelineStep] = Field(default_factory=list)
+    response: str | None = None
+    responded_at: datetime | None = None
+    supporters: int = 0
 
 
 class ResidentCaseView(BaseModel):
@@ -81,6 +95,12 @@ class ResidentCaseView(BaseModel):
     rejection_reason: str | None = None
     rating: Rating | None = Field(default=None, description="The resident's latest rating.")
     reopen_count: int = 0
+    merged_into: SurvivingCase | None = Field(
+        default=None,
+        description="For a merged case: the case it was merged into, whose progress and answer "
+        "its resident follows and rates here.",
+    )
+    supporters: int = Field(default=0, description='Residents who said "me too".')
     allowed_actions: list[ResidentAction] = Field(
         default_factory=list, description="What the resident may do now: rate, reopen."
     )
@@ -106,9 +126,17 @@ class ActionRefusedBody(ErrorBody):
 
 
 def resident_view(document: Document, *, now: datetime) -> ResidentCaseView:
+    """The resident's view of a stored case (a merged one read `with_surviving`)."""
+    surviving = document.get(SURVIVING)
     view = ResidentCaseView.model_validate(document)
+    snapshot = as_follower(
+        snapshot_of(document), rated_at=document.get("rated_at"), surviving=surviving
+    )
     return view.model_copy(
-        update={"allowed_actions": allowed_actions(snapshot_of(document), now=now)}
+        update={
+            "allowed_actions": allowed_actions(snapshot, now=now),
+            "merged_into": SurvivingCase.model_validate(surviving) if surviving else None,
+        }
     )
 
 

@@ -10,10 +10,11 @@ from services.intake.adapters.case_documents import snapshot_of
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.domain.cases import CaseSnapshot
 from services.intake.domain.errors import CaseNotFound
+from services.intake.domain.merged import SURVIVING, as_follower
 from services.intake.domain.resident_actions import refused
 from services.intake.domain.timeline import change_for
 from services.intake.handlers import SOURCE
-from shared.events.case_events import CaseAction
+from shared.events.case_events import CaseAction, CaseRated
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.mongo import Document
@@ -72,11 +73,15 @@ async def _resident_action_once(
     correlation_id: str,
     now: datetime,
 ) -> Document:
-    document = await cases.by_tracking_code(tracking_code)
+    document = await cases.with_surviving(await cases.by_tracking_code(tracking_code))
     if document is None:
         raise CaseNotFound(tracking_code)
     case = snapshot_of(document)
-    data = decide(case)
+    # A merged case's resident acts on the surviving case's answer, on their own case.
+    surviving = document.get(SURVIVING)
+    data = decide(as_follower(case, rated_at=document.get("rated_at"), surviving=surviving))
+    if isinstance(data, CaseRated) and surviving is not None:
+        data = data.model_copy(update={"answer_of": surviving["_id"]})
     envelope = Envelope.wrap(
         data, source=SOURCE, subject=case.case_id, correlation_id=correlation_id, time=now
     )
@@ -84,7 +89,7 @@ async def _resident_action_once(
     stored = await cases.apply_change(
         case=case, event_id=envelope.id, change=change, events=[envelope]
     )
-    latest = await cases.by_tracking_code(tracking_code)
+    latest = await cases.with_surviving(await cases.by_tracking_code(tracking_code))
     if latest is None:
         raise CaseNotFound(tracking_code)
     if not stored:

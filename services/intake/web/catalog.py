@@ -65,12 +65,27 @@ FORM: Strings = {
     "form.title": {"zh": "提意见建议", "en": "Send a suggestion"},
     "form.to": {"zh": "您的意见建议将交给", "en": "Your suggestion goes to"},
     "form.to_station": {"zh": "联络站", "en": "Liaison station"},
+    "form.duty_record": {"zh": "履职档案", "en": "Duty record"},
     "form.to_any": {
         "zh": "联络站会把您的意见建议分派给合适的人大代表。",
         "en": "The liaison station passes your suggestion to the right deputy.",
     },
     "form.category": {"zh": "反映什么方面的问题？", "en": "What is it about?"},
     "form.text": {"zh": "您的意见建议", "en": "Your suggestion"},
+    "form.similar_title": {
+        "zh": "附近已有相似的意见建议，如是同一件事，可以直接附议：",
+        "en": "Similar suggestions are already open nearby; if it is the same matter, join one:",
+    },
+    "form.me_too": {"zh": "我也反映此事（附议）", "en": "Me too"},
+    "form.me_too_counted": {
+        "zh": "已附议，共 {n} 人反映此事。您也可以继续提交自己的意见建议。",
+        "en": "Counted: {n} residents raised this. You can still submit your own.",
+    },
+    "form.supporters": {"zh": "{n} 人附议", "en": '{n} said "me too"'},
+    "form.similar_private": {
+        "zh": "（反映人未同意公开内容）",
+        "en": "(its resident did not agree to publish the text)",
+    },
     "form.text_hint": {
         "zh": "请写清楚事情和地点，5 到 5000 字。",
         "en": "Say what and where, 5 to 5000 characters.",
@@ -284,6 +299,14 @@ TRACKING: Strings = {
     "track.photo": {"zh": "照片 {n}", "en": "Photo {n}"},
     "track.response": {"zh": "答复", "en": "Answer"},
     "track.rejection": {"zh": "不予受理的原因", "en": "Why it was not accepted"},
+    "track.supporters": {"zh": "附议人数", "en": 'Residents who said "me too"'},
+    "track.merged": {
+        "zh": "您的意见建议已与反映同一事项的意见建议合并办理，"
+        "以下是该件的办理进度和答复，您可以对答复进行评价。",
+        "en": "Your suggestion was merged with another about the same matter: below are its "
+        "progress and answer, which you can rate.",
+    },
+    "track.merged_status": {"zh": "合并办理件状态", "en": "Status of the merged case"},
     "track.timeline": {"zh": "办理经过", "en": "What has happened"},
     "track.messages": {"zh": "与联络站的沟通", "en": "Messages with the station"},
     "track.from_station": {"zh": "联络站", "en": "Station"},

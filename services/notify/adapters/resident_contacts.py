@@ -5,6 +5,10 @@ resident gave a contact at all, and `resident.contact_given` (on the private
 `resident-contacts` topic) says what it is and the language the resident submitted in. The
 two topics are read independently, so the second can lag the first: `ContactPending` tells
 the caller to try again shortly.
+
+A resident may also follow another case (`follows`): the resident of a case merged into it
+(from `case.merged`), or a resident who said "me too" (a supporter: their contact arrives with
+a `supporter_id`, and their document is keyed by it). They hear that case's answer.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from pymongo import UpdateOne
+from pymongo import UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -31,6 +35,38 @@ class ResidentContacts:
     def __init__(self, db: AsyncDatabase[Document], *, wait_s: float) -> None:
         self.collection: AsyncCollection[Document] = db["resident_contacts"]
         self.wait = timedelta(seconds=wait_s)
+
+    async def ensure_indexes(self) -> None:
+        # Who follows a case: only the merged cases and the supporters carry the field.
+        await self.collection.create_index("follows", sparse=True)
+
+    async def follow(self, links: Mapping[str, str], *, at: datetime) -> None:
+        """Each resident (their case id or supporter id → the case they now follow) follows it,
+        and so does whoever followed them: a case merged into a case later merged again leads
+        its residents to the last survivor."""
+        if not links:
+            return
+        ops: list[UpdateOne | UpdateMany] = []
+        for follower, into in links.items():
+            ops.append(UpdateMany({"follows": follower}, {"$set": {"follows": into}}))
+            ops.append(
+                UpdateOne(
+                    {"_id": follower},
+                    {"$setOnInsert": {"noted_at": at}, "$set": {"follows": into}},
+                    upsert=True,
+                )
+            )
+        await self.collection.bulk_write(ops, ordered=True)
+
+    async def followers(self, case_ids: Iterable[str]) -> dict[str, list[str]]:
+        """The residents following each case (case id → their ids), in one read."""
+        wanted = sorted(set(case_ids))
+        if not wanted:
+            return {}
+        found: dict[str, list[str]] = {}
+        async for d in self.collection.find({"follows": {"$in": wanted}}, {"follows": 1}):
+            found.setdefault(str(d["follows"]), []).append(str(d["_id"]))
+        return {case_id: sorted(ids) for case_id, ids in found.items()}
 
     async def note_submitted(self, submitted: Mapping[str, bool], *, at: datetime) -> None:
         """Whether the resident of each case (case id → has contact) left a contact: one write."""
@@ -61,16 +97,21 @@ class ResidentContacts:
         email: str | None,
         language: Language,
         at: datetime,
+        follows: str | None = None,
     ) -> None:
         """Store the contact, unless the resident's data was erased (adapters/erasure.py marks
-        the same document): a contact read again after its erasure stays erased."""
+        the same document): a contact read again after its erasure stays erased. `follows`: a
+        supporter's, the case they said "me too" to."""
         contact = {"phone": phone, "email": email, "language": language}
+        fields: Document = {"has_contact": True, "contact": contact}
+        if follows is not None:
+            fields["follows"] = follows
         try:
             await self.collection.update_one(
                 {"_id": case_id, "erased": {"$exists": False}},
                 {
                     "$setOnInsert": {"noted_at": at},
-                    "$set": {"has_contact": True, "contact": contact},
+                    "$set": fields,
                 },
                 upsert=True,
             )

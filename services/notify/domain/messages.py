@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,13 +24,16 @@ class Notification(BaseModel):
 
 
 def notifications(
-    event: EventData, *, languages: Mapping[str, Language] | None = None
+    event: EventData,
+    *,
+    languages: Mapping[str, Language] | None = None,
+    followers: Sequence[str] = (),
 ) -> list[Notification]:
-    """One notification per recipient the rules name, in the recipient's language (Chinese
-    unless `languages` says otherwise)."""
+    """One notification per recipient the rules name (with the case's `followers`), in the
+    recipient's language (Chinese unless `languages` says otherwise)."""
     data = event.model_dump(mode="json")
     found: list[Notification] = []
-    for recipient in recipients(event):
+    for recipient in recipients(event, followers=followers):
         language = (languages or {}).get(recipient.address, DEFAULT_LANGUAGE)
         title, body = render(recipient.template_key, data, language)
         found.append(

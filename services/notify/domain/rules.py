@@ -9,7 +9,7 @@ where the channel is configured, the recipient has an address on it and has not 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,18 +19,21 @@ from shared.events.case_events import (
     CaseAssigned,
     CaseClosed,
     CaseEscalated,
+    CaseMerged,
     CaseMessageSent,
     CaseRejected,
     CaseReopened,
     CaseResponded,
     CaseReturned,
+    CaseSuggestionAnswered,
+    CaseSuggestionLinked,
     CaseSupervised,
     CaseSupervisionEscalated,
     CaseTransferred,
 )
 from shared.events.envelope import EventData
 
-Audience = Literal["representative", "station", "case", "department", "station_head"]
+Audience = Literal["representative", "station", "case", "department", "station_head", "follower"]
 
 ADDRESS_FIELD: Mapping[Audience, str] = {
     "representative": "representative_code",
@@ -38,6 +41,8 @@ ADDRESS_FIELD: Mapping[Audience, str] = {
     "case": "case_id",
     "department": "department_id",
     "station_head": "station_id",
+    # Not the event's: the residents who follow its case (`followers`), each under its own id.
+    "follower": "case_id",
 }
 """Which field of the event names the audience's inbox."""
 
@@ -95,6 +100,10 @@ RULES: tuple[Rule, ...] = (
     Rule(CaseResponded.TYPE, "case", push=RESIDENT),
     Rule(CaseClosed.TYPE, "case", push=RESIDENT),
     Rule(CaseReopened.TYPE, "case", push=RESIDENT),
+    # A duplicate merged into another case: its resident is told, and then hears the surviving
+    # case's answer as one of its followers (with the residents who said "me too").
+    Rule(CaseMerged.TYPE, "case", push=RESIDENT),
+    Rule(CaseResponded.TYPE, "follower", push=RESIDENT),
     Rule(CaseMessageSent.TYPE, "case", when=(When("direction", equals="to_resident"),)),
     Rule(CaseMessageSent.TYPE, "station", when=(When("direction", equals="to_station"),)),
     # A missed SLA deadline: the station head, urgently (never held back by quiet hours).
@@ -109,6 +118,10 @@ RULES: tuple[Rule, ...] = (
     Rule(CaseReturned.TYPE, "station", push=STAFF),
     Rule(CaseReturned.TYPE, "station_head", push=STAFF),
     Rule(CaseReturned.TYPE, "representative", when=(HELD,), push=STAFF),
+    # A formal suggestion (代表建议) took the case up, and later its department answered: each
+    # linked case's resident hears both (docs/suggestions.md).
+    Rule(CaseSuggestionLinked.TYPE, "case", push=RESIDENT),
+    Rule(CaseSuggestionAnswered.TYPE, "case", push=RESIDENT),
 )
 
 
@@ -125,20 +138,37 @@ def followed_event_types(rules: tuple[Rule, ...] = RULES) -> frozenset[str]:
     return frozenset(rule.event_type for rule in rules)
 
 
-def recipients(event: EventData, *, rules: tuple[Rule, ...] = RULES) -> list[Recipient]:
-    """Everyone the rules say hears about this event, in table order, each address once."""
+def follower_event_types(rules: tuple[Rule, ...] = RULES) -> frozenset[str]:
+    """The events whose case's followers hear of them: the caller reads who they are."""
+    return frozenset(rule.event_type for rule in rules if rule.audience == "follower")
+
+
+def recipients(
+    event: EventData, *, rules: tuple[Rule, ...] = RULES, followers: Sequence[str] = ()
+) -> list[Recipient]:
+    """Everyone the rules say hears about this event, in table order, each address once.
+
+    `followers`: the ids under which notify knows the residents following the event's case
+    (the residents of cases merged into it, its supporters); each is addressed as a case's
+    resident, `case:<id>`, so their inbox and contact are found like any resident's."""
     data = event.model_dump(mode="json")
     found: list[Recipient] = []
     seen: set[str] = set()
     for rule in rules:
         if rule.event_type != event.TYPE or not all(w.holds(data) for w in rule.when):
             continue
-        value = data.get(ADDRESS_FIELD[rule.audience])
-        if not value:
-            continue
-        address = f"{rule.audience}:{value}"
-        if address in seen:
-            continue
-        seen.add(address)
-        found.append(Recipient(address, rule.audience, rule.template_key, rule.urgent, rule.push))
+        if rule.audience == "follower":
+            values = list(followers)
+        else:
+            value = data.get(ADDRESS_FIELD[rule.audience])
+            values = [value] if value else []
+        for value in values:
+            prefix = "case" if rule.audience == "follower" else rule.audience
+            address = f"{prefix}:{value}"
+            if address in seen:
+                continue
+            seen.add(address)
+            found.append(
+                Recipient(address, rule.audience, rule.template_key, rule.urgent, rule.push)
+            )
     return found

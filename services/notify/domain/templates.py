@@ -81,6 +81,25 @@ TEMPLATES: Mapping[tuple[str, Language], tuple[str, str]] = {
         "Your opinion has been answered",
         "{{ response }}\nPlease rate how it was handled.",
     ),
+    ("case.responded:follower", "zh"): (
+        "您关注的意见建议已有答复",
+        "您反映的事项已与同类意见建议合并办理（或您曾表示附议），答复如下：\n{{ response }}\n"
+        "欢迎您在查询页对办理结果进行评价。",
+    ),
+    ("case.responded:follower", "en"): (
+        "The matter you raised has been answered",
+        "The matter you raised was handled together with others about the same thing (or you "
+        'said "me too"). The answer:\n{{ response }}\nYou can rate it on your tracking page.',
+    ),
+    ("case.merged:case", "zh"): (
+        "您的意见建议已合并办理",
+        "您的意见建议与反映同一事项的意见建议合并办理，办理进度和答复将在您的查询页显示并通知您。",
+    ),
+    ("case.merged:case", "en"): (
+        "Your opinion is handled with another",
+        "Your opinion is handled together with another about the same matter; you will see its "
+        "progress and answer on your tracking page and hear its answer.",
+    ),
     ("case.closed:case", "zh"): (
         "您的意见建议已办结",
         "您的意见建议已办结，感谢您的参与。",
@@ -170,6 +189,24 @@ TEMPLATES: Mapping[tuple[str, Language], tuple[str, str]] = {
         )
         for audience in ("station", "station_head", "representative")
     },
+    ("case.suggestion_linked:case", "zh"): (
+        "您的意见建议已形成代表建议",
+        "人大代表已将您反映的问题写入代表建议《{{ title }}》（编号 {{ number }}），"
+        "交{{ department_name }}办理答复。",
+    ),
+    ("case.suggestion_linked:case", "en"): (
+        "Your opinion is now a representative's formal suggestion",
+        'A representative took up your opinion in the formal suggestion "{{ title }}" '
+        "(no. {{ number }}), which {{ department_name }} must answer.",
+    ),
+    ("case.suggestion_answered:case", "zh"): (
+        "代表建议已获答复",
+        "{{ department_name }}已答复代表建议《{{ title }}》：{{ answer }}",
+    ),
+    ("case.suggestion_answered:case", "en"): (
+        "The formal suggestion has been answered",
+        '{{ department_name }} answered the formal suggestion "{{ title }}": {{ answer }}',
+    ),
 }
 
 VALUE_LABELS: Mapping[tuple[str, str], Mapping[Language, str]] = {

@@ -18,10 +18,10 @@ from services.notify.adapters.resident_contacts import ResidentContacts, languag
 from services.notify.domain.delivery import PushChannel, notification_id
 from services.notify.domain.messages import Notification, notifications
 from services.notify.domain.preferences import DEFAULT_PREFERENCES, Preferences, send_at
-from services.notify.domain.rules import followed_event_types, recipients
+from services.notify.domain.rules import followed_event_types, follower_event_types, recipients
 from services.notify.handlers.notification_events import notification_envelope
 from shared.dispatch import Event
-from shared.events.case_events import CASE_EVENT_TYPES, IMPORT_SOURCE, CaseSubmitted
+from shared.events.case_events import CASE_EVENT_TYPES, IMPORT_SOURCE, CaseMerged, CaseSubmitted
 from shared.events.envelope import EventData
 from shared.events.notification_events import NotificationSent
 from shared.logging import get_logger
@@ -83,12 +83,36 @@ async def on_case_events(
         },
         at=now,
     )
-    found = [recipients(event.data) for event, _ in live]
+    # A merged case's resident follows the surviving case from now on (before this run's
+    # answers are addressed: a merge and the answer may arrive in one batch).
+    await contacts.follow(
+        {
+            event.data.case_id: event.data.into_case_id
+            for event, _ in live
+            if isinstance(event.data, CaseMerged)
+        },
+        at=now,
+    )
+    followed = follower_event_types()
+    followers = await contacts.followers(
+        case_id for event, case_id in live if event.data.TYPE in followed
+    )
+    found = [
+        recipients(event.data, followers=followers.get(case_id, ())) for event, case_id in live
+    ]
     stored = await preferences.stored_for(r.address for rs in found for r in rs)
     residents = await contacts.stored(
-        r.address.partition(":")[2] for rs in found for r in rs if r.audience == "case"
+        r.address.partition(":")[2]
+        for rs in found
+        for r in rs
+        if r.audience in ("case", "follower")
     )
-    plans = [_plan(event, case_id, stored=stored, residents=residents) for event, case_id in live]
+    plans = [
+        _plan(
+            event, case_id, stored=stored, residents=residents, followers=followers.get(case_id, ())
+        )
+        for event, case_id in live
+    ]
     await notify_inboxes(plans, inbox=inbox, now=now)
     await queue_pushes(plans, push=push, residents=residents, now=now)
 
@@ -99,19 +123,21 @@ def _plan(
     *,
     stored: Mapping[str, Preferences],
     residents: Mapping[str, Document],
+    followers: Sequence[str] = (),
 ) -> Planned:
     """Each recipient's words in their language: the one they set as a preference, else (a
     resident) the one they submitted in, else Chinese."""
-    found = recipients(event.data)
+    found = recipients(event.data, followers=followers)
     languages = {r.address: stored[r.address].language for r in found if r.address in stored}
     for recipient in found:
-        if recipient.audience != "case" or recipient.address in stored:
+        if recipient.audience not in ("case", "follower") or recipient.address in stored:
             continue
         language = language_of(residents.get(recipient.address.partition(":")[2]))
         if language is not None:
             languages[recipient.address] = language
     wanted = {r.address: stored.get(r.address, DEFAULT_PREFERENCES) for r in found}
-    return Planned(event, case_id, notifications(event.data, languages=languages), wanted)
+    messages = notifications(event.data, languages=languages, followers=followers)
+    return Planned(event, case_id, messages, wanted)
 
 
 async def notify_inboxes(

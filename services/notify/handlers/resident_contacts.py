@@ -15,10 +15,12 @@ async def on_resident_contacts(
 ) -> None:
     for event in events:
         given = event.data
+        # A supporter ("me too") is kept under their own id, following the case.
         await contacts.record(
-            given.case_id,
+            given.supporter_id or given.case_id,
             phone=given.phone,
             email=given.email,
             language=given.language,
             at=datetime.now(UTC),
+            follows=given.case_id if given.supporter_id else None,
         )

@@ -24,6 +24,13 @@ Definitions (docs/reporting.md has them with the formulas):
   comes by its deadline, `supervision_missed` when routing escalates it or the response comes
   late. A case withdrawn (rejected, merged) while supervised has no outcome.
 - `returned`: responses a supervisor sent back for redo (`case.returned`).
+- merged duplicates count once for completion: a case merged after it was accepted adds
+  `merged_accepted`, which completion takes out of its accepted (closed ÷ (accepted −
+  merged_accepted)); the surviving case's close completes the matter. Each resident's rating
+  counts: a merged case's resident rates the surviving answer on their own case
+  (`case.rated` with `answer_of`), a rating like any other.
+- `supporters`: residents who said "me too" (`case.supported`), for the case's station, point,
+  category and holder, on the day they joined.
 """
 
 from __future__ import annotations
@@ -59,11 +66,12 @@ from shared.events.case_events import (
     CaseSubmitted,
     CaseSupervised,
     CaseSupervisionEscalated,
+    CaseSupported,
     CaseTransferred,
 )
 from shared.events.envelope import EventData
 
-CaseEvent = CaseSubmitted | CaseAssigned | CaseAction
+CaseEvent = CaseSubmitted | CaseAssigned | CaseSupported | CaseAction
 
 ACCEPT_PENDING = frozenset({"assigned"})
 RESPONSE_PENDING = frozenset(
@@ -120,6 +128,7 @@ class CaseState(BaseModel):
     respond_escalated: bool = False
     recorded_stage: str | None = None
     supervised: bool = False
+    accepted_once: bool = False
     # Supervision records without an outcome yet: id → the deadline.
     pending_supervisions: dict[str, datetime] = {}
 
@@ -247,6 +256,7 @@ def _action(state: CaseState, action: CaseAction) -> tuple[CaseState, list[Contr
         representative = action.representative_code
     if isinstance(action, CaseAccepted):
         update["representative_code"] = action.representative_code
+        update["accepted_once"] = True
         took = duration_ms(state.assigned_at, action.at)
         if took is not None:
             durations["accept"] = [took]
@@ -267,6 +277,9 @@ def _action(state: CaseState, action: CaseAction) -> tuple[CaseState, list[Contr
         update["waiting_since"] = action.at
     elif isinstance(action, CaseReviewed):
         update["status"] = "in_review" if action.outcome == "started" else "handling"
+    elif isinstance(action, CaseMerged) and state.accepted_once and state.open:
+        # Its acceptance is the survivor's to complete: out of this case's completion.
+        counts["merged_accepted"] = 1
     elif isinstance(action, CaseRated):
         counts = {"rated": 1, f"ratings.{action.rating}": 1}
     elif isinstance(action, CaseFollowedUp):
@@ -321,7 +334,12 @@ _ACTION_MODELS: tuple[type[CaseAction], ...] = (
     CaseSupervisionEscalated,
     CaseReturned,
 )
-FOLDED: tuple[type[CaseEvent], ...] = (CaseSubmitted, CaseAssigned, *_ACTION_MODELS)
+FOLDED: tuple[type[CaseEvent], ...] = (
+    CaseSubmitted,
+    CaseAssigned,
+    CaseSupported,
+    *_ACTION_MODELS,
+)
 """The case events that change a case as reporting sees it, or the figures."""
 
 
@@ -345,6 +363,16 @@ def apply_event(state: CaseState, event: EventData) -> tuple[CaseState, list[Con
         ]
     if isinstance(event, CaseAssigned):
         return _assigned(state, event)
+    if isinstance(event, CaseSupported):
+        if state.station_id is None:
+            # Not routed yet: the city counts it, no station can.
+            return state, [city(event.supported_at.date(), {"supporters": 1}, {})]
+        return state, _spread(
+            state,
+            station_id=state.station_id,
+            day=event.supported_at.date(),
+            counts={"supporters": 1},
+        )
     if isinstance(event, _ACTION_MODELS):
         return _action(state, event)
     return state, []

@@ -38,6 +38,8 @@ HANDLING = (
     "supervision_met",
     "supervision_missed",
     "returned",
+    "merged_accepted",
+    "supporters",
 )
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
 
@@ -106,6 +108,10 @@ class Figures(BaseModel):
     supervision_met: int = 0
     supervision_missed: int = 0
     returned: int = 0
+    # Duplicates merged after they were accepted (out of completion's accepted: the survivor
+    # completes the matter once), and residents who said "me too".
+    merged_accepted: int = 0
+    supporters: int = 0
     time_to_accept: DurationStats = duration_stats([])
     time_to_respond: DurationStats = duration_stats([])
     open_now: int = 0
@@ -157,7 +163,8 @@ class Totals:
             **{name: self.counts[name] for name in HANDLING},
             "ratings": {name: ratings[name] for name in RATINGS} | dict(sorted(ratings.items())),
             "completion_rate": completion(
-                closed=self.counts["closed"], accepted=self.counts["accepted"]
+                closed=self.counts["closed"],
+                accepted=max(self.counts["accepted"] - self.counts["merged_accepted"], 0),
             ),
             "satisfaction_rate": satisfaction(
                 satisfied=ratings["satisfied"],

@@ -6,7 +6,7 @@ entries and the events it causes (outbox), so two concurrent actions cannot both
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,6 +97,10 @@ class RoutedCaseRepository:
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("representative_code", 1), ("status", 1)])
         await self.collection.create_index([("station_id", 1), ("status", 1)])
+        # Candidate duplicates: the newest open cases of one station and category.
+        await self.collection.create_index(
+            [("station_id", 1), ("category", 1), ("status", 1), ("submitted_at", DESCENDING)]
+        )
         await self.collection.create_index([("transferred_to", 1), ("status", 1)])
         await self.collection.create_index([("updated_at", DESCENDING)])
         for scope in SCOPES:
@@ -137,6 +141,34 @@ class RoutedCaseRepository:
 
     async def get(self, case_id: str) -> Document | None:
         return await self.collection.find_one({"_id": case_id}, _HIDDEN)
+
+    async def record_supporters(self, counts: Mapping[str, int]) -> None:
+        """Each case's "me too" count as intake last published it: never lowered, so a
+        redelivered or late event changes nothing (one write for the run)."""
+        ops = [
+            UpdateOne({"_id": case_id}, {"$max": {"supporters": count}})
+            for case_id, count in counts.items()
+        ]
+        if ops:
+            await self.collection.bulk_write(ops, ordered=False)
+
+    async def open_alike(self, *, station_id: str, category: str, limit: int) -> list[Document]:
+        """The newest `limit` open cases of the station and category, with what similarity
+        and the case page's list of candidate duplicates read of them."""
+        fields = ("text", "category", "liaison_point_id", "status", "submitted_at")
+        cursor = (
+            self.collection.find(
+                {
+                    "station_id": station_id,
+                    "category": category,
+                    "status": {"$in": sorted(OPEN_STATUSES)},
+                },
+                dict.fromkeys(fields, 1),
+            )
+            .sort([("submitted_at", DESCENDING)])
+            .limit(limit)
+        )
+        return await cursor.to_list()
 
     async def apply(
         self,

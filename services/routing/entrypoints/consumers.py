@@ -5,6 +5,7 @@ resident's data scrubs it."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import TypeVar
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
@@ -15,6 +16,7 @@ from services.routing.handlers.assignment import assign_cases
 from services.routing.handlers.erasure import on_erasures
 from services.routing.handlers.messages import on_resident_messages
 from services.routing.handlers.resident_feedback import on_ratings, on_reopenings
+from services.routing.handlers.supporters import on_supported
 from shared.consumer import EventConsumer
 from shared.dispatch import Event, EventRoutes
 from shared.events.case_events import (
@@ -23,6 +25,7 @@ from shared.events.case_events import (
     CaseRated,
     CaseReopened,
     CaseSubmitted,
+    CaseSupported,
 )
 from shared.events.envelope import EventData
 from shared.outbox import OutboxRelay
@@ -71,6 +74,7 @@ def case_event_routes(
     routes.on(CaseRated, waking(ratings))
     routes.on(CaseMessageSent, waking(answers))
     routes.on(CaseReopened, waking(reopenings))
+    routes.on(CaseSupported, partial(on_supported, cases=cases))
     routes.on(CaseErased, erasures)
     return routes
 

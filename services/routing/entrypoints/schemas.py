@@ -67,6 +67,7 @@ class CaseSummary(BaseModel):
     supervised: bool = Field(
         default=False, description="Supervised (督办) and not answered yet: the queue's badge."
     )
+    supporters: int = Field(default=0, description='Residents who said "me too" (intake).')
     version: int
 
 

@@ -175,6 +175,15 @@ _ACTIONS: Strings = {
         "en": "Reason (the resident reads it)",
     },
     "field_into_case_id": {"zh": "合并到的案件编号", "en": "Merge into case id"},
+    "duplicates_title": {"zh": "可能重复的意见建议", "en": "Possible duplicates"},
+    "duplicates_hint": {
+        "zh": "本站同类、同一联络点或附近、内容相近的在办件。",
+        "en": "Open cases of this station and category, at the same point or nearby, with "
+        "similar text.",
+    },
+    "duplicate_merge": {"zh": "合并到此件", "en": "Merge into this case"},
+    "duplicate_score": {"zh": "相似度", "en": "Similarity"},
+    "supporters": {"zh": "{n} 人附议", "en": '{n} said "me too"'},
     "field_department_id": {"zh": "承办部门", "en": "Department"},
     "field_note": {"zh": "说明", "en": "Note"},
     "field_note_optional": {"zh": "说明（可不填）", "en": "Note (optional)"},
@@ -280,6 +289,62 @@ _ADMIN: Strings = {
     },
 }
 
+# Formal suggestions (代表建议): their list, form and page.
+_SUGGESTIONS: Strings = {
+    "nav_suggestions": {"zh": "代表建议", "en": "Suggestions"},
+    "suggestions_title": {"zh": "代表建议", "en": "Formal suggestions"},
+    "suggestions_empty": {"zh": "没有符合条件的代表建议。", "en": "No suggestions match."},
+    "suggestion_new": {"zh": "提出代表建议", "en": "New formal suggestion"},
+    "suggestion_from_case": {"zh": "形成代表建议", "en": "Turn into a formal suggestion"},
+    "suggestion_number": {"zh": "编号", "en": "No."},
+    "suggestion_field_title": {"zh": "标题", "en": "Title"},
+    "suggestion_field_body": {"zh": "建议内容", "en": "Body"},
+    "suggestion_field_case_ids": {
+        "zh": "关联的意见建议（案件编号，每行一个）",
+        "en": "Linked cases (case ids, one a line)",
+    },
+    "suggestion_field_cosigners": {
+        "zh": "附议代表（代表编号，以空格分隔）",
+        "en": "Co-signing representatives (codes, space-separated)",
+    },
+    "suggestion_field_department_id": {"zh": "承办部门", "en": "Answering department"},
+    "suggestion_field_answer_due": {
+        "zh": "答复期限（留空则按规定天数）",
+        "en": "Answer deadline (empty: the statutory days)",
+    },
+    "suggestion_field_answer": {"zh": "部门答复", "en": "The department's answer"},
+    "suggestion_field_rating": {"zh": "对答复的评价", "en": "Evaluation of the answer"},
+    "suggestion_field_comment": {"zh": "评价意见", "en": "Comment"},
+    "suggestion_submit": {"zh": "提交代表建议", "en": "Submit the suggestion"},
+    "suggestion_answer_submit": {"zh": "提交答复", "en": "Record the answer"},
+    "suggestion_evaluate_submit": {"zh": "提交评价", "en": "Record the evaluation"},
+    "suggestion_lead": {"zh": "领衔代表", "en": "Lead representative"},
+    "suggestion_cosigners": {"zh": "附议代表", "en": "Co-signers"},
+    "suggestion_cases": {"zh": "关联的意见建议", "en": "Linked cases"},
+    "suggestion_department": {"zh": "承办部门", "en": "Department"},
+    "suggestion_due": {"zh": "答复期限", "en": "Answer by"},
+    "suggestion_answers": {"zh": "部门答复", "en": "Answers"},
+    "suggestion_evaluations": {"zh": "代表评价", "en": "Evaluations"},
+    "suggestion_overdue": {"zh": "逾期未答复", "en": "Overdue"},
+    "suggestion_export": {"zh": "导出 CSV", "en": "Export CSV"},
+    "suggestion_export_xlsx": {"zh": "导出 Excel", "en": "Export Excel"},
+    "suggestion_filter": {"zh": "筛选", "en": "Filter"},
+    "suggestion_filter_any": {"zh": "全部", "en": "Any"},
+    "suggestion_filter_year": {"zh": "届次年度", "en": "Session year"},
+    "suggestion_filter_representative": {"zh": "代表编号", "en": "Representative code"},
+    "suggestion_done_submitted": {"zh": "代表建议已提交。", "en": "The suggestion is submitted."},
+    "suggestion_done_answer": {"zh": "答复已记录。", "en": "The answer is recorded."},
+    "suggestion_done_evaluation": {"zh": "评价已记录。", "en": "The evaluation is recorded."},
+    "suggestion_conflict": {
+        "zh": "该代表建议当前为“{status}”，无法进行此操作。",
+        "en": "The suggestion is {status}; this cannot be done now.",
+    },
+    "suggestion_status_submitted": {"zh": "待答复", "en": "Awaiting answer"},
+    "suggestion_status_answered": {"zh": "已答复", "en": "Answered"},
+    "suggestion_status_reanswer": {"zh": "待重新答复", "en": "To be answered again"},
+    "suggestion_status_evaluated": {"zh": "已评价", "en": "Evaluated"},
+}
+
 _FIELD_ERRORS: Strings = {
     "err_required": {"zh": "此项必填。", "en": "This is required."},
     "err_too_short": {"zh": "至少 {n} 个字。", "en": "At least {n} characters."},
@@ -301,5 +366,6 @@ CATALOG = Catalog(
     _SUPERVISION,
     _INBOX,
     _ADMIN,
+    _SUGGESTIONS,
     _FIELD_ERRORS,
 )

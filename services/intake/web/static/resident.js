@@ -3,7 +3,9 @@
 // - a character count under the text;
 // - photo previews, and photos shrunk on the phone to fit the 2 MB limit (camera pictures are
 //   often larger, and HEIC is turned into JPEG);
-// - "use my location", filling the hidden lat/lon fields.
+// - "use my location", filling the hidden lat/lon fields;
+// - open cases like the one being typed (POST /v1/cases/similar), each with a "me too" button
+//   (POST /v1/cases/{case_id}/supporters).
 (function () {
   "use strict";
 
@@ -135,6 +137,94 @@
       lon.value = "";
       show();
       button.focus();
+    });
+  }
+
+  var similar = document.getElementById("similar");
+  if (similar && text) {
+    var timer = null;
+    var chosen = function () {
+      var picked = document.querySelector('input[name="category"]:checked');
+      return picked ? picked.value : null;
+    };
+    var say = function (template, n) {
+      return template.replace("{n}", String(n));
+    };
+    var meToo = function (item, caseId, button) {
+      button.disabled = true;
+      var key = "metoo-" + caseId + "-" + Math.random().toString(36).slice(2, 12);
+      fetch("/v1/cases/" + encodeURIComponent(caseId) + "/supporters", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Idempotency-Key": key },
+        body: "{}",
+      })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (body) {
+          var done = document.createElement("p");
+          done.className = "notice";
+          done.textContent = say(similar.getAttribute("data-counted"), body.supporters);
+          item.replaceChild(done, button);
+        })
+        .catch(function () { button.disabled = false; });
+    };
+    var show = function (cases) {
+      similar.textContent = "";
+      if (!cases.length) {
+        similar.hidden = true;
+        return;
+      }
+      var title = document.createElement("p");
+      title.textContent = similar.getAttribute("data-title");
+      similar.appendChild(title);
+      var list = document.createElement("ul");
+      cases.forEach(function (c) {
+        var item = document.createElement("li");
+        var what = document.createElement("p");
+        what.textContent = (c.point_name ? c.point_name + " · " : "") + c.submitted_on + " · " +
+          say(similar.getAttribute("data-supporters"), c.supporters);
+        var body = document.createElement("p");
+        body.textContent = c.text || similar.getAttribute("data-no-text");
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "secondary";
+        button.textContent = similar.getAttribute("data-metoo");
+        button.addEventListener("click", function () { meToo(item, c.case_id, button); });
+        item.appendChild(what);
+        item.appendChild(body);
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+      similar.appendChild(list);
+      similar.hidden = false;
+    };
+    var ask = function () {
+      var category = chosen();
+      if (!category || text.value.trim().length < 5) {
+        return;
+      }
+      var draft = { category: category, text: text.value };
+      var rep = similar.getAttribute("data-representative");
+      if (rep) { draft.representative_code = rep; }
+      var lat = document.getElementById("lat"), lon = document.getElementById("lon");
+      if (lat && lon && lat.value && lon.value) {
+        draft.location = { lat: Number(lat.value), lon: Number(lon.value) };
+      }
+      fetch("/v1/cases/similar", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(draft),
+      })
+        .then(function (r) { return r.ok ? r.json() : { cases: [] }; })
+        .then(function (body) { show(body.cases || []); })
+        .catch(function () {});
+    };
+    var later = function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 800);
+    };
+    text.addEventListener("input", later);
+    document.querySelectorAll('input[name="category"]').forEach(function (r) {
+      r.addEventListener("change", later);
     });
   }
 })();

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from services.routing.adapters.case_repository import VersionConflict
+from services.routing.adapters.case_repository import RoutedCaseRepository, VersionConflict
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.template_repository import TemplateRepository
+from services.routing.domain.directory import Directory
 from services.routing.domain.workflow import (
     RULES,
     ActionNotAllowed,
@@ -46,6 +47,7 @@ from services.routing.web.forms import (
 from services.routing.web.views import case_names, typed_representative
 from shared.auth import Claims
 from shared.mongo import Document
+from shared.similarity import Place, Profile, best_matches
 from shared.web.pages import CONTENT_SECURITY_POLICY
 
 router = APIRouter(include_in_schema=False)
@@ -61,8 +63,17 @@ async def render_case(
     templates: TemplateRepository,
     status_code: int = 200,
     extra: dict[str, Any] | None = None,
+    cases: RoutedCaseRepository | None = None,
 ) -> Response:
+    """The case page; with `cases`, and when the case may be merged, its candidate
+    duplicates (each with a one-click merge into it)."""
     detail = CaseDetail.model_validate(case_detail(document, actor_from(claims)))
+    loaded = await directory.load()
+    duplicates = (
+        await candidate_duplicates(document, cases=cases, directory=loaded)
+        if cases is not None and "merge" in detail.allowed_actions
+        else []
+    )
     usable_templates = (
         await templates.usable(station_id=detail.station_id, category=detail.category)
         if "respond" in detail.allowed_actions
@@ -81,7 +92,7 @@ async def render_case(
             "nav_current": "queue",
             "case": detail,
             **case_names(
-                await directory.load(),
+                loaded,
                 category=detail.category,
                 station_id=detail.station_id,
                 representative_code=detail.representative_code,
@@ -89,6 +100,7 @@ async def render_case(
                 zh=workbench.language(request) == "zh",
             ),
             "response_templates": usable_templates,
+            "duplicates": duplicates,
             # (n, the photo, its thumbnail): the page loads the small one, links the full one.
             "attachments": [(n, url, f"{url}?size=thumb") for n, url in enumerate(photos, 1)],
             "action_fields": ACTION_FIELDS,
@@ -105,6 +117,37 @@ async def render_case(
         "img-src 'self'", f"img-src 'self' {workbench.intake_web_url}"
     )
     return response
+
+
+MAX_CANDIDATES = 200
+"""How many of the station's newest open cases of the category are compared with the case."""
+
+
+async def candidate_duplicates(
+    document: Document, *, cases: RoutedCaseRepository, directory: Directory | None
+) -> list[dict[str, Any]]:
+    """Open cases of the same station alike to this one (shared.similarity, the function
+    intake suggests cases to residents with), best first, at most five."""
+    points = {p.id: p for p in directory.liaison_points} if directory else {}
+
+    def profile(case: Document) -> Profile:
+        point = points.get(case.get("liaison_point_id") or "")
+        return Profile(
+            category=str(case.get("category", "")),
+            text=str(case.get("text", "")),
+            place=Place(
+                point_id=case.get("liaison_point_id"),
+                lat=point.lat if point else None,
+                lon=point.lon if point else None,
+            ),
+        )
+
+    found = await cases.open_alike(
+        station_id=document["station_id"], category=document["category"], limit=MAX_CANDIDATES
+    )
+    others = {d["_id"]: d for d in found if d["_id"] != document["_id"]}
+    matches = best_matches(profile(document), [(k, profile(d)) for k, d in others.items()])
+    return [{**others[k], "score": round(score, 2)} for k, score in matches]
 
 
 @router.get("/staff/cases/{case_id}")
@@ -130,6 +173,7 @@ async def case_page(
         workbench=workbench,
         directory=directory,
         templates=templates,
+        cases=cases,
         # The page's own forms (supervise, follow_up) come back here too.
         extra={"done": done if done in RULES or done in CASE_FORM_FIELDS else None},
     )
@@ -169,6 +213,7 @@ async def act(
             templates=templates,
             status_code=status_code,
             extra={"form_values": {action: form}, **extra},
+            cases=cases,
         )
 
     if action == "reassign" and form.get("representative_code"):
