@@ -10,6 +10,7 @@ both residents' ratings, and the supporter.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,9 +19,11 @@ import pytest
 from pymongo import MongoClient
 
 from shared.auth import SESSION_COOKIE
+from shared.topics import RESIDENT_CONTACTS
 from tests.e2e.platform import Platform, act, eventually, sign_in, staff_case
 from tests.e2e.test_case_flow import assigned, resident_view, submit
 from tests.infra import Infra, free_port
+from tests.kafka_tools import read_topic
 
 A_TEXT = "我是王小明，小区东门停车场晚上停满了，希望增加车位"
 B_TEXT = "东门停车场晚上总是停满车，回家没地方停"
@@ -95,6 +98,15 @@ def test_a_duplicate_is_suggested_joined_merged_and_its_resident_answered(
     assert ok(platform.post("intake", path, json=me_too, headers=key), 202)["supporters"] == 1
     assert resident_view(platform, a["tracking_code"])["supporters"] == 1
     assert similar_to(platform, draft, a["case_id"])["supporters"] == 1
+    # The supporter's contact has a key of its own on the compacted topic: compaction never
+    # drops the case's resident's contact (keyed by the case id) for it.
+    contacts = asyncio.run(
+        read_topic(
+            platform.infra.kafka_bootstrap, f"{platform.namespace}.{RESIDENT_CONTACTS}", expect=1
+        )
+    )
+    keys = [r.key.decode() for r in contacts if r.key.decode().startswith(a["case_id"])]
+    assert len(keys) == 1 and keys[0].startswith(a["case_id"] + "/s"), keys
 
     # B submits anyway; staff see A as a candidate duplicate on B's page and merge B into A.
     b = submit(platform, draft)

@@ -47,5 +47,12 @@ def supporter_id(idempotency_key: str | None) -> str:
     return "s" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
 
 
+def contact_key(case_id: str, supporter: str) -> str:
+    """The supporter's record's key on the compacted `resident-contacts` topic: their own, so
+    that compaction, which keeps one record per key, never drops the case's resident's contact
+    (keyed by the case id) for the supporter's, or one supporter's for another's."""
+    return f"{case_id}/{supporter}"
+
+
 def may_be_supported(status: str) -> bool:
     return status in OPEN_STATUSES

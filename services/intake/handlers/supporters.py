@@ -10,6 +10,7 @@ from services.intake.domain.supporters import (
     CaseClosedToSupport,
     SupportCase,
     Supported,
+    contact_key,
     may_be_supported,
     supporter_id,
 )
@@ -47,7 +48,12 @@ async def support_case(
                 given_at=now,
             )
             wrapped.append(
-                Envelope.wrap(given, source=SOURCE, subject=case_id, correlation_id=correlation_id)
+                Envelope.wrap(
+                    given,
+                    source=SOURCE,
+                    subject=contact_key(case_id, supporter),
+                    correlation_id=correlation_id,
+                )
             )
         supported = CaseSupported(
             case_id=case_id,

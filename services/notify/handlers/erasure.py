@@ -25,6 +25,8 @@ async def on_erasures(events: Sequence[Event[CaseErased]], *, erasures: ContactE
 async def on_contact_tombstone(key: bytes, *, erasures: ContactErasure) -> None:
     """The delete record intake publishes for an erased contact: the same as erasing the
     contact (the case's `case.erased` may come later on its own topic, or already came)."""
-    case_id = key.decode()
-    await erasures.erase(case_id, scope="contact", at=datetime.now(UTC))
-    log.info("resident.contact_forgotten", case_id=case_id)
+    case_id, _, supporter = key.decode().partition("/")
+    # A supporter's record ("me too") is keyed `<case id>/<supporter id>` and kept under the
+    # supporter's id: forgetting it leaves the case's own resident alone.
+    await erasures.erase(supporter or case_id, scope="contact", at=datetime.now(UTC))
+    log.info("resident.contact_forgotten", case_id=case_id, supporter=bool(supporter))
