@@ -2,7 +2,8 @@
 notification that will never be delivered, for operators to inspect and re-drive.
 
 The record's value is the `notification.failed` event (no address: personal data stays in the
-store), its error sealed as on `notification-events` (shared.sealing); its headers follow the
+store), its error sealed as on `notification-events` (shared.sealing), and in the `dlq-error`
+header without addresses (shared.redaction); its headers follow the
 consumers' dead letters (`dlq-error`, `dlq-error-type`, `dlq-group`, `dlq-failed-at`) plus the
 delivery's channel and attempts.
 """
@@ -18,6 +19,7 @@ from shared.errors import is_transient
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.producer import EventPublisher, Headers, event_headers
+from shared.redaction import redact_addresses
 from shared.settings import ServiceSettings
 from shared.topics import NOTIFY_DELIVERIES, dead_letter_spec, dead_letter_topic, ensure_topics
 
@@ -37,7 +39,9 @@ class DeliveryDeadLetters:
         """Publish, retrying while Kafka is unreachable: a give-up is never lost."""
         headers: Headers = [
             *event_headers(failed),
-            ("dlq-error", error[:2000].encode()),
+            # Headers are not sealed: the refusal's own words, without the address it may
+            # quote (the whole message is in the event's sealed `error`).
+            ("dlq-error", redact_addresses(error)[:2000].encode()),
             ("dlq-error-type", error_type.encode()),
             ("dlq-group", self._settings.topic(NOTIFY_DELIVERIES).encode()),
             ("dlq-failed-at", datetime.now(UTC).isoformat().encode()),
