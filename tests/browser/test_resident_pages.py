@@ -73,7 +73,10 @@ def with_status(site: Platform, code: str, status: str) -> dict[str, Any] | None
 
 async def posted(page: Page, submit: Callable[[], Awaitable[None]]) -> int:
     """The status of the form POST that `submit` causes (before any redirect is followed)."""
-    async with page.expect_response(lambda r: r.request.method == "POST") as info:
+    # The form's own POST: the page's script also POSTs drafts to /v1/cases/similar.
+    async with page.expect_response(
+        lambda r: r.request.method == "POST" and "/v1/" not in r.url
+    ) as info:
         await submit()
     response = await info.value
     await page.wait_for_load_state()

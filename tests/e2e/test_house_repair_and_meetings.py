@@ -8,10 +8,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from pymongo import MongoClient
+from pymongo import AsyncMongoClient, MongoClient
 
+from shared.case_keys import CaseKeys
 from shared.events.envelope import Envelope
 from shared.mongo import Document
+from shared.sealing import cases_of, is_sealed, open_envelope
 from shared.topics import CASE_EVENTS, STATION_ACTIVITIES
 from tests.e2e.platform import Platform, act, eventually, sign_in, staff_case
 from tests.e2e.test_case_flow import assigned, submit
@@ -49,6 +51,20 @@ def events_on(platform: Platform, topic: str, key: str, expect: int) -> list[Env
         read_topic(platform.infra.kafka_bootstrap, f"{platform.namespace}.{topic}", expect=expect)
     )
     return [Envelope.from_bytes(r.value) for r in records if r.key == key.encode()]
+
+
+def opened(platform: Platform, envelope: Envelope) -> Envelope:
+    """The event with its sealed fields opened by intake's copy of the case keys."""
+
+    async def keys() -> dict[str, bytes | None]:
+        client: AsyncMongoClient[Document] = AsyncMongoClient(platform.infra.mongo_url)
+        try:
+            ring = CaseKeys(client[f"{platform.namespace}_minyi_intake"])
+            return await ring.lookup(cases_of([envelope]))
+        finally:
+            await client.close()
+
+    return open_envelope(envelope, asyncio.run(keys()))
 
 
 def routing_case(platform: Platform, case_id: str) -> Document:
@@ -169,7 +185,9 @@ def test_a_house_repair_case_moves_through_its_stages_and_a_meeting_links_back_t
         ("repairing", "repaired"),
         ("repaired", "acceptance_passed"),
     ]
-    assert stage_events[1].data["note"] == "施工队已进场"
+    # Staff's notes travel sealed with the case's key (shared.sealing) and open with it.
+    assert is_sealed(stage_events[1].data["note"])
+    assert opened(platform, stage_events[1]).data["note"] == "施工队已进场"
     assert {e.data["actor_id"] for e in stage_events} == {"xijie-staff", "xijie-head"}
 
     # A deliberation meeting at 西新 that discussed the case.

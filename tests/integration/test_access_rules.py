@@ -52,6 +52,10 @@ PUBLIC: dict[tuple[str, str, str], str] = {
     ("intake", "POST", "/v1/cases/{tracking_code}/rating"): "the resident rates by code",
     ("intake", "POST", "/v1/cases/{tracking_code}/reopen"): "the resident reopens by code",
     ("intake", "POST", "/v1/cases/{tracking_code}/messages"): "the resident answers by code",
+    ("intake", "POST", "/v1/cases/similar"): "a resident's draft meets similar open cases: "
+    "no text unless its resident consented, no contact, no tracking code, no location",
+    ("intake", "POST", "/v1/cases/{case_id}/supporters"): "'me too' without an account, by "
+    "the public case id",
     ("intake", "GET", "/v1/qr/{representative_code}.svg"): "QR codes are posted publicly",
     ("intake", "GET", "/v1/qr/{representative_code}.png"): "QR codes are posted publicly",
     ("intake", "GET", "/v1/stations/{station_id}/qr-sheet"): "the station's printable QR sheet",
