@@ -60,6 +60,7 @@ from shared.outbox import OUTBOX_COUNT
 from shared.settings import ServiceSettings
 from shared.topics import (
     CASE_EVENTS,
+    CASE_KEYS,
     CONSUMER_GROUPS,
     DIRECTORY,
     RESIDENT_CONTACTS,
@@ -90,6 +91,7 @@ PURPOSE_TOPIC = {
     "activities": STATION_ACTIVITIES,
     "directory": DIRECTORY,
     "sessions": STAFF_SESSIONS,
+    "keys": CASE_KEYS,
 }
 # Reporting's counters as the probe reads them: over the last days for the load (cheap, the
 # load's cases are today's), over the whole imported history for the fill.
