@@ -8,6 +8,10 @@ after it, and none shows those strings (the personal fields travel sealed with t
 shared.sealing); after the erasure the key is gone, so a fresh consumer group replaying
 `case-events` through the decode path reads placeholders, and reporting rebuilt by replay
 counts the same.
+
+A resident who only said "me too" on the case, leaving a phone and an email, is erased first by
+that phone: none of their strings is left in any store or topic, while the case, its count of
+supporters and its own resident's contact stay.
 """
 
 from __future__ import annotations
@@ -238,6 +242,62 @@ def test_an_erased_resident_is_nowhere_in_any_store_and_their_case_still_counts(
         )
     )
 
+    # Another resident says "me too", leaving a contact of their own.
+    supporter_digits = f"{uuid.uuid4().int % 10**8:08d}"
+    supporter_phone = f"+86 135 {supporter_digits[:4]} {supporter_digits[4:]}"
+    supporter_normalized = f"135{supporter_digits}"
+    supporter_email = f"supporter-{marker}@example.cn"
+    supporter_secrets = [supporter_phone, supporter_normalized, supporter_email]
+    joined = platform.post(
+        "intake",
+        f"/v1/cases/{case_id}/supporters",
+        json={"contact": {"phone": supporter_phone, "email": supporter_email}},
+        headers={"Idempotency-Key": f"e2e-erasure-{marker}"},
+    )
+    assert joined.status_code == 202 and joined.json()["supporters"] == 1, joined.text
+    eventually(
+        lambda: (
+            {database for database, _, doc in every_document(platform) if supporter_email in doc}
+            == {f"{platform.namespace}_minyi_intake", f"{platform.namespace}_minyi_notify"}
+        )
+    )
+    eventually(lambda: platform.get("reporting", "/v1/reports/city").json()["city"]["supporters"])
+
+    by_supporter = httpx.post(
+        platform.url("intake", "/v1/admin/erasures"),
+        json={"phone": supporter_normalized},
+        headers=ADMIN,
+        timeout=10,
+    )
+    assert by_supporter.status_code == 200, by_supporter.text
+    assert by_supporter.json()["erased"] == 1
+    ((supporter_case, supporter_id),) = [
+        (c["case_id"], c["supporter_id"]) for c in by_supporter.json()["cases"]
+    ]
+    assert supporter_case == case_id and supporter_id
+
+    def supporter_scrubbed() -> bool:
+        found = leftovers(platform, supporter_secrets)
+        assert not found, found
+        return True
+
+    eventually(supporter_scrubbed, timeout_s=30, interval_s=0.5)
+    found, on_record = on_topics(platform, supporter_secrets)
+    assert found == []
+    supporter_records = [
+        r.value
+        for topic, r in on_record
+        if topic == f"{platform.namespace}.{RESIDENT_CONTACTS}"
+        and r.key == f"{case_id}/{supporter_id}".encode()
+    ]
+    assert supporter_records[0] is not None and supporter_records[-1] is None
+    # The case, its count and its own resident are untouched.
+    view = resident_view(platform, code)
+    assert (view["text"], view["supporters"]) == (text, 1)
+    kept = leftovers(platform, [phone, email])
+    for database in ("minyi_intake", "minyi_notify"):
+        assert any(f"{platform.namespace}_{database}." in k for k in kept), database
+
     normalized = f"137{digits}"
     secrets = [phone, normalized, email, text, question, answer, photo_name, photo_sha256]
     secrets += [str(LAT), str(LON)]
@@ -282,9 +342,12 @@ def test_an_erased_resident_is_nowhere_in_any_store_and_their_case_still_counts(
     eventually(scrubbed, timeout_s=30, interval_s=0.5)
 
     log = platform.get("intake", f"/v1/admin/erasures/{case_id}").json()["entries"]
-    assert [(e["scope"], e["contact"]) for e in log] == [("all", True)]
+    assert [(e["scope"], e["contact"], e["supporter_id"]) for e in log] == [
+        ("contact", True, supporter_id),
+        ("all", True, None),
+    ]
     eventually(
-        lambda: platform.get("intake", f"/v1/admin/erasures/{case_id}").json()["entries"][0][
+        lambda: platform.get("intake", f"/v1/admin/erasures/{case_id}").json()["entries"][-1][
             "tombstone_at"
         ]
     )

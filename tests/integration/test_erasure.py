@@ -12,6 +12,7 @@ import base64
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -35,7 +36,14 @@ from tests.conftest import PlumbingSettings
 from tests.infra import free_port
 from tests.integration.in_process import serving
 from tests.integration.test_intake_attachments import tiny_png
-from tests.integration.test_notify_gateway import accepted, publish, running, until, wrap
+from tests.integration.test_notify_gateway import (
+    accepted,
+    publish,
+    responded,
+    running,
+    until,
+    wrap,
+)
 from tests.kafka_tools import read_topic
 from tests.tokens import bearer, publish_test_accounts
 
@@ -451,3 +459,218 @@ async def test_notify_forgets_a_contact_on_its_tombstone_instead_of_dead_letteri
         settings.kafka_bootstrap, settings.topic(dead_letter_topic("notify.contacts")), timeout_s=5
     )
     assert dead == []
+
+
+async def me_too(
+    client: httpx.AsyncClient, case_id: str, *, key: str, **contact: str
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/cases/{case_id}/supporters",
+        json={"contact": contact},
+        headers={"Idempotency-Key": key},
+    )
+
+
+async def stored_anywhere(
+    mongo: AsyncMongoClient[Document], settings: PlumbingSettings, secrets: list[str]
+) -> list[str]:
+    """Where in intake's and notify's stores any of the secrets is, document by document."""
+    found = []
+    for db in (intake_db(mongo, settings), notify_db(mongo, settings)):
+        for collection in await db.list_collection_names():
+            async for document in db[collection].find():
+                text = str(document)
+                found += [f"{collection}: {s!r}" for s in secrets if s in text]
+    return found
+
+
+async def test_an_erasure_by_phone_reaches_a_me_too_supporter_and_leaves_the_case_alone(
+    intake_app: tuple[httpx.AsyncClient, Any],
+    settings: PlumbingSettings,
+    mongo: AsyncMongoClient[Document],
+) -> None:
+    intake, _ = intake_app
+    resident_phone = f"139{uuid.uuid4().int % 10**8:08d}"
+    digits = f"{uuid.uuid4().int % 10**8:08d}"
+    phone, normalized = f"+86 136 {digits[:4]} {digits[4:]}", f"136{digits}"
+    email = f"me-too-{unique()}@example.cn"
+    text = f"东门停车位不够{unique()}"
+    async with running(notify_settings(settings)):
+        receipt = await submit(intake, text=text, contact={"phone": resident_phone})
+        case_id = receipt["case_id"]
+        key = f"me-too-{unique()}"
+        joined = await me_too(intake, case_id, key=key, phone=phone, email=email)
+        assert joined.status_code == 202 and joined.json()["supporters"] == 1, joined.text
+        supporters = intake_db(mongo, settings)["supporters"]
+        (record,) = await supporters.find({"case_id": case_id}).to_list()
+        supporter = record["supporter_id"]
+        assert record["contact_phone_key"] == f"phone:{normalized}"
+        contacts = notify_db(mongo, settings)["resident_contacts"]
+        await until(
+            lambda: contacts.find_one({"_id": supporter, "contact.phone": phone}), "notify's copy"
+        )
+        # The case is answered: its resident and its supporter each have an SMS queued (the
+        # gateway never answers), with their numbers in it.
+        assigned, accepted_, _ = assigned_and_closed(case_id)
+        await publish(settings, [assigned, accepted_, (CASE_EVENTS, responded(case_id))])
+        deliveries = notify_db(mongo, settings)["deliveries"]
+        for address in (phone, resident_phone):
+            query = {"case_id": case_id, "address": address}
+            await until(partial(deliveries.find_one, query), f"the SMS to {address} queued")
+        assert await stored_anywhere(mongo, settings, [phone, email])
+
+        dry = await erase(intake, phone=f"0086-136-{digits[:4]}-{digits[4:]}", dry_run=True)
+        assert [(c["case_id"], c["supporter_id"], c["scope"]) for c in dry["cases"]] == [
+            (case_id, supporter, None)
+        ]
+        answer = await erase(intake, phone=normalized)
+        assert answer["erased"] == 1
+        assert answer["cases"] == [
+            {
+                "case_id": case_id,
+                "supporter_id": supporter,
+                "status": None,
+                "erased_now": True,
+                "scope": "contact",
+            }
+        ]
+
+        # The supporter's record keeps its place and nothing else; the case is untouched.
+        erased = await supporters.find_one({"_id": f"{case_id}/{supporter}"})
+        assert erased["contact"] is None and "contact_phone_key" not in erased
+        case = await intake_db(mongo, settings)["cases"].find_one({"_id": case_id})
+        assert (case["text"], case["contact"]["phone"], case["supporters"]) == (
+            text,
+            resident_phone,
+            1,
+        )
+        assert "erasure" not in case
+        view = await intake.get(f"/v1/cases/{receipt['tracking_code']}")
+        assert (view.json()["text"], view.json()["supporters"]) == (text, 1)
+
+        response = await intake.get(f"/v1/admin/erasures/{case_id}", headers=ADMIN)
+        assert response.status_code == 200
+        (entry,) = response.json()["entries"]
+        assert (entry["supporter_id"], entry["scope"], entry["subject"]) == (
+            supporter,
+            "contact",
+            answer["subject"],
+        )
+
+        async def tombstoned() -> dict[str, Any] | None:
+            logged = await intake.get(f"/v1/admin/erasures/{case_id}", headers=ADMIN)
+            found: dict[str, Any] = logged.json()["entries"][0]
+            return found if found["tombstone_at"] else None
+
+        await until(tombstoned, "the supporter's tombstone sent")
+        forgotten = await until(
+            lambda: contacts.find_one({"_id": supporter, "erased.scope": "contact"}),
+            "notify forgot the supporter",
+        )
+        assert "contact" not in forgotten and forgotten["follows"] == case_id
+        await until(
+            lambda: deliveries.find_one(
+                {
+                    "case_id": case_id,
+                    "recipient": f"case:{supporter}",
+                    "state": "cancelled",
+                    "address": "[erased]",
+                }
+            ),
+            "the supporter's SMS cancelled, its number gone",
+        )
+        assert (await contacts.find_one({"_id": case_id}))["contact"]["phone"] == resident_phone
+        kept = await deliveries.find_one({"case_id": case_id, "recipient": f"case:{case_id}"})
+        assert kept["address"] == resident_phone
+
+        leftovers = await stored_anywhere(mongo, settings, [phone, normalized, email])
+        assert leftovers == []
+        assert await stored_anywhere(mongo, settings, [resident_phone])
+
+        # The same request again (a client retry) neither counts twice nor brings it back;
+        # asking again finds the erasure in the log.
+        again = await me_too(intake, case_id, key=key, phone=phone, email=email)
+        assert again.status_code == 202 and again.json()["supporters"] == 1
+        assert (await supporters.find_one({"_id": f"{case_id}/{supporter}"}))["contact"] is None
+        repeat = await erase(intake, phone=phone)
+        assert [(c["supporter_id"], c["erased_now"], c["scope"]) for c in repeat["cases"]] == [
+            (supporter, False, "contact")
+        ]
+
+    contacts_topic = await read_topic(
+        settings.kafka_bootstrap, settings.topic(RESIDENT_CONTACTS), expect=3
+    )
+    latest = last_value_per_key(contacts_topic)
+    assert latest[f"{case_id}/{supporter}".encode()] is None
+    assert latest[case_id.encode()] is not None
+
+
+async def test_supporters_contacts_expire_with_their_case_even_once_the_case_was_erased(
+    intake_app: tuple[httpx.AsyncClient, Any],
+    settings: PlumbingSettings,
+    mongo: AsyncMongoClient[Document],
+) -> None:
+    intake, app = intake_app
+    container: Container = app.state.container
+    cases = intake_db(mongo, settings)["cases"]
+    supporters = intake_db(mongo, settings)["supporters"]
+    # One case without a contact of its own; one whose resident is erased once it closed.
+    quiet = await submit(intake, text=f"没有留联系方式{unique()}")
+    erased = await submit(intake, text=f"后来被删除{unique()}", contact={"phone": "13700001111"})
+    phones = {}
+    for receipt in (quiet, erased):
+        phones[receipt["case_id"]] = f"135{uuid.uuid4().int % 10**8:08d}"
+        joined = await me_too(
+            intake, receipt["case_id"], key=unique(), phone=phones[receipt["case_id"]]
+        )
+        assert joined.status_code == 202, joined.text
+        await publish(settings, assigned_and_closed(receipt["case_id"]))
+    ended = [
+        await until(
+            partial(cases.find_one, {"_id": receipt["case_id"], "status": "closed"}),
+            "the case closed",
+        )
+        for receipt in (quiet, erased)
+    ]
+    await erase(intake, tracking_code=erased["tracking_code"])
+    # The erased resident's case still waits for the retention job: its supporter's contact
+    # is theirs, not the erased resident's.
+    assert "retention_since" in await cases.find_one({"_id": erased["case_id"]})
+    latest = max(d["retention_since"] for d in ended)
+    scheduler = RetentionScheduler(
+        erasures=ErasureRepository(container.erasures.cases.database),
+        relay=container.relay,
+        wake_finisher=container.wake_erasures,
+        retention_days=180,
+        interval_s=3600,
+        clock=lambda: latest + timedelta(days=181),
+    )
+    done = await scheduler.run_once()
+    assert done.expired >= 2  # other tests' ended cases may be due too
+    for receipt in (quiet, erased):
+        record = await supporters.find_one({"case_id": receipt["case_id"]})
+        assert record["contact"] is None and record["erasure"]["by"] == "retention"
+        assert phones[receipt["case_id"]] not in str(record)
+
+    async def released(case_id: str) -> Document | None:
+        # A case that changed since the pass read it (intake applying its own case.supported
+        # late) is released by a later pass.
+        case: Document | None = await cases.find_one(
+            {"_id": case_id, "retention_since": {"$exists": False}}
+        )
+        if case is None:
+            await scheduler.run_once()
+        return case
+
+    for receipt in (quiet, erased):
+        case = await until(partial(released, receipt["case_id"]), "off the retention index")
+        assert case["supporters"] == 1
+    assert (await cases.find_one({"_id": quiet["case_id"]}))["text"].startswith("没有留联系方式")
+
+    async def tombstoned() -> dict[str, Any] | None:
+        logged = await intake.get(f"/v1/admin/erasures/{quiet['case_id']}", headers=ADMIN)
+        entries: list[dict[str, Any]] = logged.json()["entries"]
+        return next((e for e in entries if e["supporter_id"] and e["tombstone_at"]), None)
+
+    entry = await until(tombstoned, "the supporter's tombstone sent")
+    assert (entry["by"], entry["subject"], entry["scope"]) == ("retention", None, "contact")

@@ -20,8 +20,10 @@ from shared.events.case_events import (
     CaseAccepted,
     CaseAssigned,
     CaseClosed,
+    CaseMerged,
     CaseRated,
     CaseSubmitted,
+    CaseSupported,
     Rating,
 )
 from shared.events.envelope import Envelope, EventData
@@ -35,6 +37,8 @@ PLAN: dict[str, tuple[int, int, list[Rating]]] = {
     "nanhu": (3, 3, ["basically_satisfied"]),
     "xishan": (2, 0, []),
 }
+# station → (its last accepted case merged into its first, residents who said "me too" on it)
+DUPLICATES: dict[str, tuple[bool, int]] = {"beimen": (True, 3), "nanhu": (False, 1)}
 # JSON field → CSV/XLSX column label (English part).
 NUMBERS: dict[str, str] = {
     "assigned": "assigned",
@@ -45,6 +49,8 @@ NUMBERS: dict[str, str] = {
     "declined": "declined",
     "rejected": "rejected",
     "merged": "merged",
+    "merged_accepted": "merged after accepted",
+    "supporters": "supporters",
     "responded": "responded",
     "closed": "closed",
     "reopened": "reopened",
@@ -99,6 +105,28 @@ def events() -> list[EventData]:
                 made.append(CaseClosed(**common, actor_role="staff"))
             if i < len(ratings):
                 made.append(CaseRated(**common, actor_role="resident", rating=ratings[i]))
+        merge, supporters = DUPLICATES.get(station, (False, 0))
+        for n in range(supporters):
+            made.append(
+                CaseSupported(
+                    case_id=f"{station}-0",
+                    supporter_id=f"s{station}{n}",
+                    supporters=n + 1,
+                    has_contact=False,
+                    supported_at=DAY,
+                )
+            )
+        if merge:
+            # Still open (not closed), so it counts as merged after it was accepted.
+            made.append(
+                CaseMerged(
+                    case_id=f"{station}-{accepted - 1}",
+                    station_id=station,
+                    at=DAY + timedelta(days=1),
+                    actor_role="staff",
+                    into_case_id=f"{station}-0",
+                )
+            )
     return made
 
 
@@ -179,7 +207,12 @@ async def test_csv_and_xlsx_give_the_numbers_of_the_json_report(
                 assert cell == pytest.approx(want, rel=1e-15, abs=0), dotted
     beimen = dict(zip(headers, csv_rows[1], strict=True))
     assert beimen["办结 (closed)"] == "4"
-    assert beimen["办结率 (completion rate)"] == repr(4 / 6)
+    # One of its six accepted cases was merged into another: five matters, four completed.
+    assert beimen["办结率 (completion rate)"] == repr(4 / 5)
+    assert beimen["受理后合并 (merged after accepted)"] == "1"
+    assert beimen["附议 (supporters)"] == "3"
+    assert [s["supporters"] for s in stations] == [3, 1, 0]
+    assert [s["merged_accepted"] for s in stations] == [1, 0, 0]
 
 
 async def test_transparency_is_public_has_the_same_numbers_and_no_people(

@@ -19,10 +19,12 @@ from services.intake.domain.erasure import (
     contact_fields,
     covers,
     erase_case,
+    erase_supporter_contact,
     normalize_phone,
     retention_cutoff,
     subject_hash,
 )
+from services.intake.domain.supporters import supporter_record
 from services.intake.domain.timeline import RETENTION_SINCE, change_for
 from services.intake.settings import IntakeSettings
 from services.routing.domain.erasure import erased_fields
@@ -126,12 +128,8 @@ def test_erasing_all_leaves_what_counts_and_replaces_every_free_text() -> None:
     assert [m["from"] for m in fields["messages"].values()] == ["station", "resident"]
     assert [s["note"] for s in fields["timeline"]] == [None, ERASED]
     assert [s["status"] for s in fields["timeline"]] == ["submitted", "reopened"]
-    assert set(erasure.unset) == {
-        "contact_phone_key",
-        "contact_email_key",
-        RETENTION_SINCE,
-        "published_at",
-    }
+    # The retention mark stays: the job still expires the case's supporters' contacts.
+    assert set(erasure.unset) == {"contact_phone_key", "contact_email_key", "published_at"}
     for kept in ("status", "category", "_id", "version"):
         assert kept not in fields
     assert fields["erasure"] == {
@@ -147,6 +145,7 @@ def test_erasing_the_contact_keeps_the_text_and_a_later_full_erasure_widens_it()
     contact_only = erase_case(stored_case(), scope="contact", at=AT, by="retention", subject=None)
     assert set(contact_only.set) == {"contact", "erasure"}
     assert contact_only.set["erasure"]["scope"] == "contact"
+    assert RETENTION_SINCE in contact_only.unset  # the job is done with the case
     after = {**stored_case(), **contact_only.set}
     widened = erase_case(after, scope="all", at=AT, by="admin:dpo", subject="h")
     assert widened.scope == "all" and widened.set["text"] == ERASED
@@ -242,3 +241,27 @@ def test_the_erase_commands_in_the_operations_guide_parse_as_documented() -> Non
             dry_run=args.dry_run,
         )
         assert request.kind in ("tracking_code", "phone", "email")
+
+
+def test_a_supporters_record_is_found_by_its_contact_and_erased_down_to_its_place() -> None:
+    record = supporter_record(
+        case_id="c1",
+        supporter="s1",
+        contact={"phone": "+86 136 0000 1234", "email": "Me@Example.cn", "language": "zh"},
+        at=AT,
+    )
+    assert record["_id"] == "c1/s1"  # its key on resident-contacts
+    assert (record["contact_phone_key"], record["contact_email_key"]) == (
+        "phone:13600001234",
+        "email:me@example.cn",
+    )
+    erasure = erase_supporter_contact(at=AT, by="admin:dpo", subject="h")
+    assert erasure.set["contact"] is None and erasure.scope == "contact"
+    assert set(erasure.unset) == {"contact_phone_key", "contact_email_key"}
+    assert erasure.set["erasure"] == {
+        "scope": "contact",
+        "at": AT,
+        "by": "admin:dpo",
+        "subject": "h",
+        "contact": True,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -35,6 +36,8 @@ class CaseRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.collection: AsyncCollection[Document] = db["cases"]
         self.attachments: AsyncCollection[Document] = db["attachments"]
+        # The contacts "me too" supporters left (their indexes: adapters/erasure.py).
+        self.supporters: AsyncCollection[Document] = db["supporters"]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index("tracking_code", unique=True)
@@ -271,15 +274,25 @@ class CaseRepository:
         return await cursor.to_list()
 
     async def add_supporter(
-        self, *, case_id: str, supporter_id: str, events: Callable[[int], Sequence[Envelope]]
+        self,
+        *,
+        case_id: str,
+        supporter_id: str,
+        events: Callable[[int], Sequence[Envelope]],
+        record: Document | None = None,
     ) -> tuple[str, int] | None:
         """Count one more supporter, once per `supporter_id`, in one write with the events
         `events(count)` builds (the first goes to resident-contacts when there are two).
+
+        `record` (domain.supporters.supporter_record: the contact they left) is stored before
+        the case is written, as a case's photos are, so a contact that goes to notify is always
+        one an erasure finds here; it is removed again when the supporter is not counted.
 
         Returns the case's status and its count of supporters (unchanged when this supporter
         was counted before, or when the case is not open: the caller decides); None for an
         unknown case."""
         mark = f"supported_by.{supporter_id}"
+        kept = False
         while True:
             found = await self.collection.find_one(
                 {"_id": case_id}, {"status": 1, "version": 1, "supporters": 1, mark: 1}
@@ -287,10 +300,17 @@ class CaseRepository:
             if found is None:
                 return None
             count = int(found.get("supporters") or 0)
-            if (found.get("supported_by") or {}).get(supporter_id) or not may_be_supported(
-                found["status"]
-            ):
+            counted = bool((found.get("supported_by") or {}).get(supporter_id))
+            if counted or not may_be_supported(found["status"]):
+                if kept and not counted and record is not None:
+                    # The case closed meanwhile: nobody will hear from this contact.
+                    await self.supporters.delete_one(
+                        {"_id": record["_id"], "erasure": {"$exists": False}}
+                    )
                 return found["status"], count
+            if record is not None and not kept:
+                await self._keep_supporter(record)
+                kept = True
             built = list(events(count + 1))
             update: Document = {"$inc": {"supporters": 1}, "$set": {mark: True}}
             # Two topics in one write: queue_events takes one, so the count is set once.
@@ -305,6 +325,16 @@ class CaseRepository:
             )
             if result.modified_count == 1:
                 return found["status"], count + 1
+
+    async def _keep_supporter(self, record: Document) -> None:
+        """Once, and never again after an erasure (a retried request after it must not bring
+        the contact back: the erased record stays in its place)."""
+        with contextlib.suppress(DuplicateKeyError):
+            await self.supporters.update_one(
+                {"_id": record["_id"], "erasure": {"$exists": False}},
+                {"$setOnInsert": {k: v for k, v in record.items() if k != "_id"}},
+                upsert=True,
+            )
 
     async def by_id(self, case_id: str, *, public_only: bool = False) -> Document | None:
         """The public fields of one case, or None; with `public_only`, None as well for a case

@@ -5,7 +5,9 @@ shapes"): a request finds a resident's cases by the normalized contact keys a ca
 while it has a contact (`contact_phone_key`, `contact_email_key`, sparse); the finisher finds
 erasures still to finish by `erasure_pending` (sparse: only while unfinished); the retention job
 finds ended cases by `retention_since` (sparse: set when a case ends, removed once the job has
-dealt with it).
+dealt with it), and their supporters' records by `case_id`. A "me too" supporter's record
+(`supporters`, keyed `<case id>/<supporter id>` as on the topic) carries the same contact keys
+and `erasure_pending` as a case.
 
 The erasure log (`erasures`) holds no personal data: one entry per case and scope with when,
 by whom and the keyed hash of the subject, for audits and to answer a repeated request.
@@ -20,6 +22,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake.domain.erasure import CONTACT_KEY_FIELDS, CaseErasure, contact_fields
+from services.intake.domain.supporters import contact_key
 from services.intake.domain.timeline import RETENTION_SINCE
 from shared.events.case_events import CLOSED_STATUSES
 from shared.events.envelope import Envelope
@@ -56,12 +59,22 @@ class PendingErasure:
     drained: bool
     """Nothing of the case waits in its outbox: its `case.erased`, and any contact record
     queued before it, are on their topics, so a tombstone now comes after them."""
+    supporter_id: str | None = None
+    """Set: the erasure of this supporter's record of the case, not of the case."""
+
+    @property
+    def contact_key(self) -> str:
+        """The key of the contact's record on `resident-contacts`."""
+        if self.supporter_id is None:
+            return self.case_id
+        return contact_key(self.case_id, self.supporter_id)
 
 
 class ErasureRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.cases: AsyncCollection[Document] = db["cases"]
         self.attachments: AsyncCollection[Document] = db["attachments"]
+        self.supporters: AsyncCollection[Document] = db["supporters"]
         self.log: AsyncCollection[Document] = db["erasures"]
         self._migrations: AsyncCollection[Document] = db["migrations"]
 
@@ -70,6 +83,10 @@ class ErasureRepository:
             await self.cases.create_index(field, sparse=True)
         await self.cases.create_index(PENDING, sparse=True)
         await self.cases.create_index(RETENTION_SINCE, sparse=True)
+        for field in CONTACT_KEY_FIELDS.values():
+            await self.supporters.create_index(field, sparse=True)
+        await self.supporters.create_index(PENDING, sparse=True)
+        await self.supporters.create_index("case_id")
         await self.log.create_index("subject")
         await self.log.create_index("case_id")
         await self._migrate()
@@ -108,6 +125,36 @@ class ErasureRepository:
         field = CONTACT_KEY_FIELDS[key.partition(":")[0]]
         return await self.cases.find({field: key}, {"status": 1, "erasure": 1}).to_list()
 
+    async def supporters_by_contact(self, key: str) -> list[Document]:
+        """The supporters' records that carry this contact (`phone:…` or `email:…`)."""
+        field = CONTACT_KEY_FIELDS[key.partition(":")[0]]
+        return await self.supporters.find(
+            {field: key}, {"case_id": 1, "supporter_id": 1, "erasure": 1}
+        ).to_list()
+
+    async def supporters_with_contact(self, case_ids: list[str]) -> list[Document]:
+        """The supporters' records of these cases whose contact is still kept: one read."""
+        if not case_ids:
+            return []
+        return await self.supporters.find(
+            {"case_id": {"$in": case_ids}, "contact": {"$ne": None}},
+            {"case_id": 1, "supporter_id": 1},
+        ).to_list()
+
+    async def apply_to_supporter(
+        self, *, case_id: str, supporter_id: str, erasure: CaseErasure, at: datetime
+    ) -> bool:
+        """Erase a supporter's record, marked unfinished (its tombstone is due); False when it
+        was erased before (by another request, replica or the retention job)."""
+        result = await self.supporters.update_one(
+            {"_id": contact_key(case_id, supporter_id), "erasure": {"$exists": False}},
+            {
+                "$set": {**erasure.set, PENDING: at},
+                "$unset": dict.fromkeys(erasure.unset, ""),
+            },
+        )
+        return result.modified_count == 1
+
     async def logged_for_subject(self, subject: str) -> list[Document]:
         return await self.log.find({"subject": subject}).to_list()
 
@@ -143,14 +190,18 @@ class ErasureRepository:
         result = await self.attachments.delete_many({"case_id": case_id})
         return result.deleted_count
 
-    async def record(self, case_id: str, marker: Document) -> None:
-        """The log entry of this case's erasure at the marker's scope; the first one stays."""
+    async def record(
+        self, case_id: str, marker: Document, *, supporter_id: str | None = None
+    ) -> None:
+        """The log entry of this case's (or this supporter's of it) erasure at the marker's
+        scope; the first one stays."""
         scope = marker["scope"]
         await self.log.update_one(
-            {"_id": f"{case_id}:{scope}"},
+            {"_id": f"{_logged_as(case_id, supporter_id)}:{scope}"},
             {
                 "$setOnInsert": {
                     "case_id": case_id,
+                    "supporter_id": supporter_id,
                     "scope": scope,
                     "at": marker["at"],
                     "by": marker["by"],
@@ -162,6 +213,8 @@ class ErasureRepository:
         )
 
     async def pending(self, *, limit: int = 100) -> list[PendingErasure]:
+        """Unfinished erasures: of cases, then of supporters' records (whose contact record
+        went out through their case's outbox: drained when the case's is)."""
         found = (
             await self.cases.find(
                 {PENDING: {"$exists": True}}, {"erasure": 1, PENDING: 1, OUTBOX_COUNT: 1}
@@ -169,7 +222,7 @@ class ErasureRepository:
             .limit(limit)
             .to_list()
         )
-        return [
+        waiting = [
             PendingErasure(
                 case_id=d["_id"],
                 marker=d["erasure"],
@@ -178,14 +231,48 @@ class ErasureRepository:
             )
             for d in found
         ]
+        supporters = (
+            await self.supporters.find(
+                {PENDING: {"$exists": True}},
+                {"case_id": 1, "supporter_id": 1, "erasure": 1, PENDING: 1},
+            )
+            .limit(limit)
+            .to_list()
+        )
+        if not supporters:
+            return waiting
+        busy = {
+            d["_id"]
+            for d in await self.cases.find(
+                {"_id": {"$in": sorted({s["case_id"] for s in supporters})}},
+                {OUTBOX_COUNT: 1},
+            ).to_list()
+            if d.get(OUTBOX_COUNT)
+        }
+        return waiting + [
+            PendingErasure(
+                case_id=s["case_id"],
+                marker=s["erasure"],
+                pending_since=s[PENDING],
+                drained=s["case_id"] not in busy,
+                supporter_id=s["supporter_id"],
+            )
+            for s in supporters
+        ]
 
     async def finish(self, erasure: PendingErasure, *, at: datetime, tombstone: bool) -> None:
         """Log that the erasure is complete, then take the case off the finisher's index,
         unless a wider erasure marked it again meanwhile."""
+        logged = _logged_as(erasure.case_id, erasure.supporter_id)
         await self.log.update_one(
-            {"_id": f"{erasure.case_id}:{erasure.marker['scope']}"},
+            {"_id": f"{logged}:{erasure.marker['scope']}"},
             {"$set": {"finished_at": at, "tombstone_at": at if tombstone else None}},
         )
+        if erasure.supporter_id is not None:
+            await self.supporters.update_one(
+                {"_id": logged, PENDING: erasure.pending_since}, {"$unset": {PENDING: ""}}
+            )
+            return
         await self.cases.update_one(
             {"_id": erasure.case_id, PENDING: erasure.pending_since}, {"$unset": {PENDING: ""}}
         )
@@ -207,17 +294,22 @@ class ErasureRepository:
         return result.modified_count == 1
 
 
+def _logged_as(case_id: str, supporter_id: str | None) -> str:
+    return case_id if supporter_id is None else contact_key(case_id, supporter_id)
+
+
 class ContactTombstones:
     """Delete records on the compacted `resident-contacts` topic: the key intake published the
-    contact under (the case id) with no value. Compaction then drops the contact for good, and
-    notify forgets it when it reads the tombstone."""
+    contact under (the case id; a supporter's, `<case id>/<supporter id>`) with no value.
+    Compaction then drops the contact for good, and notify forgets it when it reads the
+    tombstone."""
 
     def __init__(self, *, publisher: EventPublisher, settings: ServiceSettings) -> None:
         self._publisher = publisher
         self._topic = settings.topic(RESIDENT_CONTACTS)
 
-    async def publish(self, case_id: str, *, reason: str) -> None:
+    async def publish(self, key: str, *, reason: str) -> None:
         """Returns once the broker has acknowledged it."""
         await self._publisher.publish_raw(
-            self._topic, key=case_id.encode(), value=None, headers=[("erased", reason.encode())]
+            self._topic, key=key.encode(), value=None, headers=[("erased", reason.encode())]
         )

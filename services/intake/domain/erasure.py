@@ -6,6 +6,10 @@ station, holder and dates. What goes is everything the resident gave or that quo
 contact, the text, the messages both ways, the notes and answers on the timeline, the photos and
 the exact location. The text fields keep a fixed marker, so every page still renders.
 
+A resident who said "me too" on someone else's case left only a contact (intake keeps it in a
+supporter record of its own, found by the same keys): erasing them erases that record's contact
+and nothing of the case.
+
 A request names its subject by tracking code, phone or email. The erasure log records a keyed
 hash of it (HMAC-SHA256 with intake's erasure key), never the value: an auditor who is given
 the phone again can recompute the hash and find the record, nobody can read it back.
@@ -182,10 +186,10 @@ def erase_case(
 ) -> CaseErasure:
     """What erasing `scope` of the stored case `document` writes.
 
-    Any scope drops the contact and the keys it is found by, and the retention mark (nothing is
-    left to expire). `all` also replaces the text, the messages' texts and every timeline note
-    by the marker, forgets the location and the photos (their bytes are deleted separately),
-    and withdraws the case from the public list."""
+    Any scope drops the contact and the keys it is found by; `contact` (the retention job) the
+    retention mark too (nothing is left to expire). `all` also replaces the text, the messages'
+    texts and every timeline note by the marker, forgets the location and the photos (their
+    bytes are deleted separately), and withdraws the case from the public list."""
     before: dict[str, Any] = document.get("erasure") or {}
     had_contact = document.get("contact") is not None or bool(before.get("contact"))
     widened = widest(before.get("scope"), scope)
@@ -199,7 +203,12 @@ def erase_case(
             "contact": had_contact,
         },
     }
-    unset = [*CONTACT_KEY_FIELDS.values(), RETENTION_SINCE]
+    unset = list(CONTACT_KEY_FIELDS.values())
+    if scope == "contact":
+        # The retention job: it expired the case's supporters' contacts first. A whole erasure
+        # keeps the mark of an ended case, so the job still expires its supporters' (their
+        # own data, not the erased resident's) and then takes it off its index.
+        unset.append(RETENTION_SINCE)
     if widened == "all":
         fields.update(
             text=ERASED,
@@ -222,6 +231,19 @@ def erase_case(
                 fields[field] = ERASED
         unset.append("published_at")
     return CaseErasure(set=fields, unset=unset, scope=widened, had_contact=had_contact)
+
+
+def erase_supporter_contact(*, at: datetime, by: str, subject: str | None) -> CaseErasure:
+    """What erasing a "me too" supporter's record writes: their contact and the keys it is
+    found by go, the marker stays. Only the contact: the case, and its count of supporters,
+    are the case's resident's and everyone's."""
+    marker = {"scope": "contact", "at": at, "by": by, "subject": subject, "contact": True}
+    return CaseErasure(
+        set={"contact": None, "erasure": marker},
+        unset=list(CONTACT_KEY_FIELDS.values()),
+        scope="contact",
+        had_contact=True,
+    )
 
 
 def retention_cutoff(now: datetime, *, days: int) -> datetime:

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 
 class CaseNotFound(Exception):
-    """No case has this tracking code."""
+    """No case has this tracking code, or (`by="id"`) this id: what the answer names."""
+
+    def __init__(self, value: str, *, by: str = "tracking code") -> None:
+        super().__init__(value)
+        self.by = by
+
+    @property
+    def detail(self) -> str:
+        return f"no case has this {self.by}"
 
 
 class PhotoNotFound(Exception):

@@ -2,18 +2,23 @@
 
 The supporter is counted on the case and, when they leave a phone or an email, hears the
 case's answer (notify keeps the contact under the supporter's own id, never in clear on
-case-events). A retried request with the same Idempotency-Key counts once: the supporter's id
-is derived from the key.
+case-events). intake keeps that contact too, in a supporter record found by the same keys as a
+case's contact, so that an erasure by the supporter's phone or email, and the retention of
+contacts after the case ends, reach it (domain.erasure). A retried request with the same
+Idempotency-Key counts once: the supporter's id is derived from the key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.domain.cases import Contact
+from services.intake.domain.erasure import contact_fields
 from services.intake.domain.similar_cases import OPEN_STATUSES
 
 
@@ -56,3 +61,18 @@ def contact_key(case_id: str, supporter: str) -> str:
 
 def may_be_supported(status: str) -> bool:
     return status in OPEN_STATUSES
+
+
+def supporter_record(
+    *, case_id: str, supporter: str, contact: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    """What intake stores of a supporter who left a contact: keyed as on the topic, with the
+    keys an erasure request finds it by (a supporter without a contact has no record)."""
+    return {
+        "_id": contact_key(case_id, supporter),
+        "case_id": case_id,
+        "supporter_id": supporter,
+        "contact": contact,
+        **contact_fields(contact),
+        "supported_at": at,
+    }

@@ -27,12 +27,14 @@ _ADMIN_ONLY: dict[int | str, dict[str, object]] = {
 @router.post(
     "/erasures",
     response_model=ErasureAnswer,
-    summary="Erase a resident's personal data: one case by tracking code, or every case of a "
-    "phone or an email.",
+    summary="Erase a resident's personal data: one case by tracking code, or every case (and "
+    '"me too" contact) of a phone or an email.',
     description="Each case keeps its id, status, category, station and dates (it still "
     "counts); its text, messages, notes, photos, location and contact are gone from intake at "
     "once, and from routing and notify when they read its `case.erased` event. The contact's "
-    "tombstone goes to `resident-contacts` after it. Asking again changes nothing and lists "
+    "tombstone goes to `resident-contacts` after it. A phone or an email also erases the "
+    'contact the resident left when they said "me too" on another case (listed with its '
+    "`supporter_id`; that case stays as it is). Asking again changes nothing and lists "
     "the cases as erased before. `dry_run` lists the cases without erasing.",
     responses={
         **_ADMIN_ONLY,
@@ -47,7 +49,13 @@ async def erase(body: EraseResident, claims: AdminOnly, erasures: Erasures) -> E
         subject=report.subject,
         erased=sum(1 for outcome in report.cases if outcome.erased_now),
         cases=[
-            ErasedCase(case_id=o.case_id, status=o.status, erased_now=o.erased_now, scope=o.scope)
+            ErasedCase(
+                case_id=o.case_id,
+                status=o.status,
+                erased_now=o.erased_now,
+                scope=o.scope,
+                supporter_id=o.supporter_id,
+            )
             for o in report.cases
         ],
     )

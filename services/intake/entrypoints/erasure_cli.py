@@ -92,12 +92,17 @@ async def _erase(request: EraseResident, *, settings: IntakeSettings, by: str) -
 
 def _print(report: ErasureReport, *, out: TextIO) -> int:
     for case in report.cases:
+        # A supporter's record is erased in full once its contact is.
+        done = "contact" if case.supporter_id is not None else "all"
         if case.erased_now:
             verb = "erased"
-        elif report.dry_run and case.scope != "all":
+        elif report.dry_run and case.scope != done:
             verb = "would erase"
         else:
             verb = "already erased"
+        if case.supporter_id is not None:
+            out.write(f'{verb} the "me too" contact {case.supporter_id} on {case.case_id}\n')
+            continue
         out.write(f"{verb} {case.case_id} ({case.status or 'found in the erasure log'})\n")
     erased = sum(1 for case in report.cases if case.erased_now)
     if report.dry_run:

@@ -77,7 +77,7 @@ def photo_refused(exc: PhotoRefused) -> JSONResponse:
 
 
 def case_not_found(exc: CaseNotFound) -> JSONResponse:
-    return _detail(status.HTTP_404_NOT_FOUND, "no case has this tracking code")
+    return _detail(status.HTTP_404_NOT_FOUND, exc.detail)
 
 
 def closed_to_support(exc: CaseClosedToSupport) -> JSONResponse:

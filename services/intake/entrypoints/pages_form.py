@@ -1,4 +1,10 @@
-"""The resident's form: plain (`/new`) or from a representative's QR code (`/r/<code>`)."""
+"""The resident's form: plain (`/new`) or from a representative's QR code (`/r/<code>`).
+
+Without the page's script, two more steps of the form are posts of their own, under the form's
+path: `…/similar` shows the form again as typed, with the open cases like it (what the script
+asks `POST /v1/cases/similar` for), and `…/similar/<case id>` says "me too" on one of them, with
+the contact typed in, if any.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +16,20 @@ from starlette.datastructures import FormData, UploadFile
 
 from services.intake.adapters.case_documents import IdempotencyConflict
 from services.intake.adapters.directory_copy import DirectoryCopy
-from services.intake.domain.errors import PhotoRefused, UnknownReference
+from services.intake.domain.errors import CaseNotFound, PhotoRefused, UnknownReference
+from services.intake.domain.similar_cases import SimilarCase
+from services.intake.domain.supporters import CaseClosedToSupport
 from services.intake.entrypoints.deps import Directory, FormPost, FormPostDeps, container
 from services.intake.entrypoints.pages import PAGES, form_text, not_found, over_rate
+from services.intake.handlers.similar_cases import similar_cases
 from services.intake.web.forms import (
     Errors,
     Message,
     Photo,
     SubmissionForm,
+    parse_similar_draft,
     parse_submission,
+    parse_support,
     photo_refused_errors,
     unknown_reference_errors,
 )
@@ -61,6 +72,36 @@ async def post_qr_form(request: Request, representative_code: str, post: FormPos
     return await _submit(request, post, representative=card)
 
 
+@router.post("/new/similar")
+async def similar_new(request: Request, post: FormPost) -> Response:
+    return await _similar(request, post, representative=None, action="/new")
+
+
+@router.post("/new/similar/{case_id}")
+async def me_too_new(request: Request, case_id: str, post: FormPost) -> Response:
+    return await _similar(request, post, representative=None, action="/new", join=case_id)
+
+
+@router.post("/r/{representative_code}/similar")
+async def similar_qr(request: Request, representative_code: str, post: FormPost) -> Response:
+    card = await _representative(post.directory, representative_code, pick_language(request))
+    if card is None:
+        return not_found(request, about="representative")
+    return await _similar(request, post, representative=card, action=f"/r/{card['code']}")
+
+
+@router.post("/r/{representative_code}/similar/{case_id}")
+async def me_too_qr(
+    request: Request, representative_code: str, case_id: str, post: FormPost
+) -> Response:
+    card = await _representative(post.directory, representative_code, pick_language(request))
+    if card is None:
+        return not_found(request, about="representative")
+    return await _similar(
+        request, post, representative=card, action=f"/r/{card['code']}", join=case_id
+    )
+
+
 async def _representative(
     directory: DirectoryCopy, code: str, language: Language
 ) -> dict[str, str] | None:
@@ -81,7 +122,12 @@ async def _form_page(
     errors: Errors | None = None,
     photos_dropped: bool = False,
     status_code: int = 200,
+    action: str | None = None,
+    similar: list[SimilarCase] | None = None,
+    joined: tuple[str, int] | None = None,
 ) -> Response:
+    """`similar`: the open cases like the form, listed (None: not looked for); `joined`: the
+    case the resident said "me too" on, and how many have now."""
     form = form or SubmissionForm()
     if not form.idempotency_key():
         form = form.with_new_submission_id()
@@ -95,7 +141,9 @@ async def _form_page(
             "form": form,
             "errors": errors or {},
             "photos_dropped": photos_dropped,
-            "action": request.url.path,
+            "action": action or request.url.path,
+            "similar": similar,
+            "joined": joined,
             # The representative's public duty record (履职档案) is reporting's page.
             "reporting_url": container(request).settings.reporting_web_url.rstrip("/"),
         },
@@ -147,6 +195,85 @@ async def _submit(
         photos_dropped=bool(photos),
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
     )
+
+
+async def _similar(
+    request: Request,
+    post: FormPostDeps,
+    *,
+    representative: dict[str, str] | None,
+    action: str,
+    join: str | None = None,
+) -> Response:
+    """The form again as typed, with the open cases like it; with `join`, after saying "me
+    too" on that one (once per form: its submission id is the request's key)."""
+    busy = await over_rate(request, post.limit)
+    if busy is not None:
+        return busy
+    data = await request.form(max_files=MAX_FILE_PARTS)
+    form = _submission_form(data)
+    # Photos cannot be sent back to the browser: the resident chooses them again.
+    dropped = bool(await _photos(data))
+    if not form.idempotency_key():
+        form = form.with_new_submission_id()
+    language = pick_language(request)
+
+    async def page(
+        *, errors: Errors | None = None, status_code: int = 200, joined: tuple[str, int] | None
+    ) -> Response:
+        code = representative["code"] if representative else None
+        draft = parse_similar_draft(form, representative_code=code)
+        if isinstance(draft, dict):
+            return await _form_page(
+                request,
+                post.directory,
+                representative=representative,
+                form=form,
+                errors={**draft, **(errors or {})},
+                photos_dropped=dropped,
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+                action=action,
+            )
+        found = await similar_cases(
+            draft=draft, cases=post.commands.cases, directory=post.directory
+        )
+        return await _form_page(
+            request,
+            post.directory,
+            representative=representative,
+            form=form,
+            errors=errors,
+            photos_dropped=dropped,
+            status_code=status_code,
+            action=action,
+            similar=found,
+            joined=joined,
+        )
+
+    if join is None:
+        return await page(joined=None)
+    command = parse_support(form, language=language)
+    if isinstance(command, dict):
+        return await page(
+            errors=command, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, joined=None
+        )
+    try:
+        supported = await post.commands.support(
+            join, command, idempotency_key=f"{form.submission_id}:{join}"
+        )
+    except CaseNotFound:
+        return await page(
+            errors={"form": Message("error.form.me_too_unknown")},
+            status_code=status.HTTP_404_NOT_FOUND,
+            joined=None,
+        )
+    except CaseClosedToSupport:
+        return await page(
+            errors={"form": Message("error.form.me_too_closed")},
+            status_code=status.HTTP_409_CONFLICT,
+            joined=None,
+        )
+    return await page(joined=(supported.case_id, supported.supporters))
 
 
 def _submission_form(data: FormData) -> SubmissionForm:

@@ -1,14 +1,14 @@
 """intake's two privacy timers, safe in every replica at once.
 
 - `ErasureFinisher`: finishes erasures after their write (photos, log, the contact's tombstone
-  and, for a whole erasure, the case key's).
+  and, for a whole erasure, the case key's), of cases and of "me too" supporters' records.
   Woken by every erasure; otherwise it looks every few seconds, through a sparse index that
   holds only unfinished erasures. Two replicas finishing the same one do the same idempotent
   things twice (a second tombstone for a key deletes nothing more).
 - `RetentionScheduler`: erases the contact of cases that ended `MINYI_CONTACT_RETENTION_DAYS`
-  ago, every `MINYI_RETENTION_CHECK_SECONDS`. Each case is erased by a version-guarded write,
-  so exactly one replica wins it; the clock can be moved by hand in tests, as the SLA
-  scheduler's.
+  ago, and of their supporters, every `MINYI_RETENTION_CHECK_SECONDS`. Each case is erased by
+  a version-guarded write, so exactly one replica wins it; the clock can be moved by hand in
+  tests, as the SLA scheduler's.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ class ErasureFinisher:
     async def run_once(self) -> tuple[int, int]:
         """(finished, still waiting for their outbox)."""
 
-        async def tombstone(case_id: str) -> None:
-            await self._tombstones.publish(case_id, reason="erasure")
+        async def tombstone(key: str) -> None:
+            await self._tombstones.publish(key, reason="erasure")
 
         return await finish_erasures(
             erasures=self._erasures,

@@ -158,7 +158,13 @@ class ErasedCase(BaseModel):
     )
     erased_now: bool = Field(description="False: erased before, or a dry run.")
     scope: ErasureScope | None = Field(
-        description="What is erased of it now: `all`, `contact` (retention), or None."
+        description="What is erased of it now: `all`, `contact` (retention, or a supporter's "
+        "record), or None."
+    )
+    supporter_id: str | None = Field(
+        default=None,
+        description='Set: the subject said "me too" on this case; only the contact they left '
+        "is erased (status None), the case and its count of supporters stay.",
     )
 
 
@@ -168,7 +174,9 @@ class ErasureAnswer(BaseModel):
         description="The keyed hash the erasure log keeps instead of the tracking code, phone "
         "or email."
     )
-    erased: int = Field(description="Cases erased by this request.")
+    erased: int = Field(
+        description='Cases, and "me too" supporters\' records, erased by this request.'
+    )
     cases: list[ErasedCase]
 
 
@@ -178,6 +186,9 @@ class ErasureLogEntry(BaseModel):
     by: str = Field(description="`admin:<username>`, `cli:<name>` or `retention`.")
     subject: str | None = Field(description="Keyed hash of the subject; None for retention.")
     contact: bool = Field(description="The case had a contact (a tombstone is due for it).")
+    supporter_id: str | None = Field(
+        default=None, description='Set: the erasure of this "me too" supporter\'s contact.'
+    )
     finished_at: datetime | None = Field(
         default=None,
         description="When photos, log and tombstone were done; None: still being finished.",

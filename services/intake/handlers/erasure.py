@@ -9,6 +9,10 @@ contact goes to the compacted `resident-contacts` topic and, for a whole (`all`)
 for its sealing key to `case-keys`: every copy of its texts on the immutable topics is then
 unreadable (crypto-shredding, shared.sealing). routing and notify scrub their stores when
 `case.erased` reaches them.
+
+A phone or an email also reaches the "me too" supporters' records that carry it: each loses its
+contact in one write (the case, its resident and its count of supporters stay), and the finisher
+sends the tombstone of `<case id>/<supporter id>`, on which notify forgets them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from services.intake.domain.erasure import (
     EraseResident,
     covers,
     erase_case,
+    erase_supporter_contact,
     retention_cutoff,
     subject_hash,
 )
@@ -52,6 +57,8 @@ class ErasureOutcome:
     """False: erased before (or, in a dry run, not erased yet)."""
     scope: ErasureScope | None
     """What is erased of it now; None: nothing yet (a dry run)."""
+    supporter_id: str | None = None
+    """Set: this is the subject's "me too" on the case (their record's contact), not the case."""
 
 
 @dataclass(frozen=True)
@@ -103,13 +110,43 @@ async def erase_resident(
                 case_id=document["_id"], status=document["status"], erased_now=erased, scope="all"
             )
         )
-    # Cases erased for this subject before no longer carry its contact: the log has them.
-    listed = {o.case_id for o in outcomes}
-    for entry in await erasures.logged_for_subject(subject):
-        if entry["case_id"] not in listed and entry["scope"] == "all":
-            listed.add(entry["case_id"])
+    if request.contact_key is not None:
+        for found in await erasures.supporters_by_contact(request.contact_key):
+            done = (found.get("erasure") or {}).get("scope")
+            erased = not request.dry_run and await erase_supporter(
+                case_id=found["case_id"],
+                supporter_id=found["supporter_id"],
+                by=by,
+                subject=subject,
+                erasures=erasures,
+                now=now,
+            )
             outcomes.append(
-                ErasureOutcome(case_id=entry["case_id"], status=None, erased_now=False, scope="all")
+                ErasureOutcome(
+                    case_id=found["case_id"],
+                    status=None,
+                    erased_now=erased,
+                    scope="contact" if erased else done,
+                    supporter_id=found["supporter_id"],
+                )
+            )
+    # Cases and supporters' records erased for this subject before no longer carry its
+    # contact: the log has them.
+    listed = {(o.case_id, o.supporter_id) for o in outcomes}
+    for entry in await erasures.logged_for_subject(subject):
+        supporter = entry.get("supporter_id")
+        # A supporter's record is erased in full once its contact is.
+        wanted: ErasureScope = "contact" if supporter else "all"
+        if (entry["case_id"], supporter) not in listed and entry["scope"] == wanted:
+            listed.add((entry["case_id"], supporter))
+            outcomes.append(
+                ErasureOutcome(
+                    case_id=entry["case_id"],
+                    status=None,
+                    erased_now=False,
+                    scope=wanted,
+                    supporter_id=supporter,
+                )
             )
     return ErasureReport(subject=subject, dry_run=request.dry_run, cases=outcomes)
 
@@ -172,6 +209,27 @@ async def erase_one(
     return True
 
 
+async def erase_supporter(
+    *,
+    case_id: str,
+    supporter_id: str,
+    by: str,
+    subject: str | None,
+    erasures: ErasureRepository,
+    now: datetime,
+) -> bool:
+    """Erase the contact a "me too" supporter of the case left; False when it was erased
+    before. The case is not touched."""
+    erasure = erase_supporter_contact(at=now, by=by, subject=subject)
+    if not await erasures.apply_to_supporter(
+        case_id=case_id, supporter_id=supporter_id, erasure=erasure, at=now
+    ):
+        return False
+    await erasures.record(case_id, erasure.set["erasure"], supporter_id=supporter_id)
+    log.info("supporter.erased", case_id=case_id, by=by)
+    return True
+
+
 @dataclass(frozen=True)
 class RetentionPass:
     expired: int
@@ -188,13 +246,26 @@ async def expire_contacts(
     correlation_id: str,
     limit: int = 200,
 ) -> RetentionPass:
-    """Erase the contact of up to `limit` cases that ended `retention_days` ago or more. Safe
-    in every replica at once: each erasure is guarded by the version read, so one replica wins
-    each case."""
+    """Erase the contact of up to `limit` cases that ended `retention_days` ago or more, and
+    the contacts their "me too" supporters left. Safe in every replica at once: each erasure is
+    guarded by the version read (a supporter's: by its not being erased yet), so one replica
+    wins each."""
     due = await erasures.due_for_retention(
         cutoff=retention_cutoff(now, days=retention_days), limit=limit
     )
     expired = 0
+    # The supporters first: the case leaves the retention index once its own turn is done.
+    ended = [d["_id"] for d in due if d["status"] in CLOSED_STATUSES]
+    for supporter in await erasures.supporters_with_contact(ended):
+        if await erase_supporter(
+            case_id=supporter["case_id"],
+            supporter_id=supporter["supporter_id"],
+            by=RETENTION_ACTOR,
+            subject=None,
+            erasures=erasures,
+            now=now,
+        ):
+            expired += 1
     for document in due:
         if document["status"] not in CLOSED_STATUSES or document.get("contact") is None:
             # Reopened since it ended (it counts again from its next end), or no contact left.
@@ -217,7 +288,8 @@ async def expire_contacts(
 
 
 Tombstone = Callable[[str], Awaitable[None]]
-"""Publishes the delete record of a case's contact (or key); returns once it is acknowledged."""
+"""Publishes the delete record of a contact (its key on `resident-contacts`: a case id, or a
+supporter's `<case id>/<supporter id>`) or of a case's key; returns once it is acknowledged."""
 
 
 async def finish_erasures(
@@ -256,10 +328,10 @@ async def _finish(
     whole = marker["scope"] == "all"
     if whole:
         await erasures.delete_photos(pending.case_id)
-    await erasures.record(pending.case_id, marker)
+    await erasures.record(pending.case_id, marker, supporter_id=pending.supporter_id)
     had_contact = bool(marker.get("contact"))
     if had_contact:
-        await tombstone(pending.case_id)
+        await tombstone(pending.contact_key)
     if whole:
         # Also for a case older than keys: every service then marks it shredded, and a replay
         # of its clear events reads placeholders too.
@@ -268,6 +340,7 @@ async def _finish(
     log.info(
         "case.erasure_finished",
         case_id=pending.case_id,
+        supporter=pending.supporter_id is not None,
         scope=marker["scope"],
         tombstone=had_contact,
         key_shredded=whole,

@@ -13,6 +13,7 @@ from services.intake.domain.supporters import (
     contact_key,
     may_be_supported,
     supporter_id,
+    supporter_record,
 )
 from services.intake.handlers import SOURCE
 from shared.events.case_events import CaseSupported
@@ -67,9 +68,22 @@ async def support_case(
         )
         return wrapped
 
-    found = await cases.add_supporter(case_id=case_id, supporter_id=supporter, events=events)
+    record = (
+        supporter_record(
+            case_id=case_id,
+            supporter=supporter,
+            contact=contact.model_dump(exclude_none=True),
+            at=now,
+        )
+        if contact is not None
+        else None
+    )
+    found = await cases.add_supporter(
+        case_id=case_id, supporter_id=supporter, events=events, record=record
+    )
     if found is None:
-        raise CaseNotFound(case_id)
+        # "Me too" names a case by its public id, never by its resident's tracking code.
+        raise CaseNotFound(case_id, by="id")
     status, count = found
     if not may_be_supported(status):
         raise CaseClosedToSupport(status)

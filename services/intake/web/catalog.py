@@ -82,6 +82,14 @@ FORM: Strings = {
         "en": "Counted: {n} residents raised this. You can still submit your own.",
     },
     "form.supporters": {"zh": "{n} 人附议", "en": '{n} said "me too"'},
+    "form.check_similar": {
+        "zh": "先看看有没有相似的意见建议",
+        "en": "Check for similar cases first",
+    },
+    "form.similar_none": {
+        "zh": "附近暂时没有相似的在办意见建议，您可以直接提交。",
+        "en": "No similar open case nearby: you can submit yours.",
+    },
     "form.similar_private": {
         "zh": "（反映人未同意公开内容）",
         "en": "(its resident did not agree to publish the text)",
@@ -229,6 +237,14 @@ ERRORS: Strings = {
     "error.form.resubmitted": {
         "zh": "这份表单已经提交过。如果要再提一条新的意见建议，请再点一次「提交」。",
         "en": "This form was already sent. To send another suggestion, press Submit again.",
+    },
+    "error.form.me_too_unknown": {
+        "zh": "没有找到这条意见建议，请重新查看相似的意见建议。",
+        "en": "That case was not found: check for similar cases again.",
+    },
+    "error.form.me_too_closed": {
+        "zh": "这条意见建议已经办结或合并，不能再附议。您可以提交自己的意见建议。",
+        "en": "That case is closed or merged and cannot be joined. You can submit your own.",
     },
     "error.rating": {"zh": "请选择满意程度", "en": "Choose how satisfied you are"},
     "error.comment": {"zh": "补充说明最多 500 字", "en": "At most 500 characters"},

@@ -22,6 +22,8 @@ from pydantic import BaseModel, ValidationError
 from services.intake.domain.cases import CaseCreate
 from services.intake.domain.errors import PhotoRefused, UnknownReference
 from services.intake.domain.publication import with_place
+from services.intake.domain.similar_cases import SimilarDraft
+from services.intake.domain.supporters import SupportCase
 from services.intake.web.catalog import CATALOG
 from shared.events.resident_events import ResidentLanguage
 
@@ -124,6 +126,39 @@ def parse_submission(
         # Checked again with the place in, so the whole text still fits the limit.
         payload["text"] = with_place(command.text, place)
         command = _validate(CaseCreate, payload, errors, field_for=_submission_field)
+    return errors if errors or command is None else command
+
+
+def parse_similar_draft(
+    form: SubmissionForm, *, representative_code: str | None
+) -> SimilarDraft | Errors:
+    """The form's draft, to look for open cases like it (the page without the script): only
+    what places it is checked, with the same messages as a submission."""
+    payload: dict[str, Any] = {"category": form.category, "text": form.text}
+    if representative_code:
+        payload["representative_code"] = representative_code
+    errors: Errors = {}
+    location = _location(form, errors)
+    if location is not None:
+        payload["location"] = location
+    draft = _validate(SimilarDraft, payload, errors, field_for=_submission_field)
+    return errors if errors or draft is None else draft
+
+
+def parse_support(form: SubmissionForm, *, language: ResidentLanguage) -> SupportCase | Errors:
+    """ "Me too" from the form: the contact typed in, if any, under the form's consent rule."""
+    payload: dict[str, Any] = {}
+    errors: Errors = {}
+    if form.has_contact():
+        payload["contact"] = {
+            "name": form.contact_name.strip() or None,
+            "phone": form.contact_phone.strip() or None,
+            "email": form.contact_email.strip() or None,
+            "language": language,
+        }
+        if not form.consent:
+            errors["consent"] = Message("error.consent")
+    command = _validate(SupportCase, payload, errors, field_for=_submission_field)
     return errors if errors or command is None else command
 
 

@@ -40,14 +40,25 @@ class ContactErasure:
         # The inbox is read by recipient; an erasure finds a case's messages by this one.
         await self.inbox.create_index("case_id")
 
-    async def erase(self, case_id: str, *, scope: ErasureScope, at: datetime) -> None:
+    async def erase(
+        self,
+        case_id: str,
+        *,
+        scope: ErasureScope,
+        at: datetime,
+        supporter_id: str | None = None,
+    ) -> None:
         """Idempotent: the first erasure's mark and time stay; every other write sets what an
-        erasure leaves, whatever was there."""
+        erasure leaves, whatever was there.
+
+        With `supporter_id`, the "me too" supporter of the case (their own document, and the
+        pushes of the case addressed to them) instead of the case's resident."""
+        who = supporter_id or case_id
         # Erased before, the upsert finds the document marked and fails to add a second one:
         # its contact is gone already, and the first erasure's time stays.
         with contextlib.suppress(DuplicateKeyError):
             await self.contacts.update_one(
-                {"_id": case_id, "erased": {"$exists": False}},
+                {"_id": who, "erased": {"$exists": False}},
                 {
                     "$set": {"erased": {"at": at}, "has_contact": False},
                     "$setOnInsert": {"noted_at": at},
@@ -57,19 +68,20 @@ class ContactErasure:
             )
         # `all` wins over `contact`, whichever came first.
         await self.contacts.update_one(
-            {"_id": case_id} if scope == "all" else {"_id": case_id, "erased.scope": None},
+            {"_id": who} if scope == "all" else {"_id": who, "erased.scope": None},
             {"$set": {"erased.scope": scope}},
         )
-        # The resident's pushes: no address left, and those not sent yet never will be.
+        # The resident's pushes: no address left, and those not sent yet never will be. A
+        # supporter's are the case's pushes addressed to them (`case:<supporter id>`).
         await self.deliveries.update_many(
-            {"case_id": case_id, "recipient": resident(case_id), "state": "pending"},
+            {"case_id": case_id, "recipient": resident(who), "state": "pending"},
             {
                 "$set": {"state": CANCELLED, "cancelled_at": at},
                 "$unset": {"next_attempt_at": "", "lease": ""},
             },
         )
         await self.deliveries.update_many(
-            {"case_id": case_id, "recipient": resident(case_id)},
+            {"case_id": case_id, "recipient": resident(who)},
             {"$set": {"address": ERASED, "last_error": None}},
         )
         if scope == "all":

@@ -27,6 +27,9 @@ async def on_contact_tombstone(key: bytes, *, erasures: ContactErasure) -> None:
     contact (the case's `case.erased` may come later on its own topic, or already came)."""
     case_id, _, supporter = key.decode().partition("/")
     # A supporter's record ("me too") is keyed `<case id>/<supporter id>` and kept under the
-    # supporter's id: forgetting it leaves the case's own resident alone.
-    await erasures.erase(supporter or case_id, scope="contact", at=datetime.now(UTC))
+    # supporter's id: forgetting it leaves the case's own resident alone. Their pushes are
+    # the case's, so the case id finds them.
+    await erasures.erase(
+        case_id, scope="contact", at=datetime.now(UTC), supporter_id=supporter or None
+    )
     log.info("resident.contact_forgotten", case_id=case_id, supporter=bool(supporter))

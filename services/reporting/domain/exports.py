@@ -14,8 +14,8 @@ from datetime import date
 from typing import Any, Literal
 
 from services.reporting.domain.summaries import KeyedKind, StationSummary
+from shared.exports import Cell
 
-Cell = str | int | float | None
 Row = list[Cell]
 ExportKind = Literal["stations", KeyedKind]
 
@@ -29,6 +29,10 @@ FIGURE_COLUMNS: tuple[_Column, ...] = (
     ("不予受理", "declined", lambda f: f.declined),
     ("退回", "rejected", lambda f: f.rejected),
     ("合并", "merged", lambda f: f.merged),
+    # Out of completion's accepted (the survivor completes the matter once): the rate's
+    # sample is read with it.
+    ("受理后合并", "merged after accepted", lambda f: f.merged_accepted),
+    ("附议", "supporters", lambda f: f.supporters),
     ("答复", "responded", lambda f: f.responded),
     ("办结", "closed", lambda f: f.closed),
     ("重新办理", "reopened", lambda f: f.reopened),
