@@ -1,17 +1,25 @@
 """Transactional outbox without multi-document transactions.
 
 A service writes its state change and the events it causes in ONE single-document write: the
-events sit in the document under `outbox.<key>` and `outbox_count` says how many. The relay
-claims documents with pending events (a lease, so several replicas do not fight), publishes
-them in order and removes exactly the entries it published. A crash before the removal means
-the events are published again; consumers are idempotent by event id, so nothing visible is
-duplicated. A Kafka outage leaves the events in the documents until it ends.
+events sit in the document under `outbox.<key>`, `outbox_count` says how many and `outbox_last`
+names the entry queued last. The relay publishes them in order and removes exactly the entries
+it published. A crash before the removal means the events are published again; consumers are
+idempotent by event id, so nothing visible is duplicated. A Kafka outage leaves the events in
+the documents until it ends.
+
+One relay at a time publishes a collection's outboxes: it holds a lease on the collection (one
+small document in `outbox_relays`, renewed while there is work), not on each document, so a
+published event costs one write to its document (the removal), not two. A relay that stalls
+past its lease may publish what another relay publishes too (duplicates consumers drop), but
+never removes what it did not publish: a document's outbox is dropped whole only while its
+`outbox_last` is still the entry the relay read, and otherwise only the entries it published
+are removed, each only if still there.
 
 Cost stays flat as documents accumulate: a drained document carries no `outbox_count` at all,
-and the count's index is sparse, so the relay's poll reads only documents with pending events.
-Every filter is an index equality or range on one field, or `_id`: the local store answers a
-top-level `$or` (and a range whose lower bound is not the index's start) by scanning
-(docs/operations.md, "Query shapes").
+and the count's index is sparse, so the relay's poll reads only documents with pending events;
+at rest (nothing pending) a pass is that one read. Every filter is an index equality or range
+on one field, or `_id`: the local store answers a top-level `$or` (and a range whose lower bound
+is not the index's start) by scanning (docs/operations.md, "Query shapes").
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import OperationFailure
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from shared.errors import is_transient
 from shared.events.envelope import Envelope
@@ -39,7 +47,12 @@ log = get_logger(__name__)
 
 OUTBOX = "outbox"
 OUTBOX_COUNT = "outbox_count"
+OUTBOX_LAST = "outbox_last"
 OUTBOX_LEASE = "outbox_lease"
+"""Written by versions that leased each document; removed with the outbox it guarded."""
+RELAY_LEASES = "outbox_relays"
+HIDE_OUTBOX: dict[str, int] = {OUTBOX: 0, OUTBOX_COUNT: 0, OUTBOX_LAST: 0, OUTBOX_LEASE: 0}
+"""A projection leaving the relay's bookkeeping out of what a repository returns."""
 
 
 def _entry_key(envelope: Envelope) -> str:
@@ -71,15 +84,23 @@ def with_outbox_topics(
     if not entries:
         # Nothing pending: no count, so the sparse index and the relay never see it.
         return dict(document)
-    return {**document, OUTBOX: entries, OUTBOX_COUNT: len(entries)}
+    return {**document, OUTBOX: entries, OUTBOX_COUNT: len(entries), OUTBOX_LAST: last(entries)}
+
+
+def last(entries: Document) -> str:
+    """The key of the entry queued last (the highest `seq`)."""
+    return max(entries, key=lambda k: entries[k]["seq"])
 
 
 def queue_events(update: Document, envelopes: Sequence[Envelope], *, topic: str) -> Document:
     """An update document that also queues the events, for `update_one`."""
     merged = {op: dict(fields) for op, fields in update.items()}
-    merged.setdefault("$set", {}).update(
-        {f"{OUTBOX}.{k}": v for k, v in _entries(envelopes, topic).items()}
-    )
+    entries = _entries(envelopes, topic)
+    if not entries:
+        return merged
+    merged.setdefault("$set", {}).update({f"{OUTBOX}.{k}": v for k, v in entries.items()})
+    # Every queueing changes it: the relay drops an outbox whole only if nothing came since.
+    merged["$set"][OUTBOX_LAST] = last(entries)
     merged.setdefault("$inc", {})[OUTBOX_COUNT] = len(envelopes)
     return merged
 
@@ -102,6 +123,48 @@ async def ensure_outbox_index(collection: AsyncCollection[Document]) -> None:
     await collection.update_many({OUTBOX_COUNT: 0}, {"$unset": {OUTBOX_COUNT: "", OUTBOX: ""}})
 
 
+class _CollectionLease:
+    """Whether this relay is the one publishing a collection's outboxes: a lease in the
+    collection's database, taken when there is work and renewed at half its time."""
+
+    def __init__(self, collection: AsyncCollection[Document], *, seconds: float) -> None:
+        self._leases: AsyncCollection[Document] = collection.database[RELAY_LEASES]
+        self._name = collection.name
+        self._seconds = seconds
+        self._token = uuid.uuid4().hex
+        self._until = 0.0
+
+    async def held(self) -> bool:
+        now = time.time()
+        if self._until - now > self._seconds / 2:
+            return True
+        until = now + self._seconds
+        renewed = await self._leases.update_one(
+            {"_id": self._name, "by": self._token}, {"$set": {"until": until}}
+        )
+        if renewed.matched_count == 0:
+            try:
+                # Free or expired: take it. Held by another: the upsert's insert collides.
+                await self._leases.update_one(
+                    {"_id": self._name, "until": {"$lt": now}},
+                    {"$set": {"by": self._token, "until": until}},
+                    upsert=True,
+                )
+            except DuplicateKeyError:
+                self._until = 0.0
+                return False
+        self._until = until
+        return True
+
+    async def release(self) -> None:
+        """On a clean stop, so the next relay (a restarted replica) need not wait it out."""
+        if self._until > time.time():
+            self._until = 0.0
+            await self._leases.update_one(
+                {"_id": self._name, "by": self._token}, {"$set": {"until": 0.0}}
+            )
+
+
 class OutboxRelay:
     """Publishes the events queued in the given collections."""
 
@@ -115,6 +178,9 @@ class OutboxRelay:
         batch_size: int = 200,
     ) -> None:
         self._collections = list(collections)
+        self._leases = [
+            _CollectionLease(c, seconds=settings.outbox_lease_seconds) for c in self._collections
+        ]
         self._publisher = publisher
         self._settings = settings
         self._metrics = metrics
@@ -126,6 +192,15 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2):
+                    for lease in self._leases:
+                        await lease.release()
+
+    async def _run(self) -> None:
         await self._publisher.wait_started()
         delay = 0.2
         idle = 0
@@ -160,48 +235,21 @@ class OutboxRelay:
         """One pass over every collection; returns how many events were published."""
         published = 0
         pending_docs = 0
-        for collection in self._collections:
-            claimed = await self._claim(collection)
-            pending_docs += len(claimed)
-            if claimed:
-                published += await self._publish(collection, claimed)
+        for collection, lease in zip(self._collections, self._leases, strict=True):
+            pending = (
+                await collection.find({OUTBOX_COUNT: {"$gt": 0}}, {OUTBOX: 1, OUTBOX_LAST: 1})
+                .limit(self._batch_size)
+                .to_list()
+            )
+            pending_docs += len(pending)
+            if pending and await lease.held():
+                published += await self._publish(collection, pending)
         self._metrics.outbox_pending.set(pending_docs)
         return published
 
-    async def _claim(self, collection: AsyncCollection[Document]) -> list[Document]:
-        now = time.time()
-        pending = (
-            await collection.find({OUTBOX_COUNT: {"$gt": 0}}, {OUTBOX_LEASE: 1})
-            .limit(self._batch_size)
-            .to_list()
-        )
-        free = [d["_id"] for d in pending if (d.get(OUTBOX_LEASE) or {}).get("until", 0) < now]
-        if not free:
-            return []
-        token = uuid.uuid4().hex
-        await collection.update_many(
-            # `$not $gte` rather than an `$or` of missing/expired: the same meaning, and it keeps
-            # the filter on `_id`, which the store serves from its index.
-            {"_id": {"$in": free}, f"{OUTBOX_LEASE}.until": {"$not": {"$gte": now}}},
-            {
-                "$set": {
-                    OUTBOX_LEASE: {"until": now + self._settings.outbox_lease_seconds, "by": token}
-                }
-            },
-        )
-        claimed = await collection.find(
-            {"_id": {"$in": free}}, {OUTBOX: 1, OUTBOX_LEASE: 1, OUTBOX_COUNT: 1}
-        ).to_list()
-        return [d for d in claimed if (d.get(OUTBOX_LEASE) or {}).get("by") == token]
-
     async def _publish(self, collection: AsyncCollection[Document], docs: list[Document]) -> int:
-        token = docs[0][OUTBOX_LEASE]["by"]
         items: list[tuple[str, Envelope]] = []
-        # Documents by how many events they carried: one `update_many` per count drops the
-        # outboxes of a whole pass. A store commits each statement of a `bulk_write` on its own
-        # (SecantusDB with a sync per commit), so one statement per document cost a commit each.
-        by_count: dict[int, list[Any]] = {}
-        partial: dict[Any, UpdateOne] = {}
+        published: dict[Any, list[str]] = {}
         for doc in docs:
             entries: dict[str, Any] = doc.get(OUTBOX) or {}
             ordered = sorted(entries.items(), key=lambda kv: kv[1]["seq"])
@@ -209,31 +257,45 @@ class OutboxRelay:
                 (self._settings.topic(entry["topic"]), Envelope.model_validate(entry["event"]))
                 for _, entry in ordered
             )
-            by_count.setdefault(len(ordered), []).append(doc["_id"])
-            partial[doc["_id"]] = UpdateOne(
-                # Only while we still hold the lease: a relay that lost it removes nothing.
-                {"_id": doc["_id"], f"{OUTBOX_LEASE}.by": token},
-                {
-                    "$unset": {OUTBOX_LEASE: "", **{f"{OUTBOX}.{k}": "" for k, _ in ordered}},
-                    "$inc": {OUTBOX_COUNT: -len(ordered)},
-                },
-            )
+            published[doc["_id"]] = [k for k, _ in ordered]
         await self._publisher.publish_many(items)
+        # Usually nothing was queued meanwhile: one `update_many` drops every outbox whole,
+        # which takes the documents out of the sparse index. A store commits each statement of
+        # a `bulk_write` on its own (SecantusDB with a sync per commit), so per-document
+        # statements are kept for the documents that got more events meanwhile.
+        lasts = [doc[OUTBOX_LAST] for doc in docs if doc.get(OUTBOX_LAST)]
         drained = 0
-        for count, ids in by_count.items():
-            # Usually nothing was queued meanwhile (the count is still what was read): drop the
-            # outbox whole, which takes the document out of the sparse index.
+        if lasts:
             result = await collection.update_many(
-                {"_id": {"$in": ids}, f"{OUTBOX_LEASE}.by": token, OUTBOX_COUNT: count},
-                {"$unset": {OUTBOX_LEASE: "", OUTBOX: "", OUTBOX_COUNT: ""}},
+                {"_id": {"$in": list(published)}, OUTBOX_LAST: {"$in": lasts}},
+                {"$unset": {OUTBOX: "", OUTBOX_COUNT: "", OUTBOX_LAST: "", OUTBOX_LEASE: ""}},
             )
-            drained += result.modified_count
+            drained = result.modified_count
         if drained < len(docs):
-            # Some documents queued more events while theirs were published: they keep those.
-            still_mine = await collection.find(
-                {"_id": {"$in": list(partial)}, f"{OUTBOX_LEASE}.by": token}, {"_id": 1}
-            ).to_list()
-            if still_mine:
-                await collection.bulk_write([partial[d["_id"]] for d in still_mine], ordered=False)
+            await self._remove_entries(collection, published)
         log.debug("outbox.published", events=len(items), documents=len(docs))
         return len(items)
+
+    async def _remove_entries(
+        self, collection: AsyncCollection[Document], published: dict[Any, list[str]]
+    ) -> None:
+        """The published entries of the documents still holding some, each removed only if
+        still there (another relay may have removed them, and the count must drop once)."""
+        left = await collection.find(
+            {"_id": {"$in": list(published)}, OUTBOX_COUNT: {"$gt": 0}}, {OUTBOX: 1}
+        ).to_list()
+        updates = []
+        for doc in left:
+            keys = [k for k in published[doc["_id"]] if k in (doc.get(OUTBOX) or {})]
+            if keys:
+                updates.append(
+                    UpdateOne(
+                        {"_id": doc["_id"], **{f"{OUTBOX}.{k}": {"$exists": True} for k in keys}},
+                        {
+                            "$unset": {OUTBOX_LEASE: "", **{f"{OUTBOX}.{k}": "" for k in keys}},
+                            "$inc": {OUTBOX_COUNT: -len(keys)},
+                        },
+                    )
+                )
+        if updates:
+            await collection.bulk_write(updates, ordered=False)

@@ -137,7 +137,8 @@ class ServiceSettings(BaseSettings):
     outbox_lease_seconds: float = Field(
         default=15.0,
         gt=0,
-        description="How long a relay holds a document it is publishing before another may.",
+        description="How long a relay holds a collection's outboxes (renewed while it has work) "
+        "before another replica may publish them; a killed relay is replaced after it.",
     )
     consumer_max_records: int = Field(
         default=500, ge=1, description="Records a consumer takes from Kafka in one batch."

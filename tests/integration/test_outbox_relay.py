@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -225,3 +226,95 @@ async def test_documents_drained_by_an_older_version_leave_the_pending_index(
     assert "outbox_count_1" not in indexes and indexes[OUTBOX_INDEX].get("sparse") is True
     assert await collection.count_documents({OUTBOX_COUNT: {"$exists": True}}) == 1
     assert await collection.count_documents({"outbox": {"$exists": True}}) == 1
+
+
+async def test_relays_that_lose_their_lease_mid_pass_remove_only_what_they_published(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    """Leases that expire at once: three relays publish the same documents side by side while
+    the service keeps queueing events into them. Duplicates may go out; nothing is lost and
+    every outbox ends empty with its count at zero."""
+    collection = mongo[settings.database_name]["racing"]
+    await ensure_outbox_index(collection)
+    first = [submitted(str(uuid.uuid4())) for _ in range(30)]
+    await collection.insert_many(
+        [with_outbox({"_id": e.subject}, [e], topic=CASE_EVENTS) for e in first]
+    )
+    hasty = settings.model_copy(update={"outbox_lease_seconds": 0.001})
+    publishers = [await started_publisher(settings) for _ in range(3)]
+    later: list[Envelope] = []
+
+    async def keep_queueing() -> None:
+        for round_ in range(4):
+            for e in first[round_::4]:
+                more = submitted(e.subject, f"补充意见 {round_}")
+                later.append(more)
+                await collection.update_one(
+                    {"_id": e.subject}, queue_events({}, [more], topic=CASE_EVENTS)
+                )
+            await asyncio.sleep(0.02)
+
+    try:
+        relays = [
+            OutboxRelay(
+                collections=[collection],
+                publisher=p,
+                settings=hasty,
+                metrics=Metrics("probe"),
+                batch_size=5,
+            )
+            for p in publishers
+        ]
+        await asyncio.gather(keep_queueing(), *(drain(r, collection) for r in relays))
+        for relay in relays:
+            await drain(relay, collection)
+    finally:
+        for p in publishers:
+            await p.stop()
+    expected = {e.id for e in [*first, *later]}
+    records = await read_topic(
+        settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=len(expected)
+    )
+    assert {Envelope.from_bytes(r.value).id for r in records} >= expected
+    assert await collection.count_documents({OUTBOX_COUNT: {"$exists": True, "$ne": 0}}) == 0
+    assert await collection.count_documents({"outbox": {"$exists": True, "$ne": {}}}) == 0
+
+
+async def test_a_stopped_relay_hands_its_collection_over_at_once(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    collection = mongo[settings.database_name]["handover"]
+    await ensure_outbox_index(collection)
+    before = submitted(str(uuid.uuid4()))
+    await collection.insert_one(with_outbox({"_id": before.subject}, [before], topic=CASE_EVENTS))
+    publishers = [await started_publisher(settings) for _ in range(2)]
+    try:
+        old, new = (
+            OutboxRelay(
+                collections=[collection], publisher=p, settings=settings, metrics=Metrics("p")
+            )
+            for p in publishers
+        )
+        running = asyncio.create_task(old.run())
+        await asyncio.sleep(0)
+        old.wake()
+        for _ in range(600):
+            if not await collection.count_documents({OUTBOX_COUNT: {"$gt": 0}}):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the running relay did not publish within 30 s")
+        after = submitted(str(uuid.uuid4()))
+        # The old relay holds the lease (15 s here): the new one waits while it runs...
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await collection.insert_one(with_outbox({"_id": after.subject}, [after], topic=CASE_EVENTS))
+        # ...and publishes at once after a clean stop released it.
+        assert await new.publish_pending() == 1
+    finally:
+        for p in publishers:
+            await p.stop()
+    records = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=2)
+    # Two cases, two partitions: no order between them.
+    assert sorted(Envelope.from_bytes(r.value).id for r in records) == sorted([before.id, after.id])

@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.notify.domain.messages import Notification
 from shared.events.envelope import Envelope
 from shared.mongo import Document, insert_new, newest
-from shared.outbox import ensure_outbox_index, with_outbox
+from shared.outbox import HIDE_OUTBOX, ensure_outbox_index, with_outbox
 from shared.topics import NOTIFICATION_EVENTS
 
 
@@ -79,7 +79,7 @@ class InboxRepository:
             limit=limit,
             now=datetime.now(UTC),
             keep=(lambda d: d.get("read_at") is None) if unread_only else (lambda _: True),
-            projection={"outbox": 0, "outbox_lease": 0, "outbox_count": 0},
+            projection=HIDE_OUTBOX,
             before=after,
         )
 

@@ -21,14 +21,14 @@ from services.routing.domain.house_repair import STAGED_STATUSES, Stage
 from services.routing.domain.workflow import OPEN, Actor, Status
 from shared.events.envelope import Envelope
 from shared.mongo import Document, insert_new, matches_simple, newest
-from shared.outbox import ensure_outbox_index, queue_events
+from shared.outbox import HIDE_OUTBOX, ensure_outbox_index, queue_events
 from shared.pagination import after_key, fill_page
 from shared.topics import CASE_EVENTS
 
 OPEN_STATUSES = tuple(sorted(OPEN))
 # What limits whom a listing is for (see scope_query).
 SCOPES = ("station_id", "representative_code", "transferred_to")
-_HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_count": 0, "applied": 0}
+_HIDDEN = {**HIDE_OUTBOX, "applied": 0}
 
 
 def _newest_key(document: Document) -> tuple[datetime, str]:

@@ -21,7 +21,7 @@ from shared.events.envelope import Envelope
 from shared.logging import current_correlation_id, new_correlation_id
 from shared.mirror import RevisionedMirror
 from shared.mongo import Document, insert_new
-from shared.outbox import OUTBOX, OUTBOX_COUNT, OUTBOX_LEASE, ensure_outbox_index, with_outbox
+from shared.outbox import HIDE_OUTBOX, ensure_outbox_index, with_outbox
 from shared.topics import DIRECTORY
 
 DEMO_DIRECTORY = Path(__file__).resolve().parent.parent / "demo_directory.yaml"
@@ -39,7 +39,7 @@ _KINDS: tuple[tuple[str, str, str, DirectoryKind], ...] = (
     ("representatives", "representatives", "code", "representative"),
 )
 COLLECTIONS = (*(k[0] for k in _KINDS), "directory_settings")
-_STORED_ONLY = {"_id": 0, OUTBOX: 0, OUTBOX_COUNT: 0, OUTBOX_LEASE: 0}
+_STORED_ONLY = {"_id": 0, **HIDE_OUTBOX}
 
 
 def _published(kind: DirectoryKind, key: str, entry: Document) -> Envelope:
@@ -166,10 +166,7 @@ class DirectoryRepository:
 
         keys = [e[key] for e in entries]
         stored = {
-            d.pop("_id"): d
-            async for d in collection.find(
-                {"_id": {"$in": keys}}, {OUTBOX: 0, OUTBOX_COUNT: 0, OUTBOX_LEASE: 0}
-            )
+            d.pop("_id"): d async for d in collection.find({"_id": {"$in": keys}}, HIDE_OUTBOX)
         }
         fresh = [e for e in entries if e[key] not in stored]
         changed = [e for e in entries if e[key] in stored and stored[e[key]] != stored_form(e)]

@@ -26,9 +26,7 @@ from services.routing.domain.suggestions import (
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from shared.outbox import (
-    OUTBOX,
-    OUTBOX_COUNT,
-    OUTBOX_LEASE,
+    HIDE_OUTBOX,
     ensure_outbox_index,
     queue_events,
     with_outbox,
@@ -38,7 +36,7 @@ from shared.topics import CASE_EVENTS
 
 # The lead and the co-signers in one array: "led or co-signed by" is one (multikey) equality.
 SIGNED_BY = "signed_by"
-_HIDDEN = {OUTBOX: 0, OUTBOX_COUNT: 0, OUTBOX_LEASE: 0, SIGNED_BY: 0}
+_HIDDEN = {**HIDE_OUTBOX, SIGNED_BY: 0}
 
 
 def _document(suggestion: Suggestion) -> Document:
