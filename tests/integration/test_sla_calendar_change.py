@@ -4,26 +4,21 @@ the real store: once across replicas (a lease), only open cases, idempotent."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pymongo import AsyncMongoClient
 
 from services.routing.adapters.calendar_state import CalendarState
-from services.routing.adapters.case_documents import assignment_document, watch_for
+from services.routing.adapters.case_documents import watch_for
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.holiday_calendar import official_calendar, working_calendar
-from services.routing.domain.assignment import RoutingDecision
 from services.routing.domain.sla import SlaPolicy, SlaRules, WorkingCalendar, deadlines_for
-from services.routing.handlers.resident_feedback import on_reopenings
 from services.routing.handlers.sla import CalendarApplied, apply_calendar
-from shared.dispatch import Event
-from shared.events.case_events import CaseAssigned, CaseReopened
-from shared.events.envelope import Envelope
 from shared.mongo import Document
 from tests.conftest import PlumbingSettings
+from tests.integration.sla_cases import Clock, add_assigned_case, reopen
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUBMITTED = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)
@@ -44,57 +39,31 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 async def add_case(cases: RoutedCaseRepository, *, status: str = "assigned") -> str:
     """A case counted with weekends only, as routing counted before it read the calendar."""
-    case_id = str(uuid.uuid4())
-    decision = RoutingDecision(
-        station_id="xijie",
-        station_name="西街",
-        liaison_point_id=None,
-        representative_code="0412",
-        representative_name=None,
-        reason="test",
-    )
-    assigned = Envelope.wrap(
-        CaseAssigned(
-            case_id=case_id,
-            category="parking",
-            station_id="xijie",
-            station_name="西街",
-            reason="test",
-            assigned_at=SUBMITTED,
-        ),
-        source="test",
-        subject=case_id,
-        correlation_id="calendar-test",
-    )
-    document = assignment_document(
-        case_id=case_id,
-        category="parking",
-        text="停车难",
-        channel="web",
+    return await add_assigned_case(
+        cases,
         submitted_at=SUBMITTED,
-        decision=decision,
-        cause_event_id="x",
-        assigned_at=SUBMITTED,
         deadlines=deadlines_for(SUBMITTED, policy=SlaPolicy(), calendar=WEEKENDS_ONLY),
-        event=assigned,
+        correlation_id="calendar-test",
+        status=status,
     )
-    document["status"] = status
-    watch = watch_for(document, status=status)
-    document["sla"].pop("watch")
-    if watch is not None:  # as a status change leaves it: absent once no deadline applies
-        document["sla"]["watch"] = watch
-    await cases.add_assignments([document])
-    return case_id
+
+
+async def start(
+    cases: RoutedCaseRepository, *, token: str, clock: Clock, sla: SlaRules | None = None
+) -> CalendarApplied:
+    """routing starting as replica `token` with `sla`'s calendar (the official one by default)."""
+    db = cases.collection.database
+    return await apply_calendar(
+        state=CalendarState(db),
+        cases=cases,
+        directory=DirectoryRepository(db),
+        sla=sla or rules(),
+        token=token,
+        clock=clock,
+        lease_s=60,
+    )
 
 
 async def sla_of(cases: RoutedCaseRepository, case_id: str) -> Document:
@@ -153,28 +122,12 @@ async def test_one_replica_counts_the_open_cases_again_and_a_second_start_change
     assert stored["changed"] == 2
     assert "lease" not in stored
 
-    again = await apply_calendar(
-        state=state,
-        cases=cases,
-        directory=directory,
-        sla=rules(),
-        token="restarted",
-        clock=clock,
-        lease_s=60,
-    )
+    again = await start(cases, token="restarted", clock=clock)
     assert again.outcome == "unchanged"
 
     # An override changes the calendar: the next start counts again, moving what it moves.
     override = rules(holidays=frozenset({date(2026, 10, 9)}))
-    changed = await apply_calendar(
-        state=state,
-        cases=cases,
-        directory=directory,
-        sla=override,
-        token="restarted-with-override",
-        clock=clock,
-        lease_s=60,
-    )
+    changed = await start(cases, token="restarted-with-override", clock=clock, sla=override)
     assert changed.outcome == "recounted"
     assert changed.recount is not None and changed.recount.changed == 2
     sla = await sla_of(cases, waiting)
@@ -192,29 +145,17 @@ async def test_a_replica_waits_for_the_lease_and_takes_over_one_that_ran_out(
     cases = RoutedCaseRepository(db)
     await cases.ensure_indexes()
     state = CalendarState(db)
-    directory = DirectoryRepository(db)
     waiting = await add_case(cases)
     clock = Clock(datetime(2026, 12, 2, tzinfo=UTC))
     # A replica that took the lease and stalled (or died) before counting anything.
     assert await state.claim(token="stalled", now=clock(), lease_s=60)
 
-    async def attempt(token: str) -> CalendarApplied:
-        return await apply_calendar(
-            state=state,
-            cases=cases,
-            directory=directory,
-            sla=rules(),
-            token=token,
-            clock=clock,
-            lease_s=60,
-        )
-
-    busy = await attempt("newcomer")
+    busy = await start(cases, token="newcomer", clock=clock)
     assert busy.outcome == "busy"
     assert (await sla_of(cases, waiting))["accept_due"] != end_of(date(2026, 10, 9))
 
     clock.now += timedelta(seconds=61)
-    took_over = await attempt("newcomer")
+    took_over = await start(cases, token="newcomer", clock=clock)
 
     assert took_over.outcome == "recounted"
     assert (await sla_of(cases, waiting))["accept_due"] == end_of(date(2026, 10, 9))
@@ -242,15 +183,7 @@ async def test_a_case_stored_before_deadlines_kept_their_start_is_counted_from_i
         },
     )
 
-    applied = await apply_calendar(
-        state=CalendarState(db),
-        cases=cases,
-        directory=DirectoryRepository(db),
-        sla=rules(),
-        token="upgraded",
-        clock=Clock(datetime(2026, 12, 2, tzinfo=UTC)),
-        lease_s=60,
-    )
+    applied = await start(cases, token="upgraded", clock=Clock(datetime(2026, 12, 2, tzinfo=UTC)))
 
     assert applied.outcome == "recounted"
     sla = await sla_of(cases, reopened)
@@ -269,38 +202,25 @@ async def test_a_reopened_case_keeps_its_reopening_as_the_start_of_its_response_
     await cases.ensure_indexes()
     case_id = await add_case(cases, status="responded")
     reopened_at = datetime(2026, 10, 9, 10, 0, tzinfo=SHANGHAI)
-    reopen = Envelope.wrap(
-        CaseReopened(
-            case_id=case_id,
-            station_id="xijie",
-            actor_role="resident",
-            at=reopened_at,
-            reason="没有解决",
-        ),
-        source="test",
-        subject=case_id,
-        correlation_id="calendar-test",
-    )
     directory = DirectoryRepository(db)
-    await on_reopenings(
-        [Event.of(reopen, reopen.payload(CaseReopened))],
+    await reopen(
+        case_id,
+        at=reopened_at,
         cases=cases,
         directory=directory,
         sla=rules(),
+        correlation_id="calendar-test",
     )
     sla = await sla_of(cases, case_id)
     assert (sla["respond_from"], sla["respond_days"]) == (reopened_at, 15)
     assert sla["respond_due"] == end_of(date(2026, 10, 29))  # Saturday 10 October counted
 
     # Saturday 10 October declared a day off after all: counted again from the reopening.
-    applied = await apply_calendar(
-        state=CalendarState(db),
-        cases=cases,
-        directory=directory,
-        sla=rules(holidays=frozenset({date(2026, 10, 10)})),
+    applied = await start(
+        cases,
         token="override",
         clock=Clock(datetime(2026, 12, 2, tzinfo=UTC)),
-        lease_s=60,
+        sla=rules(holidays=frozenset({date(2026, 10, 10)})),
     )
 
     assert applied.outcome == "recounted"

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pymongo import AsyncMongoClient
 
-from services.routing.adapters.case_documents import assignment_document, watch_for
+from services.routing.adapters.case_documents import watch_for
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
-from services.routing.domain.assignment import RoutingDecision
 from services.routing.domain.sla import SlaPolicy, SlaRules, WorkingCalendar, deadlines_for
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
-from services.routing.handlers.resident_feedback import on_reopenings
-from shared.dispatch import Event
-from shared.events.case_events import CaseAssigned, CaseEscalated, CaseReopened
+from shared.events.case_events import CaseEscalated
 from shared.events.envelope import Envelope
 from shared.metrics import Metrics
 from shared.mongo import Document
@@ -25,6 +21,7 @@ from shared.outbox import OUTBOX_COUNT, OutboxRelay
 from shared.producer import EventPublisher
 from shared.topics import CASE_EVENTS
 from tests.conftest import PlumbingSettings
+from tests.integration.sla_cases import Clock, add_assigned_case, reopen
 from tests.kafka_tools import read_topic
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -32,54 +29,10 @@ SUBMITTED = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)  # a Monday
 DUE = deadlines_for(SUBMITTED, policy=SlaPolicy(), calendar=WorkingCalendar())
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-async def add_case(cases: RoutedCaseRepository, *, representative: str | None = "0412") -> str:
-    case_id = str(uuid.uuid4())
-    decision = RoutingDecision(
-        station_id="xijie",
-        station_name="西街",
-        liaison_point_id=None,
-        representative_code=representative,
-        representative_name=None,
-        reason="test",
+async def add_case(cases: RoutedCaseRepository) -> str:
+    return await add_assigned_case(
+        cases, submitted_at=SUBMITTED, deadlines=DUE, correlation_id="sla-test"
     )
-    assigned = Envelope.wrap(
-        CaseAssigned(
-            case_id=case_id,
-            category="parking",
-            station_id="xijie",
-            station_name="西街",
-            reason="test",
-            assigned_at=SUBMITTED,
-        ),
-        source="test",
-        subject=case_id,
-        correlation_id="sla-test",
-    )
-    await cases.add_assignments(
-        [
-            assignment_document(
-                case_id=case_id,
-                category="parking",
-                text="停车难",
-                channel="web",
-                submitted_at=SUBMITTED,
-                decision=decision,
-                cause_event_id="x",
-                assigned_at=SUBMITTED,
-                deadlines=DUE,
-                event=assigned,
-            )
-        ]
-    )
-    return case_id
 
 
 async def escalations(settings: PlumbingSettings, expect: int) -> list[Envelope]:
@@ -164,25 +117,15 @@ async def test_the_scheduler_reads_only_cases_with_a_deadline_ahead_and_a_reopen
     assert [c["_id"] for c in candidates] == [open_case]
 
     reopened_at = long_after - timedelta(days=1)
-    reopen = Envelope.wrap(
-        CaseReopened(
-            case_id=finished[0],
-            station_id="xijie",
-            actor_role="resident",
-            at=reopened_at,
-            reason="没有解决",
-        ),
-        source="test",
-        subject=finished[0],
-        correlation_id="sla-test",
-    )
     sla = SlaRules(calendar=WorkingCalendar(), default=SlaPolicy())
     directory = DirectoryRepository(mongo[settings.database_name])
-    await on_reopenings(
-        [Event.of(reopen, reopen.payload(CaseReopened))],
+    await reopen(
+        finished[0],
+        at=reopened_at,
         cases=cases,
         directory=directory,
         sla=sla,
+        correlation_id="sla-test",
     )
     new_due = WorkingCalendar().add_working_days(reopened_at, SlaPolicy().respond_days)
 

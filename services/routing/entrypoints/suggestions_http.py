@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Protocol, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import ConfigDict, Field, TypeAdapter
 
 from services.routing.adapters.suggestion_repository import (
@@ -43,6 +43,7 @@ from services.routing.entrypoints.deps import (
     Suggestions,
 )
 from services.routing.handlers import suggestions as handlers
+from services.routing.handlers.suggestions import SuggestionStep
 from shared.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from shared.pagination import PAGED_RESPONSE, CursorParam, cursor_key, page_of
 
@@ -52,6 +53,7 @@ router = APIRouter(prefix="/v1/suggestions", tags=["suggestions"])
 _KEY: TypeAdapter[tuple[datetime, str]] = TypeAdapter(tuple[datetime, str])
 EXPORT_LIMIT = 20_000
 T = TypeVar("T")
+C = TypeVar("C")
 
 
 class SuggestionView(Suggestion):
@@ -214,16 +216,16 @@ async def list_suggestions(
 
 
 async def _export_rows(
-    *,
-    actor: Actor,
-    suggestions: SuggestionRepository,
+    actor: CurrentActor,
+    suggestions: Suggestions,
     zone: LocalZone,
-    status_: SuggestionStatus | None,
-    department: str | None,
-    representative: str | None,
-    overdue: bool,
-    year: int | None,
+    status_: Annotated[Status, Query(alias="status")] = None,
+    department: Department = None,
+    representative: Representative = None,
+    overdue: Overdue = False,
+    year: Year = None,
 ) -> list[list[str]]:
+    """The filtered list as rows, the header first: what either export file holds."""
     today = today_in(zone)
     found = await _listed(
         actor=actor,
@@ -238,6 +240,9 @@ async def _export_rows(
         after=None,
     )
     return [list(EXPORT_COLUMNS), *(export_row(s, today=today) for s in found)]
+
+
+ExportRows = Annotated[list[list[str]], Depends(_export_rows)]
 
 
 def _attachment(content: bytes, *, media_type: str, extension: str) -> Response:
@@ -257,26 +262,7 @@ def _attachment(content: bytes, *, media_type: str, extension: str) -> Response:
         403: {"description": "An account without a scope."},
     },
 )
-async def export_csv(
-    actor: CurrentActor,
-    suggestions: Suggestions,
-    zone: LocalZone,
-    status_: Annotated[Status, Query(alias="status")] = None,
-    department: Department = None,
-    representative: Representative = None,
-    overdue: Overdue = False,
-    year: Year = None,
-) -> Response:
-    rows = await _export_rows(
-        actor=actor,
-        suggestions=suggestions,
-        zone=zone,
-        status_=status_,
-        department=department,
-        representative=representative,
-        overdue=overdue,
-        year=year,
-    )
+async def export_csv(rows: ExportRows) -> Response:
     return _attachment(to_csv(rows), media_type=CSV_MEDIA_TYPE, extension="csv")
 
 
@@ -289,26 +275,7 @@ async def export_csv(
         403: {"description": "An account without a scope."},
     },
 )
-async def export_xlsx(
-    actor: CurrentActor,
-    suggestions: Suggestions,
-    zone: LocalZone,
-    status_: Annotated[Status, Query(alias="status")] = None,
-    department: Department = None,
-    representative: Representative = None,
-    overdue: Overdue = False,
-    year: Year = None,
-) -> Response:
-    rows = await _export_rows(
-        actor=actor,
-        suggestions=suggestions,
-        zone=zone,
-        status_=status_,
-        department=department,
-        representative=representative,
-        overdue=overdue,
-        year=year,
-    )
+async def export_xlsx(rows: ExportRows) -> Response:
     content = to_xlsx(rows, title="suggestions")
     return _attachment(content, media_type=XLSX_MEDIA_TYPE, extension="xlsx")
 
@@ -328,6 +295,42 @@ async def get_suggestion(
     return view_of(found, actor=actor, today=today_in(zone))
 
 
+class StepTaker(Protocol):
+    """A step on a suggestion (`handlers.answer`, `handlers.evaluate`) taken for the caller: its
+    refusals as HTTP answers, the outbox woken, the suggestion as the caller sees it now."""
+
+    def __call__(
+        self, step: SuggestionStep[C], *, suggestion_id: str, command: C
+    ) -> Awaitable[SuggestionView]: ...
+
+
+async def _step_taker(
+    actor: CurrentActor,
+    suggestions: Suggestions,
+    relay: Relay,
+    zone: LocalZone,
+    correlation_id: CorrelationId,
+) -> StepTaker:
+    async def take(step: SuggestionStep[C], *, suggestion_id: str, command: C) -> SuggestionView:
+        taken = await guarded(
+            step(
+                suggestion_id=suggestion_id,
+                command=command,
+                actor=actor,
+                suggestions=suggestions,
+                correlation_id=correlation_id,
+                now=datetime.now(UTC),
+            )
+        )
+        relay.wake()
+        return view_of(taken, actor=actor, today=today_in(zone))
+
+    return take
+
+
+TakeStep = Annotated[StepTaker, Depends(_step_taker)]
+
+
 @router.post(
     "/{suggestion_id}/answer",
     response_model=SuggestionView,
@@ -338,27 +341,8 @@ async def get_suggestion(
         409: {"description": "Already answered (and not sent back), or changed meanwhile."},
     },
 )
-async def answer(
-    suggestion_id: str,
-    body: AnswerSuggestion,
-    actor: CurrentActor,
-    suggestions: Suggestions,
-    relay: Relay,
-    zone: LocalZone,
-    correlation_id: CorrelationId,
-) -> SuggestionView:
-    answered = await guarded(
-        handlers.answer(
-            suggestion_id=suggestion_id,
-            command=body,
-            actor=actor,
-            suggestions=suggestions,
-            correlation_id=correlation_id,
-            now=datetime.now(UTC),
-        )
-    )
-    relay.wake()
-    return view_of(answered, actor=actor, today=today_in(zone))
+async def answer(suggestion_id: str, body: AnswerSuggestion, take: TakeStep) -> SuggestionView:
+    return await take(handlers.answer, suggestion_id=suggestion_id, command=body)
 
 
 @router.post(
@@ -373,23 +357,6 @@ async def answer(
     },
 )
 async def evaluation(
-    suggestion_id: str,
-    body: EvaluateSuggestion,
-    actor: CurrentActor,
-    suggestions: Suggestions,
-    relay: Relay,
-    zone: LocalZone,
-    correlation_id: CorrelationId,
+    suggestion_id: str, body: EvaluateSuggestion, take: TakeStep
 ) -> SuggestionView:
-    evaluated = await guarded(
-        handlers.evaluate(
-            suggestion_id=suggestion_id,
-            command=body,
-            actor=actor,
-            suggestions=suggestions,
-            correlation_id=correlation_id,
-            now=datetime.now(UTC),
-        )
-    )
-    relay.wake()
-    return view_of(evaluated, actor=actor, today=today_in(zone))
+    return await take(handlers.evaluate, suggestion_id=suggestion_id, command=body)

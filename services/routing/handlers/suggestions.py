@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
+from typing import Protocol, TypeVar
 
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.suggestion_repository import SuggestionRepository
@@ -116,6 +117,50 @@ async def _stations(suggestions: SuggestionRepository, suggestion: Suggestion) -
     }
 
 
+C_contra = TypeVar("C_contra", contravariant=True)
+
+
+class SuggestionStep(Protocol[C_contra]):
+    """A step on a stored suggestion (`answer`, `evaluate`), as the entry points call it."""
+
+    def __call__(
+        self,
+        *,
+        suggestion_id: str,
+        command: C_contra,
+        actor: Actor,
+        suggestions: SuggestionRepository,
+        correlation_id: str,
+        now: datetime,
+    ) -> Awaitable[Suggestion]: ...
+
+
+class _EventsOf(Protocol):
+    def __call__(
+        self, suggestion: Suggestion, *, stations: Mapping[str, str], actor: Actor
+    ) -> Sequence[CaseAction]: ...
+
+
+async def _replace(
+    *,
+    suggestion_id: str,
+    actor: Actor,
+    suggestions: SuggestionRepository,
+    correlation_id: str,
+    step: Callable[[Suggestion], Suggestion],
+    events_of: _EventsOf,
+) -> Suggestion:
+    """The suggestion the actor sees, taken one `step` on and stored with its events (one per
+    linked case); the store refuses it if another step came first."""
+    current = await _visible(suggestions, suggestion_id, actor)
+    changed = step(current)
+    events = events_of(changed, stations=await _stations(suggestions, changed), actor=actor)
+    await suggestions.replace(
+        changed, was=current.status, events=_envelopes(events, correlation_id=correlation_id)
+    )
+    return changed
+
+
 async def answer(
     *,
     suggestion_id: str,
@@ -126,12 +171,13 @@ async def answer(
     now: datetime,
 ) -> Suggestion:
     """The department's answer, with a `case.suggestion_answered` event per linked case."""
-    current = await _visible(suggestions, suggestion_id, actor)
-    answered = answer_suggestion(current, command, actor=actor, now=_millis(now))
-    stations = await _stations(suggestions, answered)
-    events = answered_events(answered, stations=stations, actor=actor)
-    await suggestions.replace(
-        answered, was=current.status, events=_envelopes(events, correlation_id=correlation_id)
+    answered = await _replace(
+        suggestion_id=suggestion_id,
+        actor=actor,
+        suggestions=suggestions,
+        correlation_id=correlation_id,
+        step=lambda current: answer_suggestion(current, command, actor=actor, now=_millis(now)),
+        events_of=answered_events,
     )
     log.info(
         "suggestion.answered",
@@ -153,12 +199,13 @@ async def evaluate(
     now: datetime,
 ) -> Suggestion:
     """The lead representative's evaluation, with a `case.suggestion_evaluated` per case."""
-    current = await _visible(suggestions, suggestion_id, actor)
-    evaluated = evaluate_suggestion(current, command, actor=actor, now=_millis(now))
-    stations = await _stations(suggestions, evaluated)
-    events = evaluated_events(evaluated, stations=stations, actor=actor)
-    await suggestions.replace(
-        evaluated, was=current.status, events=_envelopes(events, correlation_id=correlation_id)
+    evaluated = await _replace(
+        suggestion_id=suggestion_id,
+        actor=actor,
+        suggestions=suggestions,
+        correlation_id=correlation_id,
+        step=lambda current: evaluate_suggestion(current, command, actor=actor, now=_millis(now)),
+        events_of=evaluated_events,
     )
     log.info(
         "suggestion.evaluated",

@@ -6,20 +6,25 @@ redirects back (POST → 303 → GET); a refused action re-renders the page with
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from services.routing.adapters.case_repository import RoutedCaseRepository, VersionConflict
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.adapters.template_repository import TemplateRepository
 from services.routing.domain.directory import Directory
+from services.routing.domain.follow_up import FollowUpNotAllowed
+from services.routing.domain.supervision import InvalidDeadline, SupervisionNotAllowed
 from services.routing.domain.workflow import (
     RULES,
     ActionNotAllowed,
-    NotPermitted,
+    Actor,
+    Command,
     OutOfScope,
     can_see,
 )
@@ -32,6 +37,12 @@ from services.routing.entrypoints.deps import (
     Templates,
     actor_from,
 )
+from services.routing.entrypoints.pages.form_post import (
+    NOT_FOUND,
+    FormPage,
+    Refusal,
+    post_form,
+)
 from services.routing.entrypoints.schemas import CaseDetail
 from services.routing.entrypoints.views import case_detail
 from services.routing.entrypoints.workbench import Workbench
@@ -40,6 +51,7 @@ from services.routing.handlers.staff_actions import take_action
 from services.routing.web.forms import (
     ACTION_FIELDS,
     CASE_FORM_FIELDS,
+    Text,
     field_errors,
     parse_command,
     refusal_field,
@@ -179,6 +191,56 @@ async def case_page(
     )
 
 
+def case_form_page(
+    request: Request,
+    case_id: str,
+    *,
+    workbench: Workbench,
+    cases: RoutedCaseRepository,
+    directory: DirectoryRepository,
+    templates: TemplateRepository,
+    duplicates: bool,
+) -> FormPage[Document]:
+    """The case page as its forms post back to it; with `duplicates`, a refused post shows the
+    case's candidate duplicates again too."""
+
+    async def render(
+        claims: Claims, document: Document, status_code: int, extra: dict[str, Any]
+    ) -> Response:
+        return await render_case(
+            request,
+            claims,
+            document,
+            workbench=workbench,
+            directory=directory,
+            templates=templates,
+            status_code=status_code,
+            extra=extra,
+            cases=cases if duplicates else None,
+        )
+
+    return FormPage(
+        url=f"/staff/cases/{case_id}",
+        load=lambda: cases.get(case_id),
+        visible=lambda document, actor: can_see(case_state(document), actor),
+        render=render,
+    )
+
+
+def case_refusal(exc: Exception, text: Text, *, field: str) -> Refusal | None:
+    """How the case page shows a refused action, supervision or follow-up call; a handler's
+    refusal of what the form says is shown at `field`."""
+    if isinstance(exc, OutOfScope):
+        return NOT_FOUND
+    if isinstance(exc, ActionNotAllowed | SupervisionNotAllowed | FollowUpNotAllowed):
+        return Refusal(409, problem=text("action_conflict", status=text(f"status_{exc.status}")))
+    if isinstance(exc, VersionConflict):
+        return Refusal(409, problem=text("action_stale"))
+    if isinstance(exc, InvalidCommand | InvalidDeadline):
+        return Refusal(422, errors={field: text("err_other", msg=str(exc))})
+    return None
+
+
 @router.post("/staff/cases/{case_id}/actions/{action}")
 async def act(
     request: Request,
@@ -191,48 +253,36 @@ async def act(
     relay: Relay,
     correlation_id: CorrelationId,
 ) -> Response:
-    claims = await workbench.claims(request)
-    if claims is None:
-        return workbench.to_sign_in(request)
-    form = {k: str(v).strip() for k, v in (await request.form()).items()}
-    if not workbench.csrf_ok(request, form.get("csrf")):
-        return await workbench.forbidden(request, claims, reason="csrf_failed")
-    document = await cases.get(case_id)
-    actor = actor_from(claims)
-    if document is None or action not in RULES or not can_see(case_state(document), actor):
-        return await workbench.not_found(request, claims)
+    page = case_form_page(
+        request,
+        case_id,
+        workbench=workbench,
+        cases=cases,
+        directory=directory,
+        templates=templates,
+        duplicates=True,
+    )
 
-    async def again(status_code: int, **extra: Any) -> Response:
-        current = await cases.get(case_id) or document
-        return await render_case(
-            request,
-            claims,
-            current,
-            workbench=workbench,
-            directory=directory,
-            templates=templates,
-            status_code=status_code,
-            extra={"form_values": {action: form}, **extra},
-            cases=cases,
-        )
+    async def parse(form: dict[str, str], document: Document) -> tuple[Command, int | None]:
+        if action == "reassign" and form.get("representative_code"):
+            # The picker searches by name too: a name that is one representative's stands for them.
+            form["representative_code"] = typed_representative(
+                await directory.load(), form["representative_code"], station=document["station_id"]
+            )
+        version = int(form["version"]) if form.get("version", "").isdigit() else None
+        return parse_command(action, form), version
 
-    if action == "reassign" and form.get("representative_code"):
-        # The picker searches by name too: a name that is one representative's stands for them.
-        form["representative_code"] = typed_representative(
-            await directory.load(), form["representative_code"], station=document["station_id"]
-        )
-    try:
-        command = parse_command(action, form)
-    except ValidationError as exc:
-        errors = field_errors(exc, lambda k, **v: workbench.text(request, k, **v), skip=1)
+    def invalid(exc: ValidationError, text: Text) -> dict[str, str]:
+        errors = field_errors(exc, text, skip=1)
         if "" in errors:
             # The one command-wide rule: respond needs a text (or a template).
             del errors[""]
-            errors.setdefault(ACTION_FIELDS[action][-1], workbench.text(request, "err_required"))
-        return await again(422, form_errors={action: errors}, problem=None)
-    version = int(form["version"]) if form.get("version", "").isdigit() else None
-    try:
-        await take_action(
+            errors.setdefault(ACTION_FIELDS[action][-1], text("err_required"))
+        return errors
+
+    async def run(parsed: tuple[Command, int | None], actor: Actor) -> object:
+        command, version = parsed
+        return await take_action(
             case_id=case_id,
             command=command,
             actor=actor,
@@ -242,19 +292,16 @@ async def act(
             templates=templates,
             correlation_id=correlation_id,
         )
-    except OutOfScope:
-        return await workbench.not_found(request, claims)
-    except NotPermitted:
-        return await workbench.forbidden(request, claims)
-    except ActionNotAllowed as exc:
-        label = workbench.text(request, f"status_{exc.status}")
-        return await again(409, problem=workbench.text(request, "action_conflict", status=label))
-    except VersionConflict:
-        return await again(409, problem=workbench.text(request, "action_stale"))
-    except InvalidCommand as exc:
-        message = workbench.text(request, "err_other", msg=str(exc))
-        return await again(
-            422, form_errors={action: {refusal_field(action): message}}, problem=None
-        )
-    relay.wake()
-    return RedirectResponse(f"/staff/cases/{case_id}?done={action}", status_code=303)
+
+    return await post_form(
+        request,
+        # An action the workflow does not know has no page either.
+        replace(page, visible=lambda d, actor: action in RULES and page.visible(d, actor)),
+        form_name=action,
+        parse=parse,
+        run=run,
+        refusal=partial(case_refusal, field=refusal_field(action)),
+        workbench=workbench,
+        relay=relay,
+        invalid=invalid,
+    )

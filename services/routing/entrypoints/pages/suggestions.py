@@ -8,12 +8,12 @@ a refusal re-renders the page with the reason at the form.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import Any, get_args
+from typing import Annotated, Any, Protocol, TypeVar, get_args
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError
 from starlette.responses import RedirectResponse, Response
 
@@ -42,9 +42,21 @@ from services.routing.entrypoints.deps import (
     Suggestions,
     actor_from,
 )
+from services.routing.entrypoints.pages.form_post import (
+    NOT_FOUND,
+    FormPage,
+    Refusal,
+    post_form,
+)
 from services.routing.handlers import suggestions as handlers
 from services.routing.handlers.directory import DirectoryNotLoaded
-from services.routing.web.forms import SUGGESTION_FORM_FIELDS, field_errors, suggestion_fields
+from services.routing.handlers.suggestions import SuggestionStep
+from services.routing.web.forms import (
+    SUGGESTION_FORM_FIELDS,
+    Text,
+    field_errors,
+    suggestion_fields,
+)
 from shared.auth import Claims
 
 router = APIRouter(include_in_schema=False)
@@ -53,6 +65,7 @@ LIST_PATH = "/staff/suggestions"
 FILTERS = ("status", "department", "representative", "overdue", "year")
 STATUSES: tuple[SuggestionStatus, ...] = get_args(SuggestionStatus)
 PAGE_SIZE = 200
+M = TypeVar("M", bound=BaseModel)
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -254,124 +267,97 @@ async def suggestion_page(
     return await _render_suggestion(request, claims, found, workbench=workbench, zone=zone)
 
 
-async def _step(
+def _refusal(exc: Exception, text: Text) -> Refusal | None:
+    if isinstance(exc, SuggestionOutOfScope):
+        return NOT_FOUND
+    if isinstance(exc, SuggestionNotAllowed):
+        label = text(f"suggestion_status_{exc.status}")
+        return Refusal(409, problem=text("suggestion_conflict", status=label))
+    if isinstance(exc, SuggestionChanged):
+        return Refusal(409, problem=text("action_stale"))
+    return None
+
+
+class StepForm(Protocol):
+    """The post of a step's form (`answer`, `evaluation`): the form as the command `model`, taken
+    by the handler `step`."""
+
+    def __call__(
+        self, suggestion_id: str, *, form_name: str, model: type[M], step: SuggestionStep[M]
+    ) -> Awaitable[Response]: ...
+
+
+async def _step_form(
     request: Request,
-    suggestion_id: str,
-    *,
-    form_name: str,
-    model: type[BaseModel],
-    run: Callable[[Any, Actor], Awaitable[Suggestion]],
-    workbench: Pages,
-    suggestions: Suggestions,
-    relay: Relay,
-    zone: LocalZone,
-) -> Response:
-    claims = await workbench.claims(request)
-    if claims is None:
-        return workbench.to_sign_in(request)
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    if not workbench.csrf_ok(request, form.get("csrf")):
-        return await workbench.forbidden(request, claims, reason="csrf_failed")
-    actor = actor_from(claims)
-    found = await suggestions.get(suggestion_id)
-    if found is None or not can_see(found, actor):
-        return await workbench.not_found(request, claims)
-
-    async def again(status_code: int, **extra: Any) -> Response:
-        current = await suggestions.get(suggestion_id) or found
-        return await _render_suggestion(
-            request,
-            claims,
-            current,
-            workbench=workbench,
-            zone=zone,
-            extra={"form_values": {form_name: form}, **extra},
-            status_code=status_code,
-        )
-
-    try:
-        command = model.model_validate(suggestion_fields(form_name, form))
-    except ValidationError as exc:
-        errors = field_errors(exc, lambda k, **v: workbench.text(request, k, **v))
-        return await again(422, form_errors={form_name: errors})
-    try:
-        await run(command, actor)
-    except SuggestionOutOfScope:
-        return await workbench.not_found(request, claims)
-    except NotPermitted:
-        return await workbench.forbidden(request, claims)
-    except SuggestionNotAllowed as exc:
-        label = workbench.text(request, f"suggestion_status_{exc.status}")
-        return await again(
-            409, problem=workbench.text(request, "suggestion_conflict", status=label)
-        )
-    except SuggestionChanged:
-        return await again(409, problem=workbench.text(request, "action_stale"))
-    relay.wake()
-    return RedirectResponse(f"{LIST_PATH}/{suggestion_id}?done={form_name}", status_code=303)
-
-
-@router.post(LIST_PATH + "/{suggestion_id}/answer")
-async def answer(
-    request: Request,
-    suggestion_id: str,
     workbench: Pages,
     suggestions: Suggestions,
     relay: Relay,
     zone: LocalZone,
     correlation_id: CorrelationId,
-) -> Response:
-    async def run(command: AnswerSuggestion, actor: Actor) -> Suggestion:
-        return await handlers.answer(
-            suggestion_id=suggestion_id,
-            command=command,
-            actor=actor,
-            suggestions=suggestions,
-            correlation_id=correlation_id,
-            now=datetime.now(UTC),
+) -> StepForm:
+    async def post(
+        suggestion_id: str, *, form_name: str, model: type[M], step: SuggestionStep[M]
+    ) -> Response:
+        async def render(
+            claims: Claims, suggestion: Suggestion, status_code: int, extra: dict[str, Any]
+        ) -> Response:
+            return await _render_suggestion(
+                request,
+                claims,
+                suggestion,
+                workbench=workbench,
+                zone=zone,
+                extra=extra,
+                status_code=status_code,
+            )
+
+        async def parse(form: dict[str, str], _: Suggestion) -> M:
+            return model.model_validate(suggestion_fields(form_name, form))
+
+        async def run(command: M, actor: Actor) -> Suggestion:
+            return await step(
+                suggestion_id=suggestion_id,
+                command=command,
+                actor=actor,
+                suggestions=suggestions,
+                correlation_id=correlation_id,
+                now=datetime.now(UTC),
+            )
+
+        page = FormPage(
+            url=f"{LIST_PATH}/{suggestion_id}",
+            load=lambda: suggestions.get(suggestion_id),
+            visible=can_see,
+            render=render,
+        )
+        return await post_form(
+            request,
+            page,
+            form_name=form_name,
+            parse=parse,
+            run=run,
+            refusal=_refusal,
+            workbench=workbench,
+            relay=relay,
+            # The form shown again keeps what was typed; suggestion_fields strips what it reads.
+            strip=False,
         )
 
-    return await _step(
-        request,
-        suggestion_id,
-        form_name="answer",
-        model=AnswerSuggestion,
-        run=run,
-        workbench=workbench,
-        suggestions=suggestions,
-        relay=relay,
-        zone=zone,
+    return post
+
+
+PostStep = Annotated[StepForm, Depends(_step_form)]
+
+
+@router.post(LIST_PATH + "/{suggestion_id}/answer")
+async def answer(suggestion_id: str, post: PostStep) -> Response:
+    return await post(
+        suggestion_id, form_name="answer", model=AnswerSuggestion, step=handlers.answer
     )
 
 
 @router.post(LIST_PATH + "/{suggestion_id}/evaluation")
-async def evaluation(
-    request: Request,
-    suggestion_id: str,
-    workbench: Pages,
-    suggestions: Suggestions,
-    relay: Relay,
-    zone: LocalZone,
-    correlation_id: CorrelationId,
-) -> Response:
-    async def run(command: EvaluateSuggestion, actor: Actor) -> Suggestion:
-        return await handlers.evaluate(
-            suggestion_id=suggestion_id,
-            command=command,
-            actor=actor,
-            suggestions=suggestions,
-            correlation_id=correlation_id,
-            now=datetime.now(UTC),
-        )
-
-    return await _step(
-        request,
-        suggestion_id,
-        form_name="evaluation",
-        model=EvaluateSuggestion,
-        run=run,
-        workbench=workbench,
-        suggestions=suggestions,
-        relay=relay,
-        zone=zone,
+async def evaluation(suggestion_id: str, post: PostStep) -> Response:
+    return await post(
+        suggestion_id, form_name="evaluation", model=EvaluateSuggestion, step=handlers.evaluate
     )

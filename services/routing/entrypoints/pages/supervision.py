@@ -7,16 +7,16 @@ Each posts here, calls the same handler as the JSON API and redirects back to th
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from functools import partial
+from typing import Annotated, Protocol, TypeVar
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ValidationError
-from starlette.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from starlette.responses import Response
 
-from services.routing.adapters.case_repository import VersionConflict
-from services.routing.domain.follow_up import FollowUp, FollowUpNotAllowed
-from services.routing.domain.supervision import InvalidDeadline, Supervise, SupervisionNotAllowed
-from services.routing.domain.workflow import Actor, NotPermitted, OutOfScope, can_see
+from services.routing.domain.follow_up import FollowUp
+from services.routing.domain.supervision import Supervise
+from services.routing.domain.workflow import Actor
 from services.routing.entrypoints.deps import (
     Cases,
     CorrelationId,
@@ -25,86 +25,84 @@ from services.routing.entrypoints.deps import (
     Pages,
     Relay,
     Templates,
-    actor_from,
 )
-from services.routing.entrypoints.pages.case import render_case
-from services.routing.handlers.common import case_state
+from services.routing.entrypoints.pages.case import case_form_page, case_refusal
+from services.routing.entrypoints.pages.form_post import post_form
 from services.routing.handlers.follow_up import record_follow_up
 from services.routing.handlers.supervision import supervise_case
-from services.routing.web.forms import CASE_FORM_FIELDS, field_errors
+from services.routing.web.forms import CASE_FORM_FIELDS
+from shared.mongo import Document
 
 router = APIRouter(include_in_schema=False)
 
+M = TypeVar("M", bound=BaseModel)
 
-async def _post(
+
+class CaseForm(Protocol):
+    """The post of one of the case page's own forms: the form as the command `model`, run as the
+    signed-in actor by `run`."""
+
+    def __call__(
+        self,
+        case_id: str,
+        *,
+        form_name: str,
+        model: type[M],
+        run: Callable[[M, Actor], Awaitable[object]],
+    ) -> Awaitable[Response]: ...
+
+
+async def _case_form(
     request: Request,
-    case_id: str,
-    *,
-    form_name: str,
-    model: type[BaseModel],
-    run: Callable[[Any, Actor], Awaitable[object]],
     workbench: Pages,
     cases: Cases,
     directory: Directories,
     templates: Templates,
     relay: Relay,
-) -> Response:
-    claims = await workbench.claims(request)
-    if claims is None:
-        return workbench.to_sign_in(request)
-    form = {k: str(v).strip() for k, v in (await request.form()).items()}
-    if not workbench.csrf_ok(request, form.get("csrf")):
-        return await workbench.forbidden(request, claims, reason="csrf_failed")
-    document = await cases.get(case_id)
-    actor = actor_from(claims)
-    if document is None or not can_see(case_state(document), actor):
-        return await workbench.not_found(request, claims)
+) -> CaseForm:
+    async def post(
+        case_id: str,
+        *,
+        form_name: str,
+        model: type[M],
+        run: Callable[[M, Actor], Awaitable[object]],
+    ) -> Response:
+        async def parse(form: dict[str, str], _: Document) -> M:
+            fields = {name: form[name] for name in CASE_FORM_FIELDS[form_name] if form.get(name)}
+            return model.model_validate(fields)
 
-    async def again(status_code: int, **extra: Any) -> Response:
-        return await render_case(
+        page = case_form_page(
             request,
-            claims,
-            await cases.get(case_id) or document,
+            case_id,
             workbench=workbench,
+            cases=cases,
             directory=directory,
             templates=templates,
-            status_code=status_code,
-            extra={"form_values": {form_name: form}, **extra},
+            duplicates=False,
+        )
+        return await post_form(
+            request,
+            page,
+            form_name=form_name,
+            parse=parse,
+            run=run,
+            # Of these forms' fields, only a supervision's deadline is refused for what it says.
+            refusal=partial(case_refusal, field="deadline"),
+            workbench=workbench,
+            relay=relay,
         )
 
-    fields = {name: form[name] for name in CASE_FORM_FIELDS[form_name] if form.get(name)}
-    try:
-        command = model.model_validate(fields)
-    except ValidationError as exc:
-        errors = field_errors(exc, lambda k, **v: workbench.text(request, k, **v))
-        return await again(422, form_errors={form_name: errors})
-    try:
-        await run(command, actor)
-    except OutOfScope:
-        return await workbench.not_found(request, claims)
-    except NotPermitted:
-        return await workbench.forbidden(request, claims)
-    except (SupervisionNotAllowed, FollowUpNotAllowed) as exc:
-        label = workbench.text(request, f"status_{exc.status}")
-        return await again(409, problem=workbench.text(request, "action_conflict", status=label))
-    except InvalidDeadline as exc:
-        message = workbench.text(request, "err_other", msg=str(exc))
-        return await again(422, form_errors={form_name: {"deadline": message}})
-    except VersionConflict:
-        return await again(409, problem=workbench.text(request, "action_stale"))
-    relay.wake()
-    return RedirectResponse(f"/staff/cases/{case_id}?done={form_name}", status_code=303)
+    return post
+
+
+PostCaseForm = Annotated[CaseForm, Depends(_case_form)]
 
 
 @router.post("/staff/cases/{case_id}/supervisions")
 async def supervise(
-    request: Request,
     case_id: str,
-    workbench: Pages,
+    post: PostCaseForm,
     cases: Cases,
-    directory: Directories,
-    templates: Templates,
-    relay: Relay,
     timezone: LocalZone,
     correlation_id: CorrelationId,
 ) -> Response:
@@ -118,30 +116,12 @@ async def supervise(
             correlation_id=correlation_id,
         )
 
-    return await _post(
-        request,
-        case_id,
-        form_name="supervise",
-        model=Supervise,
-        run=run,
-        workbench=workbench,
-        cases=cases,
-        directory=directory,
-        templates=templates,
-        relay=relay,
-    )
+    return await post(case_id, form_name="supervise", model=Supervise, run=run)
 
 
 @router.post("/staff/cases/{case_id}/follow-up")
 async def follow_up(
-    request: Request,
-    case_id: str,
-    workbench: Pages,
-    cases: Cases,
-    directory: Directories,
-    templates: Templates,
-    relay: Relay,
-    correlation_id: CorrelationId,
+    case_id: str, post: PostCaseForm, cases: Cases, correlation_id: CorrelationId
 ) -> Response:
     async def run(command: FollowUp, actor: Actor) -> object:
         return await record_follow_up(
@@ -152,15 +132,4 @@ async def follow_up(
             correlation_id=correlation_id,
         )
 
-    return await _post(
-        request,
-        case_id,
-        form_name="follow_up",
-        model=FollowUp,
-        run=run,
-        workbench=workbench,
-        cases=cases,
-        directory=directory,
-        templates=templates,
-        relay=relay,
-    )
+    return await post(case_id, form_name="follow_up", model=FollowUp, run=run)
