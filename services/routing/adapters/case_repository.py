@@ -155,7 +155,7 @@ class RoutedCaseRepository:
     async def open_alike(self, *, station_id: str, category: str, limit: int) -> list[Document]:
         """The newest `limit` open cases of the station and category, with what similarity
         and the case page's list of candidate duplicates read of them."""
-        fields = ("text", "category", "liaison_point_id", "status", "submitted_at")
+        fields = ("text", "category", "liaison_point_id", "status", "submitted_at", "supporters")
         cursor = (
             self.collection.find(
                 {
