@@ -64,6 +64,7 @@ PERSONAL_FIELDS: Mapping[str, tuple[PersonalField, ...]] = {
     "case.followed_up": (PersonalField("comment"),),
     "case.supervised": (PersonalField("reason"),),
     "case.returned": (PersonalField("reason"),),
+    "case.meeting_decided": (PersonalField("item_title"), PersonalField("decision")),
     # A gateway's or mail server's refusal may quote the address it refused.
     "notification.failed": (PersonalField("error"),),
     # The contact topic is compacted, but a contact stays readable behind its tombstone until

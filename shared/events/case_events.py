@@ -333,6 +333,21 @@ class CaseSuggestionEvaluated(CaseAction):
     reanswer: bool = Field(description="True: the department must answer again.")
 
 
+class CaseMeetingDecided(CaseAction):
+    """A deliberation meeting (议事会) decided an agenda item that takes up this case: published
+    once per case the decision names, keyed by that case (docs/meetings.md). The deliberators
+    stay in routing's store; the item's title and the decision are the station's words about the
+    resident's matter, so they travel sealed like other staff notes."""
+
+    TYPE = "case.meeting_decided"
+    meeting_id: str
+    item_id: str = Field(description="The agenda item, within its meeting.")
+    held_on: date = Field(description="The day the meeting was held (a local day).")
+    item_title: str
+    decision: str = Field(description="What the meeting decided; residents read it.")
+    decided_cases: int = Field(ge=1, description="How many cases the decision names.")
+
+
 class CaseSupported(EventData):
     """A resident joined the case ("me too") instead of opening another: how many have now.
 
@@ -403,5 +418,6 @@ CASE_EVENT_TYPES: dict[str, type[EventData]] = {
         CaseSuggestionLinked,
         CaseSuggestionAnswered,
         CaseSuggestionEvaluated,
+        CaseMeetingDecided,
     )
 }

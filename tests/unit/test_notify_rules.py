@@ -14,6 +14,7 @@ from shared.events.case_events import (
     CaseAssigned,
     CaseClosed,
     CaseEscalated,
+    CaseMeetingDecided,
     CaseMerged,
     CaseMessageSent,
     CaseRated,
@@ -111,6 +112,16 @@ SAMPLES: dict[str, EventData] = {
         answer="年内新增车位200个",
         round=1,
     ),
+    "meeting decided": CaseMeetingDecided(
+        **WHO,
+        actor_role="staff",
+        meeting_id="m1",
+        item_id="1",
+        held_on=datetime(2025, 6, 1).date(),
+        item_title="白云社区：停车管理（3件）",
+        decision="东门空地改建停车场",
+        decided_cases=3,
+    ),
 }
 
 RESIDENT: tuple[PushChannel, ...] = ("sms", "email")
@@ -192,6 +203,9 @@ EXPECTED: dict[str, list[Recipient]] = {
     "suggestion answered": [
         Recipient("case:case-1", "case", "case.suggestion_answered:case", False, RESIDENT)
     ],
+    "meeting decided": [
+        Recipient("case:case-1", "case", "case.meeting_decided:case", False, RESIDENT)
+    ],
 }
 
 
@@ -241,6 +255,7 @@ def test_residents_hear_by_sms_or_email_of_exactly_the_steps_the_issue_names() -
         "case.merged",
         "case.suggestion_linked",
         "case.suggestion_answered",
+        "case.meeting_decided",
     }
 
 
@@ -255,6 +270,12 @@ def test_the_residents_following_a_case_hear_its_answer_as_residents_of_their_ow
         ("case:case-1", "case.responded:case", ("sms", "email")),
         ("case:case-merged", "case.responded:follower", ("sms", "email")),
         ("case:s0123", "case.responded:follower", ("sms", "email")),
+    ]
+    # A meeting's decision reaches them too, in their own words.
+    decided = recipients(SAMPLES["meeting decided"], followers=["case-merged"])
+    assert [(r.address, r.template_key) for r in decided] == [
+        ("case:case-1", "case.meeting_decided:case"),
+        ("case:case-merged", "case.meeting_decided:follower"),
     ]
     # Followers hear the answer only: not the station's other steps.
     assert recipients(SAMPLES["accepted"], followers=["case-merged"]) == recipients(

@@ -333,6 +333,8 @@ def test_every_event_type_but_the_submission_has_a_rule() -> None:
                 "case.suggestion_linked",
                 "case.suggestion_answered",
                 "case.suggestion_evaluated",
+                # Deliberation meetings' decisions (tests/unit/test_meeting_agenda.py).
+                "case.meeting_decided",
                 # "Me too" (tests/unit/test_similar_case_record.py).
                 "case.supported",
             )

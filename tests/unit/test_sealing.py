@@ -253,6 +253,9 @@ CLEAR_TEXT = {
     # private resident-contacts topic), and the surviving case a merged case's resident rated.
     "supporter_id",
     "answer_of",
+    # A deliberation meeting's agenda item: its number within the meeting (the title and the
+    # decision are sealed).
+    "case.meeting_decided:item_id",
 }
 
 

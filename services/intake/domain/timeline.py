@@ -22,6 +22,7 @@ from shared.events.case_events import (
     CaseDeclined,
     CaseEscalated,
     CaseFollowedUp,
+    CaseMeetingDecided,
     CaseMerged,
     CaseMessageSent,
     CaseProgressed,
@@ -177,6 +178,11 @@ def change_for(event: EventData, *, current: CaseSnapshot) -> TimelineChange:
         case CaseSuggestionEvaluated():
             # The representative's evaluation is for the department and the session.
             return TimelineChange()
+        case CaseMeetingDecided():
+            # A deliberation meeting (议事会) decided the matter: the resident reads it.
+            held = event.held_on.isoformat()
+            note = f"议事会（{held}）议定《{event.item_title}》：{event.decision}"
+            return TimelineChange(step=TimelineStep(status=current.status, at=event.at, note=note))
         case CaseSupported():
             # Intake's own: the count was stored with the event when the supporter joined.
             return TimelineChange()

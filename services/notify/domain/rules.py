@@ -19,6 +19,7 @@ from shared.events.case_events import (
     CaseAssigned,
     CaseClosed,
     CaseEscalated,
+    CaseMeetingDecided,
     CaseMerged,
     CaseMessageSent,
     CaseRejected,
@@ -122,6 +123,10 @@ RULES: tuple[Rule, ...] = (
     # linked case's resident hears both (docs/suggestions.md).
     Rule(CaseSuggestionLinked.TYPE, "case", push=RESIDENT),
     Rule(CaseSuggestionAnswered.TYPE, "case", push=RESIDENT),
+    # A deliberation meeting (议事会) decided the matter: like an answer, the case's resident
+    # and its followers (merged cases' residents, "me too" supporters) hear it (docs/meetings.md).
+    Rule(CaseMeetingDecided.TYPE, "case", push=RESIDENT),
+    Rule(CaseMeetingDecided.TYPE, "follower", push=RESIDENT),
 )
 
 

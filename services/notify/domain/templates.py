@@ -207,6 +207,25 @@ TEMPLATES: Mapping[tuple[str, Language], tuple[str, str]] = {
         "The formal suggestion has been answered",
         '{{ department_name }} answered the formal suggestion "{{ title }}": {{ answer }}',
     ),
+    ("case.meeting_decided:case", "zh"): (
+        "议事会已对您的意见建议作出决定",
+        "{{ held_on }} 召开的议事会议定《{{ item_title }}》：{{ decision }}",
+    ),
+    ("case.meeting_decided:case", "en"): (
+        "A deliberation meeting decided on your opinion",
+        'The deliberation meeting of {{ held_on }} decided on "{{ item_title }}": {{ decision }}',
+    ),
+    ("case.meeting_decided:follower", "zh"): (
+        "议事会已对您关注的事项作出决定",
+        "您反映的事项已与同类意见建议一并提交议事会（或您曾表示附议）。"
+        "{{ held_on }} 召开的议事会议定《{{ item_title }}》：{{ decision }}",
+    ),
+    ("case.meeting_decided:follower", "en"): (
+        "A deliberation meeting decided on the matter you raised",
+        "The matter you raised went to a deliberation meeting with others about the same thing "
+        '(or you said "me too"). The meeting of {{ held_on }} decided on "{{ item_title }}": '
+        "{{ decision }}",
+    ),
 }
 
 VALUE_LABELS: Mapping[tuple[str, str], Mapping[Language, str]] = {

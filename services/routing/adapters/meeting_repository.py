@@ -4,26 +4,40 @@ A meeting is written once, with its `meeting.recorded` event in the same documen
 The cases it lists link back to it through their own `meetings` array: one single-document
 `$addToSet` per case, so linking again changes nothing. Linking leaves a case's `version` alone:
 it is not a state change, and must not make a staff member's If-Match fail.
+
+A planned meeting is written without an event; holding it, and each item's decision, is one
+update guarded by the meeting's `version` as read (the step's domain function moved it on by
+one) that queues the step's events: `meeting.recorded`, or the item's `case.meeting_decided`
+(topic `case-events`, keyed by case). Of two staff deciding the same item at once exactly one
+writes, and tells residents. The guard is the version, not "the item's decision is null": the
+local store matches a null equality on an array element's field even once it is set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, get_args
 
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.routing.domain.meetings import Meeting
+from services.routing.domain.meeting_agenda import OpenCase
+from services.routing.domain.meetings import Decision, Meeting
+from services.routing.domain.workflow import Status
+from shared.events.case_events import CLOSED_STATUSES
 from shared.events.envelope import Envelope
 from shared.mongo import Document
-from shared.outbox import OUTBOX, OUTBOX_COUNT, OUTBOX_LEASE, ensure_outbox_index, with_outbox
+from shared.outbox import HIDE_OUTBOX, ensure_outbox_index, queue_events, with_outbox
 from shared.pagination import after_key, fill_page
-from shared.topics import STATION_ACTIVITIES
+from shared.topics import CASE_EVENTS, STATION_ACTIVITIES
 
-_HIDDEN = {OUTBOX: 0, OUTBOX_COUNT: 0, OUTBOX_LEASE: 0}
+# The statuses an agenda takes cases from: every routing status but those of a case that is
+# over. Listed, not negated: `$in` is served by the (station_id, status) index, `$nin` is not.
+AGENDA_STATUSES = sorted(set(get_args(Status)) - CLOSED_STATUSES)
+
+_HIDDEN = HIDE_OUTBOX
 
 
 def _document(meeting: Meeting) -> Document:
@@ -57,10 +71,89 @@ class MeetingRepository:
         ).to_list()
         return frozenset(row["_id"] for row in rows)
 
-    async def add(self, meeting: Meeting, *, event: Envelope) -> None:
+    async def add(self, meeting: Meeting, *, event: Envelope | None) -> None:
+        """A new meeting; a planned one has no event yet (None)."""
+        events = [event] if event is not None else []
         await self.collection.insert_one(
-            with_outbox(_document(meeting), [event], topic=STATION_ACTIVITIES)
+            with_outbox(_document(meeting), events, topic=STATION_ACTIVITIES)
         )
+
+    async def hold(self, meeting: Meeting, *, event: Envelope) -> bool:
+        """Store the planned meeting as held, with its event; False when someone stepped it
+        meanwhile."""
+        document = _document(meeting)
+        fields = ("status", "held_on", "attendance", "minutes", "outcome", "version")
+        update = queue_events(
+            {"$set": {k: document[k] for k in fields}}, [event], topic=STATION_ACTIVITIES
+        )
+        result = await self.collection.update_one(
+            {"_id": meeting.meeting_id, "status": "planned", "version": meeting.version - 1},
+            update,
+        )
+        return result.modified_count == 1
+
+    async def decide(
+        self, meeting: Meeting, *, item_id: str, decision: Decision, events: Sequence[Envelope]
+    ) -> bool:
+        """Store the item's decision with its case events; False when someone stepped the
+        meeting meanwhile (the caller reads it again)."""
+        position = next(n for n, i in enumerate(meeting.agenda) if i.item_id == item_id)
+        update = queue_events(
+            {
+                "$set": {
+                    f"agenda.{position}.decision": decision.model_dump(),
+                    "version": meeting.version,
+                }
+            },
+            list(events),
+            topic=CASE_EVENTS,
+        )
+        result = await self.collection.update_one(
+            {"_id": meeting.meeting_id, "version": meeting.version - 1}, update
+        )
+        return result.modified_count == 1
+
+    async def open_cases(self, *, station_id: str, limit: int) -> list[OpenCase]:
+        """The station's newest `limit` cases that are not over, along the (station_id,
+        status) index: what an agenda is proposed from."""
+        cursor = (
+            self._cases.find(
+                {"station_id": station_id, "status": {"$in": AGENDA_STATUSES}},
+                {"category": 1, "liaison_point_id": 1, "submitted_at": 1},
+            )
+            .sort([("submitted_at", DESCENDING)])
+            .limit(limit)
+        )
+        return [
+            OpenCase(
+                case_id=row["_id"],
+                category=row["category"],
+                liaison_point_id=row.get("liaison_point_id"),
+                submitted_at=row["submitted_at"],
+            )
+            for row in await cursor.to_list()
+        ]
+
+    async def case_states(self, case_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Each of these cases routing holds: its (station, status)."""
+        if not case_ids:
+            return {}
+        rows = await self._cases.find(
+            {"_id": {"$in": list(case_ids)}}, {"station_id": 1, "status": 1}
+        ).to_list()
+        return {row["_id"]: (row["station_id"], row["status"]) for row in rows}
+
+    async def write_back(self, *, meeting_id: str, entries: dict[str, Document]) -> int:
+        """Each case's audit entry for the decision, and its link to the meeting. Like linking,
+        it leaves `version` alone. Returns how many cases changed."""
+        changed = 0
+        for case_id, entry in entries.items():
+            result = await self._cases.update_one(
+                {"_id": case_id},
+                {"$addToSet": {"meetings": meeting_id}, "$push": {"audit": entry}},
+            )
+            changed += result.modified_count
+        return changed
 
     async def link_cases(self, *, meeting_id: str, case_ids: Sequence[str]) -> int:
         """Add the meeting to each case's `meetings`; returns how many cases changed."""

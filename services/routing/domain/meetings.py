@@ -4,21 +4,32 @@ A record says where (the station, and the liaison point when not in the station'
 the topic, how many attended, which cases were raised or discussed and the outcome. Station
 staff and heads record their own station's meetings; the cases listed must be cases of that
 station, and each of them links back to the meeting.
+
+A deliberation meeting can also be planned first and then held (docs/meetings.md): planned
+with an agenda (items of the station's cases, see domain/meeting_agenda.py for the proposal),
+the representatives who take part and the residents' deliberators (议事员, by name and role);
+held with its minutes; then each agenda item gets a decision naming the cases it decides, and
+the decision is written back to each of them. A meeting recorded after the fact is simply
+`held` from the start, with no agenda.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.domain.directory import Directory
 from services.routing.domain.workflow import STATION_ROLES, Actor, NotPermitted
 from shared.events.activity_events import MeetingKind, MeetingRecorded
+from shared.events.case_events import CaseMeetingDecided
 
 CaseId = Annotated[str, Field(min_length=1, max_length=64)]
 MAX_CASES = 200
+MAX_ITEMS = 20
+MAX_PARTICIPANTS = 100
+MeetingStatus = Literal["planned", "held"]
 
 
 class RecordMeeting(BaseModel):
@@ -41,6 +52,88 @@ class RecordMeeting(BaseModel):
     outcome: str = Field(min_length=2, max_length=5000)
 
 
+class Deliberator(BaseModel):
+    """A resident deliberator (议事员) or other resident taking part: their name stays in
+    routing's store, events carry only how many took part."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=40)
+    role: str = Field(default="议事员", min_length=1, max_length=40)
+
+
+class AgendaItemPlan(BaseModel):
+    """An item as planned: usually a proposed item, its title perhaps reworded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = Field(min_length=2, max_length=200)
+    category: str | None = Field(default=None, max_length=64)
+    case_ids: list[CaseId] = Field(min_length=1, max_length=MAX_CASES)
+
+
+class PlanMeeting(BaseModel):
+    """The command: a deliberation meeting the station will hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    liaison_point_id: str | None = Field(
+        default=None, max_length=64, description="None: held in the station's hall."
+    )
+    planned_on: date
+    topic: str = Field(min_length=2, max_length=200)
+    agenda: list[AgendaItemPlan] = Field(min_length=1, max_length=MAX_ITEMS)
+    representatives: list[Annotated[str, Field(min_length=1, max_length=16)]] = Field(
+        default_factory=list, max_length=MAX_PARTICIPANTS, description="Directory codes."
+    )
+    deliberators: list[Deliberator] = Field(default_factory=list, max_length=MAX_PARTICIPANTS)
+
+
+class HoldMeeting(BaseModel):
+    """The command: the planned meeting took place."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    held_on: date | None = Field(default=None, description="None: on the day planned.")
+    attendance: int = Field(ge=0, le=100_000, description="How many people took part.")
+    minutes: str = Field(
+        min_length=2, max_length=20_000, description="Kept in routing: may name participants."
+    )
+    outcome: str = Field(
+        min_length=2, max_length=5000, description="The public summary the activity event carries."
+    )
+
+
+class DecideItem(BaseModel):
+    """The command: what the meeting decided on one agenda item."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    decision: str = Field(min_length=2, max_length=2000)
+    case_ids: list[CaseId] | None = Field(
+        default=None, max_length=MAX_CASES, description="None: every case of the item."
+    )
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    case_ids: list[str]
+    decided_by: str
+    decided_at: datetime
+
+
+class AgendaItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    item_id: str
+    title: str
+    category: str | None = None
+    case_ids: list[str]
+    decision: Decision | None = None
+
+
 class Meeting(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -48,13 +141,25 @@ class Meeting(BaseModel):
     kind: MeetingKind
     station_id: str
     liaison_point_id: str | None = None
-    held_on: date
+    held_on: date = Field(description="The day held, or while `planned` the day planned.")
     topic: str
     attendance: int = Field(ge=0)
     case_ids: list[str] = Field(default_factory=list)
     outcome: str
     recorded_by: str
     recorded_at: datetime
+    # Planned meetings (recorded ones are `held` from the start and have none of these).
+    status: MeetingStatus = "held"
+    agenda: list[AgendaItem] = Field(default_factory=list)
+    representatives: list[str] = Field(default_factory=list)
+    deliberators: list[Deliberator] = Field(default_factory=list)
+    minutes: str | None = None
+    version: int = Field(
+        default=1, ge=1, description="Moves with each step of a planned meeting (hold, decide)."
+    )
+
+    def item(self, item_id: str) -> AgendaItem | None:
+        return next((i for i in self.agenda if i.item_id == item_id), None)
 
 
 class InvalidMeeting(ValueError):
@@ -115,8 +220,195 @@ def record_meeting(
     )
 
 
+class NoSuchItem(LookupError):
+    """No agenda item of that id in the meeting (404)."""
+
+
+class NoSuchMeeting(LookupError):
+    """No meeting of that id in the caller's scope (404)."""
+
+
+class MeetingNotAllowed(Exception):
+    """The meeting is not in a state for this (409): the reason says why."""
+
+
+def _station_of(actor: Actor, what: str) -> str:
+    if actor.role not in STATION_ROLES or actor.station_id is None:
+        raise NotPermitted(f"a {actor.role} may not {what}")
+    return actor.station_id
+
+
+def plan_meeting(
+    command: PlanMeeting,
+    *,
+    meeting_id: str,
+    actor: Actor,
+    directory: Directory,
+    station_cases: frozenset[str],
+    today: date,
+    now: datetime,
+) -> Meeting:
+    """The planned meeting to store, or every reason it cannot be.
+
+    `station_cases` holds those of the agenda's case ids that are cases of the actor's station.
+    A case sits on one item only: one decision per case and meeting."""
+    station = _station_of(actor, "plan a station's meetings")
+    problems: list[str] = []
+    if command.liaison_point_id is not None:
+        point = directory.point(command.liaison_point_id)
+        if point is None or point.station != station:
+            problems.append(f"liaison point {command.liaison_point_id} is not in station {station}")
+    if command.planned_on < today:
+        problems.append(f"planned_on {command.planned_on.isoformat()} is in the past")
+    seen: set[str] = set()
+    twice: list[str] = []
+    for item in command.agenda:
+        for case_id in unique(item.case_ids):
+            if case_id in seen:
+                twice.append(case_id)
+            seen.add(case_id)
+    if twice:
+        problems.append(f"on more than one agenda item: {', '.join(unique(twice))}")
+    case_ids = unique([c for item in command.agenda for c in item.case_ids])
+    foreign = [c for c in case_ids if c not in station_cases]
+    if foreign:
+        problems.append(f"not cases of station {station}: {', '.join(foreign)}")
+    unknown = [r for r in unique(command.representatives) if directory.representative(r) is None]
+    if unknown:
+        problems.append(f"not representatives in the directory: {', '.join(unknown)}")
+    if problems:
+        raise InvalidMeeting(problems)
+    return Meeting(
+        meeting_id=meeting_id,
+        kind="deliberation_meeting",
+        station_id=station,
+        liaison_point_id=command.liaison_point_id,
+        held_on=command.planned_on,
+        topic=command.topic,
+        attendance=0,
+        case_ids=case_ids,
+        outcome="",
+        recorded_by=actor.username,
+        recorded_at=now,
+        status="planned",
+        agenda=[
+            AgendaItem(
+                item_id=str(n),
+                title=item.title,
+                category=item.category,
+                case_ids=unique(item.case_ids),
+            )
+            for n, item in enumerate(command.agenda, start=1)
+        ],
+        representatives=unique(command.representatives),
+        deliberators=list(command.deliberators),
+    )
+
+
+def _manages(meeting: Meeting, actor: Actor) -> None:
+    station = _station_of(actor, "hold a station's meetings")
+    if station != meeting.station_id:
+        raise NoSuchMeeting(meeting.meeting_id)
+
+
+def hold_meeting(meeting: Meeting, command: HoldMeeting, *, actor: Actor, today: date) -> Meeting:
+    """The planned meeting once held: its day, head count, minutes and public outcome."""
+    _manages(meeting, actor)
+    if meeting.status != "planned":
+        raise MeetingNotAllowed("the meeting is already held")
+    held_on = command.held_on or meeting.held_on
+    if held_on > today:
+        raise InvalidMeeting([f"held_on {held_on.isoformat()} is in the future"])
+    return meeting.model_copy(
+        update={
+            "status": "held",
+            "held_on": held_on,
+            "attendance": command.attendance,
+            "minutes": command.minutes,
+            "outcome": command.outcome,
+            "version": meeting.version + 1,
+        }
+    )
+
+
+def decide_item(
+    meeting: Meeting, item_id: str, command: DecideItem, *, actor: Actor, now: datetime
+) -> tuple[Meeting, Decision | None]:
+    """The meeting with the item's decision, and the decision when it is new (None: the same
+    decision was recorded before, nothing to write or tell anyone again).
+
+    A decision stands once made: a different one for a decided item is refused (409)."""
+    _manages(meeting, actor)
+    item = meeting.item(item_id)
+    if item is None:
+        raise NoSuchItem(item_id)
+    if meeting.status != "held":
+        raise MeetingNotAllowed("record the meeting's minutes first: decisions follow holding it")
+    case_ids = unique(command.case_ids) if command.case_ids else item.case_ids
+    if not case_ids:
+        raise InvalidMeeting(["a decision names at least one case"])
+    strangers = [c for c in case_ids if c not in item.case_ids]
+    if strangers:
+        raise InvalidMeeting([f"not cases of agenda item {item_id}: {', '.join(strangers)}"])
+    if item.decision is not None:
+        same = item.decision.text == command.decision and set(item.decision.case_ids) == set(
+            case_ids
+        )
+        if same:
+            return meeting, None
+        raise MeetingNotAllowed(f"agenda item {item_id} is decided already")
+    decision = Decision(
+        text=command.decision, case_ids=case_ids, decided_by=actor.username, decided_at=now
+    )
+    decided = item.model_copy(update={"decision": decision})
+    agenda = [decided if i.item_id == item_id else i for i in meeting.agenda]
+    return meeting.model_copy(update={"agenda": agenda, "version": meeting.version + 1}), decision
+
+
+def decided_events(
+    meeting: Meeting,
+    item: AgendaItem,
+    decision: Decision,
+    *,
+    stations: dict[str, str],
+    actor: Actor,
+) -> list[CaseMeetingDecided]:
+    """One `case.meeting_decided` per case the decision names, in the decision's order.
+
+    `stations`: each case's station now (a case transferred on keeps its own key order)."""
+    return [
+        CaseMeetingDecided(
+            case_id=case_id,
+            station_id=stations.get(case_id, meeting.station_id),
+            actor_role="staff",
+            actor_id=actor.username,
+            at=decision.decided_at,
+            meeting_id=meeting.meeting_id,
+            item_id=item.item_id,
+            held_on=meeting.held_on,
+            item_title=item.title,
+            decision=decision.text,
+            decided_cases=len(decision.case_ids),
+        )
+        for case_id in decision.case_ids
+    ]
+
+
 def meeting_recorded(meeting: Meeting) -> MeetingRecorded:
-    return MeetingRecorded(**meeting.model_dump())
+    """The activity event: counts and the public outcome, never the minutes nor names."""
+    return MeetingRecorded(
+        meeting_id=meeting.meeting_id,
+        kind=meeting.kind,
+        station_id=meeting.station_id,
+        liaison_point_id=meeting.liaison_point_id,
+        held_on=meeting.held_on,
+        topic=meeting.topic,
+        attendance=meeting.attendance,
+        case_ids=meeting.case_ids,
+        outcome=meeting.outcome,
+        recorded_by=meeting.recorded_by,
+        recorded_at=meeting.recorded_at,
+    )
 
 
 def meeting_scope(actor: Actor) -> str | None:

@@ -1,0 +1,393 @@
+"""The workbench's deliberation meeting (议事会) pages: the station's meetings, a new meeting
+planned from the proposed agenda, and one meeting with its participants, the form that records
+it as held, and a decision form per agenda item.
+
+Every form posts here, calls the same handler as the JSON API and redirects (POST → 303 → GET);
+a refusal re-renders the page with the reasons at the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from services.routing.domain.directory import Directory
+from services.routing.domain.meeting_agenda import ProposedItem
+from services.routing.domain.meetings import (
+    DecideItem,
+    HoldMeeting,
+    InvalidMeeting,
+    Meeting,
+    MeetingNotAllowed,
+    NoSuchItem,
+    NoSuchMeeting,
+    PlanMeeting,
+    can_see_meeting,
+    meeting_scope,
+)
+from services.routing.domain.workflow import STATION_ROLES, Actor, NotPermitted
+from services.routing.entrypoints.deps import (
+    CorrelationId,
+    Directories,
+    LocalZone,
+    Meetings,
+    Pages,
+    Relay,
+    actor_from,
+)
+from services.routing.handlers import meetings as handlers
+from services.routing.handlers.directory import DirectoryNotLoaded
+from services.routing.web.forms import field_errors
+from services.routing.web.meeting_forms import decision_fields, hold_fields, plan_fields
+from shared.auth import Claims
+
+router = APIRouter(include_in_schema=False)
+
+LIST_PATH = "/staff/meetings"
+DONE = ("planned", "held", "decided")
+PAGE_SIZE = 100
+
+
+def _texts(form: FormData) -> dict[str, str]:
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _station_points(directory: Directory | None, station: str | None) -> list[Any]:
+    if directory is None or station is None:
+        return []
+    return [p for p in directory.liaison_points if p.station == station and p.active]
+
+
+@router.get(LIST_PATH)
+async def meeting_list(request: Request, workbench: Pages, meetings: Meetings) -> Response:
+    claims = await workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    actor = actor_from(claims)
+    try:
+        scope = meeting_scope(actor)
+    except NotPermitted:
+        return await workbench.forbidden(request, claims)
+    found = await meetings.list_meetings(station_id=scope, limit=PAGE_SIZE)
+    return await workbench.render(
+        request,
+        claims,
+        "meetings.html",
+        {
+            "nav_current": "meetings",
+            "meetings": found,
+            "may_plan": actor.role in STATION_ROLES and actor.station_id is not None,
+        },
+    )
+
+
+async def _render_new(
+    request: Request,
+    claims: Claims,
+    *,
+    workbench: Pages,
+    meetings: Meetings,
+    directory: Directories,
+    values: dict[str, str],
+    picked: list[str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    actor = actor_from(claims)
+    point = request.query_params.get("liaison_point_id") or None
+    proposal: list[ProposedItem] = await handlers.agenda_proposal(
+        actor=actor, meetings=meetings, directory=directory, liaison_point_id=point
+    )
+    snapshot = await directory.load()
+    return await workbench.render(
+        request,
+        claims,
+        "meeting_new.html",
+        {
+            "nav_current": "meetings",
+            "proposal": proposal,
+            "points": _station_points(snapshot, actor.station_id),
+            "point_filter": point or "",
+            "values": values,
+            "picked": picked,
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+def _may_plan(claims: Claims) -> bool:
+    actor = actor_from(claims)
+    return actor.role in STATION_ROLES and actor.station_id is not None
+
+
+@router.get(f"{LIST_PATH}/new")
+async def new_meeting(
+    request: Request, workbench: Pages, meetings: Meetings, directory: Directories
+) -> Response:
+    claims = await workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    if not _may_plan(claims):
+        return await workbench.forbidden(request, claims)
+    try:
+        return await _render_new(
+            request,
+            claims,
+            workbench=workbench,
+            meetings=meetings,
+            directory=directory,
+            values={},
+            picked=[],
+        )
+    except DirectoryNotLoaded:
+        return await workbench.forbidden(request, claims)
+
+
+@router.post(LIST_PATH)
+async def plan_meeting(
+    request: Request,
+    workbench: Pages,
+    meetings: Meetings,
+    directory: Directories,
+    zone: LocalZone,
+) -> Response:
+    claims = await workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    raw = await request.form()
+    form = _texts(raw)
+    if not workbench.csrf_ok(request, form.get("csrf")):
+        return await workbench.forbidden(request, claims, reason="csrf_failed")
+    if not _may_plan(claims):
+        return await workbench.forbidden(request, claims)
+    picked = [str(v) for v in raw.getlist("pick")]
+
+    async def again(errors: dict[str, str], status_code: int) -> Response:
+        return await _render_new(
+            request,
+            claims,
+            workbench=workbench,
+            meetings=meetings,
+            directory=directory,
+            values=form,
+            picked=picked,
+            errors=errors,
+            status_code=status_code,
+        )
+
+    try:
+        command = PlanMeeting.model_validate(plan_fields(form, picked))
+    except ValidationError as exc:
+        return await again(field_errors(exc, lambda k, **v: workbench.text(request, k, **v)), 422)
+    now = datetime.now(UTC)
+    try:
+        meeting = await handlers.plan_station_meeting(
+            command=command,
+            actor=actor_from(claims),
+            meetings=meetings,
+            directory=directory,
+            today=now.astimezone(zone).date(),
+            now=now,
+        )
+    except InvalidMeeting as exc:
+        message = workbench.text(request, "err_other", msg="; ".join(exc.problems))
+        return await again({"": message}, 422)
+    except (NotPermitted, DirectoryNotLoaded):
+        return await workbench.forbidden(request, claims)
+    return RedirectResponse(f"{LIST_PATH}/{meeting.meeting_id}?done=planned", status_code=303)
+
+
+async def _render_meeting(
+    request: Request,
+    claims: Claims,
+    meeting: Meeting,
+    *,
+    workbench: Pages,
+    directory: Directories,
+    extra: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    done = request.query_params.get("done")
+    snapshot = await directory.load()
+    actor = actor_from(claims)
+    point = (
+        snapshot.point(meeting.liaison_point_id) if snapshot and meeting.liaison_point_id else None
+    )
+    representatives = [
+        (code, found.name if snapshot and (found := snapshot.representative(code)) else code)
+        for code in meeting.representatives
+    ]
+    return await workbench.render(
+        request,
+        claims,
+        "meeting.html",
+        {
+            "nav_current": "meetings",
+            "m": meeting,
+            "point_name": point.name if point else None,
+            "representatives": representatives,
+            "may_manage": actor.role in STATION_ROLES and actor.station_id == meeting.station_id,
+            "notice": workbench.text(request, f"meeting_done_{done}") if done in DONE else None,
+            "form_values": {},
+            "form_errors": {},
+            **(extra or {}),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get(LIST_PATH + "/{meeting_id}")
+async def meeting_page(
+    request: Request,
+    meeting_id: str,
+    workbench: Pages,
+    meetings: Meetings,
+    directory: Directories,
+) -> Response:
+    claims = await workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    found = await meetings.get(meeting_id)
+    if found is None or not can_see_meeting(found, actor_from(claims)):
+        return await workbench.not_found(request, claims)
+    return await _render_meeting(request, claims, found, workbench=workbench, directory=directory)
+
+
+async def _step(
+    request: Request,
+    meeting_id: str,
+    *,
+    form_name: str,
+    fields: Callable[[dict[str, str], FormData], dict[str, Any]],
+    model: type[BaseModel],
+    run: Callable[[Any, Actor], Awaitable[Meeting]],
+    done: str,
+    workbench: Pages,
+    meetings: Meetings,
+    directory: Directories,
+    relay: Relay,
+) -> Response:
+    claims = await workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    raw = await request.form()
+    form = _texts(raw)
+    if not workbench.csrf_ok(request, form.get("csrf")):
+        return await workbench.forbidden(request, claims, reason="csrf_failed")
+    actor = actor_from(claims)
+    found = await meetings.get(meeting_id)
+    if found is None or not can_see_meeting(found, actor):
+        return await workbench.not_found(request, claims)
+
+    async def again(status_code: int, **extra: Any) -> Response:
+        current = await meetings.get(meeting_id) or found
+        return await _render_meeting(
+            request,
+            claims,
+            current,
+            workbench=workbench,
+            directory=directory,
+            extra={"form_values": {form_name: form}, **extra},
+            status_code=status_code,
+        )
+
+    try:
+        command = model.model_validate(fields(form, raw))
+    except ValidationError as exc:
+        errors = field_errors(exc, lambda k, **v: workbench.text(request, k, **v))
+        return await again(422, form_errors={form_name: errors})
+    try:
+        await run(command, actor)
+    except (NoSuchMeeting, NoSuchItem):
+        return await workbench.not_found(request, claims)
+    except NotPermitted:
+        return await workbench.forbidden(request, claims)
+    except InvalidMeeting as exc:
+        message = workbench.text(request, "err_other", msg="; ".join(exc.problems))
+        return await again(422, form_errors={form_name: {"": message}})
+    except MeetingNotAllowed as exc:
+        return await again(409, problem=str(exc))
+    relay.wake()
+    return RedirectResponse(f"{LIST_PATH}/{meeting_id}?done={done}", status_code=303)
+
+
+@router.post(LIST_PATH + "/{meeting_id}/held")
+async def hold(
+    request: Request,
+    meeting_id: str,
+    workbench: Pages,
+    meetings: Meetings,
+    directory: Directories,
+    relay: Relay,
+    zone: LocalZone,
+    correlation_id: CorrelationId,
+) -> Response:
+    async def run(command: HoldMeeting, actor: Actor) -> Meeting:
+        now = datetime.now(UTC)
+        return await handlers.hold_station_meeting(
+            meeting_id=meeting_id,
+            command=command,
+            actor=actor,
+            meetings=meetings,
+            correlation_id=correlation_id,
+            today=now.astimezone(zone).date(),
+            now=now,
+        )
+
+    return await _step(
+        request,
+        meeting_id,
+        form_name="held",
+        fields=lambda form, _raw: hold_fields(form),
+        model=HoldMeeting,
+        run=run,
+        done="held",
+        workbench=workbench,
+        meetings=meetings,
+        directory=directory,
+        relay=relay,
+    )
+
+
+@router.post(LIST_PATH + "/{meeting_id}/items/{item_id}/decision")
+async def decide(
+    request: Request,
+    meeting_id: str,
+    item_id: str,
+    workbench: Pages,
+    meetings: Meetings,
+    directory: Directories,
+    relay: Relay,
+    correlation_id: CorrelationId,
+) -> Response:
+    async def run(command: DecideItem, actor: Actor) -> Meeting:
+        return await handlers.decide_agenda_item(
+            meeting_id=meeting_id,
+            item_id=item_id,
+            command=command,
+            actor=actor,
+            meetings=meetings,
+            correlation_id=correlation_id,
+            now=datetime.now(UTC),
+        )
+
+    return await _step(
+        request,
+        meeting_id,
+        form_name=f"decision-{item_id}",
+        fields=lambda form, raw: decision_fields(form, [str(c) for c in raw.getlist("case_id")]),
+        model=DecideItem,
+        run=run,
+        done="decided",
+        workbench=workbench,
+        meetings=meetings,
+        directory=directory,
+        relay=relay,
+    )
