@@ -19,6 +19,7 @@ from shared.events.case_events import CASE_EVENT_TYPES, CaseErased
 from shared.events.case_key_events import CaseKeyIssued
 from shared.events.directory_events import DirectoryEntryChanged
 from shared.events.envelope import CONTENT_TYPE, Envelope, EventData
+from shared.events.house_events import HOUSE_EVENT_TYPES
 from shared.events.notification_events import NotificationFailed, NotificationSent
 from shared.events.resident_events import ResidentContactGiven
 from shared.events.staff_events import StaffTokenVersion
@@ -27,6 +28,7 @@ from shared.topics import (
     CASE_EVENTS,
     CASE_KEYS,
     DIRECTORY,
+    HOUSES,
     NOTIFICATION_EVENTS,
     RESIDENT_CONTACTS,
     STAFF_SESSIONS,
@@ -87,6 +89,16 @@ CATALOGUE: tuple[TopicContract, ...] = (
         producers=("routing",),
         consumers=("reporting",),
         events=(MeetingRecorded,),
+    ),
+    TopicContract(
+        name=HOUSES,
+        key="the house id",
+        summary="Dilapidated houses under governance: registered, a household's consent, a "
+        "repair stage, a case linked. Each event carries the house's figures after it and its "
+        "version; no address, household or free text.",
+        producers=("routing",),
+        consumers=("reporting",),
+        events=tuple(HOUSE_EVENT_TYPES.values()),
     ),
     TopicContract(
         name=RESIDENT_CONTACTS,

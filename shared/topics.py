@@ -17,6 +17,8 @@ CASE_EVENTS = "case-events"
 DIRECTORY = "directory"
 NOTIFICATION_EVENTS = "notification-events"
 STATION_ACTIVITIES = "station-activities"
+# The dilapidated houses under governance (routing's house aggregate), keyed by house id.
+HOUSES = "houses"
 # The resident's contact (phone, email) for notify only: personal data, never read downstream.
 RESIDENT_CONTACTS = "resident-contacts"
 # Each staff account's token version and whether it is active, from routing to every service.
@@ -31,6 +33,7 @@ CONSUMER_GROUPS = (
     "notify.contacts",
     "reporting.cases",
     "reporting.activities",
+    "reporting.houses",
     "reporting.directory",
     "intake.cases",
     "intake.directory",
@@ -81,6 +84,7 @@ def platform_topics() -> list[TopicSpec]:
         TopicSpec(DIRECTORY, 1, {"cleanup.policy": "compact"}),
         TopicSpec(NOTIFICATION_EVENTS, 3, _KEEP),
         TopicSpec(STATION_ACTIVITIES, 3, _KEEP),
+        TopicSpec(HOUSES, 3, _KEEP),
         # Keyed by case id, one record per case: compaction keeps it, and a tombstone erases it.
         TopicSpec(RESIDENT_CONTACTS, 3, {"cleanup.policy": "compact"}),
         # Keyed by username, each record the account's whole token state: compaction keeps the

@@ -15,6 +15,7 @@ from services.routing.adapters.holiday_calendar import (
     official_calendar,
     working_calendar,
 )
+from services.routing.adapters.house_repository import HouseRepository
 from services.routing.adapters.meeting_repository import MeetingRepository
 from services.routing.adapters.oidc import OidcVerifier
 from services.routing.adapters.sign_in_attempts import Clock, SignInAttempts, system_clock
@@ -87,6 +88,7 @@ def create_app(
     runtime = ServiceRuntime(settings)
     cases = RoutedCaseRepository(runtime.db)
     meetings = MeetingRepository(runtime.db)
+    houses = HouseRepository(runtime.db)
     suggestions = SuggestionRepository(runtime.db)
     directory = DirectoryRepository(runtime.db)
     users = UserRepository(runtime.db)
@@ -103,6 +105,7 @@ def create_app(
             [
                 cases.collection,
                 meetings.collection,
+                houses.collection,
                 suggestions.collection,
                 *directory.collections(),
                 users.collection,
@@ -114,6 +117,7 @@ def create_app(
         sign_in_throttle=sign_in_throttle(
             settings, SignInAttempts(runtime.db, clock=throttle_clock)
         ),
+        houses=houses,
     )
     scheduler = SlaScheduler(
         cases=cases, relay=container.relay, interval_s=settings.sla_check_seconds
@@ -136,6 +140,7 @@ def create_app(
             await directory.ensure_indexes()
             await container.templates.ensure_indexes()
             await meetings.ensure_indexes()
+            await houses.ensure_indexes()
             await suggestions.ensure_indexes()
             await container.sign_in_throttle.attempts.ensure_indexes()
             await users.ensure_indexes()

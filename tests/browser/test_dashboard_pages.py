@@ -24,7 +24,7 @@ from tests.browser.browser import capture
 from tests.browser.site import running_platform
 from tests.e2e.platform import Platform, act, eventually, sign_in
 from tests.e2e.test_case_flow import QR_CASE, assigned, submit
-from tests.e2e.test_house_repair_and_meetings import HOUSE_CASE, move
+from tests.e2e.test_house_repair_and_meetings import HOUSE_CASE
 from tests.infra import Infra
 
 # The first day of the default period: the last 365 days.
@@ -56,7 +56,17 @@ def _push_cases(platform: Platform) -> dict[str, Any]:
     house_rep = sign_in(platform, f"rep-{holder['representative']['code']}")
     _ok(act(platform, house_rep, house["case_id"], "accept"))
     _ok(act(platform, staff, house["case_id"], "approve"))
-    _ok(move(platform, staff, house["case_id"], "design"))
+    # The stages belong to houses: the case's building, registered, the case linked, moved.
+    building = {"address": "西新社区 解放街 12 号", "floor_area_m2": 300, "households": ["1-101"]}
+    registered = platform.post("routing", "/v1/staff/houses", json=building, headers=staff)
+    assert registered.status_code == 201, registered.text
+    house_id = registered.json()["house_id"]
+    linked = {"case_id": house["case_id"]}
+    _ok(platform.post("routing", f"/v1/staff/houses/{house_id}/cases", json=linked, headers=staff))
+    designed = {"stage": "design"}
+    _ok(
+        platform.post("routing", f"/v1/staff/houses/{house_id}/stage", json=designed, headers=staff)
+    )
     yesterday = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=1)).date()
     meeting = platform.post(
         "routing",

@@ -27,12 +27,13 @@ from services.reporting.adapters.read_models import ReadModels
 from services.reporting.app import create_app as reporting_app
 from services.reporting.settings import ReportingSettings
 from services.routing.adapters.case_repository import RoutedCaseRepository
+from services.routing.adapters.house_repository import HouseRepository
 from services.routing.app import create_app as routing_app
 from services.routing.settings import RoutingSettings
 from shared.mongo import Document, service_database
 from tests.conftest import PlumbingSettings
 from tests.integration.in_process import serving
-from tests.integration.test_house_repair_and_meetings_store import add_case
+from tests.integration.test_house_repair_and_meetings_store import add_case, house
 from tests.tokens import bearer, publish_test_accounts, until_accounts_read
 
 # (service, method, path template) → why anyone may call it.
@@ -94,6 +95,8 @@ PATH_VALUES = {
     "key": "xijie",
     "case_id": "00000000-0000-0000-0000-000000000000",
     "meeting_id": "m",
+    "house_id": "h",
+    "item_id": "1",
     "suggestion_id": "s",
     "recipient": "station:xijie",
     "message_id": "x",
@@ -270,3 +273,36 @@ async def test_a_case_of_another_station_does_not_exist_for_its_staff(
     for who, listed in ((XIJIE, True), (JIANCHI, False)):
         queue = (await apps.routing.get("/v1/staff/cases", headers=who)).json()
         assert (case_id in {c["case_id"] for c in queue}) is listed
+
+
+async def test_a_house_of_another_station_does_not_exist_for_its_staff(
+    apps: Apps, settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    routing = RoutingSettings(
+        kafka_bootstrap=settings.kafka_bootstrap,
+        mongo_url=settings.mongo_url,
+        namespace=settings.namespace,
+    )
+    houses = HouseRepository(mongo[routing.database_name])
+    await houses.ensure_indexes()
+    built, event = house("解放街 12 号")
+    await houses.add(built, event=event)
+    path = f"/v1/staff/houses/{built.house_id}"
+    assert (await apps.routing.get(path, headers=XIJIE)).status_code == 200
+    assert (await apps.routing.get(path, headers=bearer("supervisor"))).status_code == 200
+    assert (await apps.routing.get(path, headers=JIANCHI)).status_code == 404
+    for sub, payload in (
+        ("/stage", {"stage": "design"}),
+        ("/consents", {"household": "1-101", "consent": "consented"}),
+        ("/cases", {"case_id": "00000000-0000-0000-0000-000000000000"}),
+    ):
+        answer = await apps.routing.post(path + sub, json=payload, headers=JIANCHI)
+        assert answer.status_code == 404, (sub, answer.text)
+        refused = await apps.routing.post(path + sub, json=payload, headers=bearer("supervisor"))
+        assert refused.status_code == 403, (sub, refused.text)
+    listed = (await apps.routing.get("/v1/staff/houses", headers=JIANCHI)).json()
+    assert built.house_id not in {h["house_id"] for h in listed}
+    mine = (await apps.routing.get("/v1/staff/houses", headers=XIJIE)).json()
+    assert built.house_id in {h["house_id"] for h in mine}
+    rep = bearer("representative", representative_code="0412")
+    assert (await apps.routing.get("/v1/staff/houses", headers=rep)).status_code == 403

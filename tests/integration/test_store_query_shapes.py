@@ -477,12 +477,17 @@ async def closed_loop(services: Services) -> None:
     await act(services, point_rep, point["case_id"], "decline", reason="不在我的联系片区")
     await act(services, house_rep, house["case_id"], "accept")
     await act(services, staff, house["case_id"], "approve")
-    stage = {"stage": "design"}
-    ok(
-        await services.routing.post(
-            f"/v1/staff/cases/{house['case_id']}/stage", json=stage, headers=staff
-        )
-    )
+    # The case's building as a house: registered, the case linked, the house moved on.
+    building = {"address": "西新社区 解放街 12 号", "floor_area_m2": 300, "households": ["1-101"]}
+    house_id = ok(
+        await services.routing.post("/v1/staff/houses", json=building, headers=staff), 201
+    )["house_id"]
+    houses = f"/v1/staff/houses/{house_id}"
+    linked = {"case_id": house["case_id"]}
+    ok(await services.routing.post(f"{houses}/cases", json=linked, headers=staff))
+    answer = {"household": "1-101", "consent": "consented"}
+    ok(await services.routing.post(f"{houses}/consents", json=answer, headers=staff))
+    ok(await services.routing.post(f"{houses}/stage", json={"stage": "design"}, headers=staff))
     meeting = {
         "kind": "deliberation_meeting",
         "liaison_point_id": "xixin",
@@ -534,6 +539,13 @@ async def reads(
     ok(await services.routing.get(f"/v1/staff/cases/{case_id}", headers=staff))
     ok(await services.routing.get("/v1/staff/templates", headers=staff))
     ok(await services.routing.get("/v1/staff/house-repair/stages", headers=staff))
+    ok(await services.routing.get("/v1/staff/house-repair/stages", headers=city))
+    houses_after = {"cursor": encode_cursor(("xijie", "西新", "~")), "limit": "1"}
+    for params in ({}, {"address": "西新社区"}, houses_after):
+        found = ok(await services.routing.get("/v1/staff/houses", params=params, headers=staff))
+        ok(await services.routing.get("/v1/staff/houses", params=params, headers=city))
+    for item in found:
+        ok(await services.routing.get(f"/v1/staff/houses/{item['house_id']}", headers=staff))
     ok(await services.routing.get("/v1/staff/meetings", headers=staff))
     week = {"since": (datetime.now(UTC) - timedelta(days=7)).date().isoformat()}
     ok(await services.routing.get("/v1/staff/meetings", params=week, headers=staff))

@@ -4,6 +4,7 @@
 | --- | --- | --- |
 | `daily` | dimension, station, key and day | counters, exact durations, `seen.<event>` |
 | `cases` | case | its state now (status, holder, open, overdue, stage), `applied.<event>` |
+| `houses` | dilapidated house | its station, stage and consent figures now, and their `version` |
 | `names` | directory entry | name (and station) of a station, representative, category, point |
 | `control` | — | the rebuild lock |
 | `monthly`, `month_changes`, `month_built` | — | the months' roll-ups (adapters/monthly.py) |
@@ -30,12 +31,17 @@ from services.reporting.adapters.monthly import MonthlyRollups
 from services.reporting.domain.case_state import CaseState
 from services.reporting.domain.contributions import Contribution, Dimension
 from services.reporting.domain.figures import Now
-from services.reporting.domain.house_repair import STAGES
+from services.reporting.domain.house_repair import (
+    STAGES,
+    ConsentFigures,
+    HouseFigures,
+    consent_figures,
+)
 from services.reporting.domain.rollups import month_of, split_period
 from shared.errors import TransientError
 from shared.mongo import DUPLICATE_KEY, Document
 
-COLLECTIONS = ("daily", "cases", "names", *MONTHLY_COLLECTIONS)
+COLLECTIONS = ("daily", "cases", "names", "houses", *MONTHLY_COLLECTIONS)
 
 # Where the state of a case keeps the value of each dimension.
 CASE_FIELD: dict[Dimension, str] = {
@@ -85,6 +91,8 @@ class ReadModels:
         await cases.create_index([("open", 1), ("station_id", 1)])
         await cases.create_index([("overdue", 1), ("station_id", 1)])
         await cases.create_index([("stage", 1), ("station_id", 1)])
+        # The stages and the consent figures now, per station and city.
+        await self._db["houses"].create_index([("stage", 1), ("station_id", 1)])
         await self._monthly.ensure_indexes()
 
     async def drop(self) -> None:
@@ -285,7 +293,7 @@ class ReadModels:
         )
 
     async def stages_now(self, *, station_id: str | None = None) -> dict[str, dict[str, int]]:
-        """House-repair cases per station and stage now."""
+        """Houses per station and stage now: each house once, however many cases it has."""
         match: dict[str, Any] = {"stage": {"$in": list(STAGES)}}
         if station_id is not None:
             match["station_id"] = station_id
@@ -294,10 +302,39 @@ class ReadModels:
             {"$group": {"_id": {"station": "$station_id", "stage": "$stage"}, "n": {"$sum": 1}}},
         ]
         found: dict[str, dict[str, int]] = {}
-        async for row in await self._db["cases"].aggregate(pipeline):
+        async for row in await self._db["houses"].aggregate(pipeline):
             station = str(row["_id"]["station"])
             found.setdefault(station, {})[str(row["_id"]["stage"])] = int(row["n"])
         return found
+
+    # --- houses ----------------------------------------------------------------------------
+
+    async def save_houses(self, rows: Sequence[HouseFigures]) -> int:
+        """Each house's figures, unless a newer (or the same) version is stored already: a
+        redelivered or late event changes nothing. Returns how many were written."""
+        written = 0
+        for row in rows:
+            # Missing or older, as one field condition: an `$or` makes the store scan.
+            with contextlib.suppress(DuplicateKeyError):
+                result = await self._db["houses"].update_one(
+                    {"_id": row.house_id, "version": {"$not": {"$gte": row.version}}},
+                    {"$set": row.model_dump(exclude={"house_id"})},
+                    upsert=True,
+                )
+                written += 1 if result.upserted_id is not None or result.modified_count else 0
+        return written
+
+    async def consents_now(self, *, station_id: str | None = None) -> dict[str, ConsentFigures]:
+        """Per station: its houses, households, and how many consented or objected now."""
+        # Every house has a stage: the filter is there for the index (`stage, station_id`).
+        query: Document = {"stage": {"$in": list(STAGES)}}
+        if station_id is not None:
+            query["station_id"] = station_id
+        rows = [
+            HouseFigures.model_validate({"house_id": d.pop("_id"), **d})
+            async for d in self._db["houses"].find(query)
+        ]
+        return consent_figures(rows)
 
     # --- directory names -------------------------------------------------------------------
 

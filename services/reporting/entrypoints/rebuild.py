@@ -1,5 +1,5 @@
-"""Rebuild the read models: drop them, then replay `directory`, `station-activities` and
-`case-events` from the beginning, showing progress.
+"""Rebuild the read models: drop them, then replay `directory`, `station-activities`, `houses`
+and `case-events` from the beginning, showing progress.
 
 While it runs, the live consumers pause (the rebuild lock): a case's events must be folded in
 order and the replay starts from the first. The order of steps makes that safe:
@@ -37,8 +37,8 @@ from shared.events.envelope import Envelope, EventData, EventDecodeError
 from shared.sealing import KeyLookup, KeyNotHere, cases_of, erase, open_envelope
 
 Progress = Callable[[int, int], None]
-# The order of the replay: names and meetings first, then the cases that refer to them.
-REPLAY_ORDER = ("directory", "activities", "cases")
+# The order of the replay: names, meetings and houses first, then the cases that refer to them.
+REPLAY_ORDER = ("directory", "activities", "houses", "cases")
 
 
 def print_progress(out: TextIO = sys.stderr) -> Progress:

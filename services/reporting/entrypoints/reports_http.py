@@ -163,7 +163,8 @@ async def series(
 @router.get(
     "/house-repair",
     response_model=HouseRepairReport,
-    summary="Dilapidated-house repair cases per stage now, per station and city-wide.",
+    summary="Dilapidated houses per stage now, per station (with households' consent) and "
+    "city-wide.",
 )
 async def house_repair(read_models: ReadModelsDep, station_id: ScopedStation) -> HouseRepairReport:
     found = await figures.house_repair(read_models, station_id=station_id)

@@ -59,7 +59,8 @@ class SeriesReport(BaseModel):
 
 
 class HouseRepairReport(BaseModel):
-    """House-repair cases per stage now (approved, not rejected or merged)."""
+    """Dilapidated houses per stage now (each house once, however many cases it has); `total`
+    is the houses under governance, the stages partition it."""
 
     city: dict[str, int]
     total: int

@@ -1,5 +1,5 @@
-"""Folding case events, meetings and directory entries into the read models, a run of events at
-a time with a fixed number of store round trips whatever its length.
+"""Folding case events, meetings, houses and directory entries into the read models, a run of
+events at a time with a fixed number of store round trips whatever its length.
 
 The live consumers call `on_*`: they pause while a rebuild replays (a case's events must be
 folded in order, and the replay starts from the beginning). The rebuild replays through
@@ -14,11 +14,13 @@ from services.reporting.adapters.read_models import ReadModels, StoredCase, toke
 from services.reporting.domain.activities import meeting_contributions
 from services.reporting.domain.case_state import CaseEvent, CaseState, apply_event, folds
 from services.reporting.domain.contributions import Contribution
+from services.reporting.domain.house_repair import newest
 from shared.dispatch import Event
 from shared.errors import TransientError
 from shared.events.activity_events import MeetingRecorded
 from shared.events.directory_events import DirectoryEntryChanged
 from shared.events.envelope import EventData
+from shared.events.house_events import HouseEvent
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -106,6 +108,23 @@ async def replay_meetings(
     events: Sequence[Event[MeetingRecorded]], *, read_models: ReadModels
 ) -> None:
     await apply_meetings(events, read_models=read_models)
+
+
+async def apply_houses(events: Sequence[Event[EventData]], *, read_models: ReadModels) -> int:
+    """Each house's newest figures (by its version): one write per house of the run, and a
+    house with several cases is still one house."""
+    found = newest(e.data for e in events if isinstance(e.data, HouseEvent))
+    return await read_models.save_houses(found)
+
+
+async def on_houses(events: Sequence[Event[EventData]], *, read_models: ReadModels) -> None:
+    await wait_for_rebuild(read_models)
+    new = await apply_houses(events, read_models=read_models)
+    log.info("reporting.houses_counted", events=len(events), new=new)
+
+
+async def replay_houses(events: Sequence[Event[EventData]], *, read_models: ReadModels) -> None:
+    await apply_houses(events, read_models=read_models)
 
 
 async def apply_directory_entries(

@@ -16,9 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.routing.adapters.case_documents import watch_for
 from services.routing.adapters.open_loads import OpenLoads
-from services.routing.domain.house_repair import CATEGORY as HOUSE_REPAIR
-from services.routing.domain.house_repair import STAGED_STATUSES, Stage
-from services.routing.domain.workflow import OPEN, Actor, Status
+from services.routing.domain.workflow import OPEN, Actor
 from shared.events.envelope import Envelope
 from shared.mongo import Document, insert_new, matches_simple, newest
 from shared.outbox import HIDE_OUTBOX, ensure_outbox_index, queue_events
@@ -423,19 +421,3 @@ class RoutedCaseRepository:
         """Record past cases as they were when imported (domain/imports.py): no events, no
         deadline to watch. Returns the ids stored now (not recorded before)."""
         return await self.add_assignments(documents)
-
-    async def house_repair_rows(
-        self, *, station_id: str | None
-    ) -> list[tuple[str, Status, Stage | None]]:
-        """Category, status and stage of the staged house_repair cases of a station, or (None)
-        of the city: a find with a projection, a few thousand small documents at most."""
-        query: Document = {"category": HOUSE_REPAIR, "status": {"$in": sorted(STAGED_STATUSES)}}
-        if station_id is not None:
-            query["station_id"] = station_id
-        rows = await self.collection.find(
-            query, {"_id": 0, "category": 1, "status": 1, "house_repair.stage": 1}
-        ).to_list()
-        return [
-            (row["category"], row["status"], (row.get("house_repair") or {}).get("stage"))
-            for row in rows
-        ]

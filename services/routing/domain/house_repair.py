@@ -1,7 +1,10 @@
-"""Dilapidated-house repair (危旧房治理): a case type with its own stages. Pure: no I/O.
+"""Dilapidated-house repair (危旧房治理): the repair stages and their table. Pure: no I/O.
 
-A case is of this type when its category is `house_repair`. Besides its handling status it has a
-stage, which moves along a table:
+The stages belong to a house (`domain/houses.py`): a house moves along the table below, and
+every `house_repair` case linked to it follows its stage (its timeline shows each step). A case
+of category `house_repair` not linked to a house (one from before houses existed) keeps a stage
+of its own under the rules below until it is linked; it is not counted as a house.
+The table:
 
     under_governance → design → repairing → repaired → acceptance_passed
     under_governance | design | repairing → expropriated (征收拆除)
@@ -62,11 +65,22 @@ class NotHouseRepair(ValueError):
     """The case is not a dilapidated-house repair case (422)."""
 
 
+class FollowsHouse(Exception):
+    """The case is linked to a house: its stage is the house's, moved on the house (409)."""
+
+    def __init__(self, *, case_id: str, house_id: str, current: Stage | None) -> None:
+        super().__init__(f"case {case_id} follows house {house_id}: change the stage on the house")
+        self.house_id = house_id
+        self.current = current
+
+
 class StageChangeNotAllowed(Exception):
     """Not from the current stage, or not in the case's current status (409)."""
 
-    def __init__(self, *, current: Stage | None, target: Stage, allowed: list[Stage]) -> None:
-        where = f"a case at stage {current}" if current else "a case with no stage yet"
+    def __init__(
+        self, *, current: Stage | None, target: Stage, allowed: list[Stage], what: str = "a case"
+    ) -> None:
+        where = f"{what} at stage {current}" if current else f"{what} with no stage yet"
         hint = ", ".join(allowed) if allowed else "none"
         super().__init__(f"cannot move {where} to {target}; allowed: {hint}")
         self.current = current
@@ -79,10 +93,12 @@ def next_stages(stage: Stage) -> list[Stage]:
     return [s for s in STAGES if s in TRANSITIONS[stage]]
 
 
-def change_stage(current: Stage, target: Stage) -> Stage:
+def change_stage(current: Stage, target: Stage, *, what: str = "a case") -> Stage:
     """One step of the table; returns the new stage or raises naming what is allowed."""
     if target not in TRANSITIONS[current]:
-        raise StageChangeNotAllowed(current=current, target=target, allowed=next_stages(current))
+        raise StageChangeNotAllowed(
+            current=current, target=target, allowed=next_stages(current), what=what
+        )
     return target
 
 
@@ -123,8 +139,10 @@ def decide_stage(
     note: str | None,
     actor: Actor,
     now: datetime,
+    house_id: str | None = None,
 ) -> StageDecision:
-    """Who may move which case to which stage; the event it causes."""
+    """Who may move which case to which stage; the event it causes. `house_id`: the house the
+    case is linked to, whose stage it follows."""
     if not can_see(case, actor):
         raise OutOfScope(case.case_id)
     if actor.role not in STATION_ROLES or actor.station_id != case.station_id:
@@ -132,6 +150,8 @@ def decide_stage(
     if not is_house_repair(category):
         raise NotHouseRepair(f"case {case.case_id} is a {category} case, not {CATEGORY}")
     current = stage_of(category=category, status=case.status, stored=stored)
+    if house_id is not None:
+        raise FollowsHouse(case_id=case.case_id, house_id=house_id, current=current)
     if current is None or case.status not in STAGE_STATUSES:
         raise StageChangeNotAllowed(current=current, target=target, allowed=[])
     change_stage(current, target)
@@ -146,3 +166,31 @@ def decide_stage(
         note=note,
     )
     return StageDecision(source=current, target=target, event=event)
+
+
+def follow_house(
+    case: CaseState,
+    *,
+    category: str,
+    stored: Stage | None,
+    target: Stage,
+    note: str | None,
+    actor: Actor,
+    now: datetime,
+) -> CaseStageChanged | None:
+    """The step a linked case takes when its house moves to `target`, for its timeline: none
+    when the case is not being handled (a closed case keeps its last stage, one not approved
+    has none) or is at `target` already. Not checked against the table: the house was."""
+    current = stage_of(category=category, status=case.status, stored=stored)
+    if current is None or case.status not in STAGE_STATUSES or current == target:
+        return None
+    return CaseStageChanged(
+        case_id=case.case_id,
+        station_id=case.station_id,
+        actor_role="staff",
+        actor_id=actor.username,
+        at=now,
+        from_stage=current,
+        to_stage=target,
+        note=note,
+    )

@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Request, status
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.adapters.house_repository import HouseRepository
 from services.routing.adapters.meeting_repository import MeetingRepository
 from services.routing.adapters.oidc import OidcVerifier
 from services.routing.adapters.suggestion_repository import SuggestionRepository
@@ -40,6 +41,7 @@ class Container:
     meetings: MeetingRepository
     suggestions: SuggestionRepository
     relay: OutboxRelay
+    houses: HouseRepository
     sla: SlaRules
     oidc: OidcVerifier | None
     workbench: Workbench
@@ -80,6 +82,10 @@ async def _meetings(request: Request) -> MeetingRepository:
 
 async def _suggestions(request: Request) -> SuggestionRepository:
     return container(request).suggestions
+
+
+async def _houses(request: Request) -> HouseRepository:
+    return container(request).houses
 
 
 async def _relay(request: Request) -> OutboxRelay:
@@ -135,6 +141,7 @@ Users = Annotated[UserRepository, Depends(_users)]
 Templates = Annotated[TemplateRepository, Depends(_templates)]
 Meetings = Annotated[MeetingRepository, Depends(_meetings)]
 Suggestions = Annotated[SuggestionRepository, Depends(_suggestions)]
+Houses = Annotated[HouseRepository, Depends(_houses)]
 Relay = Annotated[OutboxRelay, Depends(_relay)]
 Oidc = Annotated[OidcVerifier | None, Depends(_oidc)]
 Pages = Annotated[Workbench, Depends(_workbench)]

@@ -10,7 +10,13 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from services.routing.adapters.case_repository import VersionConflict
-from services.routing.domain.house_repair import NotHouseRepair, StageChangeNotAllowed
+from services.routing.adapters.house_repository import HouseChanged
+from services.routing.domain.house_repair import (
+    FollowsHouse,
+    NotHouseRepair,
+    StageChangeNotAllowed,
+)
+from services.routing.domain.houses import CaseOfAnotherHouse, InvalidHouse
 from services.routing.domain.meetings import InvalidMeeting
 from services.routing.domain.workflow import ActionNotAllowed, NotPermitted, OutOfScope
 from services.routing.entrypoints.schemas import Conflict, StageConflict
@@ -20,7 +26,7 @@ from services.routing.handlers.directory import (
     InvalidEntry,
     NoSuchEntry,
 )
-from services.routing.handlers.house_repair import StageChanged
+from services.routing.handlers.house_repair import NoSuchHouse, StageChanged
 from services.routing.handlers.sign_in import SignInThrottled
 from services.routing.handlers.staff_actions import CaseChanged
 
@@ -84,6 +90,33 @@ def _stage_changed(exc: StageChanged) -> JSONResponse:
     return JSONResponse(body.model_dump(exclude_unset=True), status_code=_stale_status(exc))
 
 
+def _follows_house(exc: FollowsHouse) -> JSONResponse:
+    body = StageConflict(detail=str(exc), stage=exc.current, allowed_stages=[])
+    return JSONResponse(body.model_dump(exclude_unset=True), status_code=status.HTTP_409_CONFLICT)
+
+
+def _invalid_house(exc: InvalidHouse) -> JSONResponse:
+    return _body_problems(list(exc.problems))
+
+
+def _no_house(exc: NoSuchHouse) -> JSONResponse:
+    return _detail(status.HTTP_404_NOT_FOUND, "no such house")
+
+
+def _house_changed(exc: HouseChanged) -> JSONResponse:
+    stage = exc.current.stage if exc.current else None
+    allowed = list(exc.current.allowed_stages) if exc.current else []
+    body = StageConflict(detail=str(exc), stage=stage, allowed_stages=allowed)
+    code = (
+        status.HTTP_412_PRECONDITION_FAILED if exc.precondition_failed else status.HTTP_409_CONFLICT
+    )
+    return JSONResponse(body.model_dump(exclude_unset=True), status_code=code)
+
+
+def _other_house(exc: CaseOfAnotherHouse) -> JSONResponse:
+    return _detail(status.HTTP_409_CONFLICT, str(exc))
+
+
 def _version_conflict(exc: VersionConflict) -> JSONResponse:
     return _detail(_stale_status(exc), "the case changed meanwhile; try again")
 
@@ -137,6 +170,11 @@ ANSWERS: dict[type[Exception], Callable[[Any], JSONResponse]] = {
     ActionNotAllowed: _not_allowed,
     CaseChanged: _case_changed,
     StageChangeNotAllowed: _stage_not_allowed,
+    FollowsHouse: _follows_house,
+    InvalidHouse: _invalid_house,
+    NoSuchHouse: _no_house,
+    HouseChanged: _house_changed,
+    CaseOfAnotherHouse: _other_house,
     StageChanged: _stage_changed,
     VersionConflict: _version_conflict,
     DirectoryNotLoaded: _not_loaded,

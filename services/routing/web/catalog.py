@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from services.routing.web.house_catalog import HOUSE_STRINGS
+from services.routing.web.meeting_catalog import MEETING_STRINGS
 from shared.web.i18n import Catalog, Language
 
 Strings = Mapping[str, Mapping[Language, str]]
@@ -367,5 +369,7 @@ CATALOG = Catalog(
     _INBOX,
     _ADMIN,
     _SUGGESTIONS,
+    MEETING_STRINGS,
+    HOUSE_STRINGS,
     _FIELD_ERRORS,
 )

@@ -149,10 +149,13 @@ class HouseRepair:
 
 
 async def house_repair(read_models: ReadModels, *, station_id: str | None) -> HouseRepair:
-    """House-repair cases per stage now, per station and city-wide."""
+    """Houses per stage now, per station (with its households' consent) and city-wide."""
     stages = await read_models.stages_now(station_id=station_id)
+    consents = await read_models.consents_now(station_id=station_id)
     station_names = await names(read_models, "station")
-    return HouseRepair(city=city_stages(stages), stations=station_stages(stages, station_names))
+    return HouseRepair(
+        city=city_stages(stages), stations=station_stages(stages, station_names, consents)
+    )
 
 
 @dataclass(frozen=True)

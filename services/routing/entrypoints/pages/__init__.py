@@ -11,7 +11,9 @@ from fastapi import APIRouter, FastAPI
 
 from services.routing.entrypoints.pages.admin import router as admin_pages
 from services.routing.entrypoints.pages.case import router as case_pages
+from services.routing.entrypoints.pages.houses import router as house_pages
 from services.routing.entrypoints.pages.inbox import router as inbox_pages
+from services.routing.entrypoints.pages.meetings import router as meeting_pages
 from services.routing.entrypoints.pages.queue import router as queue_pages
 from services.routing.entrypoints.pages.sign_in import router as sign_in_pages
 from services.routing.entrypoints.pages.suggestions import router as suggestion_pages
@@ -25,6 +27,8 @@ router.include_router(queue_pages)
 router.include_router(case_pages)
 router.include_router(supervision_pages)
 router.include_router(suggestion_pages)
+router.include_router(meeting_pages)
+router.include_router(house_pages)
 router.include_router(inbox_pages)
 router.include_router(admin_pages)
 
