@@ -15,6 +15,7 @@ from typing import Any
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from services.routing.domain.suggestions import (
     AWAITING_ANSWER,
@@ -23,6 +24,7 @@ from services.routing.domain.suggestions import (
     SuggestionScope,
     SuggestionStatus,
 )
+from shared.errors import TransientError
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from shared.outbox import (
@@ -80,14 +82,21 @@ class SuggestionRepository:
         await ensure_outbox_index(self.collection)
 
     async def next_number(self, year: int) -> int:
-        counter = await self._numbers.find_one_and_update(
-            {"_id": year},
-            {"$inc": {"seq": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert counter is not None
-        return int(counter["seq"])
+        # The first numbers of a year race to create its counter: the losers try again
+        # (MongoDB answers them a duplicate key; the local store has answered no document).
+        for _ in range(5):
+            try:
+                counter = await self._numbers.find_one_and_update(
+                    {"_id": year},
+                    {"$inc": {"seq": 1}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                continue
+            if counter is not None:
+                return int(counter["seq"])
+        raise TransientError(f"the counter of {year}'s suggestions is contended; please retry")
 
     async def linked_cases(self, case_ids: Sequence[str]) -> dict[str, LinkedCase]:
         """Routing's cases among `case_ids`, by id."""
