@@ -2,9 +2,10 @@
 the events of its types as pydantic models, in partition order.
 
 A consumer's `EventRoutes` say which handler takes which event types. A polled batch is cut into
-runs of consecutive events that go to the same handler, and each run is handed over whole, so a
-handler can still read and write in bulk (one `insert_many` for a run of new cases) while the
-order of the partition holds across handlers. Types no handler takes are skipped; a payload that
+runs of events that go to the same handler, and each run is handed over whole, so a handler can
+still read and write in bulk (one `insert_many` for a run of new cases) while each subject's
+events keep their order across handlers (the subject is the Kafka key, the only order Kafka
+gives). Types no handler takes are skipped; a payload that
 does not fit its model is the consumer's to dead-letter, alone.
 """
 
@@ -106,14 +107,23 @@ class EventRoutes:
     def _runs(
         self, events: Sequence[Event[EventData]]
     ) -> Iterator[tuple[Handler, list[Event[EventData]]]]:
-        run: list[Event[EventData]] = []
-        current: Handler | None = None
-        for event in events:
-            handler = self._handlers[event.type]
-            if current is not None and handler is not current:
-                yield current, run
-                run = []
-            current = handler
-            run.append(event)
-        if current is not None:
-            yield current, run
+        """The handler of the first waiting event takes, in order, every waiting event of its
+        types whose subject has no earlier event still waiting for another handler; then again.
+        Kafka orders events by key (the subject) only, so each subject's events keep their
+        order while different subjects' may be handed over in any. A batch of imported
+        histories (`submitted, rated, submitted, rated, …`) is then two runs, not one per event.
+        """
+        waiting = list(events)
+        while waiting:
+            handler = self._handlers[waiting[0].type]
+            run: list[Event[EventData]] = []
+            rest: list[Event[EventData]] = []
+            blocked: set[str] = set()
+            for event in waiting:
+                if event.subject not in blocked and self._handlers[event.type] is handler:
+                    run.append(event)
+                else:
+                    blocked.add(event.subject)
+                    rest.append(event)
+            yield handler, run
+            waiting = rest
