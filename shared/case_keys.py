@@ -32,7 +32,7 @@ from shared.events.case_events import CaseSubmitted
 from shared.events.case_key_events import CaseKeyIssued
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
-from shared.mongo import Document, is_duplicate_key
+from shared.mongo import Document, find_in, is_duplicate_key
 from shared.producer import EventPublisher, Items
 from shared.sealing import cases_of, new_key, seal_envelope
 from shared.settings import ServiceSettings
@@ -62,7 +62,7 @@ class CaseKeys:
         """Each known case's key; None when it was shredded; absent when not here (yet)."""
         if not case_ids:
             return {}
-        found = await self.collection.find({"_id": {"$in": sorted(case_ids)}}).to_list()
+        found = await find_in(self.collection, "_id", sorted(case_ids))
         return {d["_id"]: decode_key(d["key"]) if "key" in d else None for d in found}
 
     async def record(self, issued: Sequence[CaseKeyIssued]) -> None:

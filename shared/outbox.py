@@ -39,7 +39,7 @@ from shared.errors import is_transient
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.metrics import Metrics
-from shared.mongo import Document
+from shared.mongo import Document, find_in, in_slices
 from shared.producer import EventPublisher
 from shared.settings import ServiceSettings
 
@@ -259,18 +259,18 @@ class OutboxRelay:
             )
             published[doc["_id"]] = [k for k, _ in ordered]
         await self._publisher.publish_many(items)
-        # Usually nothing was queued meanwhile: one `update_many` drops every outbox whole,
-        # which takes the documents out of the sparse index. A store commits each statement of
-        # a `bulk_write` on its own (SecantusDB with a sync per commit), so per-document
-        # statements are kept for the documents that got more events meanwhile.
-        lasts = [doc[OUTBOX_LAST] for doc in docs if doc.get(OUTBOX_LAST)]
+        # Usually nothing was queued meanwhile: one `update_many` per slice of ids drops every
+        # outbox whole, which takes the documents out of the sparse index. A store commits each
+        # statement of a `bulk_write` on its own (SecantusDB with a sync per commit), so
+        # per-document statements are kept for the documents that got more events meanwhile.
+        lasts = {doc["_id"]: doc[OUTBOX_LAST] for doc in docs if doc.get(OUTBOX_LAST)}
         drained = 0
-        if lasts:
+        for part in in_slices(lasts):
             result = await collection.update_many(
-                {"_id": {"$in": list(published)}, OUTBOX_LAST: {"$in": lasts}},
+                {"_id": {"$in": part}, OUTBOX_LAST: {"$in": [lasts[i] for i in part]}},
                 {"$unset": {OUTBOX: "", OUTBOX_COUNT: "", OUTBOX_LAST: "", OUTBOX_LEASE: ""}},
             )
-            drained = result.modified_count
+            drained += result.modified_count
         if drained < len(docs):
             await self._remove_entries(collection, published)
         log.debug("outbox.published", events=len(items), documents=len(docs))
@@ -281,9 +281,9 @@ class OutboxRelay:
     ) -> None:
         """The published entries of the documents still holding some, each removed only if
         still there (another relay may have removed them, and the count must drop once)."""
-        left = await collection.find(
-            {"_id": {"$in": list(published)}, OUTBOX_COUNT: {"$gt": 0}}, {OUTBOX: 1}
-        ).to_list()
+        left = await find_in(
+            collection, "_id", published, {OUTBOX: 1}, also={OUTBOX_COUNT: {"$gt": 0}}
+        )
         updates = []
         for doc in left:
             keys = [k for k in published[doc["_id"]] if k in (doc.get(OUTBOX) or {})]

@@ -27,7 +27,7 @@ from services.intake.domain.photos import THUMBNAIL_TYPE, CleanAttachment
 from services.intake.domain.supporters import may_be_supported
 from services.intake.domain.timeline import TimelineChange
 from shared.events.envelope import Envelope
-from shared.mongo import Document
+from shared.mongo import Document, find_in
 from shared.outbox import OUTBOX_COUNT, ensure_outbox_index, queue_events, with_outbox_topics
 from shared.topics import CASE_EVENTS, RESIDENT_CONTACTS
 
@@ -212,10 +212,12 @@ class CaseRepository:
         self, case_ids: Sequence[str]
     ) -> dict[str, tuple[CaseSnapshot, frozenset[str]]]:
         """Each known case as it is now, with the ids of the events already applied to it."""
-        documents = await self.collection.find(
-            {"_id": {"$in": sorted(set(case_ids))}},
+        documents = await find_in(
+            self.collection,
+            "_id",
+            sorted(set(case_ids)),
             {**dict.fromkeys(SNAPSHOT_FIELDS, 1), "awaiting_reply": 1, "applied": 1},
-        ).to_list()
+        )
         return {d["_id"]: (snapshot_of(d), frozenset(d.get("applied") or {})) for d in documents}
 
     async def apply_changes(

@@ -16,7 +16,7 @@ from pymongo.errors import BulkWriteError
 
 from shared.events.directory_events import DirectoryKind, directory_subject
 from shared.mirror import RevisionedMirror
-from shared.mongo import DUPLICATE_KEY, Document
+from shared.mongo import DUPLICATE_KEY, Document, find_in
 
 Entries = dict[str, dict[str, Document]]
 # (kind, key, entry, when it changed)
@@ -68,8 +68,7 @@ class DirectoryCopy:
         if not newest:
             return 0
         stored = {
-            str(d["_id"]): d["at"]
-            async for d in self.collection.find({"_id": {"$in": list(newest)}}, {"at": 1})
+            str(d["_id"]): d["at"] for d in await find_in(self.collection, "_id", newest, {"at": 1})
         }
         fresh = [
             _document(subject, *change)

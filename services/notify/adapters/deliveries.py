@@ -33,7 +33,7 @@ from services.notify.domain.delivery import PushChannel
 from services.notify.domain.messages import Notification
 from services.notify.domain.templates import Language
 from shared.events.envelope import Envelope
-from shared.mongo import Document, insert_new
+from shared.mongo import Document, find_in, insert_new
 from shared.outbox import ensure_outbox_index, queue_events
 from shared.topics import NOTIFICATION_EVENTS
 
@@ -148,7 +148,7 @@ class DeliveryRepository:
                 "$inc": {"attempts": 1},
             },
         )
-        claimed = await self.collection.find({"_id": {"$in": ids}}, {"outbox": 0}).to_list()
+        claimed = await find_in(self.collection, "_id", ids, {"outbox": 0})
         return [
             Delivery(id=d["_id"], lease=token, **{k: d[k] for k in _DELIVERY_FIELDS})
             for d in claimed

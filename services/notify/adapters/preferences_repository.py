@@ -9,7 +9,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.notify.domain.preferences import Preferences
-from shared.mongo import Document
+from shared.mongo import Document, find_in
 
 
 class PreferencesRepository:
@@ -25,7 +25,7 @@ class PreferencesRepository:
         wanted = list(dict.fromkeys(recipients))
         if not wanted:
             return {}
-        found = await self.collection.find({"_id": {"$in": wanted}}).to_list()
+        found = await find_in(self.collection, "_id", wanted)
         return {d["_id"]: _parse(d) for d in found}
 
     async def put(self, recipient: str, preferences: Preferences, *, by: str, at: datetime) -> None:

@@ -24,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 from services.notify.domain.delivery import PushChannel
 from services.notify.domain.templates import DEFAULT_LANGUAGE, Language
 from shared.errors import TransientError
-from shared.mongo import Document
+from shared.mongo import Document, find_in
 
 
 class ContactPending(TransientError):
@@ -86,7 +86,7 @@ class ResidentContacts:
         wanted = sorted(set(case_ids))
         if not wanted:
             return {}
-        found = await self.collection.find({"_id": {"$in": wanted}}).to_list()
+        found = await find_in(self.collection, "_id", wanted)
         return {str(d["_id"]): d for d in found}
 
     async def record(

@@ -39,7 +39,7 @@ from services.reporting.domain.house_repair import (
 )
 from services.reporting.domain.rollups import month_of, split_period
 from shared.errors import TransientError
-from shared.mongo import DUPLICATE_KEY, Document
+from shared.mongo import DUPLICATE_KEY, Document, find_in
 
 COLLECTIONS = ("daily", "cases", "names", "houses", *MONTHLY_COLLECTIONS)
 
@@ -135,7 +135,7 @@ class ReadModels:
     async def _stored_buckets(self, ids: list[str]) -> set[str]:
         if not ids:
             return set()
-        found = await self._db["daily"].find({"_id": {"$in": ids}}, {"_id": 1}).to_list()
+        found = await find_in(self._db["daily"], "_id", ids, {"_id": 1})
         return {str(d["_id"]) for d in found}
 
     async def _insert_buckets(
@@ -219,7 +219,7 @@ class ReadModels:
 
     async def cases(self, case_ids: Iterable[str]) -> dict[str, StoredCase]:
         found: dict[str, StoredCase] = {}
-        async for doc in self._db["cases"].find({"_id": {"$in": list(set(case_ids))}}):
+        for doc in await find_in(self._db["cases"], "_id", case_ids):
             found[str(doc["_id"])] = StoredCase(
                 state=CaseState.model_validate(doc["state"]),
                 applied=frozenset(doc.get("applied", {})),

@@ -18,7 +18,7 @@ from services.routing.adapters.case_documents import watch_for
 from services.routing.adapters.open_loads import OpenLoads
 from services.routing.domain.workflow import OPEN, Actor
 from shared.events.envelope import Envelope
-from shared.mongo import Document, insert_new, matches_simple, newest
+from shared.mongo import Document, find_in, insert_new, matches_simple, newest
 from shared.outbox import HIDE_OUTBOX, ensure_outbox_index, queue_events
 from shared.pagination import after_key, fill_page
 from shared.topics import CASE_EVENTS
@@ -129,7 +129,7 @@ class RoutedCaseRepository:
     async def routed(self, case_ids: Iterable[str]) -> set[str]:
         """Which of these cases routing already holds."""
         wanted = sorted(set(case_ids))
-        found = await self.collection.find({"_id": {"$in": wanted}}, {"_id": 1}).to_list()
+        found = await find_in(self.collection, "_id", wanted, {"_id": 1})
         return {str(d["_id"]) for d in found}
 
     async def add_assignments(self, documents: Sequence[Document]) -> set[str]:
@@ -345,7 +345,7 @@ class RoutedCaseRepository:
     async def recount_rows(self, case_ids: Iterable[str]) -> list[Document]:
         """These cases again, with the fields a recount reads."""
         wanted = sorted(set(case_ids))
-        return await self.collection.find({"_id": {"$in": wanted}}, _RECOUNT_FIELDS).to_list()
+        return await find_in(self.collection, "_id", wanted, _RECOUNT_FIELDS)
 
     async def last_reopened(self, case_ids: Iterable[str]) -> dict[str, datetime]:
         """When each of these cases was last reopened, from its audit trail: for cases stored
@@ -354,7 +354,7 @@ class RoutedCaseRepository:
         if not wanted:
             return {}
         found: dict[str, datetime] = {}
-        async for document in self.collection.find({"_id": {"$in": wanted}}, {"audit": 1}):
+        for document in await find_in(self.collection, "_id", wanted, {"audit": 1}):
             times = [a["at"] for a in document.get("audit") or () if a.get("action") == "reopen"]
             if times:
                 found[str(document["_id"])] = max(times)

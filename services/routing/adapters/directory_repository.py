@@ -20,7 +20,7 @@ from shared.events.directory_events import (
 from shared.events.envelope import Envelope
 from shared.logging import current_correlation_id, new_correlation_id
 from shared.mirror import RevisionedMirror
-from shared.mongo import Document, insert_new
+from shared.mongo import Document, find_in, insert_new
 from shared.outbox import HIDE_OUTBOX, ensure_outbox_index, with_outbox
 from shared.topics import DIRECTORY
 
@@ -165,9 +165,7 @@ class DirectoryRepository:
             return with_outbox(fields, [_published(kind, entry[key], fields)], topic=DIRECTORY)
 
         keys = [e[key] for e in entries]
-        stored = {
-            d.pop("_id"): d async for d in collection.find({"_id": {"$in": keys}}, HIDE_OUTBOX)
-        }
+        stored = {d.pop("_id"): d for d in await find_in(collection, "_id", keys, HIDE_OUTBOX)}
         fresh = [e for e in entries if e[key] not in stored]
         changed = [e for e in entries if e[key] in stored and stored[e[key]] != stored_form(e)]
         inserted = await insert_new(collection, [{"_id": e[key], **document(e)} for e in fresh])

@@ -17,7 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.routing.domain.workflow import OPEN
-from shared.mongo import Document
+from shared.mongo import Document, find_in
 
 
 class OpenLoads:
@@ -32,7 +32,7 @@ class OpenLoads:
         wanted = sorted(set(codes))
         if not wanted:
             return {}
-        found = await self.collection.find({"_id": {"$in": wanted}}).to_list()
+        found = await find_in(self.collection, "_id", wanted)
         return {str(d["_id"]): max(int(d.get("n", 0)), 0) for d in found}
 
     async def shift(self, shifts: Mapping[str, int]) -> None:
