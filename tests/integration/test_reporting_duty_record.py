@@ -15,8 +15,9 @@ import openpyxl
 
 from services.reporting.adapters.read_models import ReadModels
 from services.reporting.handlers.duty_records import apply_suggestions
-from services.reporting.handlers.projections import apply_case_events
+from services.reporting.handlers.projections import apply_case_events, apply_meetings
 from shared.dispatch import Event
+from shared.events.activity_events import MeetingKind, MeetingRecorded
 from shared.events.case_events import (
     CaseAccepted,
     CaseAssigned,
@@ -109,6 +110,21 @@ def suggestion(case: str) -> CaseSuggestionLinked:
     )
 
 
+def meeting(meeting_id: str, kind: MeetingKind, representatives: list[str]) -> MeetingRecorded:
+    return MeetingRecorded(
+        meeting_id=meeting_id,
+        kind=kind,
+        station_id="xijie",
+        held_on=date(2025, 5, 20),
+        topic="停车议事会",
+        attendance=25,
+        representatives=representatives,
+        outcome="议定改建停车场",
+        recorded_by="xijie-staff",
+        recorded_at=T0 + timedelta(days=14),
+    )
+
+
 async def test_the_duty_record_is_built_once_from_events_and_read_by_whom_it_may(
     reporting: tuple[httpx.AsyncClient, ReadModels],
 ) -> None:
@@ -121,9 +137,16 @@ async def test_the_duty_record_is_built_once_from_events_and_read_by_whom_it_may
     )
     events = wrap(case_events())
     suggestions = wrap([suggestion("c0"), suggestion("c1")])
+    meetings = wrap(
+        [
+            meeting("m1", "deliberation_meeting", ["0412", "0415"]),
+            meeting("m2", "themed_activity", ["0412"]),
+        ]
+    )
     for _ in range(2):  # redelivered: counted once
         await apply_case_events(events, read_models=read_models)
         await apply_suggestions(suggestions, read_models=read_models)
+        await apply_meetings(meetings, read_models=read_models)
 
     answer = await client.get(RECORD, params=PERIOD)
     assert answer.status_code == 200, answer.text
@@ -144,9 +167,10 @@ async def test_the_duty_record_is_built_once_from_events_and_read_by_whom_it_may
     assert record["satisfaction_rate"]["sample"] == 1
     assert 0.2 < record["satisfaction_rate"]["low"] < 0.21  # Wilson 95% of 1/1: 0.2065
     assert (record["suggestions"], record["cosigned_suggestions"]) == (1, 0)
-    assert record["meetings_attended"] is None  # no meeting event names who attended
+    assert (record["meetings_attended"], record["activities_attended"]) == (1, 1)
     cosigner = (await client.get("/v1/reports/representatives/0415/record", params=PERIOD)).json()
     assert (cosigner["suggestions"], cosigner["cosigned_suggestions"]) == (0, 1)
+    assert (cosigner["meetings_attended"], cosigner["activities_attended"]) == (1, 0)
 
     # Who may read it: themself, their station's staff, city-wide; 404 for others, 403 by role.
     for headers, status in (
@@ -190,6 +214,7 @@ async def test_the_duty_record_is_built_once_from_events_and_read_by_whom_it_may
     shown = public.json()
     assert (shown["received"], shown["accepted"], shown["answered"], shown["rated"]) == (3, 2, 2, 1)
     assert shown["satisfaction_rate"] is None and shown["satisfaction_withheld"] is True
+    assert (shown["meetings_attended"], shown["activities_attended"]) == (1, 1)  # public office
     assert not {"time_to_respond", "declined", "ratings", "followed_up"} & set(shown)
 
     # The pages: the staff page with its export links, the public one without them.

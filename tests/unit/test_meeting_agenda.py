@@ -214,12 +214,22 @@ def test_holding_records_the_day_and_the_public_outcome_and_only_once() -> None:
     # The activity event carries counts and the public outcome: no minutes, no names.
     assert "王阿姨" not in event.model_dump_json()
     assert event.case_ids == ["p1", "p2", "p3", "d1"] and event.attendance == 31
+    # The representatives travel by code (public office, counted in their duty records);
+    # the residents' deliberators do not.
+    assert event.representatives == ["0412", "0413"]
+    assert "李师傅" not in event.model_dump_json()
     with pytest.raises(MeetingNotAllowed):
         hold_meeting(held, HOLD, actor=STAFF, today=TODAY)
     with pytest.raises(InvalidMeeting):
         hold_meeting(planned(planned_on="2026-11-30"), HOLD, actor=STAFF, today=TODAY)
     with pytest.raises(NoSuchMeeting):
         hold_meeting(planned(), HOLD, actor=OTHER_STAFF, today=TODAY)
+
+
+def test_the_held_meeting_names_its_representatives_sorted_and_once_each() -> None:
+    meeting = planned(representatives=["0415", "0412", "0415"])
+    event = meeting_recorded(hold_meeting(meeting, HOLD, actor=STAFF, today=TODAY))
+    assert event.representatives == ["0412", "0415"]
 
 
 def held() -> Meeting:

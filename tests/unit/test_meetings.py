@@ -98,6 +98,18 @@ def test_a_themed_activity_in_the_stations_hall_needs_no_point_nor_cases() -> No
     assert meeting.attendance == 0
 
 
+def test_a_themed_activity_recorded_afterwards_names_the_representatives_who_took_part() -> None:
+    meeting = record(command(kind="themed_activity", representatives=["0413", "0412", "0413"]))
+    assert meeting.representatives == ["0413", "0412"]
+    assert meeting_recorded(meeting).representatives == ["0412", "0413"]
+
+
+def test_a_representative_not_in_the_directory_is_refused() -> None:
+    with pytest.raises(InvalidMeeting) as raised:
+        record(command(representatives=["0412", "9999"]))
+    assert raised.value.problems == ["not representatives in the directory: 9999"]
+
+
 def test_a_meeting_held_today_is_recorded() -> None:
     assert record(command(held_on=TODAY.isoformat())).held_on == TODAY
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from services.reporting.domain.activities import meeting_contributions
 from services.reporting.domain.case_state import CaseEvent, CaseState, apply_event
 from services.reporting.domain.contributions import Contribution
 from services.reporting.domain.duty_record import (
@@ -21,6 +22,7 @@ from services.reporting.domain.duty_record import (
     suggestion_contributions,
 )
 from services.reporting.domain.kpis import wilson_interval
+from shared.events.activity_events import MeetingKind, MeetingRecorded
 from shared.events.case_events import (
     CaseAccepted,
     CaseAssigned,
@@ -80,6 +82,9 @@ def representative_buckets(events: Sequence[EventData], code: str) -> list[dict[
         if isinstance(event, CaseSuggestionLinked):
             found.extend(suggestion_contributions(event))
             continue
+        if isinstance(event, MeetingRecorded):
+            found.extend(meeting_contributions(event))
+            continue
         assert isinstance(event, CaseEvent)
         case = event.case_id
         after, made = apply_event(states.get(case, CaseState(case_id=case)), event)
@@ -136,7 +141,51 @@ def test_one_answered_and_rated_case_makes_a_record_of_one() -> None:
         "successes": 1,
         "sample": 1,
     }
-    assert record.meetings_attended is None and record.activities_attended is None
+    # Cases are not meetings: none attended, and that is a count, not "unknown".
+    assert (record.meetings_attended, record.activities_attended) == (0, 0)
+
+
+def meeting(meeting_id: str, kind: MeetingKind, representatives: list[str]) -> MeetingRecorded:
+    return MeetingRecorded(
+        meeting_id=meeting_id,
+        kind=kind,
+        station_id="xijie",
+        held_on=date(2026, 5, 12),
+        topic="停车议事会",
+        attendance=30,
+        representatives=representatives,
+        outcome="议定改建停车场",
+        recorded_by="xijie-staff",
+        recorded_at=T0 + timedelta(days=8),
+    )
+
+
+def test_a_meeting_counts_once_for_each_representative_it_names_and_an_activity_apart() -> None:
+    deliberation = meeting("m1", "deliberation_meeting", ["0412", "0415"])
+    events: list[EventData] = [deliberation, meeting("m2", "themed_activity", ["0412"])]
+
+    records = {code: record_of(events, code) for code in ("0412", "0415", "0417")}
+
+    attended = {c: (r.meetings_attended, r.activities_attended) for c, r in records.items()}
+    assert attended == {"0412": (1, 1), "0415": (1, 0), "0417": (0, 0)}
+    # Each representative's own bucket, on the meeting's station and day, with the count only:
+    # the head count and the linked cases are the meeting's, not each attendee's.
+    mine = [c for c in meeting_contributions(deliberation) if c.dimension == "representative"]
+    assert [(c.key, c.station_id, c.day, c.counts) for c in mine] == [
+        ("0412", "xijie", date(2026, 5, 12), {"deliberation_meetings": 1}),
+        ("0415", "xijie", date(2026, 5, 12), {"deliberation_meetings": 1}),
+    ]
+    # A code named twice is still one meeting for that representative.
+    twice = meeting("m3", "deliberation_meeting", ["0412", "0412"])
+    assert record_of([twice]).meetings_attended == 1
+    # Public office: the public record and the file for the annual report carry them too.
+    record = records["0412"]
+    public = public_record(record)
+    assert (public.meetings_attended, public.activities_attended) == (1, 1)
+    header, row = record_rows(record)
+    values = dict(zip(header, row, strict=True))
+    assert values["参加议事会 (meetings attended)"] == 1
+    assert values["参加主题活动 (activities attended)"] == 1
 
 
 def test_a_decline_counts_for_the_decliner_and_the_case_for_the_next_holder() -> None:
@@ -274,4 +323,4 @@ def test_the_export_has_a_bilingual_header_and_the_records_numbers() -> None:
     assert values["收到 (received)"] == 1
     assert values["答复用时中位数(秒) (time to respond median (s))"] == 5 * 3600.0
     assert values["满意度样本 (satisfaction sample)"] == 1
-    assert values["参加议事会 (meetings attended)"] is None
+    assert values["参加议事会 (meetings attended)"] == 0

@@ -2,6 +2,11 @@
 
 A meeting counts on the day it was held, for its station, its liaison point (if held at one)
 and the city, once per meeting id: recording the same meeting again changes nothing.
+
+Each representative the event names gains the meeting in their own bucket (dimension
+`representative`, on the meeting's station and day) under the same counter, one per meeting:
+their duty record's meetings and activities attended (`duty_record.ATTENDANCE_COUNTS`). Only
+the count: the head count and the linked cases are the meeting's, not each attendee's.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ COUNTER: dict[MeetingKind, str] = {
     "deliberation_meeting": "deliberation_meetings",
     "themed_activity": "themed_activities",
 }
+"""The counter a meeting of each kind adds to: in the places' buckets and in those of the
+representatives who took part (the one mapping the duty record reads them by)."""
 ACTIVITY_COUNTS = ("deliberation_meetings", "themed_activities", "attendance", "linked_cases")
 
 
@@ -49,6 +56,18 @@ def meeting_contributions(meeting: MeetingRecorded) -> list[Contribution]:
             )
         )
     made.append(city(meeting.held_on, counts, {}))
+    made.extend(
+        Contribution(
+            dimension="representative",
+            station_id=meeting.station_id,
+            key=code,
+            day=meeting.held_on,
+            counts={COUNTER[meeting.kind]: 1},
+        )
+        # Sorted and unique already from routing; set() again so a repeated code in a
+        # hand-made event still counts one meeting for that representative.
+        for code in sorted(set(meeting.representatives))
+    )
     return made
 
 

@@ -16,10 +16,10 @@ so it counts exactly what the representative figures count:
 - formal suggestions (代表建议): suggestions they lead (`suggestions`) and co-sign
   (`cosigned_suggestions`), each once by its id, on the day it was submitted
   (`case.suggestion_linked`, published once per linked case: `suggestion_contributions`);
-- meetings and activities attended: counted from the representative's buckets under
-  `ATTENDANCE_COUNTS` once an event says who attended. None does yet (`meeting.recorded`
-  carries a head count, not names), so they are `None` — "not recorded" — until a projection
-  adds those counts to the representative's buckets.
+- meetings and activities attended: the deliberation meetings and themed activities whose
+  `meeting.recorded` names them among its representatives, each once by its meeting id, on the
+  day it was held (`activities.meeting_contributions`, counters `ATTENDANCE_COUNTS`). A meeting
+  whose record names no representatives counts for none (0, not "unknown").
 
 What the public sees follows the public figures' rules (`transparency`): counts and rates only,
 no case text, no residents, no times; the representative is named because their QR code and
@@ -36,14 +36,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from services.reporting.domain.activities import COUNTER
 from services.reporting.domain.contributions import Contribution
 from services.reporting.domain.exports import Row, figure_rows
 from services.reporting.domain.figures import RATINGS, Totals
 from services.reporting.domain.kpis import RateEstimate, satisfaction
 from shared.events.case_events import CaseSuggestionLinked
 
-ATTENDANCE_COUNTS = {"meetings": "deliberation_meetings", "activities": "themed_activities"}
-"""Where a representative's buckets would count the meetings and activities they attended."""
+ATTENDANCE_COUNTS = {
+    "meetings": COUNTER["deliberation_meeting"],
+    "activities": COUNTER["themed_activity"],
+}
+"""Where a representative's buckets count the meetings and activities they attended: the
+counters `meeting_contributions` adds to, so the two cannot drift apart."""
 SUGGESTIONS_COUNT = "suggestions"
 COSIGNED_COUNT = "cosigned_suggestions"
 PUBLIC_MIN_RATED = 5
@@ -108,8 +113,8 @@ class DutyRecord(BaseModel):
     followed_up: int
     follow_up_ratings: dict[str, int]
     follow_up_satisfaction_rate: RateEstimate
-    meetings_attended: int | None
-    activities_attended: int | None
+    meetings_attended: int
+    activities_attended: int
     suggestions: int
     cosigned_suggestions: int
 
@@ -130,15 +135,10 @@ class PublicDutyRecord(BaseModel):
     satisfaction_rate: RateEstimate | None
     satisfaction_withheld: bool
     min_rated: int
-    meetings_attended: int | None
-    activities_attended: int | None
+    meetings_attended: int
+    activities_attended: int
     suggestions: int
     cosigned_suggestions: int
-
-
-def _recorded(totals: Totals, name: str) -> int | None:
-    """A count the buckets may not keep at all: None when no bucket ever counted it."""
-    return int(totals.counts[name]) if name in totals.counts else None
 
 
 def duty_record(
@@ -182,8 +182,8 @@ def duty_record(
             basically_satisfied=int(follow_ups.get("basically_satisfied", 0)),
             rated=counts["followed_up"],
         ),
-        meetings_attended=_recorded(totals, ATTENDANCE_COUNTS["meetings"]),
-        activities_attended=_recorded(totals, ATTENDANCE_COUNTS["activities"]),
+        meetings_attended=counts[ATTENDANCE_COUNTS["meetings"]],
+        activities_attended=counts[ATTENDANCE_COUNTS["activities"]],
         suggestions=counts[SUGGESTIONS_COUNT],
         cosigned_suggestions=counts[COSIGNED_COUNT],
     )

@@ -229,7 +229,6 @@ STRINGS: Mapping[str, Mapping[Language, str]] = {
     "record_activities": {"zh": "参加主题活动", "en": "Themed activities attended"},
     "record_suggestions": {"zh": "领衔提出代表建议", "en": "Formal suggestions led"},
     "record_cosigned": {"zh": "附议代表建议", "en": "Formal suggestions co-signed"},
-    "not_recorded": {"zh": "暂未记录", "en": "Not recorded"},
     "record_withheld": {
         "zh": "评价少于 {n} 件，不公开满意度",
         "en": "Fewer than {n} ratings: not published",
@@ -237,11 +236,11 @@ STRINGS: Mapping[str, Mapping[Language, str]] = {
     "record_note": {
         "zh": "收到 = 首次分派及改派给该代表的件数；答复用时自提交（或重新办理）起算。"
         "满意度 =（满意 + 基本满意）÷ 评价数，括号内为样本量和 95% 置信区间（Wilson 法）。"
-        "“暂未记录”：会议记录尚不登记参会代表。",
+        "参加议事会、主题活动 = 记录中登记该代表参加的次数。",
         "en": "Received = cases first assigned or re-routed to this representative; time to "
         "respond counts from the submission (or the reopening). Satisfaction = (satisfied + "
         "basically satisfied) ÷ ratings, with the sample and its 95% Wilson interval. "
-        "“Not recorded”: meeting records do not name the representatives who attended yet.",
+        "Meetings and activities attended = the records that name this representative.",
     },
     "record_note_public": {
         "zh": "评价少于 {n} 件时不公开满意度，以免推知个人评价。",

@@ -10,11 +10,6 @@ from services.reporting.web.catalog import CATALOG
 from shared.web.i18n import Language
 
 
-def _count(value: int | None, lang: Language) -> str:
-    """A count, or "not recorded" where no event records it yet."""
-    return CATALOG.text("not_recorded", lang) if value is None else str(value)
-
-
 def record_context(record: DutyRecord | PublicDutyRecord, lang: Language) -> dict[str, Any]:
     """The page's rows: (id, label key, text) per figure, in the order the page lists them."""
     rows: list[tuple[str, str, str]] = [
@@ -56,8 +51,8 @@ def record_context(record: DutyRecord | PublicDutyRecord, lang: Language) -> dic
             )
         )
     rows += [
-        ("meetings", "record_meetings", _count(record.meetings_attended, lang)),
-        ("activities", "record_activities", _count(record.activities_attended, lang)),
+        ("meetings", "record_meetings", str(record.meetings_attended)),
+        ("activities", "record_activities", str(record.activities_attended)),
         ("suggestions", "record_suggestions", str(record.suggestions)),
         ("cosigned-suggestions", "record_cosigned", str(record.cosigned_suggestions)),
     ]

@@ -26,6 +26,7 @@ from shared.events.activity_events import MeetingKind, MeetingRecorded
 from shared.events.case_events import CaseMeetingDecided
 
 CaseId = Annotated[str, Field(min_length=1, max_length=64)]
+RepresentativeCode = Annotated[str, Field(min_length=1, max_length=16)]
 MAX_CASES = 200
 MAX_ITEMS = 20
 MAX_PARTICIPANTS = 100
@@ -50,6 +51,11 @@ class RecordMeeting(BaseModel):
         description="Cases raised or discussed; each links back to the meeting.",
     )
     outcome: str = Field(min_length=2, max_length=5000)
+    representatives: list[RepresentativeCode] = Field(
+        default_factory=list,
+        max_length=MAX_PARTICIPANTS,
+        description="Directory codes of the representatives who took part (their duty records).",
+    )
 
 
 class Deliberator(BaseModel):
@@ -83,7 +89,7 @@ class PlanMeeting(BaseModel):
     planned_on: date
     topic: str = Field(min_length=2, max_length=200)
     agenda: list[AgendaItemPlan] = Field(min_length=1, max_length=MAX_ITEMS)
-    representatives: list[Annotated[str, Field(min_length=1, max_length=16)]] = Field(
+    representatives: list[RepresentativeCode] = Field(
         default_factory=list, max_length=MAX_PARTICIPANTS, description="Directory codes."
     )
     deliberators: list[Deliberator] = Field(default_factory=list, max_length=MAX_PARTICIPANTS)
@@ -203,6 +209,7 @@ def record_meeting(
         problems.append(f"not cases of station {station}: {', '.join(foreign)}")
     if command.held_on > today:
         problems.append(f"held_on {command.held_on.isoformat()} is in the future")
+    problems.extend(_unknown_representatives(command.representatives, directory))
     if problems:
         raise InvalidMeeting(problems)
     return Meeting(
@@ -217,7 +224,13 @@ def record_meeting(
         outcome=command.outcome,
         recorded_by=actor.username,
         recorded_at=now,
+        representatives=unique(command.representatives),
     )
+
+
+def _unknown_representatives(codes: list[str], directory: Directory) -> list[str]:
+    unknown = [r for r in unique(codes) if directory.representative(r) is None]
+    return [f"not representatives in the directory: {', '.join(unknown)}"] if unknown else []
 
 
 class NoSuchItem(LookupError):
@@ -273,9 +286,7 @@ def plan_meeting(
     foreign = [c for c in case_ids if c not in station_cases]
     if foreign:
         problems.append(f"not cases of station {station}: {', '.join(foreign)}")
-    unknown = [r for r in unique(command.representatives) if directory.representative(r) is None]
-    if unknown:
-        problems.append(f"not representatives in the directory: {', '.join(unknown)}")
+    problems.extend(_unknown_representatives(command.representatives, directory))
     if problems:
         raise InvalidMeeting(problems)
     return Meeting(
@@ -395,7 +406,9 @@ def decided_events(
 
 
 def meeting_recorded(meeting: Meeting) -> MeetingRecorded:
-    """The activity event: counts and the public outcome, never the minutes nor names."""
+    """The activity event: counts and the public outcome, never the minutes nor residents'
+    names. The representatives' codes travel: public office holders, counted in their duty
+    records."""
     return MeetingRecorded(
         meeting_id=meeting.meeting_id,
         kind=meeting.kind,
@@ -405,6 +418,7 @@ def meeting_recorded(meeting: Meeting) -> MeetingRecorded:
         topic=meeting.topic,
         attendance=meeting.attendance,
         case_ids=meeting.case_ids,
+        representatives=sorted(set(meeting.representatives)),
         outcome=meeting.outcome,
         recorded_by=meeting.recorded_by,
         recorded_at=meeting.recorded_at,
