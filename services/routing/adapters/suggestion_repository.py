@@ -8,6 +8,7 @@ number is never handed out twice, though a submission that then fails leaves a g
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -82,20 +83,18 @@ class SuggestionRepository:
         await ensure_outbox_index(self.collection)
 
     async def next_number(self, year: int) -> int:
-        # The first numbers of a year race to create its counter: the losers try again
-        # (MongoDB answers them a duplicate key; the local store has answered no document).
-        for _ in range(5):
-            try:
-                counter = await self._numbers.find_one_and_update(
-                    {"_id": year},
-                    {"$inc": {"seq": 1}},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )
-            except DuplicateKeyError:
-                continue
+        # No upsert: racing upserts of a year's first numbers have been answered a duplicate
+        # key or no document after the store had counted them, leaving gaps. A year's counter
+        # is created once (the losers of that race are told a duplicate key) and then only
+        # incremented.
+        for _ in range(3):
+            counter = await self._numbers.find_one_and_update(
+                {"_id": year}, {"$inc": {"seq": 1}}, return_document=ReturnDocument.AFTER
+            )
             if counter is not None:
                 return int(counter["seq"])
+            with contextlib.suppress(DuplicateKeyError):
+                await self._numbers.insert_one({"_id": year, "seq": 0})
         raise TransientError(f"the counter of {year}'s suggestions is contended; please retry")
 
     async def linked_cases(self, case_ids: Sequence[str]) -> dict[str, LinkedCase]:
