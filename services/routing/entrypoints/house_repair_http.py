@@ -3,12 +3,14 @@ cases), the stage of a case not linked to a house, and the houses per stage."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable
+from functools import partial
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, TypeAdapter
 
-from services.routing.adapters.house_repository import house_key
+from services.routing.adapters.house_repository import HouseRepository, house_key
 from services.routing.domain.house_repair import STAGES
 from services.routing.domain.houses import (
     House,
@@ -77,6 +79,36 @@ async def _house_writer(actor: CurrentActor) -> Actor:
 
 HouseReader = Annotated[Actor, Depends(_house_reader)]
 HouseWriter = Annotated[Actor, Depends(_house_writer)]
+
+
+class HouseStep(Protocol):
+    """A change to one house (`record_household_consent`, `move_house_stage`, `link_house_case`)
+    with the house and the command bound: loading it in scope, the version check and the
+    refusals are the handler's (answered by routing's error handlers)."""
+
+    def __call__(
+        self, *, actor: Actor, houses: HouseRepository, correlation_id: str
+    ) -> Awaitable[House]: ...
+
+
+class StepTaker(Protocol):
+    """A house step taken by a station's staff: the outbox woken, the house as it is now."""
+
+    def __call__(self, step: HouseStep) -> Awaitable[House]: ...
+
+
+async def _step_taker(
+    actor: HouseWriter, houses: Houses, relay: Relay, correlation_id: CorrelationId
+) -> StepTaker:
+    async def take(step: HouseStep) -> House:
+        house = await step(actor=actor, houses=houses, correlation_id=correlation_id)
+        relay.wake()
+        return house
+
+    return take
+
+
+TakeStep = Annotated[StepTaker, Depends(_step_taker)]
 
 
 class HouseCase(BaseModel):
@@ -203,25 +235,17 @@ async def house_detail(*, house_id: str, actor: Actor, houses: Houses) -> HouseD
     },
 )
 async def record_consent(
-    house_id: str,
-    body: RecordConsent,
-    actor: HouseWriter,
-    houses: Houses,
-    relay: Relay,
-    correlation_id: CorrelationId,
-    if_match: IfMatch,
+    house_id: str, body: RecordConsent, take: TakeStep, if_match: IfMatch
 ) -> House:
-    house = await record_household_consent(
-        house_id=house_id,
-        label=body.household,
-        consent=body.consent,
-        actor=actor,
-        houses=houses,
-        correlation_id=correlation_id,
-        expected_version=if_match,
+    return await take(
+        partial(
+            record_household_consent,
+            house_id=house_id,
+            label=body.household,
+            consent=body.consent,
+            expected_version=if_match,
+        )
     )
-    relay.wake()
-    return house
 
 
 @router.post(
@@ -231,27 +255,18 @@ async def record_consent(
     responses={404: {"description": "No such house in the caller's scope."}, **_CONFLICTS},
 )
 async def change_house(
-    house_id: str,
-    body: ChangeStage,
-    actor: HouseWriter,
-    houses: Houses,
-    cases: Cases,
-    relay: Relay,
-    correlation_id: CorrelationId,
-    if_match: IfMatch,
+    house_id: str, body: ChangeStage, take: TakeStep, cases: Cases, if_match: IfMatch
 ) -> House:
-    house = await move_house_stage(
-        house_id=house_id,
-        stage=body.stage,
-        note=body.note,
-        actor=actor,
-        houses=houses,
-        cases=cases,
-        correlation_id=correlation_id,
-        expected_version=if_match,
+    return await take(
+        partial(
+            move_house_stage,
+            house_id=house_id,
+            stage=body.stage,
+            note=body.note,
+            cases=cases,
+            expected_version=if_match,
+        )
     )
-    relay.wake()
-    return house
 
 
 @router.post(
@@ -264,25 +279,10 @@ async def change_house(
         422: {"description": "Not a house_repair case of the station, or withdrawn."},
     },
 )
-async def link_case(
-    house_id: str,
-    body: LinkCase,
-    actor: HouseWriter,
-    houses: Houses,
-    cases: Cases,
-    relay: Relay,
-    correlation_id: CorrelationId,
-) -> House:
-    house = await link_house_case(
-        house_id=house_id,
-        case_id=body.case_id,
-        actor=actor,
-        houses=houses,
-        cases=cases,
-        correlation_id=correlation_id,
+async def link_case(house_id: str, body: LinkCase, take: TakeStep, cases: Cases) -> House:
+    return await take(
+        partial(link_house_case, house_id=house_id, case_id=body.case_id, cases=cases)
     )
-    relay.wake()
-    return house
 
 
 @router.post(

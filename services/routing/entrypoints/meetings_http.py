@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from typing import Annotated, TypeVar
+from functools import partial
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import TypeAdapter
 
-from services.routing.adapters.meeting_repository import meeting_key
+from services.routing.adapters.meeting_repository import MeetingRepository, meeting_key
 from services.routing.domain.meeting_agenda import MAX_ITEMS, ProposedItem
 from services.routing.domain.meetings import (
     DecideItem,
@@ -79,6 +80,36 @@ async def domain_errors() -> AsyncIterator[None]:
 async def guarded(step: Awaitable[T]) -> T:
     async with domain_errors():
         return await step
+
+
+class MeetingStep(Protocol):
+    """A step on one stored meeting (`hold_station_meeting`, `decide_agenda_item`) with the
+    meeting, the command and the time bound."""
+
+    def __call__(
+        self, *, actor: Actor, meetings: MeetingRepository, correlation_id: str
+    ) -> Awaitable[Meeting]: ...
+
+
+class StepTaker(Protocol):
+    """A meeting step taken by a station's staff: its refusals as HTTP answers, the outbox
+    woken, the meeting as it is now."""
+
+    def __call__(self, step: MeetingStep) -> Awaitable[Meeting]: ...
+
+
+async def _step_taker(
+    actor: StationStaff, meetings: Meetings, relay: Relay, correlation_id: CorrelationId
+) -> StepTaker:
+    async def take(step: MeetingStep) -> Meeting:
+        meeting = await guarded(step(actor=actor, meetings=meetings, correlation_id=correlation_id))
+        relay.wake()
+        return meeting
+
+    return take
+
+
+TakeStep = Annotated[StepTaker, Depends(_step_taker)]
 
 
 @router.get(
@@ -240,29 +271,17 @@ async def get_meeting(meeting_id: str, actor: CurrentActor, meetings: Meetings) 
         422: {"description": "A day in the future."},
     },
 )
-async def held(
-    meeting_id: str,
-    body: HoldMeeting,
-    actor: StationStaff,
-    meetings: Meetings,
-    relay: Relay,
-    zone: LocalZone,
-    correlation_id: CorrelationId,
-) -> Meeting:
+async def held(meeting_id: str, body: HoldMeeting, take: TakeStep, zone: LocalZone) -> Meeting:
     now = datetime.now(UTC)
-    meeting = await guarded(
-        hold_station_meeting(
+    return await take(
+        partial(
+            hold_station_meeting,
             meeting_id=meeting_id,
             command=body,
-            actor=actor,
-            meetings=meetings,
-            correlation_id=correlation_id,
             today=now.astimezone(zone).date(),
             now=now,
         )
     )
-    relay.wake()
-    return meeting
 
 
 @router.post(
@@ -277,25 +296,13 @@ async def held(
         422: {"description": "A case not on the item."},
     },
 )
-async def decision(
-    meeting_id: str,
-    item_id: str,
-    body: DecideItem,
-    actor: StationStaff,
-    meetings: Meetings,
-    relay: Relay,
-    correlation_id: CorrelationId,
-) -> Meeting:
-    meeting = await guarded(
-        decide_agenda_item(
+async def decision(meeting_id: str, item_id: str, body: DecideItem, take: TakeStep) -> Meeting:
+    return await take(
+        partial(
+            decide_agenda_item,
             meeting_id=meeting_id,
             item_id=item_id,
             command=body,
-            actor=actor,
-            meetings=meetings,
-            correlation_id=correlation_id,
             now=datetime.now(UTC),
         )
     )
-    relay.wake()
-    return meeting

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from fastapi import Request
 from pydantic import ValidationError
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from services.routing.domain.workflow import Actor, NotPermitted
@@ -24,6 +25,7 @@ from shared.auth import Claims
 from shared.outbox import OutboxRelay
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 C = TypeVar("C")
 
 
@@ -40,6 +42,24 @@ class Refusal:
 
 NOT_FOUND = Refusal(404)
 FORBIDDEN = Refusal(403)
+
+
+class PostedForm(dict[str, str]):
+    """The posted fields, one value a name (the last, for a name sent more than once), and
+    `getlist` for every value of a name sent more than once (ticked boxes). With `strip`, every
+    value loses its surrounding white space."""
+
+    def __init__(self, raw: FormData, *, strip: bool) -> None:
+        super().__init__((name, _text(value, strip=strip)) for name, value in raw.items())
+        self._raw = raw
+        self._strip = strip
+
+    def getlist(self, name: str) -> list[str]:
+        return [_text(value, strip=self._strip) for value in self._raw.getlist(name)]
+
+
+def _text(value: UploadFile | str, *, strip: bool) -> str:
+    return str(value).strip() if strip else str(value)
 
 
 @dataclass(frozen=True)
@@ -62,13 +82,14 @@ async def post_form(
     page: FormPage[T],
     *,
     form_name: str,
-    parse: Callable[[dict[str, str], T], Awaitable[C]],
+    parse: Callable[[PostedForm, T], Awaitable[C]],
     run: Callable[[C, Actor], Awaitable[object]],
     refusal: Callable[[Exception, Text], Refusal | None],
     workbench: Workbench,
     relay: OutboxRelay,
     invalid: Callable[[ValidationError, Text], dict[str, str]] = field_errors,
     strip: bool = True,
+    done: str | None = None,
 ) -> Response:
     """Answer the post of the form `form_name` on `page`.
 
@@ -76,14 +97,13 @@ async def post_form(
     ValidationError it raises shows `invalid`'s messages at the form's fields (422). `run` calls
     the handler as the actor; an exception it raises is answered as `refusal` says (routing's
     NotPermitted is always the forbidden page), one `refusal` does not know propagates. With
-    `strip`, every value loses its surrounding white space before anything reads it.
+    `strip`, every value loses its surrounding white space before anything reads it. `done`: the
+    notice the page shows after a post that went through (the form's name unless given).
     """
     claims = await workbench.claims(request)
     if claims is None:
         return workbench.to_sign_in(request)
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    if strip:
-        form = {k: v.strip() for k, v in form.items()}
+    form = PostedForm(await request.form(), strip=strip)
     if not workbench.csrf_ok(request, form.get("csrf")):
         return await workbench.forbidden(request, claims, reason="csrf_failed")
     found = await page.load()
@@ -121,4 +141,51 @@ async def post_form(
             raise
         return await refuse(refused)
     relay.wake()
-    return RedirectResponse(f"{page.url}?done={form_name}", status_code=303)
+    return RedirectResponse(f"{page.url}?done={done or form_name}", status_code=303)
+
+
+class FormPoster(Protocol[T_co]):
+    """`post_form` bound to one page, its refusals and the outbox: a route gives only its form."""
+
+    def __call__(
+        self,
+        *,
+        form_name: str,
+        parse: Callable[[PostedForm, T_co], Awaitable[C]],
+        run: Callable[[C, Actor], Awaitable[object]],
+        done: str | None = None,
+    ) -> Awaitable[Response]: ...
+
+
+def form_poster(
+    request: Request,
+    page: FormPage[T],
+    *,
+    refusal: Callable[[Exception, Text], Refusal | None],
+    workbench: Workbench,
+    relay: OutboxRelay,
+    strip: bool = True,
+) -> FormPoster[T]:
+    """What the forms of one page share, for a page whose routes post several forms."""
+
+    async def post(
+        *,
+        form_name: str,
+        parse: Callable[[PostedForm, T], Awaitable[C]],
+        run: Callable[[C, Actor], Awaitable[object]],
+        done: str | None = None,
+    ) -> Response:
+        return await post_form(
+            request,
+            page,
+            form_name=form_name,
+            parse=parse,
+            run=run,
+            refusal=refusal,
+            workbench=workbench,
+            relay=relay,
+            strip=strip,
+            done=done,
+        )
+
+    return post

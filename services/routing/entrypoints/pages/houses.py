@@ -9,10 +9,10 @@ GET); a refusal re-renders the page with the reasons at the form (form_post.py).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import TypeAdapter, ValidationError
 from starlette.responses import RedirectResponse, Response
 
@@ -42,8 +42,9 @@ from services.routing.entrypoints.house_repair_http import house_detail, listed_
 from services.routing.entrypoints.pages.form_post import (
     NOT_FOUND,
     FormPage,
+    FormPoster,
     Refusal,
-    post_form,
+    form_poster,
 )
 from services.routing.entrypoints.schemas import ChangeStage
 from services.routing.handlers import house_repair as handlers
@@ -293,15 +294,19 @@ def _version(form: dict[str, str]) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+async def _house_form(
+    request: Request, house_id: str, workbench: Pages, houses: Houses, relay: Relay
+) -> FormPoster[House]:
+    page = _house_page(request, house_id, workbench=workbench, houses=houses)
+    return form_poster(request, page, refusal=refusal, workbench=workbench, relay=relay)
+
+
+HouseForm = Annotated[FormPoster[House], Depends(_house_form)]
+
+
 @router.post(LIST_PATH + "/{house_id}/stage")
 async def change_stage(
-    request: Request,
-    house_id: str,
-    workbench: Pages,
-    houses: Houses,
-    cases: Cases,
-    relay: Relay,
-    correlation_id: CorrelationId,
+    house_id: str, post: HouseForm, houses: Houses, cases: Cases, correlation_id: CorrelationId
 ) -> Response:
     async def parse(form: dict[str, str], house: House) -> tuple[ChangeStage, int | None]:
         fields = {k: form[k] for k in ("stage", "note") if form.get(k)}
@@ -320,26 +325,12 @@ async def change_stage(
             expected_version=version,
         )
 
-    return await post_form(
-        request,
-        _house_page(request, house_id, workbench=workbench, houses=houses),
-        form_name="stage",
-        parse=parse,
-        run=run,
-        refusal=refusal,
-        workbench=workbench,
-        relay=relay,
-    )
+    return await post(form_name="stage", parse=parse, run=run)
 
 
 @router.post(LIST_PATH + "/{house_id}/consents")
 async def record_consent(
-    request: Request,
-    house_id: str,
-    workbench: Pages,
-    houses: Houses,
-    relay: Relay,
-    correlation_id: CorrelationId,
+    house_id: str, post: HouseForm, houses: Houses, correlation_id: CorrelationId
 ) -> Response:
     async def parse(form: dict[str, str], house: House) -> RecordConsent:
         fields = {k: form[k] for k in ("household", "consent") if form.get(k)}
@@ -355,27 +346,12 @@ async def record_consent(
             correlation_id=correlation_id,
         )
 
-    return await post_form(
-        request,
-        _house_page(request, house_id, workbench=workbench, houses=houses),
-        form_name="consent",
-        parse=parse,
-        run=run,
-        refusal=refusal,
-        workbench=workbench,
-        relay=relay,
-    )
+    return await post(form_name="consent", parse=parse, run=run)
 
 
 @router.post(LIST_PATH + "/{house_id}/cases")
 async def link_case(
-    request: Request,
-    house_id: str,
-    workbench: Pages,
-    houses: Houses,
-    cases: Cases,
-    relay: Relay,
-    correlation_id: CorrelationId,
+    house_id: str, post: HouseForm, houses: Houses, cases: Cases, correlation_id: CorrelationId
 ) -> Response:
     async def parse(form: dict[str, str], house: House) -> LinkCase:
         return LinkCase.model_validate({k: form[k] for k in ("case_id",) if form.get(k)})
@@ -390,13 +366,4 @@ async def link_case(
             correlation_id=correlation_id,
         )
 
-    return await post_form(
-        request,
-        _house_page(request, house_id, workbench=workbench, houses=houses),
-        form_name="link",
-        parse=parse,
-        run=run,
-        refusal=refusal,
-        workbench=workbench,
-        relay=relay,
-    )
+    return await post(form_name="link", parse=parse, run=run)

@@ -3,17 +3,16 @@ planned from the proposed agenda, and one meeting with its participants, the for
 it as held, and a decision form per agenda item.
 
 Every form posts here, calls the same handler as the JSON API and redirects (POST → 303 → GET);
-a refusal re-renders the page with the reasons at the form.
+a refusal re-renders the page with the reasons at the form (form_post.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ValidationError
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -41,9 +40,17 @@ from services.routing.entrypoints.deps import (
     Relay,
     actor_from,
 )
+from services.routing.entrypoints.pages.form_post import (
+    NOT_FOUND,
+    FormPage,
+    FormPoster,
+    PostedForm,
+    Refusal,
+    form_poster,
+)
 from services.routing.handlers import meetings as handlers
 from services.routing.handlers.directory import DirectoryNotLoaded
-from services.routing.web.forms import field_errors
+from services.routing.web.forms import Text, field_errors
 from services.routing.web.meeting_forms import decision_fields, hold_fields, plan_fields
 from shared.auth import Claims
 
@@ -260,75 +267,66 @@ async def meeting_page(
     return await _render_meeting(request, claims, found, workbench=workbench, directory=directory)
 
 
-async def _step(
+def refusal(exc: Exception, text: Text) -> Refusal | None:
+    """How the meeting page shows a handler's refusal."""
+    if isinstance(exc, NoSuchMeeting | NoSuchItem):
+        return NOT_FOUND
+    if isinstance(exc, InvalidMeeting):
+        return Refusal(422, errors={"": text("err_other", msg="; ".join(exc.problems))})
+    if isinstance(exc, MeetingNotAllowed):
+        return Refusal(409, problem=str(exc))
+    return None
+
+
+async def _meeting_form(
     request: Request,
     meeting_id: str,
-    *,
-    form_name: str,
-    fields: Callable[[dict[str, str], FormData], dict[str, Any]],
-    model: type[BaseModel],
-    run: Callable[[Any, Actor], Awaitable[Meeting]],
-    done: str,
     workbench: Pages,
     meetings: Meetings,
     directory: Directories,
     relay: Relay,
-) -> Response:
-    claims = await workbench.claims(request)
-    if claims is None:
-        return workbench.to_sign_in(request)
-    raw = await request.form()
-    form = _texts(raw)
-    if not workbench.csrf_ok(request, form.get("csrf")):
-        return await workbench.forbidden(request, claims, reason="csrf_failed")
-    actor = actor_from(claims)
-    found = await meetings.get(meeting_id)
-    if found is None or not can_see_meeting(found, actor):
-        return await workbench.not_found(request, claims)
+) -> FormPoster[Meeting]:
+    """A form on the meeting page. Not stripped: the form shown again keeps what was typed, and
+    meeting_forms strips what it reads."""
 
-    async def again(status_code: int, **extra: Any) -> Response:
-        current = await meetings.get(meeting_id) or found
+    async def render(
+        claims: Claims, meeting: Meeting, status_code: int, extra: dict[str, Any]
+    ) -> Response:
         return await _render_meeting(
             request,
             claims,
-            current,
+            meeting,
             workbench=workbench,
             directory=directory,
-            extra={"form_values": {form_name: form}, **extra},
+            extra=extra,
             status_code=status_code,
         )
 
-    try:
-        command = model.model_validate(fields(form, raw))
-    except ValidationError as exc:
-        errors = field_errors(exc, lambda k, **v: workbench.text(request, k, **v))
-        return await again(422, form_errors={form_name: errors})
-    try:
-        await run(command, actor)
-    except (NoSuchMeeting, NoSuchItem):
-        return await workbench.not_found(request, claims)
-    except NotPermitted:
-        return await workbench.forbidden(request, claims)
-    except InvalidMeeting as exc:
-        message = workbench.text(request, "err_other", msg="; ".join(exc.problems))
-        return await again(422, form_errors={form_name: {"": message}})
-    except MeetingNotAllowed as exc:
-        return await again(409, problem=str(exc))
-    relay.wake()
-    return RedirectResponse(f"{LIST_PATH}/{meeting_id}?done={done}", status_code=303)
+    page = FormPage(
+        url=f"{LIST_PATH}/{meeting_id}",
+        load=lambda: meetings.get(meeting_id),
+        visible=can_see_meeting,
+        render=render,
+    )
+    return form_poster(
+        request, page, refusal=refusal, workbench=workbench, relay=relay, strip=False
+    )
+
+
+MeetingForm = Annotated[FormPoster[Meeting], Depends(_meeting_form)]
 
 
 @router.post(LIST_PATH + "/{meeting_id}/held")
 async def hold(
-    request: Request,
     meeting_id: str,
-    workbench: Pages,
+    post: MeetingForm,
     meetings: Meetings,
-    directory: Directories,
-    relay: Relay,
     zone: LocalZone,
     correlation_id: CorrelationId,
 ) -> Response:
+    async def parse(form: PostedForm, _: Meeting) -> HoldMeeting:
+        return HoldMeeting.model_validate(hold_fields(form))
+
     async def run(command: HoldMeeting, actor: Actor) -> Meeting:
         now = datetime.now(UTC)
         return await handlers.hold_station_meeting(
@@ -341,32 +339,20 @@ async def hold(
             now=now,
         )
 
-    return await _step(
-        request,
-        meeting_id,
-        form_name="held",
-        fields=lambda form, _raw: hold_fields(form),
-        model=HoldMeeting,
-        run=run,
-        done="held",
-        workbench=workbench,
-        meetings=meetings,
-        directory=directory,
-        relay=relay,
-    )
+    return await post(form_name="held", parse=parse, run=run)
 
 
 @router.post(LIST_PATH + "/{meeting_id}/items/{item_id}/decision")
 async def decide(
-    request: Request,
     meeting_id: str,
     item_id: str,
-    workbench: Pages,
+    post: MeetingForm,
     meetings: Meetings,
-    directory: Directories,
-    relay: Relay,
     correlation_id: CorrelationId,
 ) -> Response:
+    async def parse(form: PostedForm, _: Meeting) -> DecideItem:
+        return DecideItem.model_validate(decision_fields(form, form.getlist("case_id")))
+
     async def run(command: DecideItem, actor: Actor) -> Meeting:
         return await handlers.decide_agenda_item(
             meeting_id=meeting_id,
@@ -378,16 +364,4 @@ async def decide(
             now=datetime.now(UTC),
         )
 
-    return await _step(
-        request,
-        meeting_id,
-        form_name=f"decision-{item_id}",
-        fields=lambda form, raw: decision_fields(form, [str(c) for c in raw.getlist("case_id")]),
-        model=DecideItem,
-        run=run,
-        done="decided",
-        workbench=workbench,
-        meetings=meetings,
-        directory=directory,
-        relay=relay,
-    )
+    return await post(form_name=f"decision-{item_id}", parse=parse, run=run, done="decided")
