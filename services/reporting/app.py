@@ -19,6 +19,7 @@ from services.reporting.entrypoints.errors import install_error_handlers
 from services.reporting.settings import ReportingSettings
 from services.reporting.web import STATIC, TEMPLATES
 from services.reporting.web.catalog import CATALOG
+from shared.periodic import recount_every
 from shared.runtime import ServiceRuntime
 from shared.serve import serve as serve_app
 from shared.web.pages import Pages, mount_static
@@ -35,6 +36,16 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
             runtime.spawn(f"consumer.{purpose}", consumer.run)
         runtime.spawn("consumer.sessions", runtime.sessions_consumer().run)
         runtime.spawn("consumer.keys", runtime.keys_consumer().run)
+
+        async def now() -> None:
+            await runtime.wait_schema()  # the `open` index serves the recount
+            await recount_every(
+                settings.now_recount_seconds,
+                read_models.recount_now,
+                event="reporting.now_recounted",
+            )
+
+        runtime.spawn("now", now)
 
     app = runtime.app(
         title="Minyi reporting",

@@ -18,3 +18,8 @@ class ReportingSettings(ServiceSettings):
         gt=0,
         description="How long the rebuild lock holds without renewal (a crashed rebuild).",
     )
+    now_recount_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="How often the counters of cases open and overdue now are set from the cases.",
+    )

@@ -36,12 +36,12 @@ from services.routing.entrypoints import (
 from services.routing.entrypoints.consumers import case_events_consumer
 from services.routing.entrypoints.deps import Container
 from services.routing.entrypoints.errors import install_error_handlers
-from services.routing.entrypoints.load_recount import recount_loads
 from services.routing.entrypoints.sla_calendar import CalendarCoverage, CalendarWatch
 from services.routing.entrypoints.sla_scheduler import SlaScheduler
 from services.routing.entrypoints.workbench import Workbench
 from services.routing.handlers.sign_in import SignInThrottle
 from services.routing.settings import RoutingSettings
+from shared.periodic import recount_every
 from shared.runtime import ServiceRuntime
 
 
@@ -173,7 +173,10 @@ def create_app(
 
         async def loads() -> None:
             await runtime.wait_schema()  # the status index serves the recount
-            await recount_loads(loads=cases.loads, interval_s=settings.load_recount_seconds)
+            # See adapters/open_loads.py for why the counters can drift after a crash.
+            await recount_every(
+                settings.load_recount_seconds, cases.loads.recount, event="routing.loads_recounted"
+            )
 
         runtime.spawn("loads", loads)
 

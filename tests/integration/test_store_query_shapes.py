@@ -80,6 +80,8 @@ SMALL: dict[tuple[str, str], str] = {
     ("notify", "preferences"): "one document per staff inbox address that set preferences",
     ("reporting", "names"): "display names of directory entries",
     ("reporting", "control"): "the rebuild lock: one document",
+    ("reporting", "now"): "open-now counters: the city, and per station its stations, "
+    "representatives, categories and points",
     **{
         (service, "token_versions"): "one token state per staff account"
         for service in ("intake", "routing", "notify", "reporting")

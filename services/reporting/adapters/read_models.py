@@ -6,6 +6,7 @@
 | `cases` | case | its state now (status, holder, open, overdue, stage), `applied.<event>` |
 | `houses` | dilapidated house | its station, stage and consent figures now, and their `version` |
 | `names` | directory entry | name (and station) of a station, representative, category, point |
+| `now` | dimension, station and key | cases `open` and `overdue` now (domain/now_counts.py) |
 | `control` | — | the rebuild lock |
 | `monthly`, `month_changes`, `month_built` | — | the months' roll-ups (adapters/monthly.py) |
 
@@ -13,6 +14,10 @@ A bucket remembers the events it has counted (`seen`) in the same document as th
 counting an event and recording it is one atomic write, and a redelivered event collides on the
 bucket's `_id` and changes nothing. A case document is replaced only if nobody changed it since
 it was read (`n`, the number of events applied), so two writers never interleave a case's events.
+
+The `now` counters move after the case documents are written, by what each case's flags changed.
+A batch that stops between the two leaves them off; `recount_now` sets them from the cases, at
+start and every `MINYI_NOW_RECOUNT_SECONDS`.
 """
 
 from __future__ import annotations
@@ -37,19 +42,19 @@ from services.reporting.domain.house_repair import (
     HouseFigures,
     consent_figures,
 )
+from services.reporting.domain.now_counts import (
+    CASE_FIELD,
+    CITY,
+    Held,
+    NowKey,
+    now_counted,
+    now_shifts,
+)
 from services.reporting.domain.rollups import month_of, split_period
 from shared.errors import TransientError
 from shared.mongo import DUPLICATE_KEY, Document, find_in
 
-COLLECTIONS = ("daily", "cases", "names", "houses", *MONTHLY_COLLECTIONS)
-
-# Where the state of a case keeps the value of each dimension.
-CASE_FIELD: dict[Dimension, str] = {
-    "station": "station_id",
-    "representative": "representative_code",
-    "category": "category",
-    "point": "liaison_point_id",
-}
+COLLECTIONS = ("daily", "cases", "names", "houses", "now", *MONTHLY_COLLECTIONS)
 
 
 def token(prefix: str, identifier: str) -> str:
@@ -91,6 +96,7 @@ class ReadModels:
         await cases.create_index([("open", 1), ("station_id", 1)])
         await cases.create_index([("overdue", 1), ("station_id", 1)])
         await cases.create_index([("stage", 1), ("station_id", 1)])
+        await self._db["now"].create_index([("dimension", 1), ("station_id", 1)])
         # The stages and the consent figures now, per station and city.
         await self._db["houses"].create_index([("stage", 1), ("station_id", 1)])
         await self._monthly.ensure_indexes()
@@ -236,6 +242,10 @@ class ReadModels:
         own, and a run of new cases is the common shape (submissions, an import)."""
         fresh: list[Document] = []
         ops: list[UpdateOne] = []
+        shifts = now_shifts(
+            (Held.of(before.state) if before.version is not None else None, Held.of(after))
+            for before, after, _ in saves
+        )
         for before, after, tokens in saves:
             fields = _case_fields(after)
             if before.version is None:
@@ -250,11 +260,60 @@ class ReadModels:
             }
             ops.append(UpdateOne({"_id": after.case_id, "n": before.version}, update))
         await self._insert_cases(fresh)
-        if not ops:
-            return
-        result = await self._db["cases"].bulk_write(ops, ordered=False)
-        if result.matched_count < len(ops):
-            raise TransientError("a case changed while its events were applied")
+        if ops:
+            result = await self._db["cases"].bulk_write(ops, ordered=False)
+            if result.matched_count < len(ops):
+                raise TransientError("a case changed while its events were applied")
+        await self._shift_now(shifts)
+
+    async def _shift_now(self, shifts: Mapping[NowKey, tuple[int, int]]) -> None:
+        ops = [
+            UpdateOne(
+                {"_id": _now_id(key)},
+                {"$inc": {"open": o, "overdue": d}, "$set": _now_identity(key)},
+                upsert=True,
+            )
+            for key, (o, d) in sorted(shifts.items())
+        ]
+        if ops:
+            await self._db["now"].bulk_write(ops, ordered=False)
+
+    async def recount_now(self) -> int:
+        """Set every `now` counter from the open cases; returns how many counters changed."""
+        fields = {f: 1 for f in CASE_FIELD.values()} | {"overdue": 1}
+        counted = now_counted(
+            [
+                Held(
+                    station_id=d.get("station_id"),
+                    values={dim: d.get(field) for dim, field in CASE_FIELD.items()},
+                    open=True,
+                    overdue=bool(d.get("overdue")),
+                )
+                async for d in self._db["cases"].find({"open": True}, fields)
+            ]
+        )
+        stored = {
+            str(d["_id"]): (int(d.get("open", 0)), int(d.get("overdue", 0)))
+            async for d in self._db["now"].find({}, {"open": 1, "overdue": 1})
+        }
+        wanted = {_now_id(key): (key, value) for key, value in counted.items()}
+        ops = [
+            UpdateOne(
+                {"_id": counter_id},
+                {"$set": {"open": o, "overdue": d, **_now_identity(key)}},
+                upsert=True,
+            )
+            for counter_id, (key, (o, d)) in sorted(wanted.items())
+            if stored.get(counter_id) != (o, d)
+        ]
+        ops += [
+            UpdateOne({"_id": counter_id}, {"$set": {"open": 0, "overdue": 0}})
+            for counter_id, value in sorted(stored.items())
+            if counter_id not in wanted and value != (0, 0)
+        ]
+        if ops:
+            await self._db["now"].bulk_write(ops, ordered=False)
+        return len(ops)
 
     async def _insert_cases(self, documents: list[Document]) -> None:
         if not documents:
@@ -271,25 +330,27 @@ class ReadModels:
     async def now_by(
         self, dimension: Dimension, *, station_id: str | None = None
     ) -> dict[str, Now]:
-        """Open and overdue cases now, per value of a dimension (indexed on open/overdue)."""
-        field = CASE_FIELD[dimension]
-        found: dict[str, Now] = {}
-        for flag in ("open", "overdue"):
-            match: dict[str, Any] = {flag: True}
-            if station_id is not None:
-                match["station_id"] = station_id
-            pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
-            async for row in await self._db["cases"].aggregate(pipeline):
-                if row["_id"] is None:
-                    continue
-                now = found.setdefault(str(row["_id"]), Now())
-                found[str(row["_id"])] = now.model_copy(update={f"{flag}_now": int(row["n"])})
-        return found
+        """Open and overdue cases now, per value of a dimension: its counters (of one station,
+        or summed over the stations)."""
+        query: Document = {"dimension": dimension}
+        if station_id is not None:
+            query["station_id"] = station_id
+        sums: dict[str, list[int]] = {}
+        async for d in self._db["now"].find(query):
+            counts = sums.setdefault(str(d["key"]), [0, 0])
+            counts[0] += int(d.get("open", 0))
+            counts[1] += int(d.get("overdue", 0))
+        return {
+            key: Now(open_now=max(o, 0), overdue_now=max(od, 0))
+            for key, (o, od) in sums.items()
+            if o > 0 or od > 0
+        }
 
     async def city_now(self) -> Now:
+        found = await self._db["now"].find_one({"_id": _now_id(CITY)}) or {}
         return Now(
-            open_now=await self._db["cases"].count_documents({"open": True}),
-            overdue_now=await self._db["cases"].count_documents({"overdue": True}),
+            open_now=max(int(found.get("open", 0)), 0),
+            overdue_now=max(int(found.get("overdue", 0)), 0),
         )
 
     async def stages_now(self, *, station_id: str | None = None) -> dict[str, dict[str, int]]:
@@ -374,6 +435,14 @@ class ReadModels:
             await self._db["control"].find_one({"_id": "rebuild", "until": {"$gt": now}})
             is not None
         )
+
+
+def _now_id(key: NowKey) -> str:
+    return "|".join(key)
+
+
+def _now_identity(key: NowKey) -> Document:
+    return {"dimension": key[0], "station_id": key[1], "key": key[2]}
 
 
 def _bucket_sums(
