@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -24,19 +23,7 @@ from shared.topics import CASE_EVENTS, delete_namespace_topics
 from tests.conftest import drop_namespace_databases
 from tests.e2e.platform import SERVICES, Platform, act, eventually, sign_in, staff_case
 from tests.e2e.test_case_flow import QR_CASE, assigned, resident_view, submit
-from tests.infra import Infra
 from tests.kafka_tools import read_topic
-
-
-@pytest.fixture
-def platform(infra: Infra, namespace: str, settings: object) -> Iterator[Platform]:
-    # `settings` creates the namespace's topics first, and drops all it holds afterwards.
-    running = Platform(infra=infra, namespace=namespace)
-    try:
-        running.start_all()
-        yield running
-    finally:
-        running.stop_all()
 
 
 def ok(response: Any) -> dict[str, Any]:

@@ -9,32 +9,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import PlumbingSettings
 from tests.e2e.platform import Platform, eventually, sign_in
 from tests.e2e.test_case_flow import QR_CASE, assigned, resident_view, submit
 from tests.e2e.test_followup_and_supervision import csrf_of, workbench
-from tests.infra import Infra
 
 TITLE = "关于老城区增设公共停车位的建议"
 
 
 @pytest.fixture(scope="module")
-def platform(
-    infra: Infra, shared_namespace: str, shared_settings: PlumbingSettings
-) -> Iterator[Platform]:
-    running = Platform(infra=infra, namespace=shared_namespace)
-    try:
-        running.start_all()
-        yield running
-    finally:
-        running.stop_all()
+def platform(_module_platform: Platform) -> Platform:
+    """The four services, started once for the module."""
+    return _module_platform
 
 
 def call(

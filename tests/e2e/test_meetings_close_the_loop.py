@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from shared.sealing import is_sealed
 from shared.topics import CASE_EVENTS, STATION_ACTIVITIES
-from tests.conftest import PlumbingSettings
 from tests.e2e.platform import Platform, eventually, sign_in
-from tests.e2e.test_case_flow import QR_CASE, assigned, resident_view, submit
+from tests.e2e.test_case_flow import QR_CASE, assigned, submit
 from tests.e2e.test_followup_and_supervision import csrf_of, workbench
+from tests.e2e.test_formal_suggestions import call, steps
 from tests.e2e.test_house_repair_and_meetings import events_on, opened, routing_case
-from tests.infra import Infra
 
 DECISION = "东门闲置空地改建为居民停车场，年底前完工，夜间向居民开放。"
 DELIBERATOR = "王秀英"
@@ -32,27 +29,9 @@ TOLD = "议事会已对您的意见建议作出决定"
 
 
 @pytest.fixture(scope="module")
-def platform(
-    infra: Infra, shared_namespace: str, shared_settings: PlumbingSettings
-) -> Iterator[Platform]:
-    running = Platform(infra=infra, namespace=shared_namespace)
-    try:
-        running.start_all()
-        yield running
-    finally:
-        running.stop_all()
-
-
-def call(
-    platform: Platform, method: str, path: str, headers: dict[str, str], **kwargs: Any
-) -> httpx.Response:
-    return httpx.request(
-        method, platform.url("routing", path), headers=headers, timeout=10, **kwargs
-    )
-
-
-def steps(platform: Platform, tracking_code: str) -> list[str]:
-    return [step["note"] or "" for step in resident_view(platform, tracking_code)["timeline"]]
+def platform(_module_platform: Platform) -> Platform:
+    """The four services, started once for the module."""
+    return _module_platform
 
 
 def told(platform: Platform, case_id: str) -> int:
