@@ -1,4 +1,4 @@
-"""A few thousand generated cases: every figure reporting gives equals one computed here from the
+"""1,200 generated cases: every figure reporting gives equals one computed here from the
 generated data, before and after a rebuild by replay.
 
 How the cases travel. The generator writes well-formed events (the shared event models, in the
@@ -9,7 +9,7 @@ loop, on purpose:
 - figures over days, weeks and months, times to accept and respond of hours and days, and SLA
   escalations need events spread over ten weeks; intake and routing stamp every event with the
   current time, and escalations would need working days to pass;
-- about 2,400 cases × 8 handling steps through their HTTP APIs would take several minutes on the
+- about 1,200 cases × 8 handling steps through their HTTP APIs would take several minutes on the
   local store (≈100 submissions/s), over the budget of the whole suite.
 What intake and routing publish for the same paths is checked by `test_closed_loop.py` and
 `test_reporting_rebuild.py` (real cases through all four services, then a rebuild).
@@ -71,7 +71,9 @@ from tests.conftest import PlumbingSettings
 from tests.e2e.platform import ADMIN, Platform
 from tests.infra import ROOT, Infra
 
-CASES = 2400
+# Every path is there many times over at this size (the test checks it); the suite's time grows
+# with it (about 9,600 events folded, then replayed).
+CASES = 1200
 START = datetime(2025, 9, 1, 0, 0, tzinfo=UTC)  # a Monday
 SPAN_DAYS = 70
 PERIOD = {"since": "2025-09-01", "until": "2025-12-31"}
@@ -1041,7 +1043,7 @@ def wait_for_counts(platform: Platform, out: Generated, *, timeout_s: float) -> 
     raise AssertionError(f"reporting did not catch up within {timeout_s}s: {last}")
 
 
-# Folding ~19,000 events and replaying them all: 3–4 minutes on a quiet 2-core machine, twice
+# Folding ~9,600 events and replaying them all: 2–3 minutes on a quiet 2-core machine, twice
 # that on a slow or busy one (the suite's default per-test limit is 5 minutes).
 @pytest.mark.timeout(900)
 def test_every_figure_of_generated_cases_matches_before_and_after_a_rebuild(
@@ -1080,7 +1082,7 @@ def test_every_figure_of_generated_cases_matches_before_and_after_a_rebuild(
     assert sum(1 for c in out.cases if c.stage) > 20
 
     asyncio.run(publish(settings, out))
-    # ~19,000 events: about 2 minutes on a quiet 2-core machine, up to 5 on a slow or busy one.
+    # ~9,600 events: about a minute on a quiet 2-core machine, up to 3 on a slow or busy one.
     wait_for_counts(reporting, out, timeout_s=480)
     before = everything(reporting)
     check(before, out)
