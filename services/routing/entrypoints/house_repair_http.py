@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, TypeAdapter
 
 from services.routing.adapters.house_repository import HouseRepository, house_key
-from services.routing.domain.house_repair import STAGES
+from services.routing.domain.house_repair import STAGES, stage_of
 from services.routing.domain.houses import (
     House,
     LinkCase,
@@ -211,7 +211,12 @@ async def house_detail(*, house_id: str, actor: Actor, houses: Houses) -> HouseD
         HouseCase(
             case_id=row["_id"],
             status=row["status"],
-            stage=(row.get("house_repair") or {}).get("stage"),
+            # An approved case with no stage stored yet is at the first one (domain rule).
+            stage=stage_of(
+                category=row["category"],
+                status=row["status"],
+                stored=(row.get("house_repair") or {}).get("stage"),
+            ),
         )
         for row in await houses.cases_of(house)
     ]

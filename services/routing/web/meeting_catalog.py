@@ -52,6 +52,8 @@ MEETING_STRINGS: Mapping[str, Mapping[Language, str]] = {
     "meeting_agenda": {"zh": "议程与决定", "en": "Agenda and decisions"},
     "meeting_item_cases": {"zh": "涉及的意见建议", "en": "Cases"},
     "meeting_decision": {"zh": "会议决定", "en": "Decision"},
+    # The case page's history names each audit entry by `action_<action>`.
+    "action_meeting_decision": {"zh": "议事会决定", "en": "Meeting decision"},
     "meeting_decided_by": {"zh": "{by} 记录于 {at}", "en": "Recorded by {by} at {at}"},
     "meeting_field_decision": {"zh": "会议决定", "en": "What the meeting decided"},
     "meeting_field_decision_cases": {
