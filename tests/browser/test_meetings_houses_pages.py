@@ -224,7 +224,7 @@ async def test_staff_register_a_house_record_consent_link_its_case_and_move_its_
     await expect(desktop.get_by_role("heading", level=1)).to_have_text(ADDRESS)
     await expect(desktop.locator("#house-stage")).to_have_text("已纳入治理")
     facts = desktop.locator("section[aria-labelledby='h-house'] dl")
-    await expect(facts).to_contain_text("xijie / xixin")
+    await expect(facts).to_contain_text("西街街道人大代表联络站 / 西新社区人大联络点")
     await expect(facts).to_contain_text("86.5 平方米")
     await expect(desktop.locator("#house-consent")).to_have_text("同意 0 户，反对 0 户，共 3 户")
     rows = desktop.locator("tr[data-household]")
@@ -275,3 +275,4 @@ async def test_staff_register_a_house_record_consent_link_its_case_and_move_its_
     await expect(listed.get_by_role("link")).to_have_text(ADDRESS)
     await expect(listed.locator(".badge")).to_have_text("方案设计中")
     await expect(listed).to_contain_text("同意 1 户，反对 1 户，共 3 户")
+    await expect(listed).to_contain_text("西新社区人大联络点")

@@ -155,6 +155,16 @@ def point_groups(directory: Directory, entry: dict[str, Any]) -> list[PointGroup
     return groups
 
 
+def place_name(directory: Directory | None, station_id: str, point_id: str | None) -> str:
+    """ "Station / point" by name, ids where the directory does not know them (any more)."""
+    station = directory.station(station_id) if directory else None
+    point = directory.point(point_id) if directory and point_id else None
+    named = station.name if station else station_id
+    if point_id is None:
+        return named
+    return f"{named} / {point.name if point else point_id}"
+
+
 def representative_label(rep: Representative, directory: Directory) -> str:
     """How a picker names a representative: name, code and first point, to tell namesakes apart."""
     point = directory.point(rep.points[0]) if rep.points else None

@@ -50,6 +50,7 @@ from services.routing.entrypoints.schemas import ChangeStage
 from services.routing.handlers import house_repair as handlers
 from services.routing.handlers.directory import DirectoryNotLoaded
 from services.routing.web.forms import Text, field_errors
+from services.routing.web.views import place_name
 from shared.auth import Claims
 from shared.pagination import BadCursor, cursor_key, page_of
 
@@ -141,6 +142,10 @@ async def _render_list(
         {
             "nav_current": "houses",
             "houses": page.items,
+            "places": {
+                h.house_id: place_name(snapshot, h.station_id, h.liaison_point_id)
+                for h in page.items
+            },
             "counts": counts,
             "total": sum(counts.values()),
             "address": address or "",
@@ -208,7 +213,7 @@ async def register(
 
 
 def _house_page(
-    request: Request, house_id: str, *, workbench: Pages, houses: Houses
+    request: Request, house_id: str, *, workbench: Pages, houses: Houses, directory: Directories
 ) -> FormPage[House]:
     async def render(
         claims: Claims, house: House, status_code: int, extra: dict[str, Any]
@@ -219,6 +224,7 @@ def _house_page(
             house,
             workbench=workbench,
             houses=houses,
+            directory=directory,
             extra=extra,
             status_code=status_code,
         )
@@ -238,12 +244,14 @@ async def _render_house(
     *,
     workbench: Pages,
     houses: Houses,
+    directory: Directories,
     extra: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
     done = request.query_params.get("done")
     actor = actor_from(claims)
     detail = await house_detail(house_id=house.house_id, actor=actor, houses=houses)
+    snapshot = await directory.load()
     return await workbench.render(
         request,
         claims,
@@ -251,6 +259,7 @@ async def _render_house(
         {
             "nav_current": "houses",
             "h": detail,
+            "place": place_name(snapshot, detail.station_id, detail.liaison_point_id),
             "may_manage": _may_write(actor, house),
             "notice": workbench.text(request, f"house_done_{done}") if done in DONE else None,
             "form_values": {},
@@ -262,14 +271,18 @@ async def _render_house(
 
 
 @router.get(LIST_PATH + "/{house_id}")
-async def house_page(request: Request, house_id: str, workbench: Pages, houses: Houses) -> Response:
+async def house_page(
+    request: Request, house_id: str, workbench: Pages, houses: Houses, directory: Directories
+) -> Response:
     claims = await workbench.claims(request)
     if claims is None:
         return workbench.to_sign_in(request)
     found = await houses.get(house_id)
     if found is None or not can_see_house(found, actor_from(claims)):
         return await workbench.not_found(request, claims)
-    return await _render_house(request, claims, found, workbench=workbench, houses=houses)
+    return await _render_house(
+        request, claims, found, workbench=workbench, houses=houses, directory=directory
+    )
 
 
 def refusal(exc: Exception, text: Text) -> Refusal | None:
@@ -295,9 +308,14 @@ def _version(form: dict[str, str]) -> int | None:
 
 
 async def _house_form(
-    request: Request, house_id: str, workbench: Pages, houses: Houses, relay: Relay
+    request: Request,
+    house_id: str,
+    workbench: Pages,
+    houses: Houses,
+    directory: Directories,
+    relay: Relay,
 ) -> FormPoster[House]:
-    page = _house_page(request, house_id, workbench=workbench, houses=houses)
+    page = _house_page(request, house_id, workbench=workbench, houses=houses, directory=directory)
     return form_poster(request, page, refusal=refusal, workbench=workbench, relay=relay)
 
 
