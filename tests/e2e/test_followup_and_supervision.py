@@ -136,11 +136,16 @@ def test_a_follow_up_call_and_a_supervised_returned_case_through_every_service(
         assert posted.status_code == 303, posted.text
         page = pages.get(posted.headers["location"])
         assert "回访评价（电话回访，xijie-staff 记录）：满意" in page.text
+        # The history words the call's codes in the page's language, then the comment.
+        assert f"满意（电话回访）：{call['comment']}" in page.text
         assert f'action="/staff/cases/{called}/follow-up"' not in page.text  # one per response
     detail = staff_case(platform, staff, called).json()
     assert [(u["rating"], u["channel"], u["by"], u["comment"]) for u in detail["follow_ups"]] == [
         ("satisfied", "phone", "xijie-staff", call["comment"])
     ]
+    entry = detail["audit"][-1]
+    assert (entry["action"], entry["note"]) == ("follow_up", call["comment"])
+    assert entry["detail"] == {"rating": "satisfied", "channel": "phone"}
     assert detail["rating"] is None  # the resident's own rating stays theirs
     assert detail["can_follow_up"] is False
     again = platform.post(
@@ -202,6 +207,8 @@ def test_a_follow_up_call_and_a_supervised_returned_case_through_every_service(
     escalated = staff_case(platform, staff, urged).json()
     assert [s["escalated"] for s in escalated["supervisions"]] == [False, True]
     assert [a["action"] for a in escalated["audit"]].count("escalate_supervision") == 1
+    overdue = next(a for a in escalated["audit"] if a["action"] == "escalate_supervision")
+    assert overdue["note"] is None and set(overdue["detail"]) == {"due_at"}
 
     assert act(platform, staff, urged, "respond", response="排水沟已疏通。").status_code == 200
     assert act(platform, staff, urged, "return", reason="我来退回").status_code == 403

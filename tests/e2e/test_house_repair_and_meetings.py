@@ -149,6 +149,9 @@ def test_a_house_repair_case_moves_through_its_stages_and_a_meeting_links_back_t
     detail = ok(staff_case(platform, staff, case_id))
     assert detail["status"] == "handling"  # stages do not move the handling status
     assert [a["action"] for a in detail["audit"]][-4:] == ["change_stage"] * 4
+    last = detail["audit"][-1]
+    assert last["detail"] == {"from_stage": "repaired", "to_stage": "acceptance_passed"}
+    assert last["note"] == "住建局验收合格"
 
     # The figures count houses (tests/e2e/test_houses.py): a case not linked to a house is
     # not one, whatever its own stage.

@@ -89,6 +89,9 @@ async def test_each_breach_is_escalated_exactly_once_across_restarts_and_replica
     assert by_case == sorted([(waiting, "accept"), (waiting, "respond"), (accepted, "respond")])
     audit = (await cases.get(waiting) or {})["audit"]
     assert [a["action"] for a in audit] == ["assign", "escalate", "escalate"]
+    # Codes, not English sentences: each page words them in its own language.
+    assert sorted(a["detail"]["deadline"] for a in audit[1:]) == ["accept", "respond"]
+    assert [a["note"] for a in audit[1:]] == [None, None]
 
 
 async def test_the_scheduler_reads_only_cases_with_a_deadline_ahead_and_a_reopened_case_again(

@@ -98,7 +98,11 @@ def audit_entry(
     source: str | None,
     target: str,
     note: str | None = None,
+    detail: Document | None = None,
 ) -> Document:
+    """`note` is what a person wrote (erasure blanks it); `detail` holds the entry's codes
+    and times (a deadline, a rating, two stages), never free text, so that each page can word
+    them in its own language."""
     return {
         "at": at,
         "actor_role": actor_role,
@@ -107,6 +111,7 @@ def audit_entry(
         "from": source,
         "to": target,
         "note": note,
+        **({"detail": detail} if detail else {}),
     }
 
 

@@ -48,6 +48,12 @@ class AuditEntry(BaseModel):
     from_status: str | None = Field(alias="from")
     to_status: str = Field(alias="to")
     note: str | None
+    detail: dict[str, str | datetime] | None = Field(
+        default=None,
+        description="The entry's codes and times: `deadline` (escalate), `due_at` "
+        "(escalate_supervision), `from_stage`/`to_stage` (change_stage), `rating` and "
+        "`channel` (rate, follow_up). Entries written before 2026-12-03 have them in `note`.",
+    )
 
 
 class CaseSummary(BaseModel):

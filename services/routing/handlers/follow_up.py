@@ -76,8 +76,8 @@ async def record_follow_up(
                     action="follow_up",
                     source=state.status,
                     target=state.status,
-                    note=f"{command.rating} ({command.channel})"
-                    + (f": {event.comment}" if event.comment else ""),
+                    note=event.comment or None,
+                    detail={"rating": command.rating, "channel": command.channel},
                 )
             ],
             events=[

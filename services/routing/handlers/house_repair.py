@@ -118,8 +118,6 @@ def _stage_step(
     envelope = Envelope.wrap(
         event, source=SOURCE, subject=state.case_id, correlation_id=correlation_id, time=now
     )
-    note = event.note
-    stage_note = f"stage {event.from_stage} → {event.to_stage}" + (f": {note}" if note else "")
     return Applied(
         changes={"house_repair.stage": event.to_stage},
         audit=[
@@ -130,7 +128,11 @@ def _stage_step(
                 action="change_stage",
                 source=state.status,
                 target=state.status,
-                note=stage_note,
+                note=event.note,
+                detail={
+                    "to_stage": event.to_stage,
+                    **({"from_stage": event.from_stage} if event.from_stage else {}),
+                },
             )
         ],
         events=[envelope],
@@ -140,7 +142,7 @@ def _stage_step(
                 "actor_id": actor.username,
                 "from": event.from_stage,
                 "to": event.to_stage,
-                "note": note,
+                "note": event.note,
             }
         },
         at=now,

@@ -32,7 +32,7 @@ async def on_ratings(events: Sequence[Event[CaseRated]], *, cases: RoutedCaseRep
                     action="rate",
                     source=None,
                     target="rated",
-                    note=rated.rating,
+                    detail={"rating": rated.rating},
                 ),
             )
 

@@ -75,7 +75,7 @@ async def escalate_breaches(
                 action="escalate",
                 source=document["status"],
                 target=document["status"],
-                note=f"{deadline} deadline passed",
+                detail={"deadline": deadline},
             )
             for deadline in due
         ]

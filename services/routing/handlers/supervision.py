@@ -127,7 +127,7 @@ async def escalate_supervisions(
                 action="escalate_supervision",
                 source=state.status,
                 target=state.status,
-                note=f"supervision deadline passed ({_aware(records[i]['due_at']).isoformat()})",
+                detail={"due_at": _aware(records[i]["due_at"])},
             )
             for i in due
         ]

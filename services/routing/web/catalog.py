@@ -199,6 +199,16 @@ _ACTIONS: Strings = {
     },
     "confirm_close": {"zh": "确定办结此案件？", "en": "Close this case?"},
     "action_return": {"zh": "退回重办", "en": "Return for redo"},
+    # An audit entry's codes in words (web/views.py, audit_note).
+    "audit_deadline_passed": {"zh": "{deadline}已过", "en": "{deadline} passed"},
+    "audit_supervision_passed": {
+        "zh": "督办期限 {due} 已过",
+        "en": "The supervision deadline of {due} passed",
+    },
+    "audit_stage_to": {"zh": "阶段：{target}", "en": "Stage: {target}"},
+    "audit_stage_from_to": {"zh": "阶段：{source} → {target}", "en": "Stage: {source} → {target}"},
+    "audit_rating_by": {"zh": "{rating}（{channel}）", "en": "{rating} ({channel})"},
+    "audit_with_note": {"zh": "{said}：{note}", "en": "{said}: {note}"},
 }
 
 # Supervision (督办) and follow-up calls (回访) on the case page and in the queue.

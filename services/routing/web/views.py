@@ -3,7 +3,7 @@ queue's title, filters and paging, local times, and the names a case page shows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -163,6 +163,50 @@ def place_name(directory: Directory | None, station_id: str, point_id: str | Non
     if point_id is None:
         return named
     return f"{named} / {point.name if point else point_id}"
+
+
+def audit_note(
+    action: str,
+    detail: Mapping[str, Any] | None,
+    note: str | None,
+    *,
+    word: Callable[..., str],
+    known: Container[str],
+    local: Callable[[datetime], str],
+) -> str | None:
+    """An audit entry's note as the case page shows it: its codes (`detail`) in the page's
+    words, then what a person wrote. `word(key, **values)` is the page's text, `known` its
+    catalog's keys (a code without a label shows as it is)."""
+
+    def label(prefix: str, code: object) -> str:
+        return word(f"{prefix}{code}") if f"{prefix}{code}" in known else str(code)
+
+    found = dict(detail or {})
+    if action == "rate" and not found and note and f"rating_{note}" in known:
+        # Written before the rating moved into `detail`: the note is the rating's code.
+        return word(f"rating_{note}")
+    said: str | None = None
+    if action == "escalate" and "deadline" in found:
+        said = word("audit_deadline_passed", deadline=label("deadline_", found["deadline"]))
+    elif action == "escalate_supervision" and isinstance(found.get("due_at"), datetime):
+        said = word("audit_supervision_passed", due=local(found["due_at"]))
+    elif action == "change_stage" and "to_stage" in found:
+        target = label("stage_", found["to_stage"])
+        said = (
+            word("audit_stage_from_to", source=label("stage_", found["from_stage"]), target=target)
+            if found.get("from_stage")
+            else word("audit_stage_to", target=target)
+        )
+    elif "rating" in found:
+        rating = label("rating_", found["rating"])
+        said = (
+            word("audit_rating_by", rating=rating, channel=label("channel_", found["channel"]))
+            if found.get("channel")
+            else rating
+        )
+    if said and note:
+        return word("audit_with_note", said=said, note=note)
+    return said or note
 
 
 def representative_label(rep: Representative, directory: Directory) -> str:

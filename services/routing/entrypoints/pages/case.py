@@ -56,7 +56,7 @@ from services.routing.web.forms import (
     parse_command,
     refusal_field,
 )
-from services.routing.web.views import case_names, typed_representative
+from services.routing.web.views import audit_note, case_names, typed_representative
 from shared.auth import Claims
 from shared.mongo import Document
 from shared.similarity import Place, Profile, best_matches
@@ -117,6 +117,17 @@ async def render_case(
             "attachments": [(n, url, f"{url}?size=thumb") for n, url in enumerate(photos, 1)],
             "action_fields": ACTION_FIELDS,
             "has_label": workbench.pages.catalog,
+            "audit_notes": [
+                audit_note(
+                    entry.action,
+                    entry.detail,
+                    entry.note,
+                    word=lambda key, **values: workbench.text(request, key, **values),
+                    known=workbench.pages.catalog,
+                    local=workbench.local_time,
+                )
+                for entry in detail.audit
+            ],
             "form_errors": {},
             "form_values": {},
             "done": None,
