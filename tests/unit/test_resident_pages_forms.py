@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from services.intake.domain.cases import CaseCreate
+from services.intake.domain.errors import UnknownReference
 from services.intake.domain.resident_actions import RateCase, ReopenCase
+from services.intake.domain.similar_cases import SimilarDraft
 from services.intake.web.catalog import CATALOG
 from services.intake.web.forms import (
     Message,
     Photo,
+    PointGroup,
     SubmissionForm,
     parse_action,
+    parse_similar_draft,
     parse_submission,
+    point_groups,
+    unknown_reference_errors,
 )
 from services.intake.web.qr import qr_png
 from shared.web.i18n import LANGUAGES
@@ -154,6 +163,8 @@ def test_every_message_a_form_can_produce_exists_in_both_languages() -> None:
     for key in (
         "error.category",
         "error.category.unknown_reference",
+        "error.liaison_point_id",
+        "error.liaison_point_id.unknown_reference",
         "error.text.missing",
         "error.text.string_too_short",
         "error.text.string_too_long",
@@ -170,3 +181,67 @@ def test_every_message_a_form_can_produce_exists_in_both_languages() -> None:
         for language in LANGUAGES:
             assert CATALOG.text(key, language)
     assert CATALOG.text("error.photos.one", "en", n=2).startswith("Photo 2 ")
+
+
+def test_the_plain_forms_chosen_point_goes_with_the_case_and_the_similar_check() -> None:
+    form = SubmissionForm(category="drainage", text="桥洞下雨天积水", liaison_point_id=" hexing ")
+    command = parse_submission(form, [], representative_code=None, language="zh")
+    draft = parse_similar_draft(form, representative_code=None)
+    assert isinstance(command, CaseCreate) and isinstance(draft, SimilarDraft)
+    assert (command.liaison_point_id, draft.liaison_point_id) == ("hexing", "hexing")
+    unsure = parse_submission(GOOD, [], representative_code=None, language="zh")
+    assert isinstance(unsure, CaseCreate) and unsure.liaison_point_id is None
+
+
+def test_on_the_qr_form_the_representative_gives_the_place_not_a_posted_point() -> None:
+    form = SubmissionForm(category="parking", text=GOOD.text, liaison_point_id="hexing")
+    command = parse_submission(form, [], representative_code="0412", language="zh")
+    draft = parse_similar_draft(form, representative_code="0412")
+    assert isinstance(command, CaseCreate) and isinstance(draft, SimilarDraft)
+    assert (command.liaison_point_id, draft.liaison_point_id) == (None, None)
+    assert draft.representative_code == "0412"
+
+
+def test_a_point_that_is_no_point_or_unknown_is_the_point_fields_message() -> None:
+    forged = SubmissionForm(category="parking", text=GOOD.text, liaison_point_id="no such")
+    expected = {"liaison_point_id": Message("error.liaison_point_id")}
+    assert parse_submission(forged, [], representative_code=None, language="zh") == expected
+    assert parse_similar_draft(forged, representative_code=None) == expected
+    unknown = UnknownReference("liaison_point_id", "no active liaison point 'gone'")
+    assert unknown_reference_errors(unknown) == {
+        "liaison_point_id": Message("error.liaison_point_id.unknown_reference")
+    }
+
+
+def _name(entry: Mapping[str, Any]) -> str:
+    return str(entry.get("name", ""))
+
+
+def test_active_points_are_offered_by_station_in_the_pinyin_order_of_their_ids() -> None:
+    stations: list[dict[str, Any]] = [
+        {"id": "xijie", "name": "西街联络站"},
+        {"id": "jianchi", "name": "剑池联络站"},
+        {"id": "closed", "name": "已撤并联络站", "active": False},
+    ]
+    points: list[dict[str, Any]] = [
+        {"id": "xixin", "station": "xijie", "name": "西新社区"},
+        {"id": "baiyun", "station": "xijie", "name": "白云社区"},
+        {"id": "shangcheng", "station": "xijie", "name": "上城·邻里微中心"},
+        {"id": "gone", "station": "xijie", "name": "旧联络点", "active": False},
+        {"id": "jianchi_centre", "station": "jianchi", "name": "剑池社区"},
+        {"id": "orphan", "station": "closed", "name": "已撤并社区"},
+        {"id": "lost", "station": "nowhere", "name": "无站联络点"},
+    ]
+    assert point_groups(points, stations, name=_name) == [
+        PointGroup(station="剑池联络站", points=[("jianchi_centre", "剑池社区")]),
+        PointGroup(
+            station="西街联络站",
+            # 白 (bai), 上 (shang), 西 (xi): pinyin, not the characters' code points (上 < 白)
+            points=[
+                ("baiyun", "白云社区"),
+                ("shangcheng", "上城·邻里微中心"),
+                ("xixin", "西新社区"),
+            ],
+        ),
+    ]
+    assert point_groups([], stations, name=_name) == []

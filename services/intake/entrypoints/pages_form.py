@@ -3,7 +3,8 @@
 Without the page's script, two more steps of the form are posts of their own, under the form's
 path: `…/similar` shows the form again as typed, with the open cases like it (what the script
 asks `POST /v1/cases/similar` for), and `…/similar/<case id>` says "me too" on one of them, with
-the contact typed in, if any.
+the contact typed in, if any. The plain form's liaison point says where the case is when the
+script's location does not, so the look-up finds the cases of that point and its station.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from services.intake.adapters.case_documents import IdempotencyConflict
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.errors import CaseNotFound, PhotoRefused, UnknownReference
-from services.intake.domain.similar_cases import SimilarCase
+from services.intake.domain.similar_cases import SimilarCase, SimilarDraft
 from services.intake.domain.supporters import CaseClosedToSupport
 from services.intake.entrypoints.deps import Directory, FormPost, FormPostDeps, container
 from services.intake.entrypoints.pages import PAGES, form_text, not_found, over_rate
@@ -31,9 +32,10 @@ from services.intake.web.forms import (
     parse_submission,
     parse_support,
     photo_refused_errors,
+    point_groups,
     unknown_reference_errors,
 )
-from services.intake.web.views import category_options, representative_card
+from services.intake.web.views import category_options, localized, representative_card
 from shared.web.i18n import Language, pick_language
 
 MAX_FILE_PARTS: Final = 20  # more than the photo limit, so a fifth photo gets a field message
@@ -131,13 +133,25 @@ async def _form_page(
     form = form or SubmissionForm()
     if not form.idempotency_key():
         form = form.with_new_submission_id()
+    language = pick_language(request)
     categories = await directory.entries("category")
+    # Where the case is: the QR code's representative says it; on the plain form, a point.
+    points = (
+        []
+        if representative is not None
+        else point_groups(
+            await directory.entries("liaison_point"),
+            await directory.entries("station"),
+            name=lambda entry: localized(entry, language) or "",
+        )
+    )
     return PAGES.render(
         request,
         "resident_form.html",
         {
             "representative": representative,
-            "categories": category_options(categories, pick_language(request)),
+            "categories": category_options(categories, language),
+            "point_groups": points,
             "form": form,
             "errors": errors or {},
             "photos_dropped": photos_dropped,
@@ -223,6 +237,8 @@ async def _similar(
     ) -> Response:
         code = representative["code"] if representative else None
         draft = parse_similar_draft(form, representative_code=code)
+        if not isinstance(draft, dict):
+            draft = await _known_point(draft, post.directory)
         if isinstance(draft, dict):
             return await _form_page(
                 request,
@@ -276,6 +292,18 @@ async def _similar(
     return await page(joined=(supported.case_id, supported.supporters))
 
 
+async def _known_point(draft: SimilarDraft, directory: DirectoryCopy) -> SimilarDraft | Errors:
+    """The draft, or the point's field message when it names a point the directory lacks (as
+    a submission would be refused: handlers.submission.check_references)."""
+    point = draft.liaison_point_id
+    if point is None or not await directory.knows("liaison_point"):
+        return draft
+    entry = await directory.entry("liaison_point", point)
+    if entry is None or not entry.get("active", True):
+        return {"liaison_point_id": Message("error.liaison_point_id.unknown_reference")}
+    return draft
+
+
 def _submission_form(data: FormData) -> SubmissionForm:
     return SubmissionForm(
         category=form_text(data, "category"),
@@ -283,6 +311,7 @@ def _submission_form(data: FormData) -> SubmissionForm:
         place=form_text(data, "place"),
         lat=form_text(data, "lat"),
         lon=form_text(data, "lon"),
+        liaison_point_id=form_text(data, "liaison_point_id"),
         contact_name=form_text(data, "contact_name"),
         contact_phone=form_text(data, "contact_phone"),
         contact_email=form_text(data, "contact_email"),

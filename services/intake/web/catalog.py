@@ -111,6 +111,17 @@ FORM: Strings = {
         "en": "For your safety, please choose the photos again.",
     },
     "form.photo_preview": {"zh": "照片预览 {n}", "en": "Photo preview {n}"},
+    "form.liaison_point": {"zh": "所在联络点（可选）", "en": "Liaison point (optional)"},
+    "form.liaison_point_hint": {
+        "zh": "选择问题所在社区或村的人大联络点，便于交给附近的代表，也能找到附近相似的意见建议。"
+        "不清楚可以不选。",
+        "en": "Choose the liaison point of the community or village where it is, so it goes "
+        "to the deputies nearby and similar cases nearby can be found. Leave it if unsure.",
+    },
+    "form.liaison_point_any": {
+        "zh": "不确定，由平台分派",
+        "en": "Not sure: let the platform decide",
+    },
     "form.place": {"zh": "地点（可选）", "en": "Place (optional)"},
     "form.place_hint": {
         "zh": "例如：白云社区 3 幢楼下",
@@ -203,6 +214,15 @@ ERRORS: Strings = {
     "error.photos.too_long": {
         "zh": f"最多 {MAX_ATTACHMENTS} 张照片",
         "en": f"At most {MAX_ATTACHMENTS} photos",
+    },
+    "error.liaison_point_id": {
+        "zh": "请从列表中选择联络点，或选「不确定，由平台分派」",
+        "en": 'Choose a liaison point from the list, or "Not sure"',
+    },
+    "error.liaison_point_id.unknown_reference": {
+        "zh": "这个联络点不存在或已停用，请重新选择，或选「不确定，由平台分派」",
+        "en": "That liaison point does not exist or is no longer in use; choose another, "
+        'or "Not sure"',
     },
     "error.place": {"zh": "地点最多 200 字", "en": "At most 200 characters"},
     "error.location": {

@@ -5,7 +5,10 @@ fields onto them and their errors back onto form fields, as catalog keys the pag
 Two rules are the form's own: consent when contact details are given, and the optional place,
 which has no field of its own in a case and is appended to the text the station reads (and left
 out of what the public reads, publication.without_place). Publishing is a separate, explicit
-choice (`may_publish`), off unless ticked.
+choice (`may_publish`), off unless ticked. The plain form's liaison point (where the problem
+is, for a resident without the page's script to locate them) is chosen from the directory's
+active points, grouped by station (`point_groups`); the QR form has none: its representative
+gives the place.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 
@@ -61,6 +64,7 @@ class SubmissionForm:
     place: str = ""
     lat: str = ""
     lon: str = ""
+    liaison_point_id: str = ""
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
@@ -102,8 +106,7 @@ def parse_submission(
             for n, p in enumerate(photos, start=1)
         ],
     }
-    if representative_code:
-        payload["representative_code"] = representative_code
+    _place_by_point(form, payload, representative_code=representative_code)
     if form.has_contact():
         payload["contact"] = {
             "name": form.contact_name.strip() or None,
@@ -135,8 +138,7 @@ def parse_similar_draft(
     """The form's draft, to look for open cases like it (the page without the script): only
     what places it is checked, with the same messages as a submission."""
     payload: dict[str, Any] = {"category": form.category, "text": form.text}
-    if representative_code:
-        payload["representative_code"] = representative_code
+    _place_by_point(form, payload, representative_code=representative_code)
     errors: Errors = {}
     location = _location(form, errors)
     if location is not None:
@@ -174,9 +176,10 @@ def parse_action(
 
 
 def unknown_reference_errors(exc: UnknownReference) -> Errors:
-    """A reference the directory lacks: the category's own field, else the form as a whole."""
-    if exc.field == "category":
-        return {"category": Message("error.category.unknown_reference")}
+    """A reference the directory lacks: the category's or the point's own field, else (the
+    QR code's representative) the form as a whole."""
+    if exc.field in ("category", "liaison_point_id"):
+        return {exc.field: Message(f"error.{exc.field}.unknown_reference")}
     return {"form": Message("error.form.representative")}
 
 
@@ -194,6 +197,40 @@ def photo_refused_errors(exc: PhotoRefused) -> Errors:
     field, naming which photo (counted from 1, as the resident chose them)."""
     key = _PHOTO_REFUSALS.get(exc.reason, "error.photos.one")
     return {"photos": Message(key, {"n": exc.index + 1})}
+
+
+@dataclass(frozen=True)
+class PointGroup:
+    """One station's liaison points, as an `<optgroup>` of the plain form's point choice."""
+
+    station: str
+    points: list[tuple[str, str]]  # (id, name)
+
+
+def point_groups(
+    points: Iterable[Mapping[str, Any]],
+    stations: Iterable[Mapping[str, Any]],
+    *,
+    name: Callable[[Mapping[str, Any]], str],
+) -> list[PointGroup]:
+    """The active liaison points of active stations to choose from, grouped by station
+    (`name`: an entry's name in the reader's language). Stations and points come in the order
+    of their ids, the directory's pinyin slugs (`xijie`, `baiyun`): near enough the pinyin
+    order of their names, which the characters' own code points are not."""
+    by_id = {str(s["id"]): s for s in stations if "id" in s}
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for point in sorted(points, key=lambda p: str(p.get("id", ""))):
+        if "id" not in point or not point.get("active", True):
+            continue
+        station = by_id.get(str(point.get("station", "")))
+        if station is None or not station.get("active", True):
+            continue
+        grouped.setdefault(str(station["id"]), []).append(
+            (str(point["id"]), name(point) or str(point["id"]))
+        )
+    return [
+        PointGroup(station=name(by_id[key]) or key, points=grouped[key]) for key in sorted(grouped)
+    ]
 
 
 def _validate(
@@ -238,13 +275,23 @@ def _submission_field(loc: tuple[Any, ...], error_type: str) -> tuple[str, Messa
         if len(loc) == 1:
             return "contact_phone", Message("error.contact_phone.reachable")
         return f"contact_{loc[1]}", None
-    if head in ("category", "text", "location"):
+    if head in ("category", "text", "location", "liaison_point_id"):
         return str(head), None
     return "form", None
 
 
 def _renamed(loc: tuple[Any, ...], fields: Mapping[str, str]) -> tuple[str, Message | None]:
     return fields.get(str(loc[0]) if loc else "", "form"), None
+
+
+def _place_by_point(
+    form: SubmissionForm, payload: dict[str, Any], *, representative_code: str | None
+) -> None:
+    """The QR form's representative, else the plain form's chosen point (none: not sure)."""
+    if representative_code:
+        payload["representative_code"] = representative_code
+    elif form.liaison_point_id.strip():
+        payload["liaison_point_id"] = form.liaison_point_id
 
 
 def _location(form: SubmissionForm, errors: Errors) -> dict[str, float] | None:

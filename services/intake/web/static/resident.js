@@ -205,6 +205,8 @@
       var draft = { category: category, text: text.value };
       var rep = similar.getAttribute("data-representative");
       if (rep) { draft.representative_code = rep; }
+      var point = document.getElementById("liaison_point_id");
+      if (point && point.value) { draft.liaison_point_id = point.value; }
       var lat = document.getElementById("lat"), lon = document.getElementById("lon");
       if (lat && lon && lat.value && lon.value) {
         draft.location = { lat: Number(lat.value), lon: Number(lon.value) };
@@ -226,5 +228,7 @@
     document.querySelectorAll('input[name="category"]').forEach(function (r) {
       r.addEventListener("change", later);
     });
+    var pointChoice = document.getElementById("liaison_point_id");
+    if (pointChoice) { pointChoice.addEventListener("change", later); }
   }
 })();
