@@ -21,6 +21,7 @@ from services.routing.domain.meetings import (
     unique,
 )
 from services.routing.domain.workflow import Actor, NotPermitted
+from services.routing.web.meeting_forms import record_fields
 from shared.events.activity_events import ACTIVITY_EVENT_TYPES, MeetingRecorded
 from shared.events.envelope import Envelope
 
@@ -102,6 +103,39 @@ def test_a_themed_activity_recorded_afterwards_names_the_representatives_who_too
     meeting = record(command(kind="themed_activity", representatives=["0413", "0412", "0413"]))
     assert meeting.representatives == ["0413", "0412"]
     assert meeting_recorded(meeting).representatives == ["0412", "0413"]
+
+
+def test_the_record_form_reads_codes_and_case_ids_as_the_plan_form_does() -> None:
+    form = {
+        "csrf": "x",
+        "kind": "themed_activity",
+        "liaison_point_id": "",
+        "held_on": " 2026-11-20 ",
+        "topic": " 代表进社区主题活动 ",
+        "attendance": "35",
+        "outcome": "收集意见 12 条。",
+        "representatives": "0413， 0414 ,0413",
+        "case_ids": "c-1 c-2，",
+    }
+    fields = record_fields(form)
+    assert fields == {
+        "kind": "themed_activity",
+        "held_on": "2026-11-20",
+        "topic": "代表进社区主题活动",
+        "attendance": "35",
+        "outcome": "收集意见 12 条。",
+        "representatives": ["0413", "0414", "0413"],
+        "case_ids": ["c-1", "c-2"],
+    }
+    meeting = record(RecordMeeting.model_validate(fields))
+    assert (meeting.liaison_point_id, meeting.representatives) == (None, ["0413", "0414"])
+
+
+def test_an_empty_record_form_names_every_field_it_misses() -> None:
+    with pytest.raises(ValidationError) as raised:
+        RecordMeeting.model_validate(record_fields({}))
+    missing = {e["loc"][0] for e in raised.value.errors()}
+    assert missing == {"kind", "held_on", "topic", "attendance", "outcome"}
 
 
 def test_a_representative_not_in_the_directory_is_refused() -> None:

@@ -78,8 +78,30 @@ MEETING_STRINGS: Mapping[str, Mapping[Language, str]] = {
         "zh": "记录会议召开情况后，才能记录各议题的决定。",
         "en": "Record the meeting as held first; then record each item's decision.",
     },
+    "meeting_record": {"zh": "登记已举行的活动", "en": "Record a meeting or activity held"},
+    "meeting_record_hint": {
+        "zh": "议事会或主题活动举行后在此登记；参会代表的履职档案将计入这次活动。",
+        "en": "Record a deliberation meeting or themed activity once held; it counts in the "
+        "duty record of each representative who took part.",
+    },
+    "meeting_field_kind": {"zh": "类型", "en": "Kind"},
+    "meeting_field_record_held_on": {
+        "zh": "举行日期（不晚于今天）",
+        "en": "Held on (today at the latest)",
+    },
+    "meeting_field_record_topic": {"zh": "会议或活动主题", "en": "Topic"},
+    "meeting_field_record_outcome": {"zh": "会议或活动成果（公开）", "en": "Outcome (public)"},
+    "meeting_field_case_ids": {
+        "zh": "涉及的意见建议（案件编号，以空格或逗号分隔，可不填）",
+        "en": "Cases raised or discussed (case ids, separated by spaces or commas; optional)",
+    },
+    "meeting_record_submit": {"zh": "登记活动", "en": "Record it"},
     "meeting_done_planned": {"zh": "议事会已安排。", "en": "The meeting is planned."},
     "meeting_done_held": {"zh": "会议召开情况已记录。", "en": "The meeting is recorded as held."},
+    "meeting_done_recorded": {
+        "zh": "活动已登记，参会代表的履职档案将计入。",
+        "en": "Recorded; it counts in the duty records of the representatives who took part.",
+    },
     "meeting_done_decided": {
         "zh": "决定已记录，相关居民将收到通知。",
         "en": "The decision is recorded; its residents are being told.",

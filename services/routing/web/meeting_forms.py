@@ -3,6 +3,7 @@
 The "new meeting" form lists the proposed agenda items, each with a tick box (`pick`), an
 editable title (`title-<n>`) and its cases (`cases-<n>`); representatives are codes separated
 by spaces or commas; deliberators one per line, "name, role" (the role defaults to 议事员).
+The "record a meeting or activity held" form writes representatives and case ids the same way.
 """
 
 from __future__ import annotations
@@ -49,6 +50,21 @@ def plan_fields(form: Mapping[str, str], picked: Sequence[str]) -> dict[str, Any
             }
             for n in picked
         ],
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def record_fields(form: Mapping[str, str]) -> dict[str, Any]:
+    """The RecordMeeting fields of the form: a meeting or activity held, recorded afterwards."""
+    fields: dict[str, Any] = {
+        "kind": form.get("kind", "").strip() or None,
+        "liaison_point_id": form.get("liaison_point_id", "").strip() or None,
+        "held_on": form.get("held_on", "").strip() or None,
+        "topic": form.get("topic", "").strip(),
+        "attendance": form.get("attendance", "").strip() or None,
+        "outcome": form.get("outcome", "").strip(),
+        "representatives": _words(form.get("representatives", "")),
+        "case_ids": _words(form.get("case_ids", "")),
     }
     return {k: v for k, v in fields.items() if v is not None}
 

@@ -1,6 +1,7 @@
 """The workbench's deliberation meeting (议事会) pages: the station's meetings, a new meeting
-planned from the proposed agenda, and one meeting with its participants, the form that records
-it as held, and a decision form per agenda item.
+planned from the proposed agenda, a meeting or themed activity recorded once held (it counts in
+its representatives' duty records), and one meeting with its participants, the form that
+records it as held, and a decision form per agenda item.
 
 Every form posts here, calls the same handler as the JSON API and redirects (POST → 303 → GET);
 a refusal re-renders the page with the reasons at the form (form_post.py).
@@ -9,7 +10,7 @@ a refusal re-renders the page with the reasons at the form (form_post.py).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
@@ -27,6 +28,7 @@ from services.routing.domain.meetings import (
     NoSuchItem,
     NoSuchMeeting,
     PlanMeeting,
+    RecordMeeting,
     can_see_meeting,
     meeting_scope,
 )
@@ -51,13 +53,22 @@ from services.routing.entrypoints.pages.form_post import (
 from services.routing.handlers import meetings as handlers
 from services.routing.handlers.directory import DirectoryNotLoaded
 from services.routing.web.forms import Text, field_errors
-from services.routing.web.meeting_forms import decision_fields, hold_fields, plan_fields
+from services.routing.web.meeting_forms import (
+    decision_fields,
+    hold_fields,
+    plan_fields,
+    record_fields,
+)
+from services.routing.web.views import place_name
 from shared.auth import Claims
+from shared.events.activity_events import MeetingKind
 
 router = APIRouter(include_in_schema=False)
 
 LIST_PATH = "/staff/meetings"
-DONE = ("planned", "held", "decided")
+DONE = ("planned", "recorded", "held", "decided")
+RECORD_PATH = f"{LIST_PATH}/record"
+KINDS: tuple[str, ...] = get_args(MeetingKind)
 PAGE_SIZE = 100
 
 
@@ -72,7 +83,9 @@ def _station_points(directory: Directory | None, station: str | None) -> list[An
 
 
 @router.get(LIST_PATH)
-async def meeting_list(request: Request, workbench: Pages, meetings: Meetings) -> Response:
+async def meeting_list(
+    request: Request, workbench: Pages, meetings: Meetings, directory: Directories
+) -> Response:
     claims = await workbench.claims(request)
     if claims is None:
         return workbench.to_sign_in(request)
@@ -82,6 +95,7 @@ async def meeting_list(request: Request, workbench: Pages, meetings: Meetings) -
     except NotPermitted:
         return await workbench.forbidden(request, claims)
     found = await meetings.list_meetings(station_id=scope, limit=PAGE_SIZE)
+    snapshot = await directory.load()
     return await workbench.render(
         request,
         claims,
@@ -89,7 +103,10 @@ async def meeting_list(request: Request, workbench: Pages, meetings: Meetings) -
         {
             "nav_current": "meetings",
             "meetings": found,
-            "may_plan": actor.role in STATION_ROLES and actor.station_id is not None,
+            "places": {
+                m.meeting_id: place_name(snapshot, m.station_id, m.liaison_point_id) for m in found
+            },
+            "may_plan": _may_plan(claims),
         },
     )
 
@@ -209,6 +226,110 @@ async def plan_meeting(
     except (NotPermitted, DirectoryNotLoaded):
         return await workbench.forbidden(request, claims)
     return RedirectResponse(f"{LIST_PATH}/{meeting.meeting_id}?done=planned", status_code=303)
+
+
+async def _render_record(
+    request: Request,
+    claims: Claims,
+    *,
+    workbench: Pages,
+    directory: Directories,
+    values: dict[str, str],
+    today: str,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    snapshot = await directory.load()
+    return await workbench.render(
+        request,
+        claims,
+        "meeting_record.html",
+        {
+            "nav_current": "meetings",
+            "kinds": KINDS,
+            "points": _station_points(snapshot, actor_from(claims).station_id),
+            "today": today,
+            "values": values,
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+# Before LIST_PATH/{meeting_id}: "record" is no meeting id.
+@router.get(RECORD_PATH)
+async def record_form(
+    request: Request, workbench: Pages, directory: Directories, zone: LocalZone
+) -> Response:
+    claims = await workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    if not _may_plan(claims):
+        return await workbench.forbidden(request, claims)
+    today = datetime.now(UTC).astimezone(zone).date().isoformat()
+    return await _render_record(
+        request,
+        claims,
+        workbench=workbench,
+        directory=directory,
+        values={"held_on": today},
+        today=today,
+    )
+
+
+@router.post(RECORD_PATH)
+async def record_held(
+    request: Request,
+    workbench: Pages,
+    meetings: Meetings,
+    directory: Directories,
+    relay: Relay,
+    zone: LocalZone,
+    correlation_id: CorrelationId,
+) -> Response:
+    claims = await workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    form = _texts(await request.form())
+    if not workbench.csrf_ok(request, form.get("csrf")):
+        return await workbench.forbidden(request, claims, reason="csrf_failed")
+    if not _may_plan(claims):
+        return await workbench.forbidden(request, claims)
+    now = datetime.now(UTC)
+    today = now.astimezone(zone).date()
+
+    async def again(errors: dict[str, str]) -> Response:
+        return await _render_record(
+            request,
+            claims,
+            workbench=workbench,
+            directory=directory,
+            values=form,
+            today=today.isoformat(),
+            errors=errors,
+            status_code=422,
+        )
+
+    try:
+        command = RecordMeeting.model_validate(record_fields(form))
+    except ValidationError as exc:
+        return await again(field_errors(exc, lambda k, **v: workbench.text(request, k, **v)))
+    try:
+        meeting = await handlers.record_station_meeting(
+            command=command,
+            actor=actor_from(claims),
+            meetings=meetings,
+            directory=directory,
+            correlation_id=correlation_id,
+            today=today,
+            now=now,
+        )
+    except InvalidMeeting as exc:
+        return await again({"": workbench.text(request, "err_other", msg="; ".join(exc.problems))})
+    except (NotPermitted, DirectoryNotLoaded):
+        return await workbench.forbidden(request, claims)
+    relay.wake()
+    return RedirectResponse(f"{LIST_PATH}/{meeting.meeting_id}?done=recorded", status_code=303)
 
 
 async def _render_meeting(
