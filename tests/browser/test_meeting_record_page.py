@@ -3,10 +3,10 @@ on routing and reporting running as processes.
 
 Station staff follow the meetings list's link to the form and record a themed activity (主题活动)
 with representatives 0413 and 0414: an empty topic first (the message on the field), then a day
-in the future (the domain's refusal above the form), each time with what was typed kept and
-nothing recorded; then the activity, whose page names both representatives. Reporting counts it
-in both duty records as an activity attended, not a meeting. Signed out, the form sends to
-sign-in; a representative is refused it.
+in the future (the domain's refusal, on the day's field too), each time with what was typed
+kept and nothing recorded; then the activity, whose page names both representatives. Reporting
+counts it in both duty records as an activity attended, not a meeting. Signed out, the form
+sends to sign-in; a representative is refused it.
 """
 
 from __future__ import annotations
@@ -104,11 +104,20 @@ async def test_staff_record_a_themed_activity_held_and_it_counts_for_its_represe
     await expect(codes).to_have_value("0413， 0414")
     await expect(held_on).not_to_have_attribute("aria-invalid", "true")
 
-    # Held tomorrow: the domain refuses the day, said above the form; still nothing recorded.
+    # Held tomorrow: the domain refuses the day, said on the field and in the summary that
+    # links to it; still nothing recorded.
     await topic.fill(TOPIC)
-    await held_on.fill((today + timedelta(days=1)).isoformat())
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    await held_on.fill(tomorrow)
     await desktop.get_by_role("button", name="登记活动").click()
-    await expect(desktop.locator("#error-summary")).to_contain_text("is in the future")
+    too_early = f"{tomorrow} 还没到，举行日期不能晚于今天。"
+    await expect(held_on).to_have_attribute("aria-invalid", "true")
+    await expect(held_on).to_have_attribute("aria-describedby", "held_on-error")
+    await expect(desktop.locator("#held_on-error")).to_have_text(too_early)
+    summary = desktop.locator("#error-summary")
+    await expect(summary.get_by_role("link", name=too_early)).to_have_attribute("href", "#held_on")
+    await expect(summary).not_to_contain_text("is in the future")
+    await expect(held_on).to_have_value(tomorrow)
     await expect(topic).to_have_value(TOPIC)
     await expect(topic).not_to_have_attribute("aria-invalid", "true")
     await expect(desktop.get_by_label("会议或活动成果（公开）")).to_have_value(OUTCOME)

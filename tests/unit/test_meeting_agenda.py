@@ -20,6 +20,7 @@ from services.routing.domain.meetings import (
     InvalidMeeting,
     Meeting,
     MeetingNotAllowed,
+    MeetingProblem,
     NoSuchItem,
     NoSuchMeeting,
     PlanMeeting,
@@ -30,7 +31,15 @@ from services.routing.domain.meetings import (
     plan_meeting,
 )
 from services.routing.domain.workflow import Actor, NotPermitted
-from services.routing.web.meeting_forms import decision_fields, deliberators, plan_fields
+from services.routing.entrypoints.pages.form_post import Refusal
+from services.routing.entrypoints.pages.meetings import refusal
+from services.routing.web.catalog import CATALOG
+from services.routing.web.meeting_forms import (
+    decision_fields,
+    deliberators,
+    plan_fields,
+    problem_errors,
+)
 from shared.events.case_events import CASE_EVENT_TYPES, CaseMeetingDecided
 from shared.events.envelope import Envelope
 from shared.sealing import is_sealed, new_key, open_envelope, seal_envelope
@@ -174,6 +183,28 @@ def test_planning_reports_every_problem_at_once() -> None:
         "not cases of station xijie: x9",
         "not representatives in the directory: 9999",
     ]
+    # Each at the field of the new meeting form it concerns: the agenda's fieldset for both
+    # problems of its cases.
+    assert [(d.field, d.code) for d in raised.value.details] == [
+        ("liaison_point_id", "point_not_in_station"),
+        ("planned_on", "planned_in_past"),
+        ("agenda", "case_on_two_items"),
+        ("agenda", "cases_not_of_station"),
+        ("representatives", "unknown_representatives"),
+    ]
+    assert problem_errors(raised.value.details, zh) == {
+        "liaison_point_id": "联络点 jianchi_centre 不属于本联络站，请重新选择。",
+        "planned_on": "2026-11-24 已经过去，召开日期不能早于今天。",
+        "agenda": "同一件意见建议只能列入一个议题：p1。 以下意见建议不属于本联络站：x9。",
+        "representatives": "代表名录中没有这些编号：9999。",
+    }
+    assert problem_errors(raised.value.details, en) == {
+        "liaison_point_id": "The liaison point jianchi_centre is not one of your station's; "
+        "choose another.",
+        "planned_on": "2026-11-24 has passed: plan the meeting for today or later.",
+        "agenda": "A case goes on one agenda item only: p1. Not cases of your station: x9.",
+        "representatives": "No representatives of these codes in the directory: 9999.",
+    }
 
 
 @pytest.mark.parametrize(
@@ -220,8 +251,12 @@ def test_holding_records_the_day_and_the_public_outcome_and_only_once() -> None:
     assert "李师傅" not in event.model_dump_json()
     with pytest.raises(MeetingNotAllowed):
         hold_meeting(held, HOLD, actor=STAFF, today=TODAY)
-    with pytest.raises(InvalidMeeting):
+    with pytest.raises(InvalidMeeting) as raised:
         hold_meeting(planned(planned_on="2026-11-30"), HOLD, actor=STAFF, today=TODAY)
+    assert raised.value.problems == ["held_on 2026-11-30 is in the future"]
+    assert raised.value.details == [
+        MeetingProblem("held_on", "held_in_future", {"day": "2026-11-30"})
+    ]
     with pytest.raises(NoSuchMeeting):
         hold_meeting(planned(), HOLD, actor=OTHER_STAFF, today=TODAY)
 
@@ -262,8 +297,11 @@ def test_a_decision_waits_for_the_meeting_and_keeps_to_its_items_cases() -> None
         decide_item(planned(), "1", DECIDE, actor=STAFF, now=NOW)
     with pytest.raises(NoSuchItem):
         decide_item(held(), "9", DECIDE, actor=STAFF, now=NOW)
-    with pytest.raises(InvalidMeeting, match="not cases of agenda item 1: d1"):
+    with pytest.raises(InvalidMeeting, match="not cases of agenda item 1: d1") as raised:
         decide_item(held(), "1", DecideItem(decision="越界", case_ids=["d1"]), actor=STAFF, now=NOW)
+    assert raised.value.details == [
+        MeetingProblem("case_id", "cases_not_of_item", {"item": "1", "cases": "d1"})
+    ]
     with pytest.raises(NoSuchMeeting):
         decide_item(held(), "1", DECIDE, actor=OTHER_STAFF, now=NOW)
 
@@ -317,3 +355,33 @@ def test_the_new_meeting_form_reads_ticked_items_codes_and_deliberators() -> Non
     assert deliberators("") == []
     assert decision_fields({"decision": " 同意 "}, []) == {"decision": "同意"}
     assert decision_fields({"decision": "同意"}, ["p1"]) == {"decision": "同意", "case_ids": ["p1"]}
+
+
+def zh(key: str, **values: object) -> str:
+    return CATALOG.text(key, "zh", **values)
+
+
+def en(key: str, **values: object) -> str:
+    return CATALOG.text(key, "en", **values)
+
+
+def test_the_meeting_pages_show_a_refusal_at_the_field_of_its_form() -> None:
+    """The hold and decision forms' refusals carry field errors; the page adds each form's
+    prefix (`held-`, `decision-<item>-`) when it shows them."""
+    with pytest.raises(InvalidMeeting) as raised:
+        hold_meeting(planned(planned_on="2026-11-30"), HOLD, actor=STAFF, today=TODAY)
+    assert refusal(raised.value, zh) == Refusal(
+        422, errors={"held_on": "2026-11-30 还没到，举行日期不能晚于今天。"}
+    )
+    assert refusal(raised.value, en) == Refusal(
+        422, errors={"held_on": "2026-11-30 is still to come: the day held cannot be after today."}
+    )
+    with pytest.raises(InvalidMeeting) as raised:
+        decide_item(held(), "1", DecideItem(decision="越界", case_ids=["d1"]), actor=STAFF, now=NOW)
+    assert refusal(raised.value, zh) == Refusal(
+        422, errors={"case_id": "以下意见建议不在本议题中：d1。"}
+    )
+    unnamed = InvalidMeeting([MeetingProblem("case_id", "decision_without_cases")])
+    assert unnamed.problems == ["a decision names at least one case"]
+    assert problem_errors(unnamed.details, en) == {"case_id": "A decision names at least one case."}
+    assert problem_errors([], zh) == {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import ValidationError
@@ -13,6 +13,8 @@ from services.routing.domain.meetings import (
     MAX_CASES,
     InvalidMeeting,
     Meeting,
+    MeetingProblem,
+    MeetingProblemCode,
     RecordMeeting,
     can_see_meeting,
     meeting_recorded,
@@ -21,9 +23,11 @@ from services.routing.domain.meetings import (
     unique,
 )
 from services.routing.domain.workflow import Actor, NotPermitted
-from services.routing.web.meeting_forms import record_fields
+from services.routing.web.catalog import CATALOG
+from services.routing.web.meeting_forms import problem_errors, record_fields
 from shared.events.activity_events import ACTIVITY_EVENT_TYPES, MeetingRecorded
 from shared.events.envelope import Envelope
+from shared.web.i18n import Language
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 25)
@@ -142,6 +146,9 @@ def test_a_representative_not_in_the_directory_is_refused() -> None:
     with pytest.raises(InvalidMeeting) as raised:
         record(command(representatives=["0412", "9999"]))
     assert raised.value.problems == ["not representatives in the directory: 9999"]
+    assert raised.value.details == [
+        MeetingProblem("representatives", "unknown_representatives", {"codes": "9999"})
+    ]
 
 
 def test_a_meeting_held_today_is_recorded() -> None:
@@ -158,6 +165,9 @@ def test_a_point_of_another_station_or_none_at_all_is_refused(point: str) -> Non
     with pytest.raises(InvalidMeeting) as raised:
         record(command(liaison_point_id=point))
     assert raised.value.problems == [f"liaison point {point} is not in station xijie"]
+    assert [(d.field, d.code) for d in raised.value.details] == [
+        ("liaison_point_id", "point_not_in_station")
+    ]
 
 
 @pytest.mark.parametrize("point", ["baiyun", "shangcheng", "hexing", "xixin"])
@@ -169,11 +179,20 @@ def test_cases_not_of_the_station_are_refused_by_id() -> None:
     with pytest.raises(InvalidMeeting) as raised:
         record(command(case_ids=["c-1", "c-9", "c-8"]), station_cases=frozenset({"c-1"}))
     assert raised.value.problems == ["not cases of station xijie: c-9, c-8"]
+    assert raised.value.details == [
+        MeetingProblem(
+            "case_ids", "cases_not_of_station", {"station": "xijie", "cases": "c-9, c-8"}
+        )
+    ]
 
 
 def test_a_meeting_in_the_future_is_refused() -> None:
-    with pytest.raises(InvalidMeeting, match="2026-11-26 is in the future"):
+    with pytest.raises(InvalidMeeting, match="2026-11-26 is in the future") as raised:
         record(command(held_on="2026-11-26"))
+    assert raised.value.problems == ["held_on 2026-11-26 is in the future"]
+    assert raised.value.details == [
+        MeetingProblem("held_on", "held_in_future", {"day": "2026-11-26"})
+    ]
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -184,6 +203,53 @@ def test_every_problem_is_reported_at_once() -> None:
         )
     assert len(raised.value.problems) == 3
     assert str(raised.value) == "; ".join(raised.value.problems)
+    assert [(d.field, d.code) for d in raised.value.details] == [
+        ("liaison_point_id", "point_not_in_station"),
+        ("case_ids", "cases_not_of_station"),
+        ("held_on", "held_in_future"),
+    ]
+    assert [d.text for d in raised.value.details] == raised.value.problems
+
+
+def zh(key: str, **values: object) -> str:
+    return CATALOG.text(key, "zh", **values)
+
+
+def en(key: str, **values: object) -> str:
+    return CATALOG.text(key, "en", **values)
+
+
+def test_the_record_forms_refusal_reads_at_its_fields_in_the_pages_language() -> None:
+    with pytest.raises(InvalidMeeting) as raised:
+        record(
+            command(held_on="2026-11-26", representatives=["0413", "9999"], case_ids=["c-9"]),
+            station_cases=frozenset(),
+        )
+    details = raised.value.details
+    assert problem_errors(details, zh) == {
+        "case_ids": "以下意见建议不属于本联络站：c-9。",
+        "held_on": "2026-11-26 还没到，举行日期不能晚于今天。",
+        "representatives": "代表名录中没有这些编号：9999。",
+    }
+    assert problem_errors(details, en) == {
+        "case_ids": "Not cases of your station: c-9.",
+        "held_on": "2026-11-26 is still to come: the day held cannot be after today.",
+        "representatives": "No representatives of these codes in the directory: 9999.",
+    }
+    # The API keeps the English sentences.
+    assert raised.value.problems == [
+        "not cases of station xijie: c-9",
+        "held_on 2026-11-26 is in the future",
+        "not representatives in the directory: 9999",
+    ]
+
+
+@pytest.mark.parametrize("code", get_args(MeetingProblemCode))
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_problem_has_a_message_in_both_languages(code: str, language: Language) -> None:
+    values = {"point": "P", "station": "S", "cases": "C", "day": "D", "codes": "R", "item": "I"}
+    message = CATALOG.text(f"meeting_problem_{code}", language, **values)
+    assert message and "{" not in message
 
 
 @pytest.mark.parametrize("actor", [REP, HOUSING, SUPERVISOR, ADMIN])
@@ -201,6 +267,9 @@ def test_another_stations_staff_record_for_their_own_station_only() -> None:
     with pytest.raises(InvalidMeeting) as raised:
         record(command(), actor=OTHER_STAFF)
     assert raised.value.problems[0] == "liaison point xixin is not in station jianchi"
+    assert raised.value.details[0] == MeetingProblem(
+        "liaison_point_id", "point_not_in_station", {"point": "xixin", "station": "jianchi"}
+    )
 
 
 @pytest.mark.parametrize(

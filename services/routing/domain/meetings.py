@@ -15,6 +15,8 @@ the decision is written back to each of them. A meeting recorded after the fact 
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -168,12 +170,53 @@ class Meeting(BaseModel):
         return next((i for i in self.agenda if i.item_id == item_id), None)
 
 
-class InvalidMeeting(ValueError):
-    """The record names something that does not fit the station (422)."""
+MeetingProblemCode = Literal[
+    "point_not_in_station",
+    "cases_not_of_station",
+    "held_in_future",
+    "planned_in_past",
+    "case_on_two_items",
+    "unknown_representatives",
+    "decision_without_cases",
+    "cases_not_of_item",
+]
+# The API's sentence for each problem, filled with the problem's values.
+_PROBLEM_TEXTS: Mapping[MeetingProblemCode, str] = {
+    "point_not_in_station": "liaison point {point} is not in station {station}",
+    "cases_not_of_station": "not cases of station {station}: {cases}",
+    "held_in_future": "held_on {day} is in the future",
+    "planned_in_past": "planned_on {day} is in the past",
+    "case_on_two_items": "on more than one agenda item: {cases}",
+    "unknown_representatives": "not representatives in the directory: {codes}",
+    "decision_without_cases": "a decision names at least one case",
+    "cases_not_of_item": "not cases of agenda item {item}: {cases}",
+}
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+
+@dataclasses.dataclass(frozen=True)
+class MeetingProblem:
+    """One reason a command is refused: the form field it concerns (as the workbench's forms
+    name it), what is wrong (`code`) and the values that say so (ids, days, comma-separated
+    lists). The pages word it in their language; the API sends `text`."""
+
+    field: str
+    code: MeetingProblemCode
+    values: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return _PROBLEM_TEXTS[self.code].format(**self.values)
+
+
+class InvalidMeeting(ValueError):
+    """The record names something that does not fit the station (422).
+
+    `details`: every problem found; `problems`: the same as the API's English sentences."""
+
+    def __init__(self, details: Sequence[MeetingProblem]) -> None:
+        self.details = list(details)
+        self.problems = [d.text for d in self.details]
+        super().__init__("; ".join(self.problems))
 
 
 def unique(case_ids: list[str]) -> list[str]:
@@ -198,17 +241,11 @@ def record_meeting(
     if actor.role not in STATION_ROLES or actor.station_id is None:
         raise NotPermitted(f"a {actor.role} may not record a station's meetings")
     station = actor.station_id
-    problems: list[str] = []
-    if command.liaison_point_id is not None:
-        point = directory.point(command.liaison_point_id)
-        if point is None or point.station != station:
-            problems.append(f"liaison point {command.liaison_point_id} is not in station {station}")
+    problems = _foreign_point(command.liaison_point_id, station, directory)
     case_ids = unique(command.case_ids)
-    foreign = [c for c in case_ids if c not in station_cases]
-    if foreign:
-        problems.append(f"not cases of station {station}: {', '.join(foreign)}")
+    problems.extend(_foreign_cases(case_ids, station, station_cases, field="case_ids"))
     if command.held_on > today:
-        problems.append(f"held_on {command.held_on.isoformat()} is in the future")
+        problems.append(_held_in_future(command.held_on))
     problems.extend(_unknown_representatives(command.representatives, directory))
     if problems:
         raise InvalidMeeting(problems)
@@ -228,9 +265,42 @@ def record_meeting(
     )
 
 
-def _unknown_representatives(codes: list[str], directory: Directory) -> list[str]:
+def _listed(ids: list[str]) -> str:
+    return ", ".join(ids)
+
+
+def _foreign_point(
+    point_id: str | None, station: str, directory: Directory
+) -> list[MeetingProblem]:
+    if point_id is None:
+        return []
+    point = directory.point(point_id)
+    if point is not None and point.station == station:
+        return []
+    values = {"point": point_id, "station": station}
+    return [MeetingProblem("liaison_point_id", "point_not_in_station", values)]
+
+
+def _foreign_cases(
+    case_ids: list[str], station: str, station_cases: frozenset[str], *, field: str
+) -> list[MeetingProblem]:
+    foreign = [c for c in case_ids if c not in station_cases]
+    if not foreign:
+        return []
+    values = {"station": station, "cases": _listed(foreign)}
+    return [MeetingProblem(field, "cases_not_of_station", values)]
+
+
+def _held_in_future(day: date) -> MeetingProblem:
+    return MeetingProblem("held_on", "held_in_future", {"day": day.isoformat()})
+
+
+def _unknown_representatives(codes: list[str], directory: Directory) -> list[MeetingProblem]:
     unknown = [r for r in unique(codes) if directory.representative(r) is None]
-    return [f"not representatives in the directory: {', '.join(unknown)}"] if unknown else []
+    if not unknown:
+        return []
+    values = {"codes": _listed(unknown)}
+    return [MeetingProblem("representatives", "unknown_representatives", values)]
 
 
 class NoSuchItem(LookupError):
@@ -266,13 +336,10 @@ def plan_meeting(
     `station_cases` holds those of the agenda's case ids that are cases of the actor's station.
     A case sits on one item only: one decision per case and meeting."""
     station = _station_of(actor, "plan a station's meetings")
-    problems: list[str] = []
-    if command.liaison_point_id is not None:
-        point = directory.point(command.liaison_point_id)
-        if point is None or point.station != station:
-            problems.append(f"liaison point {command.liaison_point_id} is not in station {station}")
+    problems = _foreign_point(command.liaison_point_id, station, directory)
     if command.planned_on < today:
-        problems.append(f"planned_on {command.planned_on.isoformat()} is in the past")
+        day = command.planned_on.isoformat()
+        problems.append(MeetingProblem("planned_on", "planned_in_past", {"day": day}))
     seen: set[str] = set()
     twice: list[str] = []
     for item in command.agenda:
@@ -281,11 +348,10 @@ def plan_meeting(
                 twice.append(case_id)
             seen.add(case_id)
     if twice:
-        problems.append(f"on more than one agenda item: {', '.join(unique(twice))}")
+        values = {"cases": _listed(unique(twice))}
+        problems.append(MeetingProblem("agenda", "case_on_two_items", values))
     case_ids = unique([c for item in command.agenda for c in item.case_ids])
-    foreign = [c for c in case_ids if c not in station_cases]
-    if foreign:
-        problems.append(f"not cases of station {station}: {', '.join(foreign)}")
+    problems.extend(_foreign_cases(case_ids, station, station_cases, field="agenda"))
     problems.extend(_unknown_representatives(command.representatives, directory))
     if problems:
         raise InvalidMeeting(problems)
@@ -329,7 +395,7 @@ def hold_meeting(meeting: Meeting, command: HoldMeeting, *, actor: Actor, today:
         raise MeetingNotAllowed("the meeting is already held")
     held_on = command.held_on or meeting.held_on
     if held_on > today:
-        raise InvalidMeeting([f"held_on {held_on.isoformat()} is in the future"])
+        raise InvalidMeeting([_held_in_future(held_on)])
     return meeting.model_copy(
         update={
             "status": "held",
@@ -357,10 +423,11 @@ def decide_item(
         raise MeetingNotAllowed("record the meeting's minutes first: decisions follow holding it")
     case_ids = unique(command.case_ids) if command.case_ids else item.case_ids
     if not case_ids:
-        raise InvalidMeeting(["a decision names at least one case"])
+        raise InvalidMeeting([MeetingProblem("case_id", "decision_without_cases")])
     strangers = [c for c in case_ids if c not in item.case_ids]
     if strangers:
-        raise InvalidMeeting([f"not cases of agenda item {item_id}: {', '.join(strangers)}"])
+        values = {"item": item_id, "cases": _listed(strangers)}
+        raise InvalidMeeting([MeetingProblem("case_id", "cases_not_of_item", values)])
     if item.decision is not None:
         same = item.decision.text == command.decision and set(item.decision.case_ids) == set(
             case_ids

@@ -106,4 +106,38 @@ MEETING_STRINGS: Mapping[str, Mapping[Language, str]] = {
         "zh": "决定已记录，相关居民将收到通知。",
         "en": "The decision is recorded; its residents are being told.",
     },
+    # Why the domain refused a form, at the field concerned: `meeting_problem_<code>` for each
+    # MeetingProblem code (domain/meetings.py), filled with the problem's values.
+    "meeting_problem_point_not_in_station": {
+        "zh": "联络点 {point} 不属于本联络站，请重新选择。",
+        "en": "The liaison point {point} is not one of your station's; choose another.",
+    },
+    "meeting_problem_cases_not_of_station": {
+        "zh": "以下意见建议不属于本联络站：{cases}。",
+        "en": "Not cases of your station: {cases}.",
+    },
+    "meeting_problem_held_in_future": {
+        "zh": "{day} 还没到，举行日期不能晚于今天。",
+        "en": "{day} is still to come: the day held cannot be after today.",
+    },
+    "meeting_problem_planned_in_past": {
+        "zh": "{day} 已经过去，召开日期不能早于今天。",
+        "en": "{day} has passed: plan the meeting for today or later.",
+    },
+    "meeting_problem_case_on_two_items": {
+        "zh": "同一件意见建议只能列入一个议题：{cases}。",
+        "en": "A case goes on one agenda item only: {cases}.",
+    },
+    "meeting_problem_unknown_representatives": {
+        "zh": "代表名录中没有这些编号：{codes}。",
+        "en": "No representatives of these codes in the directory: {codes}.",
+    },
+    "meeting_problem_decision_without_cases": {
+        "zh": "会议决定至少要涉及一件意见建议。",
+        "en": "A decision names at least one case.",
+    },
+    "meeting_problem_cases_not_of_item": {
+        "zh": "以下意见建议不在本议题中：{cases}。",
+        "en": "Not cases of this agenda item: {cases}.",
+    },
 }

@@ -4,6 +4,7 @@ The "new meeting" form lists the proposed agenda items, each with a tick box (`p
 editable title (`title-<n>`) and its cases (`cases-<n>`); representatives are codes separated
 by spaces or commas; deliberators one per line, "name, role" (the role defaults to 议事员).
 The "record a meeting or activity held" form writes representatives and case ids the same way.
+The domain's refusals read at the fields they concern (`problem_errors`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from services.routing.domain.meetings import MeetingProblem
+from services.routing.web.forms import Text
 
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 _NAME_ROLE = re.compile(r"\s*[,，、;；]\s*|\s+")
@@ -85,3 +89,13 @@ def decision_fields(form: Mapping[str, str], ticked: Sequence[str]) -> dict[str,
     if ticked:
         fields["case_ids"] = list(ticked)
     return fields
+
+
+def problem_errors(details: Sequence[MeetingProblem], text: Text) -> dict[str, str]:
+    """The domain's refusal as one message per form field, in the page's language (`text`);
+    the messages of two problems at one field are joined."""
+    found: dict[str, list[str]] = {}
+    for problem in details:
+        message = text(f"meeting_problem_{problem.code}", **problem.values)
+        found.setdefault(problem.field, []).append(message)
+    return {field: " ".join(messages) for field, messages in found.items()}

@@ -57,6 +57,7 @@ from services.routing.web.meeting_forms import (
     decision_fields,
     hold_fields,
     plan_fields,
+    problem_errors,
     record_fields,
 )
 from services.routing.web.views import place_name
@@ -206,10 +207,13 @@ async def plan_meeting(
             status_code=status_code,
         )
 
+    def text(key: str, **values: object) -> str:
+        return workbench.text(request, key, **values)
+
     try:
         command = PlanMeeting.model_validate(plan_fields(form, picked))
     except ValidationError as exc:
-        return await again(field_errors(exc, lambda k, **v: workbench.text(request, k, **v)), 422)
+        return await again(field_errors(exc, text), 422)
     now = datetime.now(UTC)
     try:
         meeting = await handlers.plan_station_meeting(
@@ -221,8 +225,7 @@ async def plan_meeting(
             now=now,
         )
     except InvalidMeeting as exc:
-        message = workbench.text(request, "err_other", msg="; ".join(exc.problems))
-        return await again({"": message}, 422)
+        return await again(problem_errors(exc.details, text), 422)
     except (NotPermitted, DirectoryNotLoaded):
         return await workbench.forbidden(request, claims)
     return RedirectResponse(f"{LIST_PATH}/{meeting.meeting_id}?done=planned", status_code=303)
@@ -310,10 +313,13 @@ async def record_held(
             status_code=422,
         )
 
+    def text(key: str, **values: object) -> str:
+        return workbench.text(request, key, **values)
+
     try:
         command = RecordMeeting.model_validate(record_fields(form))
     except ValidationError as exc:
-        return await again(field_errors(exc, lambda k, **v: workbench.text(request, k, **v)))
+        return await again(field_errors(exc, text))
     try:
         meeting = await handlers.record_station_meeting(
             command=command,
@@ -325,7 +331,7 @@ async def record_held(
             now=now,
         )
     except InvalidMeeting as exc:
-        return await again({"": workbench.text(request, "err_other", msg="; ".join(exc.problems))})
+        return await again(problem_errors(exc.details, text))
     except (NotPermitted, DirectoryNotLoaded):
         return await workbench.forbidden(request, claims)
     relay.wake()
@@ -393,7 +399,7 @@ def refusal(exc: Exception, text: Text) -> Refusal | None:
     if isinstance(exc, NoSuchMeeting | NoSuchItem):
         return NOT_FOUND
     if isinstance(exc, InvalidMeeting):
-        return Refusal(422, errors={"": text("err_other", msg="; ".join(exc.problems))})
+        return Refusal(422, errors=problem_errors(exc.details, text))
     if isinstance(exc, MeetingNotAllowed):
         return Refusal(409, problem=str(exc))
     return None
