@@ -23,6 +23,7 @@ from services.intake.domain.supporters import CaseClosedToSupport
 from services.intake.entrypoints.deps import Directory, FormPost, FormPostDeps, container
 from services.intake.entrypoints.pages import PAGES, form_text, not_found, over_rate
 from services.intake.handlers.similar_cases import similar_cases
+from services.intake.handlers.submission import check_reference
 from services.intake.web.forms import (
     Errors,
     Message,
@@ -293,14 +294,12 @@ async def _similar(
 
 
 async def _known_point(draft: SimilarDraft, directory: DirectoryCopy) -> SimilarDraft | Errors:
-    """The draft, or the point's field message when it names a point the directory lacks (as
-    a submission would be refused: handlers.submission.check_references)."""
-    point = draft.liaison_point_id
-    if point is None or not await directory.knows("liaison_point"):
-        return draft
-    entry = await directory.entry("liaison_point", point)
-    if entry is None or not entry.get("active", True):
-        return {"liaison_point_id": Message("error.liaison_point_id.unknown_reference")}
+    """The draft, or the point's field message when it names a point the directory lacks (the
+    rule a submission is refused by)."""
+    try:
+        await check_reference("liaison_point_id", draft.liaison_point_id, directory=directory)
+    except UnknownReference as exc:
+        return unknown_reference_errors(exc)
     return draft
 
 

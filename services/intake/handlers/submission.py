@@ -44,22 +44,27 @@ class PhotoCleaner:
             return await asyncio.to_thread(clean_attachments, attachments)
 
 
-_REFERENCES: tuple[tuple[str, DirectoryKind, str], ...] = (
-    ("category", "category", "category"),
-    ("representative_code", "representative", "representative"),
-    ("liaison_point_id", "liaison_point", "liaison point"),
-)
+_REFERENCES: dict[str, tuple[DirectoryKind, str]] = {
+    "category": ("category", "category"),
+    "representative_code": ("representative", "representative"),
+    "liaison_point_id": ("liaison_point", "liaison point"),
+}
+
+
+async def check_reference(field: str, value: str | None, *, directory: DirectoryCopy) -> None:
+    """Refuse a `field` value the directory does not know, once intake has a copy of it."""
+    kind, label = _REFERENCES[field]
+    if value is None or not await directory.knows(kind):
+        return
+    entry = await directory.entry(kind, value)
+    if entry is None or not entry.get("active", True):
+        raise UnknownReference(field, f"no active {label} {value!r}")
 
 
 async def check_references(command: CaseCreate, *, directory: DirectoryCopy) -> None:
     """Refuse what the directory does not know, once intake has a copy of it."""
-    for field, kind, label in _REFERENCES:
-        value = getattr(command, field)
-        if value is None or not await directory.knows(kind):
-            continue
-        entry = await directory.entry(kind, value)
-        if entry is None or not entry.get("active", True):
-            raise UnknownReference(field, f"no active {label} {value!r}")
+    for field in _REFERENCES:
+        await check_reference(field, getattr(command, field), directory=directory)
 
 
 async def submit_case(

@@ -3,9 +3,10 @@ page's language, rendering in the shared layout."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -63,6 +64,10 @@ class Workbench:
 
     def text(self, request: Request, key: str, **values: object) -> str:
         return CATALOG.text(key, self.language(request), **values)
+
+    def texts(self, request: Request) -> Callable[..., str]:
+        """`text` bound to one request: the lookup the form helpers take (web.forms.Text)."""
+        return partial(self.text, request)
 
     async def render(
         self,

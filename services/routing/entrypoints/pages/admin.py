@@ -145,7 +145,7 @@ async def save(
     except DirectoryNotLoaded:
         return await workbench.not_found(request, claims)
     except InvalidEntry as exc:
-        errors = field_errors(exc.error, lambda k, **v: workbench.text(request, k, **v), skip=2)
+        errors = field_errors(exc.error, workbench.texts(request), skip=2)
         return await _render_form(
             request,
             workbench,

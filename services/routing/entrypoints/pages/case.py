@@ -122,7 +122,7 @@ async def render_case(
                     entry.action,
                     entry.detail,
                     entry.note,
-                    word=lambda key, **values: workbench.text(request, key, **values),
+                    word=workbench.texts(request),
                     known=workbench.pages.catalog,
                     local=workbench.local_time,
                 )

@@ -111,8 +111,7 @@ async def post_form(
     if found is None or not page.visible(found, actor):
         return await workbench.not_found(request, claims)
 
-    def text(key: str, **values: object) -> str:
-        return workbench.text(request, key, **values)
+    text = workbench.texts(request)
 
     async def refuse(refused: Refusal) -> Response:
         if refused.status_code == 404:

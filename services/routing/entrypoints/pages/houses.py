@@ -194,7 +194,7 @@ async def register(
     try:
         command = RegisterHouse.model_validate(register_fields(form))
     except ValidationError as exc:
-        return await again(field_errors(exc, lambda k, **v: workbench.text(request, k, **v)))
+        return await again(field_errors(exc, workbench.texts(request)))
     try:
         house = await handlers.register_station_house(
             command=command,

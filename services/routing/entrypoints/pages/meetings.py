@@ -152,15 +152,36 @@ def _may_plan(claims: Claims) -> bool:
     return actor.role in STATION_ROLES and actor.station_id is not None
 
 
-@router.get(f"{LIST_PATH}/new")
-async def new_meeting(
-    request: Request, workbench: Pages, meetings: Meetings, directory: Directories
-) -> Response:
+async def _station_member(request: Request, workbench: Pages) -> Claims | Response:
+    """The signed-in station member's claims, or the page that sends anyone else away."""
     claims = await workbench.claims(request)
     if claims is None:
         return workbench.to_sign_in(request)
     if not _may_plan(claims):
         return await workbench.forbidden(request, claims)
+    return claims
+
+
+async def _station_post(request: Request, workbench: Pages) -> tuple[Claims, FormData] | Response:
+    """A station member's posted form with its CSRF token checked, or the page that refuses it."""
+    claims = await workbench.claims(request)
+    if claims is None:
+        return workbench.to_sign_in(request)
+    raw = await request.form()
+    if not workbench.csrf_ok(request, _texts(raw).get("csrf")):
+        return await workbench.forbidden(request, claims, reason="csrf_failed")
+    if not _may_plan(claims):
+        return await workbench.forbidden(request, claims)
+    return claims, raw
+
+
+@router.get(f"{LIST_PATH}/new")
+async def new_meeting(
+    request: Request, workbench: Pages, meetings: Meetings, directory: Directories
+) -> Response:
+    claims = await _station_member(request, workbench)
+    if isinstance(claims, Response):
+        return claims
     try:
         return await _render_new(
             request,
@@ -183,15 +204,11 @@ async def plan_meeting(
     directory: Directories,
     zone: LocalZone,
 ) -> Response:
-    claims = await workbench.claims(request)
-    if claims is None:
-        return workbench.to_sign_in(request)
-    raw = await request.form()
+    posted = await _station_post(request, workbench)
+    if isinstance(posted, Response):
+        return posted
+    claims, raw = posted
     form = _texts(raw)
-    if not workbench.csrf_ok(request, form.get("csrf")):
-        return await workbench.forbidden(request, claims, reason="csrf_failed")
-    if not _may_plan(claims):
-        return await workbench.forbidden(request, claims)
     picked = [str(v) for v in raw.getlist("pick")]
 
     async def again(errors: dict[str, str], status_code: int) -> Response:
@@ -207,9 +224,7 @@ async def plan_meeting(
             status_code=status_code,
         )
 
-    def text(key: str, **values: object) -> str:
-        return workbench.text(request, key, **values)
-
+    text = workbench.texts(request)
     try:
         command = PlanMeeting.model_validate(plan_fields(form, picked))
     except ValidationError as exc:
@@ -264,11 +279,9 @@ async def _render_record(
 async def record_form(
     request: Request, workbench: Pages, directory: Directories, zone: LocalZone
 ) -> Response:
-    claims = await workbench.claims(request)
-    if claims is None:
-        return workbench.to_sign_in(request)
-    if not _may_plan(claims):
-        return await workbench.forbidden(request, claims)
+    claims = await _station_member(request, workbench)
+    if isinstance(claims, Response):
+        return claims
     today = datetime.now(UTC).astimezone(zone).date().isoformat()
     return await _render_record(
         request,
@@ -290,14 +303,11 @@ async def record_held(
     zone: LocalZone,
     correlation_id: CorrelationId,
 ) -> Response:
-    claims = await workbench.claims(request)
-    if claims is None:
-        return workbench.to_sign_in(request)
-    form = _texts(await request.form())
-    if not workbench.csrf_ok(request, form.get("csrf")):
-        return await workbench.forbidden(request, claims, reason="csrf_failed")
-    if not _may_plan(claims):
-        return await workbench.forbidden(request, claims)
+    posted = await _station_post(request, workbench)
+    if isinstance(posted, Response):
+        return posted
+    claims, raw = posted
+    form = _texts(raw)
     now = datetime.now(UTC)
     today = now.astimezone(zone).date()
 
@@ -313,9 +323,7 @@ async def record_held(
             status_code=422,
         )
 
-    def text(key: str, **values: object) -> str:
-        return workbench.text(request, key, **values)
-
+    text = workbench.texts(request)
     try:
         command = RecordMeeting.model_validate(record_fields(form))
     except ValidationError as exc:

@@ -192,7 +192,7 @@ async def submit_suggestion(
     try:
         command = SubmitSuggestion.model_validate(suggestion_fields("submitted", form))
     except ValidationError as exc:
-        return await again(field_errors(exc, lambda k, **v: workbench.text(request, k, **v)), 422)
+        return await again(field_errors(exc, workbench.texts(request)), 422)
     now = datetime.now(UTC)
     try:
         suggestion = await handlers.submit(
