@@ -1,6 +1,8 @@
 """The one way services consume events.
 
-- consumer groups; offsets committed only after the handler succeeded for the whole batch;
+- consumer groups; a batch is a whole poll (every assigned partition's records together, so
+  the handlers' bulk writes cover all of them); offsets committed only after the handler
+  succeeded for the whole batch;
 - transient failures (store or broker down) retried with capped exponential backoff and jitter,
   for as long as it takes: an outage delays handling, it never dead-letters a good event;
 - a record that cannot be decoded, or whose handler keeps failing, goes to the group's
@@ -24,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -136,18 +138,31 @@ class EventConsumer:
                 )
                 if consumer.assignment():
                     self.assigned.set()
-                for tp, records in batches.items():
-                    if not records:
-                        continue
-                    self._next_offset[tp] = records[0].offset
-                    await self._process(records)
-                    await self._commit(consumer, tp, records[-1].offset + 1)
-                    self._next_offset[tp] = records[-1].offset + 1
-                    self._progress.handled(now=time.monotonic())
+                polled = {tp: records for tp, records in batches.items() if records}
+                if polled:
+                    await self._process_polled(consumer, polled)
                 self._sample_lag(consumer)
         finally:
             self._consumer = None
             await consumer.stop()
+
+    async def _process_polled(
+        self,
+        consumer: AIOKafkaConsumer,
+        polled: Mapping[TopicPartition, Sequence[ConsumerRecord[Any, Any]]],
+    ) -> None:
+        """Every partition of a poll as one batch, then one commit of all their offsets.
+
+        One batch, not one per partition: the handlers' writes are per batch, and the events
+        of a poll share buckets, counters and keys across partitions (a case's events are all
+        on one partition, so each case keeps its order)."""
+        for tp, records in polled.items():
+            self._next_offset[tp] = records[0].offset
+        await self._process([record for records in polled.values() for record in records])
+        await self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in polled.items()})
+        for tp, records in polled.items():
+            self._next_offset[tp] = records[-1].offset + 1
+        self._progress.handled(now=time.monotonic())
 
     def _sample_lag(self, consumer: AIOKafkaConsumer) -> None:
         """Lag per assigned partition into the gauge, and its sum into the stall watch.
@@ -211,9 +226,11 @@ class EventConsumer:
             self._consumer = consumer
             return consumer
 
-    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]
+    ) -> None:
         try:
-            await consumer.commit({tp: offset})
+            await consumer.commit(dict(offsets))
         except CommitFailedError as exc:
             # The partition moved to another member during a rebalance; it will redeliver
             # from the last commit and the idempotent handlers skip what was done.
