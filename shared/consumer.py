@@ -85,6 +85,12 @@ class StallWatch:
         return self._behind_since is not None and now - self._behind_since > self.window_s
 
 
+def _fetch_options(wait_ms: int) -> dict[str, int]:
+    if wait_ms == 0:
+        return {}
+    return {"fetch_min_bytes": 16 * 1024, "fetch_max_wait_ms": wait_ms}
+
+
 @dataclass(frozen=True)
 class ConsumedEvent:
     envelope: Envelope
@@ -210,6 +216,7 @@ class EventConsumer:
                 client_id=f"minyi-{self._settings.service_name}",
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
+                **_fetch_options(self._settings.consumer_fetch_wait_ms),
                 isolation_level="read_committed",
             )
             try:

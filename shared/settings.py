@@ -143,6 +143,14 @@ class ServiceSettings(BaseSettings):
     consumer_max_records: int = Field(
         default=500, ge=1, description="Records a consumer takes from Kafka in one batch."
     )
+    consumer_fetch_wait_ms: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="How long the broker may hold a consumer's fetch for more records (up to "
+        "16 KiB) when fewer are waiting: larger batches under a steady trickle, and fewer "
+        "store writes per event, for that much latency per hop. 0: answer at once.",
+    )
     consumer_retry_max_seconds: float = Field(
         default=10.0,
         gt=0,
