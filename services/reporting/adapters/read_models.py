@@ -2,7 +2,7 @@
 
 | collection | one document per | holds |
 | --- | --- | --- |
-| `daily` | dimension, station, key and day | counters, exact durations, `seen.<event>` |
+| `daily` | dimension, station, key and day | counters, exact durations, `seen` tokens, `v` |
 | `cases` | case | its state now (status, holder, open, overdue, stage), `applied.<event>` |
 | `houses` | dilapidated house | its station, stage and consent figures now, and their `version` |
 | `names` | directory entry | name (and station) of a station, representative, category, point |
@@ -11,9 +11,15 @@
 | `monthly`, `month_changes`, `month_built` | — | the months' roll-ups (adapters/monthly.py) |
 
 A bucket remembers the events it has counted (`seen`) in the same document as the counts, so
-counting an event and recording it is one atomic write, and a redelivered event collides on the
-bucket's `_id` and changes nothing. A case document is replaced only if nobody changed it since
-it was read (`n`, the number of events applied), so two writers never interleave a case's events.
+counting an event and recording it is one atomic write: a batch reads its buckets, drops the
+events they have counted, and writes each bucket whole over the version (`v`) it read. A case
+event's token is needed there only until its case is saved with it (from then on the case's
+`applied` drops the event before it is counted), so the next write of the bucket from this
+process removes the tokens of cases saved since (`settle`): a day's busy bucket stays the size
+of a batch instead of growing with every event of the day, and each of its writes costs the same
+at the day's end as at its start. Meetings are counted in the buckets only, so their tokens
+stay. A case document is replaced only if nobody changed it since it was read (`n`, the number
+of events applied), so two writers never interleave a case's events.
 
 The `now` counters move after the case documents are written, by what each case's flags changed.
 A batch that stops between the two leaves them off; `recount_now` sets them from the cases, at
@@ -23,11 +29,12 @@ start and every `MINYI_NOW_RECOUNT_SECONDS`.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pymongo import UpdateOne
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -50,7 +57,7 @@ from services.reporting.domain.now_counts import (
     now_counted,
     now_shifts,
 )
-from services.reporting.domain.rollups import month_of, split_period
+from services.reporting.domain.rollups import add_counts, month_of, split_period
 from shared.errors import TransientError
 from shared.mongo import DUPLICATE_KEY, Document, find_in
 
@@ -81,10 +88,20 @@ class StoredCase:
         self.version = version
 
 
+# Rounds of reading and writing a batch's buckets before giving up for a while (a transient
+# error: the consumer retries the batch later).
+BUCKET_ROUNDS = 5
+# Buckets whose settled tokens this process remembers: beyond it, the oldest are forgotten and
+# their tokens stay stored (as before settling existed), which is harmless.
+SETTLED_BUCKETS_KEPT = 20_000
+
+
 class ReadModels:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._db = db
         self._monthly = MonthlyRollups(db)
+        # Per bucket, the `seen` tokens of events whose cases are saved: removed at its next write.
+        self._settled: dict[str, set[str]] = {}
 
     async def ensure_indexes(self) -> None:
         daily = self._db["daily"]
@@ -111,75 +128,102 @@ class ReadModels:
     # --- daily buckets ---------------------------------------------------------------------
 
     async def add(self, changes: Sequence[tuple[str, Contribution]]) -> int:
-        """Apply (idempotency token, contribution) pairs: one write per bucket, or one per
-        event for a bucket that has already seen one of them. Returns how many were new."""
+        """Apply (idempotency token, contribution) pairs: one read of the buckets they touch,
+        then one write per bucket. Returns how many were new when read.
+
+        Each bucket is written whole (its counts, durations, labels and tokens as one value
+        each) over the version it was read at: on SecantusDB an update naming a path per token
+        and per counter cost a busy day's bucket tens of milliseconds (benchmarks/busy_day.py).
+        The buckets another writer (a replica) changed or stored since they were read are read
+        and written again, up to `BUCKET_ROUNDS` times; the events they counted meanwhile are
+        known by their tokens."""
         grouped: dict[str, list[tuple[str, Contribution]]] = {}
         taken: set[tuple[str, str]] = set()
         for item in changes:
-            # The same event twice in one batch: the bucket's `seen` guard only sees stored
-            # tokens, so the batch itself must not carry a token twice into one bucket.
+            # The same event twice in one batch counts once.
             pair = (item[0], item[1].bucket_id)
             if pair in taken:
                 continue
             taken.add(pair)
             grouped.setdefault(item[1].bucket_id, []).append(item)
-        buckets = list(grouped.values())
-        # Buckets not stored yet go in with one `insert_many` (one commit for all of them, where
-        # each upsert of a `bulk_write` is a commit of its own): most of a history import's
-        # buckets, and the first events of each day.
-        stored = await self._stored_buckets([items[0][1].bucket_id for items in buckets])
-        new = [items for items in buckets if items[0][1].bucket_id not in stored]
-        inserted, raced = await self._insert_buckets(new)
-        rest = [items for items in buckets if items[0][1].bucket_id in stored] + raced
-        applied, collided = await self._write([_bucket_update(items) for items in rest])
-        applied = inserted + sum(len(rest[i]) for i in range(len(rest)) if i not in collided)
-        singles = [[item] for i in sorted(collided) for item in rest[i]]
-        if singles:
-            _, again = await self._write([_bucket_update(items) for items in singles])
-            applied += len(singles) - len(again)
+        settled = {bucket: self._settled.pop(bucket, set()) for bucket in grouped}
+        applied: int | None = None
+        pruned: set[str] = set()
+        pending = grouped
+        for _ in range(BUCKET_ROUNDS):
+            if not pending:
+                break
+            counted, rewritten, pending = await self._write_buckets(pending, settled)
+            applied = counted if applied is None else applied
+            pruned |= rewritten - set(pending)
+        for bucket, tokens in settled.items():
+            if tokens and bucket not in pruned:  # pruned another time
+                self._settled.setdefault(bucket, set()).update(tokens)
+        if pending:
+            raise TransientError("buckets kept changing while events were counted into them")
         # After the buckets, so that a roll-up built meanwhile is known to be behind.
-        await self._monthly.changed({month_of(items[0][1].day) for items in buckets})
-        return applied
+        await self._monthly.changed({month_of(items[0][1].day) for items in grouped.values()})
+        return applied or 0
 
-    async def _stored_buckets(self, ids: list[str]) -> set[str]:
-        if not ids:
-            return set()
-        found = await find_in(self._db["daily"], "_id", ids, {"_id": 1})
-        return {str(d["_id"]) for d in found}
-
-    async def _insert_buckets(
-        self, buckets: list[list[tuple[str, Contribution]]]
-    ) -> tuple[int, list[list[tuple[str, Contribution]]]]:
-        """Insert new buckets; returns how many contributions went in, and the buckets another
-        writer stored meanwhile (they take the update path)."""
-        if not buckets:
-            return 0, []
-        try:
-            await self._db["daily"].insert_many(
-                [_bucket_document(items) for items in buckets], ordered=False
-            )
-            return sum(len(items) for items in buckets), []
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(err.get("code") != DUPLICATE_KEY for err in errors):
-                raise
-            raced = {int(err["index"]) for err in errors}
-            inserted = sum(len(b) for i, b in enumerate(buckets) if i not in raced)
-            return inserted, [buckets[i] for i in sorted(raced)]
-
-    async def _write(self, ops: list[UpdateOne]) -> tuple[int, set[int]]:
-        """Run the updates; returns the count applied and the indexes that collided."""
-        if not ops:
-            return 0, set()
-        try:
+    async def _write_buckets(
+        self,
+        grouped: dict[str, list[tuple[str, Contribution]]],
+        settled: Mapping[str, set[str]],
+    ) -> tuple[int, set[str], dict[str, list[tuple[str, Contribution]]]]:
+        """One round: read the buckets, write each with what it has not counted. Returns how
+        many contributions were new, the stored buckets rewritten (their settled tokens gone
+        unless they are to do again), and the buckets to do again (changed meanwhile)."""
+        stored = await self._stored_buckets(list(grouped))
+        fresh: list[str] = []
+        rewritten: list[str] = []
+        ops: list[UpdateOne] = []
+        applied = 0
+        for bucket, items in grouped.items():
+            before = stored.get(bucket)
+            seen = _tokens(before)
+            new = [item for item in items if item[0] not in seen]
+            if not new:
+                continue
+            applied += len(new)
+            if before is None:
+                fresh.append(bucket)
+                continue
+            rewritten.append(bucket)
+            ops.append(_bucket_rewrite(before, new, keep=seen - settled.get(bucket, set())))
+        # New buckets go in with one `insert_many` (one commit for all of them, where each
+        # statement of a `bulk_write` is a commit of its own): most of a history import's
+        # buckets, and the first events of each day.
+        again = await self._insert_buckets([_bucket_document(grouped[b]) for b in fresh])
+        if ops:
             result = await self._db["daily"].bulk_write(ops, ordered=False)
-            return result.upserted_count + result.modified_count, set()
+            if result.matched_count < len(ops):
+                # Which ones is not told: the next round reads them all, and skips what is done.
+                again |= set(rewritten)
+        return applied, set(rewritten), {bucket: grouped[bucket] for bucket in again}
+
+    def settle(self, changes: Iterable[tuple[str, Contribution]]) -> None:
+        """These case events' cases are saved with them: their bucket tokens may go."""
+        for event_token, contribution in changes:
+            self._settled.setdefault(contribution.bucket_id, set()).add(event_token)
+        while len(self._settled) > SETTLED_BUCKETS_KEPT:
+            del self._settled[next(iter(self._settled))]
+
+    async def _stored_buckets(self, ids: list[str]) -> dict[str, Document]:
+        found = await find_in(self._db["daily"], "_id", ids)
+        return {str(d["_id"]): d for d in found}
+
+    async def _insert_buckets(self, documents: list[Document]) -> set[str]:
+        """Insert new buckets; returns those another writer stored first."""
+        if not documents:
+            return set()
+        try:
+            await self._db["daily"].insert_many(documents, ordered=False)
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(err.get("code") != DUPLICATE_KEY for err in errors):
                 raise
-            collided = {int(err["index"]) for err in errors}
-            return len(ops) - len(collided), collided
+            return {str(documents[int(err["index"])]["_id"]) for err in errors}
+        return set()
 
     async def buckets(
         self,
@@ -244,7 +288,7 @@ class ReadModels:
         multi-document insert in one transaction, but each statement of a `bulk_write` in its
         own, and a run of new cases is the common shape (submissions, an import)."""
         fresh: list[Document] = []
-        ops: list[UpdateOne] = []
+        ops: list[ReplaceOne[Document]] = []
         shifts = now_shifts(
             (Held.of(before.state) if before.version is not None else None, Held.of(after))
             for before, after, _ in saves
@@ -257,11 +301,13 @@ class ReadModels:
                     | {"n": len(tokens)}
                 )
                 continue
-            update = {
-                "$set": {**fields, **{f"applied.{t}": True for t in tokens}},
-                "$inc": {"n": len(tokens)},
+            # Whole, not path by path: SecantusDB spends time on every path an update names.
+            whole = {
+                **fields,
+                "applied": dict.fromkeys(sorted(before.applied | set(tokens)), True),
+                "n": before.version + len(tokens),
             }
-            ops.append(UpdateOne({"_id": after.case_id, "n": before.version}, update))
+            ops.append(ReplaceOne({"_id": after.case_id, "n": before.version}, whole))
         await self._insert_cases(fresh)
         if ops:
             result = await self._db["cases"].bulk_write(ops, ordered=False)
@@ -473,19 +519,51 @@ def _bucket_identity(first: Contribution) -> Document:
     }
 
 
+def _tokens(bucket: Document | None) -> set[str]:
+    """The tokens a stored bucket has counted: a list, or (buckets written before) a map."""
+    return set((bucket or {}).get("seen") or ())
+
+
 def _bucket_document(items: Sequence[tuple[str, Contribution]]) -> Document:
-    """A new bucket holding the items: what `_bucket_update` upserts into an absent one."""
+    """A new bucket holding the items."""
     first = items[0][1]
     counts, durations, labels = _bucket_sums(items)
     document: Document = {
         "_id": first.bucket_id,
         **_bucket_identity(first),
-        "seen": {t: True for t, _ in items},
+        "seen": sorted(t for t, _ in items),
+        "v": 1,
     }
     for field, values in (("labels", labels), ("counts", counts), ("durations", durations)):
         if values:
             document[field] = _nested(values)
     return document
+
+
+def _bucket_rewrite(
+    before: Document, items: Sequence[tuple[str, Contribution]], *, keep: set[str]
+) -> UpdateOne:
+    """The stored bucket with the items added, written over the version it was read at."""
+    counts, durations, labels = _bucket_sums(items)
+    merged_counts = copy.deepcopy(before.get("counts") or {})
+    add_counts(merged_counts, _nested(counts))
+    merged_durations = {k: list(v) for k, v in (before.get("durations") or {}).items()}
+    for kind, values in durations.items():
+        merged_durations.setdefault(kind, []).extend(values)
+    merged_labels = {**(before.get("labels") or {}), **_nested(labels)}
+    version = before.get("v")
+    return UpdateOne(
+        {"_id": before["_id"], "v": version if version is not None else {"$exists": False}},
+        {
+            "$set": {
+                "counts": merged_counts,
+                "durations": merged_durations,
+                "labels": merged_labels,
+                "seen": sorted(keep | {t for t, _ in items}),
+            },
+            "$inc": {"v": 1},
+        },
+    )
 
 
 def _nested(flat: Mapping[str, Any]) -> Document:
@@ -498,24 +576,3 @@ def _nested(flat: Mapping[str, Any]) -> Document:
             level = level.setdefault(parent, {})
         level[leaf] = value
     return nested
-
-
-def _bucket_update(items: Sequence[tuple[str, Contribution]]) -> UpdateOne:
-    first = items[0][1]
-    counts, durations, labels = _bucket_sums(items)
-    update: dict[str, Any] = {
-        "$set": {
-            **_bucket_identity(first),
-            **{f"labels.{k}": v for k, v in labels.items()},
-            **{f"seen.{t}": True for t, _ in items},
-        },
-    }
-    if counts:
-        update["$inc"] = {f"counts.{k}": n for k, n in counts.items()}
-    if durations:
-        update["$push"] = {f"durations.{k}": {"$each": v} for k, v in durations.items()}
-    return UpdateOne(
-        {"_id": first.bucket_id, **{f"seen.{t}": {"$exists": False} for t, _ in items}},
-        update,
-        upsert=True,
-    )

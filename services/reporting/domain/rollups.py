@@ -78,17 +78,17 @@ def roll_up(buckets: Iterable[Mapping[str, Any]], *, month: str) -> list[dict[st
                 "labels": {},
             },
         )
-        _add_counts(into["counts"], bucket.get("counts") or {})
+        add_counts(into["counts"], bucket.get("counts") or {})
         for kind, values in (bucket.get("durations") or {}).items():
             into["durations"].setdefault(kind, []).extend(values)
         into["labels"].update(bucket.get("labels") or {})
     return list(rolled.values())
 
 
-def _add_counts(into: dict[str, Any], counts: Mapping[str, Any]) -> None:
+def add_counts(into: dict[str, Any], counts: Mapping[str, Any]) -> None:
     """Counts nest (`ratings.satisfied`): add leaf by leaf."""
     for name, value in counts.items():
         if isinstance(value, Mapping):
-            _add_counts(into.setdefault(name, {}), value)
+            add_counts(into.setdefault(name, {}), value)
         else:
             into[name] = into.get(name, 0) + value

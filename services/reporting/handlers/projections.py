@@ -46,7 +46,9 @@ async def apply_case_events(events: Sequence[Event[EventData]], *, read_models: 
 
     Buckets are written before the cases: after a crash in between, the redelivered events are
     folded again from the same stored state, give the same contributions, and the buckets'
-    `seen` guard drops them. Returns how many contributions were new."""
+    `seen` guard drops them. Once the cases are saved, the cases' `applied` drops a redelivery
+    before it reaches a bucket, so the buckets' tokens of this run may go (`settle`). Returns
+    how many contributions were new."""
     relevant = [e for e in events if folds(e.data)]
     if not relevant:
         return 0
@@ -72,6 +74,7 @@ async def apply_case_events(events: Sequence[Event[EventData]], *, read_models: 
             for case_id, state in states.items()
         ]
     )
+    read_models.settle(changes)
     return new
 
 

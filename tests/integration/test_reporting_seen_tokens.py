@@ -1,0 +1,159 @@
+"""A daily bucket's `seen` tokens, on the real store: a busy day's buckets keep only the tokens
+of events whose cases are not yet saved, and nothing is counted twice for it — a redelivery
+after the cases were saved, after a crash between the buckets and the cases, or a meeting
+published again."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+import httpx
+
+from services.reporting.adapters.read_models import ReadModels, token
+from services.reporting.domain.case_state import CaseState, apply_event
+from services.reporting.domain.contributions import Contribution, bucket_id
+from services.reporting.handlers.projections import apply_case_events, apply_meetings, case_of
+from shared.dispatch import Event
+from shared.events.activity_events import MeetingRecorded
+from shared.events.case_events import CaseAccepted, CaseAssigned
+from shared.events.envelope import Envelope, EventData
+from shared.mongo import Document
+
+DAY = date(2025, 6, 3)
+AT = datetime(2025, 6, 3, 9, 30, tzinfo=UTC)
+
+
+def day_of_cases(first: int, count: int) -> list[Event[EventData]]:
+    """Cases of xijie assigned and accepted on DAY."""
+    made: list[Event[EventData]] = []
+    for i in range(first, first + count):
+        case = f"seen-{i}"
+        steps: list[EventData] = [
+            CaseAssigned(
+                case_id=case,
+                category="parking",
+                station_id="xijie",
+                station_name="西街",
+                representative_code="0412",
+                reason="qr",
+                assigned_at=AT,
+            ),
+            CaseAccepted(
+                case_id=case,
+                station_id="xijie",
+                at=AT,
+                actor_role="representative",
+                representative_code="0412",
+            ),
+        ]
+        made += [
+            Event.of(Envelope.wrap(e, source="test", subject=case, correlation_id="c"), e)
+            for e in steps
+        ]
+    return made
+
+
+def meeting() -> Event[MeetingRecorded]:
+    recorded = MeetingRecorded(
+        meeting_id="m-seen-1",
+        kind="deliberation_meeting",
+        station_id="xijie",
+        held_on=DAY,
+        topic="停车",
+        attendance=12,
+        outcome="记录在案",
+        recorded_by="xijie-staff",
+        recorded_at=AT,
+    )
+    envelope = Envelope.wrap(recorded, source="test", subject="m-seen-1", correlation_id="c")
+    return Event.of(envelope, recorded)
+
+
+async def bucket(read_models: ReadModels, dimension: str, station: str, key: str) -> Document:
+    found = await read_models._db["daily"].find_one(
+        {"_id": bucket_id(dimension, station, key, DAY)}  # type: ignore[arg-type]
+    )
+    assert found is not None
+    return found
+
+
+async def test_a_busy_days_buckets_keep_only_unsaved_tokens_and_count_each_event_once(
+    reporting: tuple[httpx.AsyncClient, ReadModels],
+) -> None:
+    _, read_models = reporting
+    await apply_meetings([meeting()], read_models=read_models)
+    batches = [day_of_cases(i * 20, 20) for i in range(4)]
+    for batch in batches:
+        await apply_case_events(batch, read_models=read_models)
+
+    city = await bucket(read_models, "city", "", "city")
+    station = await bucket(read_models, "station", "xijie", "xijie")
+    assert city["counts"]["assigned"] == 80
+    assert city["counts"]["accepted"] == 80
+    # The last batch's 40 events are still there (their settling waits for the next write);
+    # the first three batches' 120 are gone. The meeting is counted in the buckets only: its
+    # token stays.
+    last = {token("e", e.id) for e in batches[-1]}
+    assert set(city["seen"]) == last | {"mmseen1"}
+    assert "mmseen1" in station["seen"]
+    assert station["counts"]["deliberation_meetings"] == 1
+
+    # Everything delivered again (a rebalance, a relay publishing twice): the cases' `applied`
+    # drops it before the buckets, and the meeting's token drops the meeting.
+    for batch in batches:
+        await apply_case_events(batch, read_models=read_models)
+    await apply_meetings([meeting()], read_models=read_models)
+    city = await bucket(read_models, "city", "", "city")
+    station = await bucket(read_models, "station", "xijie", "xijie")
+    assert city["counts"]["assigned"] == 80
+    assert city["counts"]["accepted"] == 80
+    assert station["counts"]["deliberation_meetings"] == 1
+
+
+async def test_a_crash_between_the_buckets_and_the_cases_counts_the_batch_once(
+    reporting: tuple[httpx.AsyncClient, ReadModels],
+) -> None:
+    _, read_models = reporting
+    await apply_case_events(day_of_cases(100, 10), read_models=read_models)
+    batch = day_of_cases(110, 10)
+    # The buckets of the batch written, then the process dies before the cases.
+    crashed = ReadModels(read_models._db)
+    states: dict[str, CaseState] = {}
+    changes: list[tuple[str, Contribution]] = []
+    for event in batch:
+        case_id = case_of(event)
+        after, contributions = apply_event(
+            states.get(case_id, CaseState(case_id=case_id)), event.data
+        )
+        states[case_id] = after
+        changes += [(token("e", event.id), c) for c in contributions]
+    await crashed.add(changes)
+
+    # The process that takes over (its own memory) and the first one both see it again.
+    await apply_case_events(batch, read_models=ReadModels(read_models._db))
+    await apply_case_events(batch, read_models=read_models)
+    await apply_case_events(day_of_cases(120, 5), read_models=read_models)
+    city = await bucket(read_models, "city", "", "city")
+    assert city["counts"]["assigned"] == 25
+    assert city["counts"]["accepted"] == 25
+
+
+async def test_two_replicas_counting_into_the_same_buckets_at_once_lose_nothing(
+    reporting: tuple[httpx.AsyncClient, ReadModels],
+) -> None:
+    _, read_models = reporting
+    replicas = [ReadModels(read_models._db), ReadModels(read_models._db)]
+    runs = [[day_of_cases(200 + r * 100 + i * 10, 10) for i in range(6)] for r in range(2)]
+
+    async def fold(replica: ReadModels, batches: list[list[Event[EventData]]]) -> None:
+        for batch in batches:
+            await apply_case_events(batch, read_models=replica)
+
+    await asyncio.gather(*(fold(replica, run) for replica, run in zip(replicas, runs, strict=True)))
+    city = await bucket(read_models, "city", "", "city")
+    station = await bucket(read_models, "station", "xijie", "xijie")
+    assert city["counts"]["assigned"] == 120
+    assert city["counts"]["accepted"] == 120
+    assert station["counts"]["received"] == 120
+    assert len(station["durations"]["accept"]) == 120
