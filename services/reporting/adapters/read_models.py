@@ -57,7 +57,7 @@ from services.reporting.domain.now_counts import (
     now_counted,
     now_shifts,
 )
-from services.reporting.domain.rollups import add_counts, month_of, split_period
+from services.reporting.domain.rollups import add_bucket, month_of, split_period
 from shared.errors import TransientError
 from shared.mongo import DUPLICATE_KEY, Document, find_in
 
@@ -544,23 +544,15 @@ def _bucket_rewrite(
     before: Document, items: Sequence[tuple[str, Contribution]], *, keep: set[str]
 ) -> UpdateOne:
     """The stored bucket with the items added, written over the version it was read at."""
-    counts, durations, labels = _bucket_sums(items)
-    merged_counts = copy.deepcopy(before.get("counts") or {})
-    add_counts(merged_counts, _nested(counts))
-    merged_durations = {k: list(v) for k, v in (before.get("durations") or {}).items()}
-    for kind, values in durations.items():
-        merged_durations.setdefault(kind, []).extend(values)
-    merged_labels = {**(before.get("labels") or {}), **_nested(labels)}
+    merged = copy.deepcopy(
+        {field: before.get(field) or {} for field in ("counts", "durations", "labels")}
+    )
+    add_bucket(merged, _bucket_document(items))
     version = before.get("v")
     return UpdateOne(
         {"_id": before["_id"], "v": version if version is not None else {"$exists": False}},
         {
-            "$set": {
-                "counts": merged_counts,
-                "durations": merged_durations,
-                "labels": merged_labels,
-                "seen": sorted(keep | {t for t, _ in items}),
-            },
+            "$set": {**merged, "seen": sorted(keep | {t for t, _ in items})},
             "$inc": {"v": 1},
         },
     )

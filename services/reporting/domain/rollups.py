@@ -78,17 +78,22 @@ def roll_up(buckets: Iterable[Mapping[str, Any]], *, month: str) -> list[dict[st
                 "labels": {},
             },
         )
-        add_counts(into["counts"], bucket.get("counts") or {})
-        for kind, values in (bucket.get("durations") or {}).items():
-            into["durations"].setdefault(kind, []).extend(values)
-        into["labels"].update(bucket.get("labels") or {})
+        add_bucket(into, bucket)
     return list(rolled.values())
 
 
-def add_counts(into: dict[str, Any], counts: Mapping[str, Any]) -> None:
+def add_bucket(into: dict[str, Any], bucket: Mapping[str, Any]) -> None:
+    """Add a bucket's counts, durations and labels into another's (which must hold all three)."""
+    _add_counts(into["counts"], bucket.get("counts") or {})
+    for kind, values in (bucket.get("durations") or {}).items():
+        into["durations"].setdefault(kind, []).extend(values)
+    into["labels"].update(bucket.get("labels") or {})
+
+
+def _add_counts(into: dict[str, Any], counts: Mapping[str, Any]) -> None:
     """Counts nest (`ratings.satisfied`): add leaf by leaf."""
     for name, value in counts.items():
         if isinstance(value, Mapping):
-            add_counts(into.setdefault(name, {}), value)
+            _add_counts(into.setdefault(name, {}), value)
         else:
             into[name] = into.get(name, 0) + value
