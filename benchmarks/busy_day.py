@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from pymongo import AsyncMongoClient
 
+from services.reporting.adapters import station_days
 from services.reporting.adapters.read_models import ReadModels
-from services.reporting.domain.contributions import bucket_id
 from services.reporting.handlers.projections import apply_case_events
 from shared.dispatch import Event
 from shared.events.case_events import CaseAccepted, CaseAssigned
@@ -107,7 +107,9 @@ async def main() -> None:
                 took = await one_day(
                     kind(db), batches=options.batches, cases=options.cases, days=options.days
                 )
-                city = await db["daily"].find_one({"_id": bucket_id("city", "", "city", DAY)})
+                city = await db[station_days.COLLECTION].find_one(
+                    {"_id": station_days.day_id(station_days.CITY_STATION, DAY)}
+                )
                 fifth = max(len(took) // 5, 1)
                 print(
                     f"  {label:22} first {statistics.median(took[:fifth]):7.1f}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI
 
 from services.reporting.adapters.read_models import ReadModels
@@ -30,10 +32,19 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings)
     read_models = ReadModels(runtime.db)
 
+    def after_schema(run: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """Folding waits for the setup, which moves the buckets of older versions first."""
+
+        async def waiting() -> None:
+            await runtime.wait_schema()
+            await run()
+
+        return waiting
+
     async def on_start() -> None:
         runtime.spawn_setup(read_models.ensure_indexes)
         for purpose, consumer in consumers(runtime, read_models).items():
-            runtime.spawn(f"consumer.{purpose}", consumer.run)
+            runtime.spawn(f"consumer.{purpose}", after_schema(consumer.run))
         runtime.spawn("consumer.sessions", runtime.sessions_consumer().run)
         runtime.spawn("consumer.keys", runtime.keys_consumer().run)
 

@@ -1,4 +1,4 @@
-"""A daily bucket's `seen` tokens, on the real store: a busy day's buckets keep only the tokens
+"""The `seen` tokens of a station's day, on the real store: a busy day keeps only the tokens
 of events whose cases are not yet saved, and nothing is counted twice for it — a redelivery
 after the cases were saved, after a crash between the buckets and the cases, or a meeting
 published again."""
@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 
+from services.reporting.adapters import station_days
 from services.reporting.adapters.read_models import ReadModels, StoredCase, token
 from services.reporting.domain.case_state import CaseState
-from services.reporting.domain.contributions import bucket_id
 from services.reporting.handlers.projections import apply_case_events, apply_meetings
 from shared.dispatch import Event
 from shared.events.activity_events import MeetingRecorded
@@ -73,11 +73,13 @@ def meeting() -> Event[MeetingRecorded]:
 
 
 async def bucket(read_models: ReadModels, dimension: str, station: str, key: str) -> Document:
-    found = await read_models._db["daily"].find_one(
-        {"_id": bucket_id(dimension, station, key, DAY)}  # type: ignore[arg-type]
+    """The bucket's counts, and the tokens of its station's day (where `seen` is kept)."""
+    day = await read_models._db[station_days.COLLECTION].find_one(
+        {"_id": station_days.day_id(station, DAY)}
     )
-    assert found is not None
-    return found
+    assert day is not None
+    (found,) = station_days.buckets_of(day, dimension, {key})  # type: ignore[arg-type]
+    return {**found, "seen": day["seen"]}
 
 
 async def test_a_busy_days_buckets_keep_only_unsaved_tokens_and_count_each_event_once(

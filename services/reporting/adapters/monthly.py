@@ -1,5 +1,6 @@
-"""reporting's monthly roll-ups (domain/rollups.py): built from the daily buckets when a report
-first needs a month, and rebuilt when the month's buckets changed since.
+"""reporting's monthly roll-ups (domain/rollups.py): built from the daily buckets
+(station_days.py) when a report first needs a month, and rebuilt when the month's buckets
+changed since.
 
 | collection | one document per | holds |
 | --- | --- | --- |
@@ -23,6 +24,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from services.reporting.adapters import station_days
 from services.reporting.domain.contributions import Dimension
 from services.reporting.domain.rollups import month_bounds, roll_up
 from shared.logging import get_logger
@@ -82,16 +84,12 @@ class MonthlyRollups:
 
     async def _build(self, dimension: Dimension, month: str, *, changes: int) -> None:
         first, last = month_bounds(month)
-        buckets = await (
-            self._db["daily"]
-            .find(
-                {
-                    "dimension": dimension,
-                    "day": {"$gte": first.isoformat(), "$lte": last.isoformat()},
-                },
-                {"seen": 0},
-            )
-            .to_list()
+        buckets = await station_days.read(
+            self._db,
+            dimension,
+            first,
+            last,
+            station_ids=[station_days.CITY_STATION] if dimension == "city" else None,
         )
         rolled = [
             {**row, "_id": f"{row['_id']}|{changes}", "n": changes}

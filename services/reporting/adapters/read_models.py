@@ -2,7 +2,8 @@
 
 | collection | one document per | holds |
 | --- | --- | --- |
-| `daily` | dimension, station, key and day | counters, exact durations, `seen` tokens, `v` |
+| `station_days` | station and day | buckets by (dimension, key), `seen`, `v` (station_days.py) |
+| `key_stations` | dimension and key | the stations it has buckets at |
 | `cases` | case | its state now (status, holder, open, overdue, stage), `applied.<event>` |
 | `houses` | dilapidated house | its station, stage and consent figures now, and their `version` |
 | `names` | directory entry | name (and station) of a station, representative, category, point |
@@ -10,14 +11,14 @@
 | `control` | — | the rebuild lock |
 | `monthly`, `month_changes`, `month_built` | — | the months' roll-ups (adapters/monthly.py) |
 
-A bucket remembers the events it has counted (`seen`) in the same document as the counts, so
-counting an event and recording it is one atomic write: a batch reads its buckets, drops the
-events they have counted, and writes each bucket whole over the version (`v`) it read. A case
+A station's day remembers the events it has counted (`seen`) in the same document as the counts,
+so counting an event and recording it is one atomic write: a batch reads its days, drops the
+events they have counted, and writes each day whole over the version (`v`) it read. A case
 event's token is needed there only until its case is saved with it (from then on the case's
-`applied` drops the event before it is counted), so the next write of the bucket from this
-process removes the tokens of cases saved since (`settle`): a day's busy bucket stays the size
-of a batch instead of growing with every event of the day, and each of its writes costs the same
-at the day's end as at its start. Meetings are counted in the buckets only, so their tokens
+`applied` drops the event before it is counted), so the next write of the day from this
+process removes the tokens of cases saved since (`settle`): a busy day stays the size of a
+batch instead of growing with every event of the day, and each of its writes costs the same at
+the day's end as at its start. Meetings are counted in the buckets only, so their tokens
 stay. A case document is replaced only if nobody changed it since it was read (`n`, the number
 of events applied), so two writers never interleave a case's events.
 
@@ -29,7 +30,6 @@ start and every `MINYI_NOW_RECOUNT_SECONDS`.
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -38,6 +38,8 @@ from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from services.reporting.adapters import legacy, station_days
+from services.reporting.adapters.legacy import legacy_changes
 from services.reporting.adapters.monthly import COLLECTIONS as MONTHLY_COLLECTIONS
 from services.reporting.adapters.monthly import MonthlyRollups
 from services.reporting.domain.case_state import CaseState
@@ -57,11 +59,24 @@ from services.reporting.domain.now_counts import (
     now_counted,
     now_shifts,
 )
-from services.reporting.domain.rollups import add_bucket, month_of, split_period
+from services.reporting.domain.rollups import month_of, split_period
 from shared.errors import TransientError
+from shared.logging import get_logger
 from shared.mongo import DUPLICATE_KEY, Document, find_in
 
-COLLECTIONS = ("daily", "cases", "names", "houses", "now", *MONTHLY_COLLECTIONS)
+log = get_logger(__name__)
+
+# `daily`: the buckets as they were stored before `station_days` (legacy.py moves them).
+COLLECTIONS = (
+    station_days.COLLECTION,
+    station_days.KEY_STATIONS,
+    legacy.COLLECTION,
+    "cases",
+    "names",
+    "houses",
+    "now",
+    *MONTHLY_COLLECTIONS,
+)
 
 
 def token(prefix: str, identifier: str) -> str:
@@ -91,24 +106,29 @@ class StoredCase:
 # Rounds of reading and writing a batch's buckets before giving up for a while (a transient
 # error: the consumer retries the batch later).
 BUCKET_ROUNDS = 5
-# Buckets whose settled tokens this process remembers: beyond it, the oldest are forgotten and
-# their tokens stay stored (as before settling existed), which is harmless.
+# Station days whose settled tokens this process remembers: beyond it, the oldest are forgotten
+# and their tokens stay stored (as before settling existed), which is harmless.
 SETTLED_BUCKETS_KEPT = 20_000
+# One key's buckets are read station by station up to this many stations, and from every
+# station's days beyond (a category is counted at most stations).
+STATIONS_READ_ONE_BY_ONE = 4
+# Old buckets moved per round at start (legacy.py).
+LEGACY_SLICE = 500
 
 
 class ReadModels:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._db = db
         self._monthly = MonthlyRollups(db)
-        # Per bucket, the `seen` tokens of events whose cases are saved: removed at its next write.
+        # Per station day, the `seen` tokens of events whose cases are saved: removed at its next
+        # write.
         self._settled: dict[str, set[str]] = {}
+        # (dimension, key, station) this process has stored in `key_stations`.
+        self._key_stations: set[tuple[str, str, str]] = set()
 
     async def ensure_indexes(self) -> None:
-        daily = self._db["daily"]
-        await daily.create_index([("dimension", 1), ("day", 1)])
-        await daily.create_index([("dimension", 1), ("station_id", 1), ("day", 1)])
-        # One key's series (a representative, category or point over time).
-        await daily.create_index([("dimension", 1), ("key", 1), ("day", 1)])
+        await station_days.ensure_indexes(self._db)
+        await self.move_legacy_buckets()
         cases = self._db["cases"]
         await cases.create_index([("open", 1), ("station_id", 1)])
         # Overdue cases are counted from the open ones (`recount_now`); every index costs each
@@ -121,6 +141,22 @@ class ReadModels:
         await self._db["houses"].create_index([("stage", 1), ("station_id", 1)])
         await self._monthly.ensure_indexes()
 
+    async def move_legacy_buckets(self, *, slice_size: int = LEGACY_SLICE) -> int:
+        """Move the buckets stored before `station_days` into it (legacy.py), a slice at a time,
+        then drop their collection. Returns how many were moved. At start, before the consumers
+        fold anything (they wait for the schema)."""
+        if legacy.COLLECTION not in await self._db.list_collection_names():
+            return 0
+        old = self._db[legacy.COLLECTION]
+        moved = 0
+        while batch := await old.find({}).sort("_id", 1).limit(slice_size).to_list():
+            await self.add([change for bucket in batch for change in legacy_changes(bucket)])
+            await old.delete_many({"_id": {"$in": [bucket["_id"] for bucket in batch]}})
+            moved += len(batch)
+            log.info("reporting.legacy_buckets_moved", moved=moved)
+        await old.drop()
+        return moved
+
     async def drop(self) -> None:
         for name in COLLECTIONS:
             await self._db[name].drop()
@@ -128,15 +164,14 @@ class ReadModels:
     # --- daily buckets ---------------------------------------------------------------------
 
     async def add(self, changes: Sequence[tuple[str, Contribution]]) -> int:
-        """Apply (idempotency token, contribution) pairs: one read of the buckets they touch,
-        then one write per bucket. Returns how many were new when read.
+        """Apply (idempotency token, contribution) pairs: one read of the station days they
+        touch, then one write per day. Returns how many contributions were new when read.
 
-        Each bucket is written whole (its counts, durations, labels and tokens as one value
-        each) over the version it was read at: on SecantusDB an update naming a path per token
-        and per counter cost a busy day's bucket tens of milliseconds (benchmarks/busy_day.py).
-        The buckets another writer (a replica) changed or stored since they were read are read
-        and written again, up to `BUCKET_ROUNDS` times; the events they counted meanwhile are
-        known by their tokens."""
+        Each day is written whole (its buckets and tokens as one value each) over the version it
+        was read at: on SecantusDB an update naming a path per token and per counter cost a busy
+        day tens of milliseconds (benchmarks/busy_day.py). The days another writer (a replica)
+        changed or stored since they were read are read and written again, up to
+        `BUCKET_ROUNDS` times; the events they counted meanwhile are known by their tokens."""
         grouped: dict[str, list[tuple[str, Contribution]]] = {}
         taken: set[tuple[str, str]] = set()
         for item in changes:
@@ -145,85 +180,115 @@ class ReadModels:
             if pair in taken:
                 continue
             taken.add(pair)
-            grouped.setdefault(item[1].bucket_id, []).append(item)
-        settled = {bucket: self._settled.pop(bucket, set()) for bucket in grouped}
+            grouped.setdefault(station_days.day_of(item[1]), []).append(item)
+        if not grouped:
+            return 0
+        await self._note_key_stations(changes)
+        settled = {day: self._settled.pop(day, set()) for day in grouped}
         applied: int | None = None
         pruned: set[str] = set()
         pending = grouped
         for _ in range(BUCKET_ROUNDS):
             if not pending:
                 break
-            counted, rewritten, pending = await self._write_buckets(pending, settled)
+            counted, rewritten, pending = await self._write_days(pending, settled)
             applied = counted if applied is None else applied
             pruned |= rewritten - set(pending)
-        for bucket, tokens in settled.items():
-            if tokens and bucket not in pruned:  # pruned another time
-                self._settled.setdefault(bucket, set()).update(tokens)
+        for day, tokens in settled.items():
+            if tokens and day not in pruned:  # pruned another time
+                self._settled.setdefault(day, set()).update(tokens)
         if pending:
             raise TransientError("buckets kept changing while events were counted into them")
         # After the buckets, so that a roll-up built meanwhile is known to be behind.
         await self._monthly.changed({month_of(items[0][1].day) for items in grouped.values()})
         return applied or 0
 
-    async def _write_buckets(
+    async def _write_days(
         self,
         grouped: dict[str, list[tuple[str, Contribution]]],
         settled: Mapping[str, set[str]],
     ) -> tuple[int, set[str], dict[str, list[tuple[str, Contribution]]]]:
-        """One round: read the buckets, write each with what it has not counted. Returns how
-        many contributions were new, the stored buckets rewritten (their settled tokens gone
-        unless they are to do again), and the buckets to do again (changed meanwhile)."""
-        stored = await self._stored_buckets(list(grouped))
+        """One round: read the days, write each with what it has not counted. Returns how many
+        contributions were new, the stored days rewritten (their settled tokens gone unless they
+        are to do again), and the days to do again (changed meanwhile)."""
+        stored = await self._stored_days(list(grouped))
         fresh: list[str] = []
         rewritten: list[str] = []
         ops: list[UpdateOne] = []
         applied = 0
-        for bucket, items in grouped.items():
-            before = stored.get(bucket)
-            seen = _tokens(before)
+        for day, items in grouped.items():
+            before = stored.get(day)
+            seen = station_days.tokens(before)
             new = [item for item in items if item[0] not in seen]
             if not new:
                 continue
             applied += len(new)
             if before is None:
-                fresh.append(bucket)
+                fresh.append(day)
                 continue
-            rewritten.append(bucket)
-            ops.append(_bucket_rewrite(before, new, keep=seen - settled.get(bucket, set())))
-        # New buckets go in with one `insert_many` (one commit for all of them, where each
-        # statement of a `bulk_write` is a commit of its own): most of a history import's
-        # buckets, and the first events of each day.
-        again = await self._insert_buckets([_bucket_document(grouped[b]) for b in fresh])
+            rewritten.append(day)
+            ops.append(station_days.rewrite_day(before, new, keep=seen - settled.get(day, set())))
+        # New days go in with one `insert_many` (one commit for all of them, where each
+        # statement of a `bulk_write` is a commit of its own): most of a history import's days,
+        # and each station's first events of a day.
+        again = await self._insert_days([station_days.new_day(grouped[d]) for d in fresh])
         if ops:
-            result = await self._db["daily"].bulk_write(ops, ordered=False)
+            result = await self._db[station_days.COLLECTION].bulk_write(ops, ordered=False)
             if result.matched_count < len(ops):
                 # Which ones is not told: the next round reads them all, and skips what is done.
                 again |= set(rewritten)
-        return applied, set(rewritten), {bucket: grouped[bucket] for bucket in again}
+        return applied, set(rewritten), {day: grouped[day] for day in again}
 
     def settle(self, changes: Iterable[tuple[str, Contribution]]) -> None:
-        """These case events' cases are saved with them: their bucket tokens may go."""
+        """These case events' cases are saved with them: their tokens may leave their days."""
         for event_token, contribution in changes:
-            self._settled.setdefault(contribution.bucket_id, set()).add(event_token)
+            self._settled.setdefault(station_days.day_of(contribution), set()).add(event_token)
         while len(self._settled) > SETTLED_BUCKETS_KEPT:
             del self._settled[next(iter(self._settled))]
 
-    async def _stored_buckets(self, ids: list[str]) -> dict[str, Document]:
-        found = await find_in(self._db["daily"], "_id", ids)
+    async def _stored_days(self, ids: list[str]) -> dict[str, Document]:
+        found = await find_in(self._db[station_days.COLLECTION], "_id", ids)
         return {str(d["_id"]): d for d in found}
 
-    async def _insert_buckets(self, documents: list[Document]) -> set[str]:
-        """Insert new buckets; returns those another writer stored first."""
+    async def _insert_days(self, documents: list[Document]) -> set[str]:
+        """Insert new days; returns those another writer stored first."""
         if not documents:
             return set()
         try:
-            await self._db["daily"].insert_many(documents, ordered=False)
+            await self._db[station_days.COLLECTION].insert_many(documents, ordered=False)
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(err.get("code") != DUPLICATE_KEY for err in errors):
                 raise
             return {str(documents[int(err["index"])]["_id"]) for err in errors}
         return set()
+
+    async def _note_key_stations(self, changes: Iterable[tuple[str, Contribution]]) -> None:
+        """Remember the stations of the keys counted, once per process and key: before the
+        buckets, so that a reader of a key never misses a station it has buckets at."""
+        new = station_days.key_stations_of(changes) - self._key_stations
+        if not new:
+            return
+        await self._db[station_days.KEY_STATIONS].bulk_write(
+            [
+                UpdateOne(
+                    {"_id": station_days.key_station_id(dimension, key)},
+                    {"$addToSet": {"stations": station}},
+                    upsert=True,
+                )
+                for dimension, key, station in sorted(new)
+            ],
+            ordered=False,
+        )
+        self._key_stations |= new
+
+    async def _stations_of(self, dimension: Dimension, keys: Iterable[str]) -> list[str]:
+        found = await find_in(
+            self._db[station_days.KEY_STATIONS],
+            "_id",
+            [station_days.key_station_id(dimension, key) for key in keys],
+        )
+        return sorted({str(s) for doc in found for s in doc.get("stations") or ()})
 
     async def buckets(
         self,
@@ -256,17 +321,21 @@ class ReadModels:
         station_id: str | None,
         wanted: list[str] | None,
     ) -> list[Document]:
-        query: dict[str, Any] = {"dimension": dimension}
-        if wanted is not None and len(wanted) == 1:
-            # Equality, so the (dimension, key, day) index serves it: a `$in` beside the day
-            # range would read every bucket of the dimension ever.
-            query["key"] = wanted[0]
-        query["day"] = {"$gte": since.isoformat(), "$lte": until.isoformat()}
-        if station_id is not None:
-            query["station_id"] = station_id
-        if wanted is not None and len(wanted) != 1:
-            query["key"] = {"$in": wanted}
-        return await self._db["daily"].find(query, {"seen": 0}).to_list()
+        stations: list[str] | None
+        if dimension == "city":
+            stations = [station_days.CITY_STATION]
+        elif station_id is not None:
+            stations = [station_id]
+        elif wanted is not None:
+            # One key's buckets (a representative's record, a series): its stations' days.
+            stations = await self._stations_of(dimension, wanted)
+            if len(stations) > STATIONS_READ_ONE_BY_ONE:
+                stations = None
+        else:
+            stations = None
+        return await station_days.read(
+            self._db, dimension, since, until, station_ids=stations, keys=wanted
+        )
 
     # --- cases -----------------------------------------------------------------------------
 
@@ -492,79 +561,3 @@ def _now_id(key: NowKey) -> str:
 
 def _now_identity(key: NowKey) -> Document:
     return {"dimension": key[0], "station_id": key[1], "key": key[2]}
-
-
-def _bucket_sums(
-    items: Sequence[tuple[str, Contribution]],
-) -> tuple[dict[str, int], dict[str, list[int]], dict[str, str]]:
-    """The bucket's count increments, durations gained and labels, by field name."""
-    counts: dict[str, int] = {}
-    durations: dict[str, list[int]] = {}
-    labels: dict[str, str] = {}
-    for _, contribution in items:
-        for name, n in contribution.counts.items():
-            counts[name] = counts.get(name, 0) + n
-        for kind, values in contribution.durations.items():
-            durations.setdefault(kind, []).extend(values)
-        labels.update(contribution.labels)
-    return counts, durations, labels
-
-
-def _bucket_identity(first: Contribution) -> Document:
-    return {
-        "dimension": first.dimension,
-        "station_id": first.station_id,
-        "key": first.key,
-        "day": first.day.isoformat(),
-    }
-
-
-def _tokens(bucket: Document | None) -> set[str]:
-    """The tokens a stored bucket has counted: a list, or (buckets written before) a map."""
-    return set((bucket or {}).get("seen") or ())
-
-
-def _bucket_document(items: Sequence[tuple[str, Contribution]]) -> Document:
-    """A new bucket holding the items."""
-    first = items[0][1]
-    counts, durations, labels = _bucket_sums(items)
-    document: Document = {
-        "_id": first.bucket_id,
-        **_bucket_identity(first),
-        "seen": sorted(t for t, _ in items),
-        "v": 1,
-    }
-    for field, values in (("labels", labels), ("counts", counts), ("durations", durations)):
-        if values:
-            document[field] = _nested(values)
-    return document
-
-
-def _bucket_rewrite(
-    before: Document, items: Sequence[tuple[str, Contribution]], *, keep: set[str]
-) -> UpdateOne:
-    """The stored bucket with the items added, written over the version it was read at."""
-    merged = copy.deepcopy(
-        {field: before.get(field) or {} for field in ("counts", "durations", "labels")}
-    )
-    add_bucket(merged, _bucket_document(items))
-    version = before.get("v")
-    return UpdateOne(
-        {"_id": before["_id"], "v": version if version is not None else {"$exists": False}},
-        {
-            "$set": {**merged, "seen": sorted(keep | {t for t, _ in items})},
-            "$inc": {"v": 1},
-        },
-    )
-
-
-def _nested(flat: Mapping[str, Any]) -> Document:
-    """Dotted names (`ratings.satisfied`) as the nested fields an update's paths create."""
-    nested: Document = {}
-    for name, value in flat.items():
-        *parents, leaf = name.split(".")
-        level = nested
-        for parent in parents:
-            level = level.setdefault(parent, {})
-        level[leaf] = value
-    return nested
