@@ -30,11 +30,10 @@ def test_a_day_holds_each_dimension_and_key_once_and_reads_back_as_buckets() -> 
     day = station_days.new_day(items)
     assert day["_id"] == "xijie|2026-03-02"
     assert day["seen"] == ["e1", "e2"]
-    assert [(p["dimension"], p["key"]) for p in day["buckets"]] == [
-        ("station", "xijie"),
-        ("representative", "0412"),
-        ("representative", "0415"),
-    ]
+    assert {d: [p["key"] for p in parts] for d, parts in day["buckets"].items()} == {
+        "station": ["xijie"],
+        "representative": ["0412", "0415"],
+    }
     (station,) = station_days.buckets_of(day, "station")
     assert station["counts"] == {"received": 2}
     assert station["_id"] == "station|xijie|xijie|2026-03-02"
@@ -56,10 +55,10 @@ def test_a_rewrite_adds_into_the_stored_buckets_over_their_version() -> None:
     assert update._filter == {"_id": "xijie|2026-03-02", "v": 1}
     written: dict[str, Any] = update._doc["$set"]  # type: ignore[call-overload]
     assert written["seen"] == ["e2"]  # e1 settled: not kept
-    assert written["buckets"][0]["counts"] == {"received": 2, "accepted": 1}
-    assert written["buckets"][1]["key"] == "parking"
+    assert written["buckets"]["station"][0]["counts"] == {"received": 2, "accepted": 1}
+    assert written["buckets"]["category"][0]["key"] == "parking"
     # The document read is not changed by building the write.
-    assert before["buckets"][0]["counts"] == {"received": 1}
+    assert before["buckets"]["station"][0]["counts"] == {"received": 1}
 
 
 def test_the_city_is_the_day_of_no_station_and_has_no_key_stations() -> None:

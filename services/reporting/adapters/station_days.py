@@ -12,14 +12,15 @@ history import was bound by these writes (docs/benchmarks.md, "Buckets per stati
 | --- | --- |
 | `_id` | `<station>|<day>`; the city's `|<day>` |
 | `station_id`, `day` | the station (`""` for the city) and the day, `YYYY-MM-DD` |
-| `buckets` | one per (dimension, key): `dimension`, `key`, `counts`, `durations`, `labels` |
+| `buckets` | by dimension, a list of one per key: `key`, `counts`, `durations`, `labels` |
 | `seen` | the tokens of the events it has counted (read_models.py) |
 | `v` | its version: each write is made over the version it read |
 
 `key_stations` remembers, per (dimension, key), the stations it has buckets at, so that one
 key's buckets (a representative's duty record, a series) are read from its stations' documents
-only. Readers get the buckets one by one, in the shape they always had (`dimension`,
-`station_id`, `key`, `day`, `counts`, `durations`, `labels`). Pure but for `read`.
+only. A read asks the store for one dimension's buckets of each day (a projection), and gets
+them one by one, in the shape they always had (`dimension`, `station_id`, `key`, `day`, `counts`,
+`durations`, `labels`). Pure but for `read`.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def new_day(items: Sequence[Item]) -> Document:
         "_id": day_of(first),
         "station_id": first.station_id,
         "day": first.day.isoformat(),
-        "buckets": list(_parts(items, {}).values()),
+        "buckets": _by_dimension(_parts(items, {})),
         "seen": sorted({t for t, _ in items}),
         "v": 1,
     }
@@ -86,12 +87,16 @@ def new_day(items: Sequence[Item]) -> Document:
 def rewrite_day(before: Document, items: Sequence[Item], *, keep: set[str]) -> UpdateOne:
     """The stored document with the items added, written over the version it was read at;
     of its tokens, `keep` stay and the items' join them."""
-    stored = {_part_key(part): copy.deepcopy(part) for part in before.get("buckets") or ()}
+    stored = {
+        (dimension, str(part["key"])): copy.deepcopy(part)
+        for dimension, parts in (before.get("buckets") or {}).items()
+        for part in parts
+    }
     return UpdateOne(
         {"_id": before["_id"], "v": before["v"]},
         {
             "$set": {
-                "buckets": list(_parts(items, stored).values()),
+                "buckets": _by_dimension(_parts(items, stored)),
                 "seen": sorted(keep | {t for t, _ in items}),
             },
             "$inc": {"v": 1},
@@ -106,8 +111,8 @@ def buckets_of(
     found: list[Document] = []
     station_id = str(day["station_id"])
     on = date.fromisoformat(str(day["day"]))
-    for part in day.get("buckets") or ():
-        if part["dimension"] != dimension or (keys is not None and part["key"] not in keys):
+    for part in (day.get("buckets") or {}).get(dimension) or ():
+        if keys is not None and part["key"] not in keys:
             continue
         found.append(
             {
@@ -146,15 +151,14 @@ async def read(
         if station_ids is None
         else [{"station_id": station, "day": days} for station in station_ids]
     )
+    # Only the dimension's buckets: a station's day holds its representatives', categories' and
+    # points' too.
+    wanted = {"station_id": 1, "day": 1, f"buckets.{dimension}": 1}
     found: list[Document] = []
     for query in queries:
-        async for day in db[COLLECTION].find(query, {"seen": 0}):
+        async for day in db[COLLECTION].find(query, wanted):
             found.extend(buckets_of(day, dimension, keys))
     return found
-
-
-def _part_key(part: Mapping[str, Any]) -> PartKey:
-    return (str(part["dimension"]), str(part["key"]))
 
 
 def _parts(items: Sequence[Item], into: dict[PartKey, Document]) -> dict[PartKey, Document]:
@@ -164,13 +168,19 @@ def _parts(items: Sequence[Item], into: dict[PartKey, Document]) -> dict[PartKey
         grouped.setdefault((contribution.dimension, contribution.key), []).append(contribution)
     for (dimension, key), contributions in grouped.items():
         part = into.setdefault(
-            (dimension, key),
-            {"dimension": dimension, "key": key, "counts": {}, "durations": {}, "labels": {}},
+            (dimension, key), {"key": key, "counts": {}, "durations": {}, "labels": {}}
         )
         for field in ("counts", "durations", "labels"):
             part.setdefault(field, {})
         add_bucket(part, _sums(contributions))
     return into
+
+
+def _by_dimension(parts: Mapping[PartKey, Document]) -> dict[str, list[Document]]:
+    stored: dict[str, list[Document]] = {}
+    for (dimension, _), part in parts.items():
+        stored.setdefault(dimension, []).append(part)
+    return stored
 
 
 def _sums(contributions: Sequence[Contribution]) -> Document:
