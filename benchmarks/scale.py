@@ -669,7 +669,8 @@ async def _fill_import(platform: Platform, probe: Probe, *, count: int) -> None:
             "import",
             str(path),
             cwd=ROOT,
-            env=platform.env(),
+            # Unbuffered, so that an error line comes after the progress lines it follows.
+            env={**platform.env(), "PYTHONUNBUFFERED": "1"},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )

@@ -6,6 +6,7 @@ service's relay publishes them; this never talks to Kafka. A dry run writes noth
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import BinaryIO, Protocol
@@ -14,6 +15,7 @@ from services.intake.adapters.case_repository import CaseRepository
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.adapters.history_import_repository import (
     HistoryImportRepository,
+    Inserted,
     imported_document,
 )
 from services.intake.adapters.import_file import ImportFile
@@ -21,11 +23,19 @@ from services.intake.domain.history_import.checker import HistoryChecker, Import
 from services.intake.domain.history_import.history import occurred_at
 from services.intake.domain.history_import.references import DirectoryView
 from services.intake.domain.history_import.rows import ImportFailed, RowProblem
+from shared.errors import is_transient
 from shared.events.case_events import IMPORT_SOURCE
 from shared.events.envelope import Envelope
+from shared.logging import get_logger
 from shared.mongo import Document
 
+log = get_logger(__name__)
+
 DEFAULT_BATCH_SIZE = 500
+# Attempts of one batch's insert while the store fails transiently, waiting 0.5, 1, 2 … 32 s in
+# between (about a minute in all).
+STORE_ATTEMPTS = 8
+FIRST_RETRY_SECONDS = 0.5
 
 
 class ImportProgress(Protocol):
@@ -132,6 +142,31 @@ class Batches:
         return prepared
 
 
+async def insert_patiently(
+    imports: HistoryImportRepository, documents: Sequence[Document]
+) -> Inserted:
+    """Insert a batch, again after a transient store failure: a store too busy to answer the
+    driver's heartbeat in time fails a request for a moment, and an import of 100,000 cases
+    should not stop for it. Safe because the insert is idempotent by each case's key; the cases
+    a failed attempt stored count as already imported."""
+    delay = FIRST_RETRY_SECONDS
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            return await imports.insert(documents)
+        except Exception as exc:
+            if attempt == STORE_ATTEMPTS or not is_transient(exc):
+                raise
+            log.warning(
+                "intake.import_batch_retried",
+                error=f"{type(exc).__name__}: {exc}",
+                attempt=attempt,
+                retry_in=delay,
+            )
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
 async def import_history(
     *,
     source: ImportFile,
@@ -164,7 +199,7 @@ async def import_history(
             tally.already += len(found)
             tally.imported += len(batch.cases) - len(found)
         else:
-            result = await imports.insert(batch.documents)
+            result = await insert_patiently(imports, batch.documents)
             tally.imported += result.inserted
             tally.already += result.already
         if batch.read:
