@@ -20,7 +20,7 @@ history import was bound by these writes (docs/benchmarks.md, "Buckets per stati
 key's buckets (a representative's duty record, a series) are read from its stations' documents
 only. A read asks the store for one dimension's buckets of each day (a projection), and gets
 them one by one, in the shape they always had (`dimension`, `station_id`, `key`, `day`, `counts`,
-`durations`, `labels`). Pure but for `read`.
+`durations`, `labels`). Pure but for `ensure_indexes` and `read`.
 """
 
 from __future__ import annotations
