@@ -12,11 +12,10 @@ from datetime import datetime
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from shared.events.directory_events import DirectoryKind, directory_subject
 from shared.mirror import RevisionedMirror
-from shared.mongo import DUPLICATE_KEY, Document, find_in
+from shared.mongo import Document, find_in, insert_new
 
 Entries = dict[str, dict[str, Document]]
 # (kind, key, entry, when it changed)
@@ -96,15 +95,8 @@ class DirectoryCopy:
         """Insert new entries; returns how many went in and the ids another writer stored first."""
         if not documents:
             return 0, set()
-        try:
-            await self.collection.insert_many(documents, ordered=False)
-            return len(documents), set()
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(err.get("code") != DUPLICATE_KEY for err in errors):
-                raise
-            raced = {str(documents[int(err["index"])]["_id"]) for err in errors}
-            return len(documents) - len(raced), raced
+        stored = await insert_new(self.collection, documents)
+        return len(stored), {str(d["_id"]) for d in documents if d["_id"] not in stored}
 
     async def entries(self, kind: DirectoryKind) -> list[Document]:
         by_key = (await self._mirror.get()).get(kind, {})

@@ -28,7 +28,7 @@ from services.reporting.adapters import station_days
 from services.reporting.domain.contributions import Dimension
 from services.reporting.domain.rollups import month_bounds, roll_up
 from shared.logging import get_logger
-from shared.mongo import DUPLICATE_KEY, Document
+from shared.mongo import Document, is_duplicate_key
 
 log = get_logger(__name__)
 
@@ -102,7 +102,7 @@ class MonthlyRollups:
                 await monthly.insert_many(rolled, ordered=False)
             except BulkWriteError as exc:
                 # Another report built the same month from the same buckets at the same time.
-                if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                if not is_duplicate_key(exc):
                     raise
         await self._db["month_built"].update_one(
             {"_id": f"{dimension}|{month}"}, {"$max": {"n": changes}}, upsert=True

@@ -62,7 +62,7 @@ from services.reporting.domain.now_counts import (
 from services.reporting.domain.rollups import month_of, split_period
 from shared.errors import TransientError
 from shared.logging import get_logger
-from shared.mongo import DUPLICATE_KEY, Document, find_in
+from shared.mongo import Document, find_in, insert_new, is_duplicate_key
 
 log = get_logger(__name__)
 
@@ -252,16 +252,8 @@ class ReadModels:
 
     async def _insert_days(self, documents: list[Document]) -> set[str]:
         """Insert new days; returns those another writer stored first."""
-        if not documents:
-            return set()
-        try:
-            await self._db[station_days.COLLECTION].insert_many(documents, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(err.get("code") != DUPLICATE_KEY for err in errors):
-                raise
-            return {str(documents[int(err["index"])]["_id"]) for err in errors}
-        return set()
+        stored = await insert_new(self._db[station_days.COLLECTION], documents)
+        return {str(d["_id"]) for d in documents if d["_id"] not in stored}
 
     async def _note_key_stations(self, changes: Iterable[tuple[str, Contribution]]) -> None:
         """Remember the stations of the keys counted, once per process and key: before the
@@ -439,7 +431,7 @@ class ReadModels:
         try:
             await self._db["cases"].insert_many(documents, ordered=False)
         except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+            if not is_duplicate_key(exc):
                 raise
             # Another writer stored one of them first; the rest went in, and the batch is read
             # again: the inserted cases' tokens are then applied, so nothing counts twice.
