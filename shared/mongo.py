@@ -44,7 +44,11 @@ def create_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
         # made a single write cost 15-18 ms instead of ~1 ms (docs/benchmarks.md).
         retryWrites=False,
         serverSelectionTimeoutMS=5000,
-        connectTimeoutMS=3000,
+        # Also the socket timeout of the driver's heartbeats. A heartbeat that times out marks
+        # the store unknown and cancels every operation in flight; a store busy with a large
+        # import answered heartbeats in more than 3 s, and every service then failed its writes
+        # for minutes. A store that is down refuses the connection at once, whatever this is.
+        connectTimeoutMS=10_000,
         # SecantusDB closes a connection idle for 5 minutes; the driver then hands the dead
         # socket to the next operation, which fails (a 503 for the first submissions after a
         # quiet night). Dropping idle connections first avoids that.

@@ -90,7 +90,8 @@ start_store() {
   case "$STORE_ENGINE" in
     secantusdb)
       start_bg store "$SECANTUS_HOME/bin/python" -m secantus --host 127.0.0.1 --port "$STORE_PORT" \
-        --storage-path "$STORE_DATA" --log-level WARNING --sync-on-commit ;;
+        --storage-path "$STORE_DATA" --cache-size "$STORE_CACHE" --log-level WARNING \
+        --sync-on-commit ;;
     ferretdb)
       start_postgres
       start_bg store "$FERRETDB_BIN" -listen "127.0.0.1:$STORE_PORT" -handler postgresql \

@@ -20,6 +20,8 @@ KAFKA_CONTROLLER_PORT="${MINYI_KAFKA_CONTROLLER_PORT:-9093}"
 #   ferretdb         FerretDB on a private PostgreSQL cluster
 #   ferretdb-sqlite  FerretDB on SQLite: deadlocks under concurrent writes, kept to reproduce that
 STORE_ENGINE="${MINYI_STORE_ENGINE:-secantusdb}"
+# SecantusDB's WiredTiger cache; its default, 1G, is smaller than 100,000 cases' data.
+STORE_CACHE="${MINYI_STORE_CACHE:-2G}"
 SECANTUS_VERSION="0.7.0b3"
 SECANTUS_HOME="$CACHE/secantusdb-$SECANTUS_VERSION"
 FERRETDB_VERSION="1.24.2"
