@@ -17,7 +17,10 @@ are removed, each only if still there.
 
 Cost stays flat as documents accumulate: a drained document carries no `outbox_count` at all,
 and the count's index is sparse, so the relay's poll reads only documents with pending events;
-at rest (nothing pending) a pass is that one read. Every filter is an index equality or range
+at rest (nothing pending) a pass is that one read. The local store reads every match of a
+filter before it applies the limit, so when a poll comes back full the relay reads the pending
+documents' ids once and claims them a batch at a time by `_id`: a backlog of P documents (an
+import, a Kafka outage) costs two whole reads, not P / batch of them. Every filter is an index equality or range
 on one field, or `_id`: the local store answers a top-level `$or` (and a range whose lower bound
 is not the index's start) by scanning (docs/operations.md, "Query shapes").
 """
@@ -25,6 +28,7 @@ is not the index's start) by scanning (docs/operations.md, "Query shapes").
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import time
 import uuid
@@ -165,6 +169,30 @@ class _CollectionLease:
             )
 
 
+class Backlog:
+    """The ids of a collection's pending documents, read once when a poll came back full, to
+    be claimed a batch at a time."""
+
+    def __init__(self) -> None:
+        self._ids: collections.deque[Any] = collections.deque()
+
+    def __bool__(self) -> bool:
+        return bool(self._ids)
+
+    @property
+    def remaining(self) -> int:
+        return len(self._ids)
+
+    def plan(self, ids: Sequence[Any]) -> None:
+        self._ids = collections.deque(ids)
+
+    def take(self, n: int) -> list[Any]:
+        return [self._ids.popleft() for _ in range(min(n, len(self._ids)))]
+
+    def clear(self) -> None:
+        self._ids.clear()
+
+
 class OutboxRelay:
     """Publishes the events queued in the given collections."""
 
@@ -185,6 +213,7 @@ class OutboxRelay:
         self._settings = settings
         self._metrics = metrics
         self._batch_size = batch_size
+        self._backlogs = [Backlog() for _ in self._collections]
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -235,17 +264,59 @@ class OutboxRelay:
         """One pass over every collection; returns how many events were published."""
         published = 0
         pending_docs = 0
-        for collection, lease in zip(self._collections, self._leases, strict=True):
-            pending = (
-                await collection.find({OUTBOX_COUNT: {"$gt": 0}}, {OUTBOX: 1, OUTBOX_LAST: 1})
-                .limit(self._batch_size)
-                .to_list()
-            )
-            pending_docs += len(pending)
-            if pending and await lease.held():
-                published += await self._publish(collection, pending)
+        for collection, lease, backlog in zip(
+            self._collections, self._leases, self._backlogs, strict=True
+        ):
+            if backlog:
+                docs = await self._claim_backlog(collection, backlog)
+            else:
+                docs = (
+                    await collection.find({OUTBOX_COUNT: {"$gt": 0}}, {OUTBOX: 1, OUTBOX_LAST: 1})
+                    .limit(self._batch_size)
+                    .to_list()
+                )
+            pending_docs += len(docs) + backlog.remaining
+            if not docs:
+                continue
+            if not await lease.held():
+                backlog.clear()
+                continue
+            try:
+                published += await self._publish(collection, docs)
+            except BaseException:
+                backlog.clear()  # found again by the next pass's poll
+                raise
+            if len(docs) == self._batch_size and not backlog:
+                await self._plan_backlog(collection, backlog, done={d["_id"] for d in docs})
         self._metrics.outbox_pending.set(pending_docs)
         return published
+
+    async def _plan_backlog(
+        self, collection: AsyncCollection[Document], backlog: Backlog, *, done: set[Any]
+    ) -> None:
+        """A full batch: more may be pending. The local store reads every pending document for
+        the poll however small its limit, so a poll per batch would cost the square of a large
+        backlog (an import, a Kafka outage); instead the ids are read once and claimed a batch
+        at a time by `_id`."""
+        found = await collection.find({OUTBOX_COUNT: {"$gt": 0}}, {"_id": 1}).to_list()
+        backlog.plan([d["_id"] for d in found if d["_id"] not in done])
+
+    async def _claim_backlog(
+        self, collection: AsyncCollection[Document], backlog: Backlog
+    ) -> list[Document]:
+        """The next batch of the backlog's documents still pending; a batch that the producers'
+        own relays or another replica drained meanwhile is skipped."""
+        while backlog:
+            docs = await find_in(
+                collection,
+                "_id",
+                backlog.take(self._batch_size),
+                {OUTBOX: 1, OUTBOX_LAST: 1},
+                also={OUTBOX_COUNT: {"$gt": 0}},
+            )
+            if docs:
+                return docs
+        return []
 
     async def _publish(self, collection: AsyncCollection[Document], docs: list[Document]) -> int:
         items: list[tuple[str, Envelope]] = []

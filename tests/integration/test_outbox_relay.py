@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.events.case_events import CaseSubmitted
@@ -162,6 +162,73 @@ async def test_competing_relays_publish_every_event_and_empty_every_outbox(
     # Leases keep two relays off the same document: each event goes out exactly once here.
     assert sorted(published) == sorted(e.id for e in events)
     assert await collection.count_documents({OUTBOX_COUNT: {"$exists": True}}) == 0
+
+
+class _PendingReads(monitoring.CommandListener):
+    """Counts the `find`s that read every pending document (a filter on the count alone)."""
+
+    def __init__(self) -> None:
+        self.whole = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find" and event.command.get("filter") == {
+            OUTBOX_COUNT: {"$gt": 0}
+        }:
+            self.whole += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_a_large_backlog_is_read_whole_once_then_claimed_by_id_and_published_once(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    """The local store reads every match of a filter before it applies a limit: a poll per
+    batch would read a backlog of 600 twelve times over. The relay reads it whole once, then
+    claims it by `_id`; an event queued meanwhile into a planned document goes out too."""
+    reads = _PendingReads()
+    watched: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongo_url, event_listeners=[reads]
+    )
+    collection = watched[settings.database_name]["backlog"]
+    await ensure_outbox_index(collection)
+    events = [submitted(str(uuid.uuid4())) for _ in range(600)]
+    await collection.insert_many(
+        [with_outbox({"_id": e.subject}, [e], topic=CASE_EVENTS) for e in events]
+    )
+    publisher = await started_publisher(settings)
+    try:
+        relay = OutboxRelay(
+            collections=[collection],
+            publisher=publisher,
+            settings=settings,
+            metrics=Metrics("probe"),
+            batch_size=50,
+        )
+        assert await relay.publish_pending() == 50
+        assert reads.whole == 2  # the poll, then the backlog's ids
+        late = submitted(events[-1].subject, "后来补充的意见")
+        await collection.update_one(
+            {"_id": late.subject},
+            queue_events({"$set": {"note": "more"}}, [late], topic=CASE_EVENTS),
+        )
+        passes = 1
+        while await relay.publish_pending():
+            passes += 1
+        # 12 batches, the late event with its document's; after the last full batch the ids
+        # are read again (none left), and a last poll finds nothing: 4 whole reads, not 13.
+        assert passes == 12
+        assert reads.whole == 4
+        assert await collection.count_documents({OUTBOX_COUNT: {"$exists": True}}) == 0
+    finally:
+        await publisher.stop()
+        await watched.close()
+    records = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=601)
+    published = [Envelope.from_bytes(r.value).id for r in records]
+    assert sorted(published) == sorted([*(e.id for e in events), late.id])
 
 
 class _QueueingPublisher(EventPublisher):
