@@ -103,6 +103,8 @@ RECENT = {
     "since": (date.today() - timedelta(days=1)).isoformat(),
     "until": (date.today() + timedelta(days=1)).isoformat(),
 }
+# The imported cases younger than this are still handled as often as new ones.
+RECENT_HISTORY = timedelta(days=60)
 WHOLE_HISTORY = {
     "since": (date.today() - timedelta(days=HISTORY_DAYS + 5)).isoformat(),
     "until": (date.today() + timedelta(days=1)).isoformat(),
@@ -565,7 +567,9 @@ def history(
             record["representative_code"] = pick.choice(representatives)
         else:
             record["liaison_point_id"] = pick.choice(points)
-        # Most past cases are closed; the last month's are still being handled.
+        # Most past cases are closed; recent ones are still being handled, and a few old ones
+        # were left open. (A sixth of two years' cases open would make the open queues the
+        # size of the history, which no station has.)
         steps = {
             "assigned": submitted + timedelta(minutes=pick.randint(1, 60)),
             "accepted": submitted + timedelta(hours=pick.randint(2, 48)),
@@ -573,7 +577,10 @@ def history(
             "closed": submitted + timedelta(days=pick.randint(21, 30)),
         }
         roll = pick.random()
-        wanted = "closed" if roll < 0.85 else "responded" if roll < 0.93 else "accepted"
+        if now - submitted < RECENT_HISTORY:
+            wanted = "closed" if roll < 0.85 else "responded" if roll < 0.93 else "accepted"
+        else:
+            wanted = "closed" if roll < 0.99 else "responded"
         reached = [step for step, at in steps.items() if at < now]
         reached = reached[: list(steps).index(wanted) + 1]
         record["status"] = reached[-1] if reached else "submitted"
