@@ -20,9 +20,10 @@ and the count's index is sparse, so the relay's poll reads only documents with p
 at rest (nothing pending) a pass is that one read. The local store reads every match of a
 filter before it applies the limit, so when a poll comes back full the relay reads the pending
 documents' ids once and claims them a batch at a time by `_id`: a backlog of P documents (an
-import, a Kafka outage) costs two whole reads, not P / batch of them. Every filter is an index equality or range
-on one field, or `_id`: the local store answers a top-level `$or` (and a range whose lower bound
-is not the index's start) by scanning (docs/operations.md, "Query shapes").
+import, a Kafka outage) costs two whole reads, not P / batch of them. Every filter is an index
+equality or range on one field, or `_id`: the local store answers a top-level `$or` (and a
+range whose lower bound is not the index's start) by scanning (docs/operations.md, "Query
+shapes").
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ import collections
 import contextlib
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pymongo import UpdateOne
@@ -169,6 +171,25 @@ class _CollectionLease:
             )
 
 
+def oldest_seq(documents: Iterable[Document]) -> int | None:
+    """The smallest `seq` among these documents' outbox entries; None when there are none."""
+    seqs = [
+        int(entry["seq"])
+        for document in documents
+        for entry in (document.get(OUTBOX) or {}).values()
+        if isinstance(entry, dict) and "seq" in entry
+    ]
+    return min(seqs) if seqs else None
+
+
+@dataclass(frozen=True)
+class RelayRead:
+    """What a relay's last pass read: when (monotonic), and the oldest event among it."""
+
+    at: float
+    oldest: int | None
+
+
 class Backlog:
     """The ids of a collection's pending documents, read once when a poll came back full, to
     be claimed a batch at a time."""
@@ -215,6 +236,11 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._backlogs = [Backlog() for _ in self._collections]
         self._wake = asyncio.Event()
+        self.last_read: RelayRead | None = None
+
+    @property
+    def collections(self) -> list[AsyncCollection[Document]]:
+        return list(self._collections)
 
     def wake(self) -> None:
         """Called after a local write so the events go out now, not at the next poll."""
@@ -264,6 +290,7 @@ class OutboxRelay:
         """One pass over every collection; returns how many events were published."""
         published = 0
         pending_docs = 0
+        oldest: list[int] = []
         for collection, lease, backlog in zip(
             self._collections, self._leases, self._backlogs, strict=True
         ):
@@ -278,6 +305,9 @@ class OutboxRelay:
             pending_docs += len(docs) + backlog.remaining
             if not docs:
                 continue
+            seq = oldest_seq(docs)
+            if seq is not None:
+                oldest.append(seq)
             if not await lease.held():
                 backlog.clear()
                 continue
@@ -289,6 +319,7 @@ class OutboxRelay:
             if len(docs) == self._batch_size and not backlog:
                 await self._plan_backlog(collection, backlog, done={d["_id"] for d in docs})
         self._metrics.outbox_pending.set(pending_docs)
+        self.last_read = RelayRead(time.monotonic(), min(oldest) if oldest else None)
         return published
 
     async def _plan_backlog(

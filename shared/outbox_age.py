@@ -5,15 +5,19 @@ relay that cannot reach Kafka leaves the age growing while the count may stay sm
 outbox entry carries `seq`, the `time.time_ns()` at which it was queued (shared/outbox.py), so
 the age is now minus the smallest `seq` pending.
 
-Read through the same sparse index, with the same bound, as the relay's claim: the documents
-sampled are the ones the relay takes next, and the cost stays flat however large the backlog —
-beyond `SAMPLE_LIMIT` pending documents the figure is the oldest among those, a lower bound."""
+While the relay runs, the figure is the oldest event among what its last pass read (the batch
+it claimed: a backlog is claimed in the order of the pending index, oldest first for the most
+part), which costs nothing more. When the relay has not read for two sampling periods (it is
+not running, or waits for Kafka to start), the pending documents are read here, through the
+same sparse index with the same bound as the relay's poll: beyond `SAMPLE_LIMIT` pending
+documents the figure is the oldest among those, a lower bound. The local store reads every
+pending document for that read whatever the limit, so it is kept for when the relay is away."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -21,7 +25,7 @@ from shared.errors import is_transient
 from shared.logging import get_logger
 from shared.metrics import Metrics
 from shared.mongo import Document
-from shared.outbox import OUTBOX, OUTBOX_COUNT
+from shared.outbox import OUTBOX, OUTBOX_COUNT, OutboxRelay, oldest_seq
 
 log = get_logger(__name__)
 
@@ -30,17 +34,6 @@ SAMPLE_LIMIT = 200
 
 SAMPLE_EVERY_SECONDS = 10.0
 """Often enough for a scrape every 15 s or more; one bounded indexed read per collection."""
-
-
-def oldest_seq(documents: Iterable[Document]) -> int | None:
-    """The smallest `seq` among these documents' outbox entries; None when there are none."""
-    seqs = [
-        int(entry["seq"])
-        for document in documents
-        for entry in (document.get(OUTBOX) or {}).values()
-        if isinstance(entry, dict) and "seq" in entry
-    ]
-    return min(seqs) if seqs else None
 
 
 def age_seconds(seq: int | None, *, now_ns: int) -> float:
@@ -64,8 +57,17 @@ async def oldest_pending_seq(collections: Sequence[AsyncCollection[Document]]) -
     return oldest
 
 
+async def relay_oldest_seq(relay: OutboxRelay, *, fresh_s: float) -> int | None:
+    """What the relay's last pass read, when that was within `fresh_s`; otherwise (a relay not
+    running, or waiting for Kafka to start) a read of its collections."""
+    read = relay.last_read
+    if read is not None and time.monotonic() - read.at <= fresh_s:
+        return read.oldest
+    return await oldest_pending_seq(relay.collections)
+
+
 async def watch_outbox_age(
-    collections: Sequence[AsyncCollection[Document]],
+    relays: Sequence[OutboxRelay],
     *,
     metrics: Metrics,
     every_s: float = SAMPLE_EVERY_SECONDS,
@@ -73,7 +75,9 @@ async def watch_outbox_age(
     """Keep the gauge current, for as long as the service runs."""
     while True:
         try:
-            seq = await oldest_pending_seq(collections)
+            seqs = [await relay_oldest_seq(r, fresh_s=2 * every_s) for r in relays]
+            known = [seq for seq in seqs if seq is not None]
+            seq = min(known) if known else None
             metrics.outbox_oldest_age.set(age_seconds(seq, now_ns=time.time_ns()))
         except Exception as exc:
             if not is_transient(exc):

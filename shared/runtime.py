@@ -55,21 +55,22 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         # Every consumer built here, so readiness can tell a stuck one (check_progress).
         self._consumers: list[EventConsumer] = []
-        # The collections relays publish from, whose oldest pending event /metrics shows.
-        self._outbox_collections: list[AsyncCollection[Document]] = []
+        # The relays, whose oldest pending event /metrics shows.
+        self._relays: list[OutboxRelay] = []
         self._schema_ready = asyncio.Event()
         # Whether the sessions consumer runs here (every service's does; readiness waits for it).
         self._reads_sessions = False
 
     def relay(self, collections: Sequence[AsyncCollection[Document]]) -> OutboxRelay:
         """The outbox relay publishing the events queued in these collections."""
-        self._outbox_collections.extend(collections)
-        return OutboxRelay(
+        relay = OutboxRelay(
             collections=collections,
             publisher=self.publisher,
             settings=self.settings,
             metrics=self.metrics,
         )
+        self._relays.append(relay)
+        return relay
 
     def consumer(
         self,
@@ -196,13 +197,13 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         self.spawn("producer", self.publisher.start)
-        if self._outbox_collections:
+        if self._relays:
             self.spawn("outbox.age", self._watch_outbox_age)
 
     async def _watch_outbox_age(self) -> None:
         # After the indexes exist: without the sparse one, the pending query would scan.
         await self._schema_ready.wait()
-        await watch_outbox_age(self._outbox_collections, metrics=self.metrics)
+        await watch_outbox_age(self._relays, metrics=self.metrics)
 
     def spawn(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
         """Run a background loop; if it dies of a bug, log it and start it again."""

@@ -19,8 +19,8 @@ from shared.dispatch import Event, EventRoutes
 from shared.events.case_events import CaseSubmitted
 from shared.metrics import Metrics
 from shared.mongo import Document
-from shared.outbox import ensure_outbox_index, with_outbox
-from shared.outbox_age import age_seconds, oldest_pending_seq
+from shared.outbox import OutboxRelay, RelayRead, ensure_outbox_index, with_outbox
+from shared.outbox_age import age_seconds, oldest_pending_seq, relay_oldest_seq
 from shared.producer import EventPublisher
 from shared.runtime import ServiceRuntime
 from shared.topics import CASE_EVENTS
@@ -110,6 +110,22 @@ async def test_the_oldest_pending_outbox_event_is_read_from_the_store(
     seq = await oldest_pending_seq([collection])
     assert seq is not None
     assert 89.0 < age_seconds(seq, now_ns=time.time_ns()) < 120.0
+
+    # A relay that has not read lately (not running, or waiting for Kafka): the store says.
+    relay = OutboxRelay(
+        collections=[collection],
+        publisher=EventPublisher(settings=settings, metrics=Metrics("probe")),
+        settings=settings,
+        metrics=Metrics("probe"),
+    )
+    assert await relay_oldest_seq(relay, fresh_s=20) == seq
+    relay.last_read = RelayRead(time.monotonic() - 60, oldest=None)
+    assert await relay_oldest_seq(relay, fresh_s=20) == seq
+    # A relay that read in its last pass: what it read, with no read of the store.
+    relay.last_read = RelayRead(time.monotonic(), oldest=seq + 5)
+    assert await relay_oldest_seq(relay, fresh_s=20) == seq + 5
+    relay.last_read = RelayRead(time.monotonic(), oldest=None)
+    assert await relay_oldest_seq(relay, fresh_s=20) is None
 
 
 async def test_readiness_fails_naming_the_group_while_a_consumer_is_stuck_and_recovers(

@@ -210,6 +210,7 @@ async def test_a_large_backlog_is_read_whole_once_then_claimed_by_id_and_publish
         )
         assert await relay.publish_pending() == 50
         assert reads.whole == 2  # the poll, then the backlog's ids
+        assert relay.last_read is not None and relay.last_read.oldest is not None
         late = submitted(events[-1].subject, "后来补充的意见")
         await collection.update_one(
             {"_id": late.subject},
@@ -222,6 +223,8 @@ async def test_a_large_backlog_is_read_whole_once_then_claimed_by_id_and_publish
         # are read again (none left), and a last poll finds nothing: 4 whole reads, not 13.
         assert passes == 12
         assert reads.whole == 4
+        # The last pass read nothing: no event waits (what /metrics' outbox age shows).
+        assert relay.last_read is not None and relay.last_read.oldest is None
         assert await collection.count_documents({OUTBOX_COUNT: {"$exists": True}}) == 0
     finally:
         await publisher.stop()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from shared.mongo import Document
-from shared.outbox_age import age_seconds, oldest_seq
+from shared.outbox import oldest_seq
+from shared.outbox_age import age_seconds
 
 
 def test_the_oldest_entry_of_any_document_is_the_one_counted() -> None:
