@@ -53,11 +53,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from pymongo import AsyncMongoClient, MongoClient
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import PyMongoError
 
 from shared.mongo import Document
-from shared.outbox import OUTBOX_COUNT
 from shared.settings import ServiceSettings
 from shared.topics import (
     CASE_EVENTS,
@@ -711,27 +709,25 @@ async def _fill_import(platform: Platform, probe: Probe, *, count: int) -> None:
         await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
-async def outbox_collections(
-    client: AsyncMongoClient[Document], namespace: str
-) -> list[AsyncCollection[Document]]:
-    """The collections with an outbox index, in the four services' databases."""
-    found: list[AsyncCollection[Document]] = []
-    for service in SERVICES:
-        database = client[f"{namespace}_minyi_{service}"]
-        for name in sorted(await database.list_collection_names()):
-            indexes = await database[name].index_information()
-            if any(key == OUTBOX_COUNT for index in indexes.values() for key, _ in index["key"]):
-                found.append(database[name])
-    return found
+PENDING_GAUGE = "minyi_outbox_pending_documents"
 
 
-async def pending_outboxes(collections: list[AsyncCollection[Document]]) -> list[str]:
-    """Those holding an event not yet published (through the outbox index)."""
-    return [
-        c.full_name
-        for c in collections
-        if await c.find_one({OUTBOX_COUNT: {"$gt": 0}}, {"_id": 1}) is not None
-    ]
+async def pending_outboxes(platform: Platform) -> dict[str, float]:
+    """The services whose relay last saw events not yet published (their /metrics gauge).
+
+    Not a read of the outboxes: the local store reads every pending document for any filter
+    on them, however small the limit, and with tens of thousands pending each read would take
+    seconds of the store's one core from the platform being measured."""
+    pending: dict[str, float] = {}
+    async with httpx.AsyncClient(headers=ADMIN, timeout=30) as http:
+        for service in SERVICES:
+            response = await http.get(platform.url(service, "/metrics"))
+            response.raise_for_status()
+            for line in response.text.splitlines():
+                name, _, value = line.partition(" ")
+                if name == PENDING_GAUGE and float(value):
+                    pending[service] = float(value)
+    return pending
 
 
 async def _imported(
@@ -746,42 +742,37 @@ async def _imported(
     """Every service's outboxes are empty, every group is at lag 0 and the topics stayed put for
     `still_s`; then reporting's count of the whole history, read once.
 
-    Only Kafka's offsets and one indexed read per outbox are polled: a report of the whole
+    Only Kafka's offsets and the services' /metrics are polled: a report of the whole
     history read while reporting folds years of cases rebuilds every month it changed, on every
     poll, and that load would be the benchmark's, not the platform's."""
-    client: AsyncMongoClient[Document] = AsyncMongoClient(probe.platform.infra.mongo_url)
     began = time.monotonic()
     deadline = began + 3 * 3600
     key: tuple[int, int] | None = None
     changed = began
     next_progress = began + 10
-    try:
-        outboxes = await outbox_collections(client, probe.platform.namespace)
-        while True:
-            try:
-                lags, ends = await probe.lags()
-                pending = await pending_outboxes(outboxes)
-            except (KafkaError, PyMongoError) as exc:
-                log(f"note: poll failed ({type(exc).__name__}), trying again")
-                await asyncio.sleep(interval_s)
-                continue
-            lag = sum(lags.values())
-            now = time.monotonic()
-            if (lag, ends) != key:
-                key, changed = (lag, ends), now
-            if not lag and not pending and now - changed >= still_s:
-                break
-            if now - changed > stall_s:
-                raise RuntimeError(f"fill: no progress for {stall_s:.0f}s; lags {lags}")
-            if now > deadline:
-                raise RuntimeError("fill: not drained within 3 hours")
-            if now >= next_progress:
-                next_progress = now + 10
-                waiting = f", outboxes not empty: {', '.join(pending)}" if pending else ""
-                log(f"fill: lag {lag} {_nonzero(lags)}{waiting}, {now - began:.0f}s")
+    while True:
+        try:
+            lags, ends = await probe.lags()
+            pending = await pending_outboxes(probe.platform)
+        except (KafkaError, httpx.HTTPError) as exc:
+            log(f"note: poll failed ({type(exc).__name__}), trying again")
             await asyncio.sleep(interval_s)
-    finally:
-        await client.close()
+            continue
+        lag = sum(lags.values())
+        now = time.monotonic()
+        if (lag, ends) != key:
+            key, changed = (lag, ends), now
+        if not lag and not pending and now - changed >= still_s:
+            break
+        if now - changed > stall_s:
+            raise RuntimeError(f"fill: no progress for {stall_s:.0f}s; lags {lags}")
+        if now > deadline:
+            raise RuntimeError("fill: not drained within 3 hours")
+        if now >= next_progress:
+            next_progress = now + 10
+            waiting = f", outboxes not empty: {json.dumps(pending)}" if pending else ""
+            log(f"fill: lag {lag} {_nonzero(lags)}{waiting}, {now - began:.0f}s")
+        await asyncio.sleep(interval_s)
     done = await probe.snapshot(history=True)
     if done.received < before.received + count:
         log(
