@@ -291,35 +291,44 @@ class OutboxRelay:
         published = 0
         pending_docs = 0
         oldest: list[int] = []
-        for collection, lease, backlog in zip(
-            self._collections, self._leases, self._backlogs, strict=True
-        ):
-            if backlog:
-                docs = await self._claim_backlog(collection, backlog)
-            else:
-                docs = (
-                    await collection.find({OUTBOX_COUNT: {"$gt": 0}}, {OUTBOX: 1, OUTBOX_LAST: 1})
-                    .limit(self._batch_size)
-                    .to_list()
-                )
-            pending_docs += len(docs) + backlog.remaining
-            if not docs:
-                continue
-            seq = oldest_seq(docs)
-            if seq is not None:
-                oldest.append(seq)
-            if not await lease.held():
-                backlog.clear()
-                continue
-            try:
-                published += await self._publish(collection, docs)
-            except BaseException:
-                backlog.clear()  # found again by the next pass's poll
-                raise
-            if len(docs) == self._batch_size and not backlog:
-                await self._plan_backlog(collection, backlog, done={d["_id"] for d in docs})
-        self._metrics.outbox_pending.set(pending_docs)
-        self.last_read = RelayRead(time.monotonic(), min(oldest) if oldest else None)
+        read_all = False
+        try:
+            for collection, lease, backlog in zip(
+                self._collections, self._leases, self._backlogs, strict=True
+            ):
+                if backlog:
+                    docs = await self._claim_backlog(collection, backlog)
+                else:
+                    docs = (
+                        await collection.find(
+                            {OUTBOX_COUNT: {"$gt": 0}}, {OUTBOX: 1, OUTBOX_LAST: 1}
+                        )
+                        .limit(self._batch_size)
+                        .to_list()
+                    )
+                pending_docs += len(docs) + backlog.remaining
+                if not docs:
+                    continue
+                seq = oldest_seq(docs)
+                if seq is not None:
+                    oldest.append(seq)
+                if not await lease.held():
+                    backlog.clear()
+                    continue
+                try:
+                    published += await self._publish(collection, docs)
+                except BaseException:
+                    backlog.clear()  # found again by the next pass's poll
+                    raise
+                if len(docs) == self._batch_size and not backlog:
+                    await self._plan_backlog(collection, backlog, done={d["_id"] for d in docs})
+            read_all = True
+        finally:
+            # Also when publishing failed (Kafka away): what was read still waits, and ages.
+            # A pass the store failed before anything was read tells nothing.
+            if read_all or oldest:
+                self._metrics.outbox_pending.set(pending_docs)
+                self.last_read = RelayRead(time.monotonic(), min(oldest) if oldest else None)
         return published
 
     async def _plan_backlog(
