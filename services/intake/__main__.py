@@ -73,6 +73,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="cases stored per insert (default 500)",
     )
+    load.add_argument(
+        "--paced",
+        action="store_true",
+        help="stay at most 4 batches ahead of the running intake's relay, so that a large "
+        "import does not flood the platform (without intake running it stops waiting after "
+        "2 minutes)",
+    )
     erase = commands.add_parser(
         "erase",
         help="erase a resident's personal data by tracking code, phone or email",
@@ -113,7 +120,11 @@ def main(argv: list[str]) -> int:
         from services.intake.entrypoints.history_import import import_command
 
         return import_command(
-            args.file, settings=settings, dry_run=args.dry_run, batch_size=args.batch_size
+            args.file,
+            settings=settings,
+            dry_run=args.dry_run,
+            batch_size=args.batch_size,
+            paced=args.paced,
         )
     from services.intake.app import create_app
     from shared.serve import serve

@@ -5,6 +5,7 @@ record of an imported case, and reporting counting imported cases."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import os
@@ -23,6 +24,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from services.intake.adapters.directory_copy import DirectoryCopy
+from services.intake.adapters.history_import_repository import HistoryImportRepository
 from services.intake.app import create_app
 from services.intake.domain.history_import.checker import (
     HistoryChecker,
@@ -31,7 +33,7 @@ from services.intake.domain.history_import.checker import (
 )
 from services.intake.domain.history_import.references import DirectoryKindName, DirectoryView
 from services.intake.entrypoints.history_import import run_import
-from services.intake.handlers.history_import import envelopes_of
+from services.intake.handlers.history_import import PublishingPace, envelopes_of
 from services.intake.settings import IntakeSettings
 from services.reporting.adapters.read_models import ReadModels
 from services.routing.adapters.case_repository import RoutedCaseRepository
@@ -43,10 +45,12 @@ from shared.events.case_events import IMPORT_SOURCE, CaseSubmitted
 from shared.events.directory_events import DirectoryKind
 from shared.events.envelope import Envelope
 from shared.mongo import Document, service_database
+from shared.outbox import with_outbox
 from shared.topics import CASE_EVENTS
 from tests.conftest import PlumbingSettings
 from tests.infra import ROOT
 from tests.integration.in_process import serving
+from tests.integration.test_consumer import submitted_event
 from tests.kafka_tools import read_topic
 
 ROWS = 2000
@@ -390,3 +394,85 @@ async def test_reporting_counts_imported_cases(
         "xijie": (1, 1),
         "jianchi": (1, 0),
     }
+
+
+def small_history(path: Path, rows: int) -> None:
+    submitted = (datetime.now(UTC) - timedelta(days=100)).replace(microsecond=0)
+    with path.open("wb") as handle:
+        for i in range(rows):
+            row = {
+                "external_id": f"paced-{i:03d}",
+                "submitted_at": (submitted + timedelta(minutes=i)).isoformat(),
+                "category": "drainage",
+                "text": f"第{i}号：雨天河星村路口积水",
+                "representative_code": "0415",
+            }
+            handle.write(orjson.dumps(row) + b"\n")
+
+
+async def test_a_paced_import_waits_for_intakes_relay_and_goes_on_as_it_publishes(
+    intake_settings: IntakeSettings, mongo: AsyncMongoClient[Document], tmp_path: Path
+) -> None:
+    """Paced, the import stays 4 batches ahead of intake's relay: with intake down it stops
+    after 5 batches; once intake runs and publishes, it goes on to the end."""
+    path = tmp_path / "paced.jsonl"
+    small_history(path, 80)
+    await seed_directory_copy(intake_settings)
+    cases = mongo[intake_settings.database_name]["cases"]
+    importing = asyncio.create_task(
+        run_import(
+            path=path,
+            settings=intake_settings,
+            dry_run=False,
+            batch_size=10,
+            out=io.StringIO(),
+            paced=True,
+        )
+    )
+    try:
+        for _ in range(300):
+            if await cases.count_documents({}) >= 50:
+                break
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(2)  # time enough to run further, were it not waiting
+        assert await cases.count_documents({}) == 50
+        assert not importing.done()
+
+        async with serving(create_app(intake_settings), "intake"):
+            tally = await asyncio.wait_for(importing, timeout=120)
+            assert tally.imported == 80
+            records = await read_topic(
+                intake_settings.kafka_bootstrap,
+                intake_settings.topic(CASE_EVENTS),
+                expect=80,
+                timeout_s=120,
+            )
+        assert len({Envelope.from_bytes(r.value).subject for r in records}) == 80
+    finally:
+        importing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await importing
+
+
+async def test_a_paced_import_stops_waiting_for_a_relay_that_never_publishes(
+    intake_settings: IntakeSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    imports = HistoryImportRepository(mongo[intake_settings.database_name])
+    pace = PublishingPace(imports, ahead=1, max_wait_s=1.0, poll_s=0.2)
+    batches = [[f"c{b}-{i}" for i in range(3)] for b in range(3)]
+    for batch in batches:
+        await imports.insert(
+            [
+                with_outbox({"_id": case_id}, [submitted_event()], topic=CASE_EVENTS)
+                for case_id in batch
+            ]
+        )
+
+    began = time.monotonic()
+    await pace.after(batches[0])  # one batch ahead is allowed
+    assert time.monotonic() - began < 1.0 and not pace.gave_up
+    await pace.after(batches[1])  # two: waits for the first, whose events stay unpublished
+    assert time.monotonic() - began >= 1.0 and pace.gave_up
+    began = time.monotonic()
+    await pace.after(batches[2])  # no more waiting
+    assert time.monotonic() - began < 0.5

@@ -19,8 +19,8 @@ from pymongo.errors import BulkWriteError
 from services.intake.adapters.case_documents import applied_entry, case_document
 from services.intake.domain.history_import.checker import ImportedCase
 from shared.events.envelope import Envelope
-from shared.mongo import Document, is_duplicate_key
-from shared.outbox import with_outbox
+from shared.mongo import Document, find_in, is_duplicate_key
+from shared.outbox import OUTBOX_COUNT, with_outbox
 from shared.topics import CASE_EVENTS
 
 
@@ -78,3 +78,11 @@ class HistoryImportRepository:
             {"idempotency_key": {"$in": list(keys)}}, {"_id": 0, "idempotency_key": 1}
         ).to_list()
         return {d["idempotency_key"] for d in found}
+
+    async def unpublished(self, case_ids: Sequence[str]) -> bool:
+        """Whether any of these cases still holds events its relay has not published (served
+        by the `_id` index: the outbox's own index would read every pending document)."""
+        found = await find_in(
+            self.collection, "_id", case_ids, {"_id": 1}, also={OUTBOX_COUNT: {"$gt": 0}}
+        )
+        return bool(found)

@@ -33,6 +33,7 @@ from services.intake.domain.history_import.rows import ImportFailed, RowProblem
 from services.intake.handlers.history_import import (
     DEFAULT_BATCH_SIZE,
     ImportProgress,
+    PublishingPace,
     import_history,
 )
 from services.intake.settings import IntakeSettings
@@ -102,6 +103,7 @@ async def run_import(
     out: TextIO,
     now: datetime | None = None,
     progress: ShownProgress | None = None,
+    paced: bool = False,
 ) -> ImportTally:
     """Check every row; store the valid ones in batches (not in a dry run). Prints each
     refused row and a progress line per batch to `out`, unless another `progress` shows them."""
@@ -111,17 +113,19 @@ async def run_import(
     try:
         db = service_database(client, settings)
         progress = progress or Progress(out, size=source.size, dry_run=dry_run)
+        imports = HistoryImportRepository(db)
         tally = await import_history(
             source=source,
             directory=DirectoryCopy(db),
             cases=CaseRepository(db),
-            imports=HistoryImportRepository(db),
+            imports=imports,
             dry_run=dry_run,
             batch_size=batch_size,
             timezone=ZoneInfo(settings.timezone),
             correlation_id=new_correlation_id(),
             now=now,
             progress=progress,
+            pace=PublishingPace(imports) if paced and not dry_run else None,
         )
         progress.finish()
         return tally
@@ -152,6 +156,7 @@ def import_command(
     settings: IntakeSettings,
     dry_run: bool,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    paced: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
@@ -165,7 +170,12 @@ def import_command(
     try:
         tally = asyncio.run(
             run_import(
-                path=path, settings=settings, dry_run=dry_run, batch_size=batch_size, out=out
+                path=path,
+                settings=settings,
+                dry_run=dry_run,
+                batch_size=batch_size,
+                out=out,
+                paced=paced,
             )
         )
     except ImportFailed as exc:

@@ -6,6 +6,7 @@ service's relay publishes them; this never talks to Kafka. A dry run writes noth
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -36,6 +37,59 @@ DEFAULT_BATCH_SIZE = 500
 # between (about a minute in all).
 STORE_ATTEMPTS = 8
 FIRST_RETRY_SECONDS = 0.5
+
+
+# With `paced`: batches the import may be ahead of intake's relay, and how long it waits for
+# one before it goes on without waiting (intake not running).
+PACE_BATCHES_AHEAD = 4
+PACE_MAX_WAIT_SECONDS = 120.0
+PACE_POLL_SECONDS = 0.5
+PACE_SAMPLE = 100
+
+
+class PublishingPace:
+    """Keeps an import at most `ahead` batches ahead of intake's outbox relay.
+
+    Unpaced, a large import fills intake's outbox far faster than the platform drains it (the
+    store is shared by everything), and every relay read of a large backlog costs the store
+    its size. Paced, after each batch the import waits until the first cases of the batch
+    `ahead` batches back are published. A relay that publishes nothing for `max_wait_s` (intake
+    is not running) ends the pacing, with a warning: the events wait in the outbox for intake.
+    """
+
+    def __init__(
+        self,
+        imports: HistoryImportRepository,
+        *,
+        ahead: int = PACE_BATCHES_AHEAD,
+        max_wait_s: float = PACE_MAX_WAIT_SECONDS,
+        poll_s: float = PACE_POLL_SECONDS,
+    ) -> None:
+        self._imports = imports
+        self._ahead = ahead
+        self._max_wait_s = max_wait_s
+        self._poll_s = poll_s
+        self._batches: deque[list[str]] = deque()
+        self.gave_up = False
+
+    async def after(self, case_ids: Sequence[str]) -> None:
+        """After a batch is stored: wait, if the import is too far ahead of the relay."""
+        if self.gave_up or not case_ids:
+            return
+        # The relay claims in about the order of insertion: a batch's first cases out means
+        # the batch is mostly out.
+        self._batches.append(list(case_ids[:PACE_SAMPLE]))
+        if len(self._batches) <= self._ahead:
+            return
+        sample = self._batches.popleft()
+        waited = 0.0
+        while await self._imports.unpublished(sample):
+            if waited >= self._max_wait_s:
+                self.gave_up = True
+                log.warning("intake.import_not_paced", waited_s=waited, reason="relay silent")
+                return
+            await asyncio.sleep(self._poll_s)
+            waited += self._poll_s
 
 
 class ImportProgress(Protocol):
@@ -179,9 +233,11 @@ async def import_history(
     correlation_id: str,
     now: datetime,
     progress: ImportProgress,
+    pace: PublishingPace | None = None,
 ) -> ImportTally:
     """Check every row against intake's directory copy; store the valid ones in batches (not
-    in a dry run). Reports each refused row and each batch to `progress`.
+    in a dry run). Reports each refused row and each batch to `progress`; with `pace`, keeps
+    to intake's relay.
 
     One batch is inserted while the next is read and built, so the store and the parsing
     work at the same time. Raises ImportFailed when there is no directory copy to check against.
@@ -202,6 +258,8 @@ async def import_history(
             result = await insert_patiently(imports, batch.documents)
             tally.imported += result.inserted
             tally.already += result.already
+            if pace is not None:
+                await pace.after([str(d["_id"]) for d in batch.documents])
         if batch.read:
             progress.show(tally, bytes_read=batch.bytes_read)
 
