@@ -674,6 +674,9 @@ async def _fill_import(platform: Platform, probe: Probe, *, count: int) -> None:
             "services.intake",
             "import",
             str(path),
+            # A few batches ahead of intake's relay, as an operator loading a large history
+            # into a running platform would (docs/operations.md, "Importing past cases").
+            "--paced",
             cwd=ROOT,
             # Unbuffered, so that an error line comes after the progress lines it follows.
             env={**platform.env(), "PYTHONUNBUFFERED": "1"},
