@@ -307,6 +307,13 @@ def cases_import(
     batch_size: Annotated[
         int, typer.Option(min=1, max=10_000, metavar="N", help="cases stored per insert")
     ] = 500,
+    paced: Annotated[
+        bool,
+        typer.Option(
+            "--paced",
+            help="stay at most 4 batches ahead of the running intake's relay (large imports)",
+        ),
+    ] = False,
 ) -> None:
     """Load past cases (from before Minyi) from a .csv or .jsonl file.
 
@@ -334,6 +341,7 @@ def cases_import(
                     batch_size=batch_size,
                     out=out,
                     progress=progress,
+                    paced=paced,
                 )
             )
         finally:
