@@ -6,8 +6,8 @@ outbox entry carries `seq`, the `time.time_ns()` at which it was queued (shared/
 the age is now minus the smallest `seq` pending.
 
 While the relay runs, the figure is the oldest event among what its last pass read (the batch
-it claimed: a backlog is claimed in the order of the pending index, oldest first for the most
-part), which costs nothing more. When the relay has not read for two sampling periods (it is
+it claimed, which need not hold the oldest of a backlog: the figure is then a lower bound), and
+costs nothing more. When the relay has not read for two sampling periods (it is
 not running, or waits for Kafka to start), the pending documents are read here, through the
 same sparse index with the same bound as the relay's poll: beyond `SAMPLE_LIMIT` pending
 documents the figure is the oldest among those, a lower bound. The local store reads every

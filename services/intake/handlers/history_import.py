@@ -76,8 +76,8 @@ class PublishingPace:
         """After a batch is stored: wait, if the import is too far ahead of the relay."""
         if self.gave_up or not case_ids:
             return
-        # The relay claims in about the order of insertion: a batch's first cases out means
-        # the batch is mostly out.
+        # A sample: the relay claims a backlog whole before it looks again, so once these are
+        # out, what was pending with them is too, and about `ahead` batches wait at most.
         self._batches.append(list(case_ids[:PACE_SAMPLE]))
         if len(self._batches) <= self._ahead:
             return
