@@ -182,6 +182,14 @@ def oldest_seq(documents: Iterable[Document]) -> int | None:
     return min(seqs) if seqs else None
 
 
+async def still_pending(
+    collection: AsyncCollection[Document], ids: Iterable[Any], projection: Document
+) -> list[Document]:
+    """Those of these documents that still hold unpublished events, read by `_id` (a filter on
+    the outbox's own index would read every pending document on the local store)."""
+    return await find_in(collection, "_id", ids, projection, also={OUTBOX_COUNT: {"$gt": 0}})
+
+
 @dataclass(frozen=True)
 class RelayRead:
     """What a relay's last pass read: when (monotonic), and the oldest event among it."""
@@ -344,15 +352,11 @@ class OutboxRelay:
     async def _claim_backlog(
         self, collection: AsyncCollection[Document], backlog: Backlog
     ) -> list[Document]:
-        """The next batch of the backlog's documents still pending; a batch that the producers'
-        own relays or another replica drained meanwhile is skipped."""
+        """The next batch of the backlog's documents still pending; a batch another relay
+        drained meanwhile (one that held the lease before) is skipped."""
         while backlog:
-            docs = await find_in(
-                collection,
-                "_id",
-                backlog.take(self._batch_size),
-                {OUTBOX: 1, OUTBOX_LAST: 1},
-                also={OUTBOX_COUNT: {"$gt": 0}},
+            docs = await still_pending(
+                collection, backlog.take(self._batch_size), {OUTBOX: 1, OUTBOX_LAST: 1}
             )
             if docs:
                 return docs
@@ -392,9 +396,7 @@ class OutboxRelay:
     ) -> None:
         """The published entries of the documents still holding some, each removed only if
         still there (another relay may have removed them, and the count must drop once)."""
-        left = await find_in(
-            collection, "_id", published, {OUTBOX: 1}, also={OUTBOX_COUNT: {"$gt": 0}}
-        )
+        left = await still_pending(collection, published, {OUTBOX: 1})
         updates = []
         for doc in left:
             keys = [k for k in published[doc["_id"]] if k in (doc.get(OUTBOX) or {})]

@@ -19,8 +19,8 @@ from pymongo.errors import BulkWriteError
 from services.intake.adapters.case_documents import applied_entry, case_document
 from services.intake.domain.history_import.checker import ImportedCase
 from shared.events.envelope import Envelope
-from shared.mongo import Document, find_in, is_duplicate_key
-from shared.outbox import OUTBOX_COUNT, with_outbox
+from shared.mongo import Document, is_duplicate_key
+from shared.outbox import still_pending, with_outbox
 from shared.topics import CASE_EVENTS
 
 
@@ -80,9 +80,5 @@ class HistoryImportRepository:
         return {d["idempotency_key"] for d in found}
 
     async def unpublished(self, case_ids: Sequence[str]) -> bool:
-        """Whether any of these cases still holds events its relay has not published (served
-        by the `_id` index: the outbox's own index would read every pending document)."""
-        found = await find_in(
-            self.collection, "_id", case_ids, {"_id": 1}, also={OUTBOX_COUNT: {"$gt": 0}}
-        )
-        return bool(found)
+        """Whether any of these cases still holds events its relay has not published."""
+        return bool(await still_pending(self.collection, case_ids, {"_id": 1}))
