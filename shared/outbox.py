@@ -20,10 +20,11 @@ and the count's index is sparse, so the relay's poll reads only documents with p
 at rest (nothing pending) a pass is that one read. The local store reads every match of a
 filter before it applies the limit, so when a poll comes back full the relay reads the pending
 documents' ids once and claims them a batch at a time by `_id`: a backlog of P documents (an
-import, a Kafka outage) costs two whole reads, not P / batch of them. Every filter is an index
-equality or range on one field, or `_id`: the local store answers a top-level `$or` (and a
-range whose lower bound is not the index's start) by scanning (docs/operations.md, "Query
-shapes").
+import, a Kafka outage) costs two whole reads, not P / batch of them. A relay that found the
+lease held by another (a second replica) reads only the lease until it is free again. Every
+filter is an index equality or range on one field, or `_id`: the local store answers a
+top-level `$or` (and a range whose lower bound is not the index's start) by scanning
+(docs/operations.md, "Query shapes").
 """
 
 from __future__ import annotations
@@ -139,6 +140,20 @@ class _CollectionLease:
         self._seconds = seconds
         self._token = uuid.uuid4().hex
         self._until = 0.0
+        self._elsewhere = False
+
+    async def elsewhere(self) -> bool:
+        """Whether another relay holds the lease now: one read by `_id`, made only after this
+        relay failed to take it, so that a replica that is not publishing a collection does
+        not read the collection's pending documents (the whole backlog on the local store)
+        every pass. A lease released by a clean stop, or run out, is free again at once."""
+        if not self._elsewhere:
+            return False
+        lease = await self._leases.find_one({"_id": self._name}, {"by": 1, "until": 1})
+        self._elsewhere = (
+            lease is not None and lease.get("by") != self._token and lease["until"] > time.time()
+        )
+        return self._elsewhere
 
     async def held(self) -> bool:
         now = time.time()
@@ -158,8 +173,10 @@ class _CollectionLease:
                 )
             except DuplicateKeyError:
                 self._until = 0.0
+                self._elsewhere = True
                 return False
         self._until = until
+        self._elsewhere = False
         return True
 
     async def release(self) -> None:
@@ -304,6 +321,9 @@ class OutboxRelay:
             for collection, lease, backlog in zip(
                 self._collections, self._leases, self._backlogs, strict=True
             ):
+                if await lease.elsewhere():
+                    # Its pending events wait on the other relay, which reports their age.
+                    continue
                 if backlog:
                     docs = await self._claim_backlog(collection, backlog)
                 else:

@@ -388,3 +388,57 @@ async def test_a_stopped_relay_hands_its_collection_over_at_once(
     records = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=2)
     # Two cases, two partitions: no order between them.
     assert sorted(Envelope.from_bytes(r.value).id for r in records) == sorted([before.id, after.id])
+
+
+async def test_a_relay_whose_collection_another_holds_reads_only_the_lease_until_it_is_free(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    """A second replica must not read the backlog (every pending document, on the local store)
+    each pass while the first publishes it; it takes over as soon as the lease is released."""
+    reads = _PendingReads()
+    watched: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongo_url, event_listeners=[reads]
+    )
+    collection = mongo[settings.database_name]["replicas"]
+    await ensure_outbox_index(collection)
+    events = [submitted(str(uuid.uuid4())) for _ in range(120)]
+    await collection.insert_many(
+        [with_outbox({"_id": e.subject}, [e], topic=CASE_EVENTS) for e in events]
+    )
+    publishers = [await started_publisher(settings) for _ in range(2)]
+    try:
+        holder, replica = (
+            OutboxRelay(
+                collections=[c], publisher=p, settings=settings, metrics=Metrics("p"), batch_size=50
+            )
+            for c, p in zip(
+                (collection, watched[settings.database_name]["replicas"]), publishers, strict=True
+            )
+        )
+        assert await holder.publish_pending() == 50
+        # The replica's first pass reads, and finds the lease taken...
+        assert await replica.publish_pending() == 0
+        assert reads.whole == 1
+        # ...its next passes read the lease alone, and report nothing waiting on them.
+        for _ in range(3):
+            assert await replica.publish_pending() == 0
+        assert reads.whole == 1
+        assert replica.last_read is not None and replica.last_read.oldest is None
+        while await holder.publish_pending():
+            pass
+        running = asyncio.create_task(holder.run())
+        await asyncio.sleep(0.1)
+        running.cancel()  # a clean stop releases the lease
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        after = submitted(str(uuid.uuid4()))
+        await collection.insert_one(with_outbox({"_id": after.subject}, [after], topic=CASE_EVENTS))
+        assert await replica.publish_pending() == 1
+        assert reads.whole == 2
+    finally:
+        for p in publishers:
+            await p.stop()
+        await watched.close()
+    records = await read_topic(settings.kafka_bootstrap, settings.topic(CASE_EVENTS), expect=121)
+    published = [Envelope.from_bytes(r.value).id for r in records]
+    assert sorted(published) == sorted([*(e.id for e in events), after.id])
