@@ -1,11 +1,12 @@
-"""Routing a polled batch of new cases at once, on the real store: open loads as counters."""
+"""Routing a polled batch of events at once, on the real store: new cases with open loads as
+counters, and residents' ratings."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import (
@@ -15,8 +16,9 @@ from services.routing.adapters.directory_repository import (
 )
 from services.routing.domain.sla import SlaPolicy, SlaRules, WorkingCalendar
 from services.routing.handlers.assignment import assign_cases
+from services.routing.handlers.resident_feedback import on_ratings
 from shared.dispatch import Event
-from shared.events.case_events import CaseSubmitted
+from shared.events.case_events import CaseRated, CaseSubmitted
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from tests.conftest import PlumbingSettings
@@ -83,3 +85,64 @@ async def test_a_recount_repairs_counters_left_wrong_by_a_crash(
 
     assert await cases.loads.of(BAIYUN_GROUP) == truth
     assert await cases.loads.of(["0999"]) == {"0999": 0}
+
+
+def rated(case_id: str, rating: str) -> Event[CaseRated]:
+    data = CaseRated(
+        case_id=case_id,
+        station_id="baiyun",
+        actor_role="resident",
+        actor_id=None,
+        at=datetime.now(UTC),
+        rating=rating,
+    )
+    envelope = Envelope.wrap(data, source="test", subject=case_id, correlation_id="r-" + case_id)
+    return Event.of(envelope, data)
+
+
+class _Writes(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.updates = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.updates += event.command_name == "update"
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_a_batch_of_ratings_is_one_write_and_each_rating_applies_once_in_order(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    writes = _Writes()
+    watched: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongo_url, event_listeners=[writes]
+    )
+    try:
+        db = watched[settings.database_name]
+        cases = RoutedCaseRepository(db)
+        await cases.ensure_indexes()
+        directory = DirectoryRepository(db)
+        await directory.save(read_directory_file(DEMO_DIRECTORY))
+        new = [submitted(str(uuid.uuid4())) for _ in range(5)]
+        await assign_cases(new, cases=cases, directory=directory, sla=SLA)
+        ids = [e.data.case_id for e in new]
+        first = [rated(case_id, "satisfied") for case_id in ids]
+        # The resident of the first case changes their mind within the same batch.
+        again = rated(ids[0], "dissatisfied")
+        writes.updates = 0
+        await on_ratings([*first, again], cases=cases)
+        assert writes.updates == 1
+        await on_ratings([first[1], again], cases=cases)  # redelivered: nothing changes
+
+        stored = {d["_id"]: d for d in await cases.collection.find({}).to_list()}
+        assert stored[ids[0]]["rating"] == "dissatisfied"
+        assert all(stored[i]["rating"] == "satisfied" for i in ids[1:])
+        rates = {i: [a for a in stored[i]["audit"] if a["action"] == "rate"] for i in ids}
+        assert [a["detail"]["rating"] for a in rates[ids[0]]] == ["satisfied", "dissatisfied"]
+        assert all(len(rates[i]) == 1 for i in ids[1:])
+    finally:
+        await watched.close()

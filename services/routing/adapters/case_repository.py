@@ -7,6 +7,7 @@ entries and the events it causes (outbox), so two concurrent actions cannot both
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,6 +86,33 @@ UNCHANGED = Unchanged()
 
 def _applied_key(event_id: str) -> str:
     return "applied.e" + event_id.replace("-", "")
+
+
+@dataclass(frozen=True)
+class ExternalChange:
+    """What an event from another service changes on routing's case, applied once by its id."""
+
+    case_id: str
+    event_id: str
+    changes: Document
+    audit: Document
+
+
+def _external_write(
+    *,
+    case_id: str,
+    event_id: str,
+    changes: Document,
+    audit: Document,
+    increments: Document | None = None,
+) -> tuple[Document, dict[str, Any]]:
+    """The filter and update applying an event from another service once, by its id."""
+    applied = _applied_key(event_id)
+    return {"_id": case_id, applied: {"$exists": False}}, {
+        "$set": {**changes, applied: True, "updated_at": audit["at"]},
+        "$push": {"audit": audit},
+        "$inc": {"version": 1, **(increments or {})},
+    }
 
 
 class RoutedCaseRepository:
@@ -207,17 +235,28 @@ class RoutedCaseRepository:
         watch: datetime | Unchanged | None = UNCHANGED,
     ) -> bool:
         """An event from another service (rating, reopening): applied once, by event id."""
-        update: dict[str, Any] = {
-            "$set": {**changes, _applied_key(event_id): True, "updated_at": audit["at"]},
-            "$push": {"audit": audit},
-            "$inc": {"version": 1, **(increments or {})},
-        }
+        query, update = _external_write(
+            case_id=case_id, event_id=event_id, changes=changes, audit=audit, increments=increments
+        )
         if not isinstance(watch, Unchanged):
             update = _with_watch(update, watch)
-        result = await self.collection.update_one(
-            {"_id": case_id, _applied_key(event_id): {"$exists": False}}, update
-        )
+        result = await self.collection.update_one(query, update)
         return result.modified_count == 1
+
+    async def apply_external_many(self, changes: Sequence[ExternalChange]) -> None:
+        """Events from another service that change neither status nor deadlines (ratings),
+        each applied once by event id: one write for the batch, in the batch's order (two
+        ratings of one case end with the later)."""
+        ops = [
+            UpdateOne(
+                *_external_write(
+                    case_id=c.case_id, event_id=c.event_id, changes=c.changes, audit=c.audit
+                )
+            )
+            for c in changes
+        ]
+        if ops:
+            await self.collection.bulk_write(ops, ordered=True)
 
     async def breach_candidates(self, *, now: datetime, limit: int = 200) -> list[Document]:
         """Cases whose next deadline has passed: only due work, served by the sparse index."""

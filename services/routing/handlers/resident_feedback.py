@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.routing.adapters.case_documents import audit_entry, watch_for
-from services.routing.adapters.case_repository import RoutedCaseRepository
+from services.routing.adapters.case_repository import ExternalChange, RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
 from services.routing.domain.loads import load_shift
 from services.routing.domain.sla import SlaRules
@@ -18,23 +18,25 @@ log = get_logger(__name__)
 
 
 async def on_ratings(events: Sequence[Event[CaseRated]], *, cases: RoutedCaseRepository) -> None:
-    for event in events:
-        rated = event.data
-        with event.log_context():
-            await cases.apply_external(
-                case_id=rated.case_id,
+    await cases.apply_external_many(
+        [
+            ExternalChange(
+                case_id=event.data.case_id,
                 event_id=event.id,
-                changes={"rating": rated.rating},
+                changes={"rating": event.data.rating},
                 audit=audit_entry(
-                    at=rated.at,
+                    at=event.data.at,
                     actor_role="resident",
                     actor_id=None,
                     action="rate",
                     source=None,
                     target="rated",
-                    detail={"rating": rated.rating},
+                    detail={"rating": event.data.rating},
                 ),
             )
+            for event in events
+        ]
+    )
 
 
 async def on_reopenings(
