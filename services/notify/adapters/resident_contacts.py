@@ -13,22 +13,35 @@ a `supporter_id`, and their document is keyed by it). They hear that case's answ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pymongo import UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from services.notify.domain.delivery import PushChannel
 from services.notify.domain.templates import DEFAULT_LANGUAGE, Language
 from shared.errors import TransientError
-from shared.mongo import Document, find_in
+from shared.mongo import Document, find_in, is_duplicate_key
 
 
 class ContactPending(TransientError):
     """The resident gave a contact that has not reached notify yet."""
+
+
+@dataclass(frozen=True)
+class GivenContact:
+    """A contact as `resident.contact_given` carries it. `key`: the case id, or a supporter's
+    id; `follows`: a supporter's, the case they said "me too" to."""
+
+    key: str
+    phone: str | None
+    email: str | None
+    language: Language
+    follows: str | None = None
 
 
 class ResidentContacts:
@@ -89,35 +102,39 @@ class ResidentContacts:
         found = await find_in(self.collection, "_id", wanted)
         return {str(d["_id"]): d for d in found}
 
-    async def record(
-        self,
-        case_id: str,
-        *,
-        phone: str | None,
-        email: str | None,
-        language: Language,
-        at: datetime,
-        follows: str | None = None,
-    ) -> None:
-        """Store the contact, unless the resident's data was erased (adapters/erasure.py marks
-        the same document): a contact read again after its erasure stays erased. `follows`: a
-        supporter's, the case they said "me too" to."""
-        contact = {"phone": phone, "email": email, "language": language}
-        fields: Document = {"has_contact": True, "contact": contact}
-        if follows is not None:
-            fields["follows"] = follows
-        try:
-            await self.collection.update_one(
-                {"_id": case_id, "erased": {"$exists": False}},
-                {
-                    "$setOnInsert": {"noted_at": at},
-                    "$set": fields,
+    async def record(self, given: Sequence[GivenContact], *, at: datetime) -> None:
+        """Store the contacts in one write, each unless the resident's data was erased
+        (adapters/erasure.py marks the same document): a contact read again after its erasure
+        stays erased. Of two contacts for one resident, the later is kept."""
+        latest = {contact.key: contact for contact in given}
+        ops = []
+        for key, contact in latest.items():
+            fields: Document = {
+                "has_contact": True,
+                "contact": {
+                    "phone": contact.phone,
+                    "email": contact.email,
+                    "language": contact.language,
                 },
-                upsert=True,
+            }
+            if contact.follows is not None:
+                fields["follows"] = contact.follows
+            ops.append(
+                UpdateOne(
+                    {"_id": key, "erased": {"$exists": False}},
+                    {"$setOnInsert": {"noted_at": at}, "$set": fields},
+                    upsert=True,
+                )
             )
-        except DuplicateKeyError:
-            # The document is there but erased: the upsert tried to add a second one.
+        if not ops:
             return
+        try:
+            # Unordered: an erased resident's refusal must not stop the others' writes.
+            await self.collection.bulk_write(ops, ordered=False)
+        except BulkWriteError as exc:
+            # An erased document is there: its upsert tried to add a second one. Only that.
+            if not is_duplicate_key(exc):
+                raise
 
     async def language(self, case_id: str) -> Language | None:
         return language_of(await self.collection.find_one({"_id": case_id}, {"contact": 1}))

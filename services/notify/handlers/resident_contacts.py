@@ -1,11 +1,12 @@
-"""A resident's contact reaches notify (on the private `resident-contacts` topic)."""
+"""Residents' contacts reach notify (on the private `resident-contacts` topic): one write for
+a polled batch."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from services.notify.adapters.resident_contacts import ResidentContacts
+from services.notify.adapters.resident_contacts import GivenContact, ResidentContacts
 from shared.dispatch import Event
 from shared.events.resident_events import ResidentContactGiven
 
@@ -13,14 +14,17 @@ from shared.events.resident_events import ResidentContactGiven
 async def on_resident_contacts(
     events: Sequence[Event[ResidentContactGiven]], *, contacts: ResidentContacts
 ) -> None:
-    for event in events:
-        given = event.data
-        # A supporter ("me too") is kept under their own id, following the case.
-        await contacts.record(
-            given.supporter_id or given.case_id,
-            phone=given.phone,
-            email=given.email,
-            language=given.language,
-            at=datetime.now(UTC),
-            follows=given.case_id if given.supporter_id else None,
-        )
+    await contacts.record(
+        [
+            # A supporter ("me too") is kept under their own id, following the case.
+            GivenContact(
+                key=event.data.supporter_id or event.data.case_id,
+                phone=event.data.phone,
+                email=event.data.email,
+                language=event.data.language,
+                follows=event.data.case_id if event.data.supporter_id else None,
+            )
+            for event in events
+        ],
+        at=datetime.now(UTC),
+    )
