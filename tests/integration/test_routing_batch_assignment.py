@@ -1,5 +1,5 @@
 """Routing a polled batch of events at once, on the real store: new cases with open loads as
-counters, and residents' ratings."""
+counters, and residents' ratings and answers."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from services.routing.adapters.directory_repository import (
 )
 from services.routing.domain.sla import SlaPolicy, SlaRules, WorkingCalendar
 from services.routing.handlers.assignment import assign_cases
+from services.routing.handlers.messages import on_resident_messages
 from services.routing.handlers.resident_feedback import on_ratings
 from shared.dispatch import Event
-from shared.events.case_events import CaseRated, CaseSubmitted
+from shared.events.case_events import CaseMessageSent, CaseRated, CaseSubmitted
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from tests.conftest import PlumbingSettings
@@ -144,5 +145,57 @@ async def test_a_batch_of_ratings_is_one_write_and_each_rating_applies_once_in_o
         rates = {i: [a for a in stored[i]["audit"] if a["action"] == "rate"] for i in ids}
         assert [a["detail"]["rating"] for a in rates[ids[0]]] == ["satisfied", "dissatisfied"]
         assert all(len(rates[i]) == 1 for i in ids[1:])
+    finally:
+        await watched.close()
+
+
+def message(case_id: str, direction: str, text: str) -> Event[CaseMessageSent]:
+    data = CaseMessageSent.model_validate(
+        {
+            "case_id": case_id,
+            "station_id": "baiyun",
+            "actor_role": "resident" if direction == "to_station" else "staff",
+            "actor_id": None,
+            "at": datetime.now(UTC),
+            "message_id": str(uuid.uuid4()),
+            "direction": direction,
+            "text": text,
+        }
+    )
+    envelope = Envelope.wrap(data, source="test", subject=case_id, correlation_id="m-" + case_id)
+    return Event.of(envelope, data)
+
+
+async def test_a_batch_of_answers_is_one_write_and_routings_own_questions_are_not_stored_again(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    writes = _Writes()
+    watched: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongo_url, event_listeners=[writes]
+    )
+    try:
+        db = watched[settings.database_name]
+        cases = RoutedCaseRepository(db)
+        await cases.ensure_indexes()
+        directory = DirectoryRepository(db)
+        await directory.save(read_directory_file(DEMO_DIRECTORY))
+        new = [submitted(str(uuid.uuid4())) for _ in range(2)]
+        await assign_cases(new, cases=cases, directory=directory, sla=SLA)
+        one, two = (e.data.case_id for e in new)
+        batch = [
+            message(one, "to_resident", "是哪一栋楼？"),
+            message(one, "to_station", "3号楼和5号楼之间"),
+            message(two, "to_station", "晚上十点以后"),
+        ]
+        writes.updates = 0
+        await on_resident_messages(batch, cases=cases)
+        assert writes.updates == 1
+        await on_resident_messages(batch, cases=cases)  # redelivered: nothing changes
+
+        stored = {d["_id"]: d for d in await cases.collection.find({}).to_list()}
+        assert [m["text"] for m in stored[one].get("messages", {}).values()] == ["3号楼和5号楼之间"]
+        assert [m["text"] for m in stored[two]["messages"].values()] == ["晚上十点以后"]
+        answers = [a for a in stored[one]["audit"] if a["action"] == "answer"]
+        assert len(answers) == 1
     finally:
         await watched.close()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from services.routing.adapters.case_documents import audit_entry
-from services.routing.adapters.case_repository import RoutedCaseRepository
+from services.routing.adapters.case_repository import ExternalChange, RoutedCaseRepository
 from services.routing.domain.workflow import Actor, CaseState, NotPermitted, OutOfScope, can_see
 from services.routing.handlers.command import Applied, run_command
 from services.routing.handlers.common import SOURCE, InvalidCommand
@@ -84,30 +84,32 @@ async def send_message(
 async def on_resident_messages(
     events: Sequence[Event[CaseMessageSent]], *, cases: RoutedCaseRepository
 ) -> None:
-    """The resident's answers, each applied once by event id."""
-    for event in events:
-        message = event.data
-        if message.direction != "to_station":
-            continue  # routing's own question, already stored when it was asked
-        with event.log_context():
-            await cases.apply_external(
-                case_id=message.case_id,
-                event_id=event.id,
-                changes={
-                    f"messages.{message.message_id}": {
-                        "from": "resident",
-                        "by": None,
-                        "text": message.text,
-                        "at": message.at,
-                    }
-                },
-                audit=audit_entry(
-                    at=message.at,
-                    actor_role="resident",
-                    actor_id=None,
-                    action="answer",
-                    source=None,
-                    target="answered",
-                    note=message.text,
-                ),
-            )
+    """The resident's answers, each applied once by event id: one write for the batch.
+    routing's own questions come back too; they were stored when they were asked."""
+    await cases.apply_external_many(
+        [_answer(event.id, event.data) for event in events if event.data.direction == "to_station"]
+    )
+
+
+def _answer(event_id: str, message: CaseMessageSent) -> ExternalChange:
+    return ExternalChange(
+        case_id=message.case_id,
+        event_id=event_id,
+        changes={
+            f"messages.{message.message_id}": {
+                "from": "resident",
+                "by": None,
+                "text": message.text,
+                "at": message.at,
+            }
+        },
+        audit=audit_entry(
+            at=message.at,
+            actor_role="resident",
+            actor_id=None,
+            action="answer",
+            source=None,
+            target="answered",
+            note=message.text,
+        ),
+    )
