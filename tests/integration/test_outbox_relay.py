@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.events.case_events import CaseSubmitted
@@ -27,6 +27,7 @@ from shared.producer import EventPublisher
 from shared.topics import CASE_EVENTS
 from tests.conftest import PlumbingSettings
 from tests.kafka_tools import read_topic
+from tests.store_commands import CommandCounter
 
 
 def submitted(case_id: str, text: str = "路灯坏了，晚上很黑") -> Envelope:
@@ -164,23 +165,11 @@ async def test_competing_relays_publish_every_event_and_empty_every_outbox(
     assert await collection.count_documents({OUTBOX_COUNT: {"$exists": True}}) == 0
 
 
-class _PendingReads(monitoring.CommandListener):
+def _pending_reads() -> CommandCounter:
     """Counts the `find`s that read every pending document (a filter on the count alone)."""
-
-    def __init__(self) -> None:
-        self.whole = 0
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "find" and event.command.get("filter") == {
-            OUTBOX_COUNT: {"$gt": 0}
-        }:
-            self.whole += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+    return CommandCounter(
+        "find", lambda command: command.get("filter") == {OUTBOX_COUNT: {"$gt": 0}}
+    )
 
 
 async def test_a_large_backlog_is_read_whole_once_then_claimed_by_id_and_published_once(
@@ -189,7 +178,7 @@ async def test_a_large_backlog_is_read_whole_once_then_claimed_by_id_and_publish
     """The local store reads every match of a filter before it applies a limit: a poll per
     batch would read a backlog of 600 twelve times over. The relay reads it whole once, then
     claims it by `_id`; an event queued meanwhile into a planned document goes out too."""
-    reads = _PendingReads()
+    reads = _pending_reads()
     watched: AsyncMongoClient[Document] = AsyncMongoClient(
         settings.mongo_url, event_listeners=[reads]
     )
@@ -209,7 +198,7 @@ async def test_a_large_backlog_is_read_whole_once_then_claimed_by_id_and_publish
             batch_size=50,
         )
         assert await relay.publish_pending() == 50
-        assert reads.whole == 2  # the poll, then the backlog's ids
+        assert reads.count == 2  # the poll, then the backlog's ids
         assert relay.last_read is not None and relay.last_read.oldest is not None
         late = submitted(events[-1].subject, "后来补充的意见")
         await collection.update_one(
@@ -222,7 +211,7 @@ async def test_a_large_backlog_is_read_whole_once_then_claimed_by_id_and_publish
         # 12 batches, the late event with its document's; after the last full batch the ids
         # are read again (none left), and a last poll finds nothing: 4 whole reads, not 13.
         assert passes == 12
-        assert reads.whole == 4
+        assert reads.count == 4
         # The last pass read nothing: no event waits (what /metrics' outbox age shows).
         assert relay.last_read is not None and relay.last_read.oldest is None
         assert await collection.count_documents({OUTBOX_COUNT: {"$exists": True}}) == 0
@@ -395,7 +384,7 @@ async def test_a_relay_whose_collection_another_holds_reads_only_the_lease_until
 ) -> None:
     """A second replica must not read the backlog (every pending document, on the local store)
     each pass while the first publishes it; it takes over as soon as the lease is released."""
-    reads = _PendingReads()
+    reads = _pending_reads()
     watched: AsyncMongoClient[Document] = AsyncMongoClient(
         settings.mongo_url, event_listeners=[reads]
     )
@@ -418,11 +407,11 @@ async def test_a_relay_whose_collection_another_holds_reads_only_the_lease_until
         assert await holder.publish_pending() == 50
         # The replica's first pass reads, and finds the lease taken...
         assert await replica.publish_pending() == 0
-        assert reads.whole == 1
+        assert reads.count == 1
         # ...its next passes read the lease alone, and report nothing waiting on them.
         for _ in range(3):
             assert await replica.publish_pending() == 0
-        assert reads.whole == 1
+        assert reads.count == 1
         assert replica.last_read is not None and replica.last_read.oldest is None
         while await holder.publish_pending():
             pass
@@ -434,7 +423,7 @@ async def test_a_relay_whose_collection_another_holds_reads_only_the_lease_until
         after = submitted(str(uuid.uuid4()))
         await collection.insert_one(with_outbox({"_id": after.subject}, [after], topic=CASE_EVENTS))
         assert await replica.publish_pending() == 1
-        assert reads.whole == 2
+        assert reads.count == 2
     finally:
         for p in publishers:
             await p.stop()

@@ -4,9 +4,11 @@ counters, and residents' ratings and answers."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from pymongo import AsyncMongoClient, monitoring
+import pytest
+from pymongo import AsyncMongoClient
 
 from services.routing.adapters.case_repository import RoutedCaseRepository
 from services.routing.adapters.directory_repository import (
@@ -23,6 +25,7 @@ from shared.events.case_events import CaseMessageSent, CaseRated, CaseSubmitted
 from shared.events.envelope import Envelope
 from shared.mongo import Document
 from tests.conftest import PlumbingSettings
+from tests.store_commands import CommandCounter, counting
 
 BAIYUN_GROUP = {"0412", "0413", "0414"}  # nobody there specialises in "other"
 SLA = SlaRules(calendar=WorkingCalendar(), default=SlaPolicy())
@@ -101,52 +104,47 @@ def rated(case_id: str, rating: str) -> Event[CaseRated]:
     return Event.of(envelope, data)
 
 
-class _Writes(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.updates = 0
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.updates += event.command_name == "update"
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-async def test_a_batch_of_ratings_is_one_write_and_each_rating_applies_once_in_order(
-    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
-) -> None:
-    writes = _Writes()
-    watched: AsyncMongoClient[Document] = AsyncMongoClient(
-        settings.mongo_url, event_listeners=[writes]
-    )
-    try:
-        db = watched[settings.database_name]
+@pytest.fixture
+async def counted(
+    settings: PlumbingSettings,
+) -> AsyncIterator[tuple[RoutedCaseRepository, CommandCounter]]:
+    """Routing's cases on a client whose updates are counted, with the demo directory."""
+    async with counting(settings.mongo_url, "update") as (client, writes):
+        db = client[settings.database_name]
         cases = RoutedCaseRepository(db)
         await cases.ensure_indexes()
         directory = DirectoryRepository(db)
         await directory.save(read_directory_file(DEMO_DIRECTORY))
-        new = [submitted(str(uuid.uuid4())) for _ in range(5)]
-        await assign_cases(new, cases=cases, directory=directory, sla=SLA)
-        ids = [e.data.case_id for e in new]
-        first = [rated(case_id, "satisfied") for case_id in ids]
-        # The resident of the first case changes their mind within the same batch.
-        again = rated(ids[0], "dissatisfied")
-        writes.updates = 0
-        await on_ratings([*first, again], cases=cases)
-        assert writes.updates == 1
-        await on_ratings([first[1], again], cases=cases)  # redelivered: nothing changes
+        yield cases, writes
 
-        stored = {d["_id"]: d for d in await cases.collection.find({}).to_list()}
-        assert stored[ids[0]]["rating"] == "dissatisfied"
-        assert all(stored[i]["rating"] == "satisfied" for i in ids[1:])
-        rates = {i: [a for a in stored[i]["audit"] if a["action"] == "rate"] for i in ids}
-        assert [a["detail"]["rating"] for a in rates[ids[0]]] == ["satisfied", "dissatisfied"]
-        assert all(len(rates[i]) == 1 for i in ids[1:])
-    finally:
-        await watched.close()
+
+async def routed(cases: RoutedCaseRepository, n: int) -> list[str]:
+    new = [submitted(str(uuid.uuid4())) for _ in range(n)]
+    await assign_cases(
+        new, cases=cases, directory=DirectoryRepository(cases.collection.database), sla=SLA
+    )
+    return [e.data.case_id for e in new]
+
+
+async def test_a_batch_of_ratings_is_one_write_and_each_rating_applies_once_in_order(
+    counted: tuple[RoutedCaseRepository, CommandCounter],
+) -> None:
+    cases, writes = counted
+    ids = await routed(cases, 5)
+    first = [rated(case_id, "satisfied") for case_id in ids]
+    # The resident of the first case changes their mind within the same batch.
+    again = rated(ids[0], "dissatisfied")
+    writes.count = 0
+    await on_ratings([*first, again], cases=cases)
+    assert writes.count == 1
+    await on_ratings([first[1], again], cases=cases)  # redelivered: nothing changes
+
+    stored = {d["_id"]: d for d in await cases.collection.find({}).to_list()}
+    assert stored[ids[0]]["rating"] == "dissatisfied"
+    assert all(stored[i]["rating"] == "satisfied" for i in ids[1:])
+    rates = {i: [a for a in stored[i]["audit"] if a["action"] == "rate"] for i in ids}
+    assert [a["detail"]["rating"] for a in rates[ids[0]]] == ["satisfied", "dissatisfied"]
+    assert all(len(rates[i]) == 1 for i in ids[1:])
 
 
 def message(case_id: str, direction: str, text: str) -> Event[CaseMessageSent]:
@@ -167,35 +165,21 @@ def message(case_id: str, direction: str, text: str) -> Event[CaseMessageSent]:
 
 
 async def test_a_batch_of_answers_is_one_write_and_routings_own_questions_are_not_stored_again(
-    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+    counted: tuple[RoutedCaseRepository, CommandCounter],
 ) -> None:
-    writes = _Writes()
-    watched: AsyncMongoClient[Document] = AsyncMongoClient(
-        settings.mongo_url, event_listeners=[writes]
-    )
-    try:
-        db = watched[settings.database_name]
-        cases = RoutedCaseRepository(db)
-        await cases.ensure_indexes()
-        directory = DirectoryRepository(db)
-        await directory.save(read_directory_file(DEMO_DIRECTORY))
-        new = [submitted(str(uuid.uuid4())) for _ in range(2)]
-        await assign_cases(new, cases=cases, directory=directory, sla=SLA)
-        one, two = (e.data.case_id for e in new)
-        batch = [
-            message(one, "to_resident", "是哪一栋楼？"),
-            message(one, "to_station", "3号楼和5号楼之间"),
-            message(two, "to_station", "晚上十点以后"),
-        ]
-        writes.updates = 0
-        await on_resident_messages(batch, cases=cases)
-        assert writes.updates == 1
-        await on_resident_messages(batch, cases=cases)  # redelivered: nothing changes
+    cases, writes = counted
+    one, two = await routed(cases, 2)
+    batch = [
+        message(one, "to_resident", "是哪一栋楼？"),
+        message(one, "to_station", "3号楼和5号楼之间"),
+        message(two, "to_station", "晚上十点以后"),
+    ]
+    writes.count = 0
+    await on_resident_messages(batch, cases=cases)
+    assert writes.count == 1
+    await on_resident_messages(batch, cases=cases)  # redelivered: nothing changes
 
-        stored = {d["_id"]: d for d in await cases.collection.find({}).to_list()}
-        assert [m["text"] for m in stored[one].get("messages", {}).values()] == ["3号楼和5号楼之间"]
-        assert [m["text"] for m in stored[two]["messages"].values()] == ["晚上十点以后"]
-        answers = [a for a in stored[one]["audit"] if a["action"] == "answer"]
-        assert len(answers) == 1
-    finally:
-        await watched.close()
+    stored = {d["_id"]: d for d in await cases.collection.find({}).to_list()}
+    assert [m["text"] for m in stored[one].get("messages", {}).values()] == ["3号楼和5号楼之间"]
+    assert [m["text"] for m in stored[two]["messages"].values()] == ["晚上十点以后"]
+    assert len([a for a in stored[one]["audit"] if a["action"] == "answer"]) == 1
