@@ -35,14 +35,13 @@ class CommandCounter(monitoring.CommandListener):
 
 @contextlib.asynccontextmanager
 async def counting(
-    url: str, name: str
-) -> AsyncIterator[tuple[AsyncMongoClient[Document], CommandCounter]]:
-    """A client of its own whose `name` commands are counted (from 0 when the test resets it)."""
-    counter = CommandCounter(name)
+    url: str, *counters: CommandCounter
+) -> AsyncIterator[AsyncMongoClient[Document]]:
+    """A client of its own whose commands these counters count."""
     client: AsyncMongoClient[Document] = AsyncMongoClient(
-        url, tz_aware=True, event_listeners=[counter]
+        url, tz_aware=True, event_listeners=list(counters)
     )
     try:
-        yield client, counter
+        yield client
     finally:
         await client.close()

@@ -13,7 +13,7 @@ from shared.dispatch import Event
 from shared.events.envelope import Envelope
 from shared.events.resident_events import ResidentContactGiven
 from tests.conftest import PlumbingSettings
-from tests.store_commands import counting
+from tests.store_commands import CommandCounter, counting
 
 
 def given(
@@ -34,7 +34,8 @@ def given(
 async def test_a_batch_of_contacts_is_one_write_and_an_erased_resident_stays_erased(
     settings: PlumbingSettings,
 ) -> None:
-    async with counting(settings.mongo_url, "update") as (client, writes):
+    writes = CommandCounter("update")
+    async with counting(settings.mongo_url, writes) as client:
         db = client[settings.database_name]
         contacts = ResidentContacts(db, wait_s=5)
         await contacts.ensure_indexes()

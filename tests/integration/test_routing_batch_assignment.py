@@ -109,7 +109,8 @@ async def counted(
     settings: PlumbingSettings,
 ) -> AsyncIterator[tuple[RoutedCaseRepository, CommandCounter]]:
     """Routing's cases on a client whose updates are counted, with the demo directory."""
-    async with counting(settings.mongo_url, "update") as (client, writes):
+    writes = CommandCounter("update")
+    async with counting(settings.mongo_url, writes) as client:
         db = client[settings.database_name]
         cases = RoutedCaseRepository(db)
         await cases.ensure_indexes()

@@ -30,6 +30,7 @@ from services.intake.domain.history_import.rows import (
     column_problems,
     parse_time,
 )
+from services.intake.domain.timeline import RETENTION_SINCE
 from services.intake.handlers.history_import import Batches, envelopes_of
 from services.notify.handlers.case_notifications import on_case_events as notify_on_case_events
 from services.routing.adapters.case_documents import imported_audit
@@ -479,6 +480,14 @@ def test_a_rejected_case_shows_its_reason() -> None:
 
     assert view.status == "rejected"
     assert view.fields["rejection_reason"] == "不属于受理范围"
+
+
+def test_an_ended_imported_case_stays_off_the_contact_retention_index() -> None:
+    # No contact to expire: a live case that ended carries `retention_since`, an imported
+    # one does not, or the retention job would read every imported case on each pass.
+    for case in (imported(closed()), imported(row(status="rejected", rejection_reason="无"))):
+        assert case.view.status in ("closed", "rejected")
+        assert RETENTION_SINCE not in case.view.fields
 
 
 def test_one_external_id_is_always_the_same_case_and_key() -> None:

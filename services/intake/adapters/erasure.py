@@ -15,9 +15,11 @@ by whom and the keyed hash of the subject, for audits and to answer a repeated r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -27,7 +29,7 @@ from services.intake.domain.timeline import RETENTION_SINCE
 from shared.events.case_events import CLOSED_STATUSES
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
-from shared.mongo import Document
+from shared.mongo import Document, find_in
 from shared.outbox import OUTBOX_COUNT, queue_events
 from shared.producer import EventPublisher
 from shared.settings import ServiceSettings
@@ -277,21 +279,36 @@ class ErasureRepository:
             {"_id": erasure.case_id, PENDING: erasure.pending_since}, {"$unset": {PENDING: ""}}
         )
 
-    async def due_for_retention(self, *, cutoff: datetime, limit: int = 200) -> list[Document]:
-        """Ended cases whose contact retention ran out: due work only (the sparse index)."""
-        return (
-            await self.cases.find({RETENTION_SINCE: {"$lte": cutoff}}, _ERASURE_FIELDS)
-            .limit(limit)
-            .to_list()
-        )
+    async def due_for_retention(
+        self, *, cutoff: datetime, limit: int = 200, among: Sequence[str] | None = None
+    ) -> list[Document]:
+        """Ended cases whose contact retention ran out: due work only (the sparse index). With
+        `among`, those of these ids still due (a page of a backlog, read by `_id`)."""
+        due = {RETENTION_SINCE: {"$lte": cutoff}}
+        if among is not None:
+            return await find_in(self.cases, "_id", among, _ERASURE_FIELDS, also=due)
+        return await self.cases.find(due, _ERASURE_FIELDS).limit(limit).to_list()
 
-    async def release_retention(self, *, case_id: str, version: int) -> bool:
+    async def due_ids(self, *, cutoff: datetime) -> list[str]:
+        """The ids of every case due, in one read. The local store reads every match of a
+        filter before it applies a limit, so a backlog read a page at a time would cost its
+        square: read once, it is then taken a page at a time by `_id`."""
+        found = await self.cases.find({RETENTION_SINCE: {"$lte": cutoff}}, {"_id": 1}).to_list()
+        return [str(d["_id"]) for d in found]
+
+    async def release_retention(self, cases: Sequence[Document]) -> None:
         """Nothing to expire (no contact, or reopened since it ended): off the retention index
-        until it ends again. Not a change of the case, so its version stays."""
-        result = await self.cases.update_one(
-            {"_id": case_id, "version": version}, {"$unset": {RETENTION_SINCE: ""}}
-        )
-        return result.modified_count == 1
+        until they end again, in one write. Not a change of the case, so its version stays;
+        a case changed since it was read keeps its mark for the next pass."""
+        ops = [
+            UpdateOne(
+                {"_id": case["_id"], "version": case["version"]},
+                {"$unset": {RETENTION_SINCE: ""}},
+            )
+            for case in cases
+        ]
+        if ops:
+            await self.cases.bulk_write(ops, ordered=False)
 
 
 def _logged_as(case_id: str, supporter_id: str | None) -> str:

@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from services.intake.adapters.erasure import ContactTombstones, ErasureRepository
-from services.intake.handlers.erasure import RetentionPass, expire_contacts, finish_erasures
+from services.intake.domain.erasure import retention_cutoff
+from services.intake.handlers.erasure import (
+    RETENTION_PAGE,
+    RetentionPass,
+    expire_contacts,
+    finish_erasures,
+)
 from shared.case_keys import KeyTombstones
 from shared.errors import is_transient
 from shared.logging import get_logger, new_correlation_id
@@ -114,24 +120,33 @@ class RetentionScheduler:
         self._interval_s = interval_s
         self._clock = clock
 
-    async def run_once(self) -> RetentionPass:
+    async def run_once(self, among: Sequence[str] | None = None) -> RetentionPass:
         done = await expire_contacts(
             erasures=self._erasures,
             now=self._clock(),
             retention_days=self._retention_days,
             correlation_id=new_correlation_id(),
+            among=among,
         )
         if done.expired:
             self._relay.wake()
             self._wake_finisher()
         return done
 
+    async def run_pass(self) -> None:
+        """Every case due now. A backlog (the first run on an old store) has its ids read once,
+        then goes a page at a time by `_id`."""
+        if not (await self.run_once()).full_page:
+            return
+        cutoff = retention_cutoff(self._clock(), days=self._retention_days)
+        backlog = await self._erasures.due_ids(cutoff=cutoff)
+        for start in range(0, len(backlog), RETENTION_PAGE):
+            await self.run_once(among=backlog[start : start + RETENTION_PAGE])
+
     async def run(self) -> None:
         while True:
             try:
-                # A backlog (the first run on an old store) goes a page at a time.
-                while (await self.run_once()).full_page:
-                    pass
+                await self.run_pass()
             except Exception as exc:
                 if not is_transient(exc):
                     raise

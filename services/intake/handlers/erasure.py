@@ -230,6 +230,9 @@ async def erase_supporter(
     return True
 
 
+RETENTION_PAGE = 200
+
+
 @dataclass(frozen=True)
 class RetentionPass:
     expired: int
@@ -244,14 +247,15 @@ async def expire_contacts(
     now: datetime,
     retention_days: int,
     correlation_id: str,
-    limit: int = 200,
+    limit: int = RETENTION_PAGE,
+    among: Sequence[str] | None = None,
 ) -> RetentionPass:
-    """Erase the contact of up to `limit` cases that ended `retention_days` ago or more, and
-    the contacts their "me too" supporters left. Safe in every replica at once: each erasure is
-    guarded by the version read (a supporter's: by its not being erased yet), so one replica
-    wins each."""
+    """Erase the contact of up to `limit` cases that ended `retention_days` ago or more (with
+    `among`: of those of these ids), and the contacts their "me too" supporters left. Safe in
+    every replica at once: each erasure is guarded by the version read (a supporter's: by its
+    not being erased yet), so one replica wins each."""
     due = await erasures.due_for_retention(
-        cutoff=retention_cutoff(now, days=retention_days), limit=limit
+        cutoff=retention_cutoff(now, days=retention_days), limit=limit, among=among
     )
     expired = 0
     # The supporters first: the case leaves the retention index once its own turn is done.
@@ -266,10 +270,12 @@ async def expire_contacts(
             now=now,
         ):
             expired += 1
+    # Reopened since it ended (it counts again from its next end), or no contact left.
+    await erasures.release_retention(
+        [d for d in due if d["status"] not in CLOSED_STATUSES or d.get("contact") is None]
+    )
     for document in due:
         if document["status"] not in CLOSED_STATUSES or document.get("contact") is None:
-            # Reopened since it ended (it counts again from its next end), or no contact left.
-            await erasures.release_retention(case_id=document["_id"], version=document["version"])
             continue
         if await erase_one(
             case_id=document["_id"],

@@ -11,7 +11,7 @@ from typing import Any
 from services.intake.domain.cases import CaseSnapshot, TimelineStep
 from services.intake.domain.history_import.references import Holder
 from services.intake.domain.history_import.rows import REACHED, HistoryRow
-from services.intake.domain.timeline import change_for
+from services.intake.domain.timeline import RETENTION_SINCE, change_for
 from shared.events.case_events import (
     CaseAccepted,
     CaseAction,
@@ -186,6 +186,10 @@ def resident_view(events: Sequence[EventData]) -> ResidentView:
             case = case.model_copy(update={"status": change.status})
         if change.step is not None:
             steps.append(change.step)
+    # An imported case has no contact (personal data is never imported) and nobody can join
+    # an ended one, so the contact retention job has nothing to do with it. Off its index:
+    # 100,000 imported ended cases made every pass of that job read all of them.
+    fields.pop(RETENTION_SINCE, None)
     return ResidentView(
         status=case.status, timeline=tuple(steps), fields=fields, updated_at=steps[-1].at
     )
