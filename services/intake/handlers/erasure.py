@@ -233,6 +233,11 @@ async def erase_supporter(
 RETENTION_PAGE = 200
 
 
+def _contact_expires(due: Document) -> bool:
+    """A due case that is still ended and still holds a contact."""
+    return due["status"] in CLOSED_STATUSES and due.get("contact") is not None
+
+
 @dataclass(frozen=True)
 class RetentionPass:
     expired: int
@@ -271,12 +276,8 @@ async def expire_contacts(
         ):
             expired += 1
     # Reopened since it ended (it counts again from its next end), or no contact left.
-    await erasures.release_retention(
-        [d for d in due if d["status"] not in CLOSED_STATUSES or d.get("contact") is None]
-    )
-    for document in due:
-        if document["status"] not in CLOSED_STATUSES or document.get("contact") is None:
-            continue
+    await erasures.release_retention([d for d in due if not _contact_expires(d)])
+    for document in filter(_contact_expires, due):
         if await erase_one(
             case_id=document["_id"],
             scope="contact",
