@@ -95,7 +95,12 @@ async def insert_new(
 
 
 # How far back `newest` looks, widening until it has a page: most pages come from the first.
+# Each window is read apart from the ones before it, so nothing is read twice. It starts at an
+# hour: a busy station's week held 2,529 cases at 100,000 stored (docs/benchmarks.md), and the
+# store decodes every match, so a page read of the week took 400 ms where an hour's took 20.
 RECENT_WINDOWS: tuple[timedelta | None, ...] = (
+    timedelta(hours=1),
+    timedelta(days=1),
     timedelta(days=7),
     timedelta(days=31),
     timedelta(days=183),
@@ -121,28 +126,32 @@ async def newest(
 
     The store sorts everything a filter finds before it applies a limit, so a page of an
     unbounded scope (a station's cases ever) would read all of it. This reads the most recent
-    week of the scope, then a month, half a year, two years and at last everything, stopping
-    as soon as a page is full. `scope` is at most one equality, so that with the range on
-    `field` the store serves it from a (scope, field) index; further conditions go in `keep`,
-    applied here, because a third field in the filter would make the store walk the scope.
+    hour of the scope, then the rest of the day, week, month, half a year, two years and at
+    last everything older, stopping as soon as a page is full. `scope` is at most one
+    equality, so that with the range on `field` the store serves it from a (scope, field)
+    index; further conditions go in `keep`, applied here, because a third field in the filter
+    would make the store walk the scope.
     """
     if len(scope) > 1:
         raise ValueError("newest() takes one scope field; put other conditions in `keep`")
     found: list[Document] = []
     start = now if before is None else before[0]
+    # The newer end of the next window: the cursor's time, then where the last window began.
+    upper: Document = {} if before is None else {"$lte": before[0]}
     for window in RECENT_WINDOWS:
-        bounds: Document = {} if before is None else {"$lte": before[0]}
+        bounds = dict(upper)
         if window is not None:
             bounds["$gte"] = start - window
         query = {**scope, field: bounds} if bounds else dict(scope)
         documents = await collection.find(query, projection).sort(field, -1).to_list()
         # Equal times come in no set order from the store: the _id settles them.
         documents.sort(key=lambda d: (d[field], d["_id"]), reverse=True)
-        found = [
+        found.extend(
             d for d in documents if keep(d) and (before is None or (d[field], d["_id"]) < before)
-        ]
-        if len(found) >= limit:
+        )
+        if len(found) >= limit or window is None:
             break
+        upper = {"$lt": start - window}
     return found[:limit]
 
 

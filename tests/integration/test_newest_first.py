@@ -48,6 +48,53 @@ async def test_a_page_is_the_newest_of_its_scope_whether_recent_or_years_old(
     assert await page(50, _id={"$in": ["xijie-2000", "jianchi-1"]}) == ["xijie-2000"]
 
 
+async def test_pages_walked_by_cursor_cross_every_window_once_in_order(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    collection = mongo[settings.database_name]["cases"]
+    await collection.create_index([("station_id", 1), ("updated_at", -1)])
+    # Ages at and around the windows' edges (an hour, a day, a week), two with one time.
+    ages = [
+        timedelta(minutes=5),
+        timedelta(minutes=5),
+        timedelta(hours=1),
+        timedelta(hours=1, seconds=1),
+        timedelta(hours=23),
+        timedelta(days=1),
+        timedelta(days=6),
+        timedelta(days=7),
+        timedelta(days=90),
+        timedelta(days=1500),
+    ]
+    stored = [
+        {"_id": f"c{i:02d}", "station_id": "xijie", "updated_at": NOW - age}
+        for i, age in enumerate(ages)
+    ]
+    await collection.insert_many(stored)
+    expected = [
+        str(d["_id"])
+        for d in sorted(stored, key=lambda d: (d["updated_at"], d["_id"]), reverse=True)
+    ]
+
+    walked: list[str] = []
+    cursor: tuple[datetime, str] | None = None
+    while True:
+        found = await newest(
+            collection,
+            scope={"station_id": "xijie"},
+            field="updated_at",
+            limit=3,
+            now=NOW,
+            before=cursor,
+        )
+        walked.extend(str(d["_id"]) for d in found)
+        if len(found) < 3:
+            break
+        cursor = (found[-1]["updated_at"].replace(tzinfo=UTC), str(found[-1]["_id"]))
+
+    assert walked == expected
+
+
 def test_simple_conditions_are_equalities_and_in_only() -> None:
     case = {"status": "closed", "category": "parking"}
 
