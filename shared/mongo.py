@@ -96,8 +96,8 @@ async def insert_new(
 
 # How far back `newest` looks, widening until it has a page: most pages come from the first.
 # Each window is read apart from the ones before it, so nothing is read twice. It starts at an
-# hour: a busy station's week held 2,529 cases at 100,000 stored (docs/benchmarks.md), and the
-# store decodes every match, so a page read of the week took 400 ms where an hour's took 20.
+# hour: a busy station's week held 2,529 cases at 100,000 stored, and the store decodes every
+# match, so reading the week for one page took 408 ms (docs/benchmarks.md, the fifth run).
 RECENT_WINDOWS: tuple[timedelta | None, ...] = (
     timedelta(hours=1),
     timedelta(days=1),
