@@ -1028,7 +1028,8 @@ api`: `POST /v1/cases`), and measures again **at N**:
 Targets are printed, not asserted. `make bench-scale` runs it with N = 10,000 (`make
 bench-scale ARGS="--cases 100000"` for more); options: `--cases N`, `--load-seconds S`
 (default 20), `--concurrency C` (default 16), `--fill import|api` (default: import),
-`--directory demo|city` (default: demo), `--query-calls`, `--rest-seconds`, `--no-write`.
+`--directory demo|city` (default: demo), `--query-calls`, `--rest-seconds`, `--no-write`,
+`--keep` (leave the namespace's databases and topics, e.g. to profile the reports at N).
 
 Reading it:
 
@@ -1155,6 +1156,11 @@ def main() -> None:
     parser.add_argument("--rest-seconds", type=float, default=20.0)
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the namespace's databases and topics in place, to profile them afterwards",
+    )
+    parser.add_argument(
         "--directory",
         choices=tuple(DIRECTORIES),
         default="demo",
@@ -1174,7 +1180,13 @@ def main() -> None:
             section = asyncio.run(run(infra, platform, options))
         finally:
             platform.stop_all()
-            asyncio.run(clean_up(settings))
+            if options.keep:
+                log(
+                    f"kept namespace {namespace}: databases {namespace}_minyi_<service>, "
+                    f"topics {namespace}.*; remove them by hand when done"
+                )
+            else:
+                asyncio.run(clean_up(settings))
     if not options.no_write:
         write_docs(section)
         log(f"written to {DOCS.relative_to(ROOT)}")
