@@ -1182,7 +1182,7 @@ def main() -> None:
             platform.stop_all()
             if options.keep:
                 log(
-                    f"kept namespace {namespace}: databases {namespace}_minyi_<service>, "
+                    f"kept namespace {namespace}: databases {namespace}_*, "
                     f"topics {namespace}.*; remove them by hand when done"
                 )
             else:
