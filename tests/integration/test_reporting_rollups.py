@@ -1,5 +1,5 @@
-"""Monthly roll-ups on the real store: a report over whole past months reads them, and a late
-write into a rolled-up month (a history import, say) shows in the next report."""
+"""Roll-ups on the real store: a report over whole past months and weeks reads them, and a late
+write into a rolled-up month or week (a history import, say) shows in the next report."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from shared.events.case_events import CaseAssigned
 from shared.events.envelope import Envelope, EventData
 
 MAY = datetime(2025, 5, 3, 9, 0, tzinfo=UTC)
-SINCE, UNTIL = "2025-04-20", "2025-06-30"  # April's end by day, May and June rolled up
+# April 20–21 by day, its weeks from the 22nd rolled up, then May and June.
+SINCE, UNTIL = "2025-04-20", "2025-06-30"
 
 
 def assigned(count: int, *, at: datetime, station: str) -> list[Event[EventData]]:
@@ -60,6 +61,13 @@ async def test_reports_over_past_months_read_roll_ups_that_follow_late_writes(
     db = read_models._db
     may = await db["monthly"].find({"dimension": "station", "month": "2025-05"}).to_list()
     assert sorted(row["key"] for row in may) == ["xijie"]
+    # April 23 onwards, in two of its weeks.
+    weeks = (
+        await db["monthly"]
+        .find({"dimension": "station", "month": {"$in": ["2025-04.4", "2025-04.5"]}})
+        .to_list()
+    )
+    assert {row["key"] for row in weeks} == {"dongan"}
 
     # A late write into May (an import of past cases): the next report counts it.
     await apply_case_events(assigned(5, at=MAY, station="xijie"), read_models=read_models)
@@ -67,6 +75,11 @@ async def test_reports_over_past_months_read_roll_ups_that_follow_late_writes(
         assigned(2, at=MAY + timedelta(days=31), station="dongan"), read_models=read_models
     )
     assert await stations(client) == {"xijie": 17, "dongan": 5}
+    # And into a rolled-up week.
+    await apply_case_events(
+        assigned(1, at=MAY - timedelta(days=10), station="dongan"), read_models=read_models
+    )
+    assert await stations(client) == {"xijie": 17, "dongan": 6}
 
     # The same figures as summing the days themselves.
     by_day = await read_models.buckets(

@@ -59,7 +59,7 @@ from services.reporting.domain.now_counts import (
     now_counted,
     now_shifts,
 )
-from services.reporting.domain.rollups import month_of, split_period
+from services.reporting.domain.rollups import spans_of, split_period
 from shared.errors import TransientError
 from shared.logging import get_logger
 from shared.mongo import Document, find_in, insert_new, is_duplicate_key
@@ -200,7 +200,9 @@ class ReadModels:
         if pending:
             raise TransientError("buckets kept changing while events were counted into them")
         # After the buckets, so that a roll-up built meanwhile is known to be behind.
-        await self._monthly.changed({month_of(items[0][1].day) for items in grouped.values()})
+        await self._monthly.changed(
+            {span for items in grouped.values() for span in spans_of(items[0][1].day)}
+        )
         return applied or 0
 
     async def _write_days(
@@ -292,15 +294,13 @@ class ReadModels:
         keys: Iterable[str] | None = None,
         rolled: bool = False,
     ) -> list[Document]:
-        """The buckets of the period; `rolled`: whole past months as one roll-up per key (for
-        figures summed over the period, not for series by day or week)."""
+        """The buckets of the period; `rolled`: whole past months and weeks as one roll-up per
+        key (for figures summed over the period, not for series by day or week)."""
         wanted = None if keys is None else sorted(set(keys))
         if not rolled:
             return await self._daily(dimension, since, until, station_id, wanted)
         parts = split_period(since, until, today=datetime.now(UTC).date())
-        found = await self._monthly.read(
-            dimension, parts.months, station_id=station_id, keys=wanted
-        )
+        found = await self._monthly.read(dimension, parts.spans, station_id=station_id, keys=wanted)
         for first, last in parts.day_ranges:
             found.extend(await self._daily(dimension, first, last, station_id, wanted))
         return found

@@ -1,10 +1,17 @@
-"""Monthly roll-ups of the daily buckets, so that a report's cost does not grow with the days
-of its period. Pure.
+"""Roll-ups of the daily buckets, so that a report's cost does not grow with the days of its
+period. Pure.
 
-A report over a year read 365 buckets per key; it now reads the whole months of its period from
-one roll-up per (dimension, station, key, month) and only the days at its two ends from the
-daily buckets. A roll-up holds the sums of its month's buckets (counts added, durations joined,
-labels merged), in the same shape, so the summaries read either.
+A report over a year read 365 buckets per key. It now reads the whole months of its period from
+one roll-up per (dimension, station, key, month), the whole weeks of a month at its two ends
+from one roll-up per week, and only the few days left from the daily buckets. A roll-up holds
+the sums of its span's buckets (counts added, durations joined, labels merged), in the same
+shape, so the summaries read either.
+
+The spans are fixed, so that every period shares them: a month (`2026-03`) and its five weeks
+(`2026-03.1` .. `2026-03.5`: days 1–7, 8–14, 15–21, 22–28 and 29 to the month's end). A period's
+ends are thus at most six days from a roll-up, wherever they fall (the default year starts on
+today's date a year ago, mid-month; the day stretch there was up to 30 days, each read across
+every station's day documents).
 """
 
 from __future__ import annotations
@@ -14,9 +21,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+WEEK_DAYS = 7
+
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def week_of(day: date) -> str:
+    """The month's week holding the day; the fifth holds the days after the 28th."""
+    return f"{month_of(day)}.{(day.day - 1) // WEEK_DAYS + 1}"
+
+
+def spans_of(day: date) -> tuple[str, str]:
+    """The roll-ups a day's buckets are summed into: its month and its week."""
+    return month_of(day), week_of(day)
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -27,51 +46,73 @@ def month_bounds(month: str) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
+def span_bounds(span: str) -> tuple[date, date]:
+    """First and last day of a month (`YYYY-MM`) or of one of its weeks (`YYYY-MM.W`)."""
+    month, _, week = span.partition(".")
+    first, last = month_bounds(month)
+    if not week:
+        return first, last
+    start = first + timedelta(days=WEEK_DAYS * (int(week) - 1))
+    return start, min(start + timedelta(days=WEEK_DAYS - 1), last)
+
+
 @dataclass(frozen=True)
 class PeriodParts:
-    """A period as the day ranges read from the daily buckets and the months read rolled up."""
+    """A period as the day ranges read from the daily buckets and the spans read rolled up."""
 
     day_ranges: list[tuple[date, date]] = field(default_factory=list)
-    months: list[str] = field(default_factory=list)
+    spans: list[str] = field(default_factory=list)
 
 
 def split_period(since: date, until: date, *, today: date) -> PeriodParts:
-    """Whole months inside the period that ended before today's month are read rolled up (their
-    buckets rarely change again); the rest, day by day. Adjacent day stretches are joined."""
+    """The months, else the weeks, inside the period that ended before today are read rolled up
+    (their buckets rarely change again); the rest, day by day. Adjacent day stretches are
+    joined."""
     parts = PeriodParts()
-    current = month_of(today)
-    cursor = since
     pending: date | None = None  # start of the day stretch being collected
+
+    def rolled(span: str) -> None:
+        nonlocal pending
+        if pending is not None:
+            parts.day_ranges.append((pending, span_bounds(span)[0] - timedelta(days=1)))
+            pending = None
+        parts.spans.append(span)
+
+    cursor = since
     while cursor <= until:
         month = month_of(cursor)
         first, last = month_bounds(month)
-        if cursor == first and last <= until and month < current:
-            if pending is not None:
-                parts.day_ranges.append((pending, cursor - timedelta(days=1)))
-                pending = None
-            parts.months.append(month)
+        if cursor == first and last <= until and last < today:
+            rolled(month)
+            cursor = last + timedelta(days=1)
+            continue
+        week = week_of(cursor)
+        start, end = span_bounds(week)
+        if cursor == start and end <= until and end < today:
+            rolled(week)
         elif pending is None:
             pending = cursor
-        cursor = last + timedelta(days=1)
+        cursor = min(end, until) + timedelta(days=1)
     if pending is not None:
         parts.day_ranges.append((pending, until))
     return parts
 
 
-def roll_up(buckets: Iterable[Mapping[str, Any]], *, month: str) -> list[dict[str, Any]]:
-    """One roll-up per (dimension, station, key) of a month's daily buckets."""
-    first, _ = month_bounds(month)
+def roll_up(buckets: Iterable[Mapping[str, Any]], *, span: str) -> list[dict[str, Any]]:
+    """One roll-up per (dimension, station, key) of a span's daily buckets."""
+    first, _ = span_bounds(span)
     rolled: dict[tuple[str, str, str], dict[str, Any]] = {}
     for bucket in buckets:
         ident = (str(bucket["dimension"]), str(bucket.get("station_id", "")), str(bucket["key"]))
         into = rolled.setdefault(
             ident,
             {
-                "_id": "|".join((*ident, month)),
+                "_id": "|".join((*ident, span)),
                 "dimension": ident[0],
                 "station_id": ident[1],
                 "key": ident[2],
-                "month": month,
+                # Named `month` since roll-ups were monthly only; a week's holds its span.
+                "month": span,
                 "day": first.isoformat(),
                 "counts": {},
                 "durations": {},
