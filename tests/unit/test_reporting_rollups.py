@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from services.reporting.domain.durations import pack
 from services.reporting.domain.rollups import (
     PeriodParts,
     month_bounds,
@@ -134,7 +135,7 @@ def test_roll_up_adds_nested_counts_joins_durations_and_keeps_keys_apart() -> No
         "assigned": 3,
         "ratings": {"satisfied": 3, "dissatisfied": 1},
     }
-    assert rolled["xijie"]["durations"] == {"accept": [10, 20, 5], "respond": [7]}
+    assert rolled["xijie"]["durations"] == {"accept": pack([5, 10, 20]), "respond": pack([7])}
     assert rolled["xijie"]["labels"] == {"name": "西街"}
     assert rolled["xijie"]["day"] == "2026-03-01"
     assert rolled["dongan"]["counts"] == {"assigned": 4}

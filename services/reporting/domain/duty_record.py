@@ -38,6 +38,7 @@ from pydantic import BaseModel
 
 from services.reporting.domain.activities import COUNTER
 from services.reporting.domain.contributions import Contribution
+from services.reporting.domain.durations import Durations
 from services.reporting.domain.exports import Row, figure_rows
 from services.reporting.domain.figures import RATINGS, Totals
 from services.reporting.domain.kpis import RateEstimate, satisfaction
@@ -85,14 +86,14 @@ def nearest_rank(n: int, percent: int) -> int:
     return max(1, (percent * n + 99) // 100)
 
 
-def response_times(durations_ms: Iterable[int]) -> ResponseTimes:
-    ordered = sorted(durations_ms)
-    if not ordered:
+def response_times(durations_ms: Durations | Iterable[int]) -> ResponseTimes:
+    found = durations_ms if isinstance(durations_ms, Durations) else Durations.of(durations_ms)
+    if not found.count:
         return ResponseTimes(count=0, median_seconds=None, p90_seconds=None)
     return ResponseTimes(
-        count=len(ordered),
-        median_seconds=ordered[nearest_rank(len(ordered), 50) - 1] / 1000,
-        p90_seconds=ordered[nearest_rank(len(ordered), 90) - 1] / 1000,
+        count=found.count,
+        median_seconds=found.at_rank(nearest_rank(found.count, 50)) / 1000,
+        p90_seconds=found.at_rank(nearest_rank(found.count, 90)) / 1000,
     )
 
 
@@ -167,7 +168,7 @@ def duty_record(
         accepted=counts["accepted"],
         declined=counts["declined"],
         answered=counts["responded"],
-        time_to_respond=response_times(totals.durations.get("respond", [])),
+        time_to_respond=response_times(totals.durations.get("respond", Durations())),
         rated=counts["rated"],
         ratings={r: int(ratings.get(r, 0)) for r in RATINGS},
         satisfaction_rate=satisfaction(

@@ -4,7 +4,8 @@ Counts and rates are over the events of the period (see `kpis`); `open_now` and 
 are the state at the moment of asking, whatever the period.
 
 Durations: each bucket keeps the exact durations (whole milliseconds) of the acceptances and
-responses of its day, so a period's mean and p90 are exact, not estimated from a histogram:
+responses of its day (a roll-up, of its span, packed: `durations`), so a period's mean and p90
+are exact, not estimated from a histogram:
 - mean = sum of the durations ÷ their number, in seconds;
 - p90 = nearest rank: the ⌈0.9·n⌉-th smallest duration, in seconds.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from services.reporting.domain.durations import Durations
 from services.reporting.domain.kpis import RateEstimate, completion, satisfaction
 
 HANDLING = (
@@ -57,14 +59,15 @@ def p90_rank(n: int) -> int:
     return (9 * n + 9) // 10
 
 
-def duration_stats(durations_ms: Iterable[int]) -> DurationStats:
-    ordered = sorted(durations_ms)
-    if not ordered:
+def duration_stats(durations_ms: Durations | Iterable[int]) -> DurationStats:
+    found = durations_ms if isinstance(durations_ms, Durations) else Durations.of(durations_ms)
+    mean = found.mean()
+    if mean is None:
         return DurationStats(count=0, mean_seconds=None, p90_seconds=None)
     return DurationStats(
-        count=len(ordered),
-        mean_seconds=sum(ordered) / len(ordered) / 1000,
-        p90_seconds=ordered[p90_rank(len(ordered)) - 1] / 1000,
+        count=found.count,
+        mean_seconds=mean / 1000,
+        p90_seconds=found.at_rank(p90_rank(found.count)) / 1000,
     )
 
 
@@ -134,7 +137,7 @@ class Totals:
 
     counts: Counter[str] = field(default_factory=Counter)
     maps: dict[str, Counter[str]] = field(default_factory=dict)
-    durations: dict[str, list[int]] = field(default_factory=dict)
+    durations: dict[str, Durations] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
 
     def add(self, bucket: Mapping[str, Any]) -> None:
@@ -146,7 +149,7 @@ class Totals:
         found = bucket.get("durations")
         if isinstance(found, Mapping):
             for kind, values in found.items():
-                self.durations.setdefault(str(kind), []).extend(int(v) for v in values)
+                self.durations.setdefault(str(kind), Durations()).add(values)
         labels = bucket.get("labels")
         if isinstance(labels, Mapping):
             self.labels.update({str(k): str(v) for k, v in labels.items() if v})
@@ -178,8 +181,8 @@ class Totals:
                 basically_satisfied=follow_ups["basically_satisfied"],
                 rated=self.counts["followed_up"],
             ),
-            "time_to_accept": duration_stats(self.durations.get("accept", [])),
-            "time_to_respond": duration_stats(self.durations.get("respond", [])),
+            "time_to_accept": duration_stats(self.durations.get("accept", Durations())),
+            "time_to_respond": duration_stats(self.durations.get("respond", Durations())),
             "open_now": now.open_now,
             "overdue_now": now.overdue_now,
         }

@@ -5,7 +5,7 @@ A report over a year read 365 buckets per key. It now reads the whole months of 
 one roll-up per (dimension, station, key, month), the whole weeks of a month at its two ends
 from one roll-up per week, and only the few days left from the daily buckets. A roll-up holds
 the sums of its span's buckets (counts added, durations joined, labels merged), in the same
-shape, so the summaries read either.
+shape (but for the durations, packed: durations.py), so the summaries read either.
 
 The spans are fixed, so that every period shares them: a month (`2026-03`) and its five weeks
 (`2026-03.1` .. `2026-03.5`: days 1–7, 8–14, 15–21, 22–28 and 29 to the month's end). A period's
@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+
+from services.reporting.domain.durations import pack
 
 WEEK_DAYS = 7
 
@@ -99,7 +101,8 @@ def split_period(since: date, until: date, *, today: date) -> PeriodParts:
 
 
 def roll_up(buckets: Iterable[Mapping[str, Any]], *, span: str) -> list[dict[str, Any]]:
-    """One roll-up per (dimension, station, key) of a span's daily buckets."""
+    """One roll-up per (dimension, station, key) of a span's daily buckets, its durations
+    packed (durations.py)."""
     first, _ = span_bounds(span)
     rolled: dict[tuple[str, str, str], dict[str, Any]] = {}
     for bucket in buckets:
@@ -120,6 +123,8 @@ def roll_up(buckets: Iterable[Mapping[str, Any]], *, span: str) -> list[dict[str
             },
         )
         add_bucket(into, bucket)
+    for row in rolled.values():
+        row["durations"] = {kind: pack(values) for kind, values in row["durations"].items()}
     return list(rolled.values())
 
 
