@@ -1,5 +1,5 @@
-"""Roll-ups on the real store: a report over whole past months and weeks reads them, and a late
-write into a rolled-up month or week (a history import, say) shows in the next report."""
+"""Roll-ups on the real store: a report over past months, weeks and days reads them, and a late
+write into a rolled-up month, week or day (a history import, say) shows in the next report."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from shared.events.case_events import CaseAssigned
 from shared.events.envelope import Envelope, EventData
 
 MAY = datetime(2025, 5, 3, 9, 0, tzinfo=UTC)
-# April 20–21 by day, its weeks from the 22nd rolled up, then May and June.
+# April 20 and 21 rolled up by day, its weeks from the 22nd by week, then May and June.
 SINCE, UNTIL = "2025-04-20", "2025-06-30"
 
 
@@ -80,6 +80,14 @@ async def test_reports_over_past_months_read_roll_ups_that_follow_late_writes(
         assigned(1, at=MAY - timedelta(days=10), station="dongan"), read_models=read_models
     )
     assert await stations(client) == {"xijie": 17, "dongan": 6}
+    # And into a rolled-up day.
+    await apply_case_events(
+        assigned(1, at=datetime(2025, 4, 21, 8, 0, tzinfo=UTC), station="dongan"),
+        read_models=read_models,
+    )
+    assert await stations(client) == {"xijie": 17, "dongan": 7}
+    day = await db["monthly"].find({"dimension": "station", "month": "2025-04-21"}).to_list()
+    assert [row["key"] for row in day] == ["dongan"]
 
     # The same figures as summing the days themselves.
     by_day = await read_models.buckets(

@@ -27,50 +27,58 @@ def test_weeks_are_sevens_from_the_first_and_the_fifth_holds_the_months_end() ->
     assert week_of(date(2026, 3, 7)) == "2026-03.1"
     assert week_of(date(2026, 3, 8)) == "2026-03.2"
     assert week_of(date(2026, 3, 31)) == "2026-03.5"
-    assert spans_of(date(2026, 3, 29)) == ("2026-03", "2026-03.5")
+    assert spans_of(date(2026, 3, 29)) == ("2026-03", "2026-03.5", "2026-03-29")
     assert span_bounds("2026-03.4") == (date(2026, 3, 22), date(2026, 3, 28))
     assert span_bounds("2024-02.5") == (date(2024, 2, 29), date(2024, 2, 29))
     assert span_bounds("2026-03") == month_bounds("2026-03")
+    assert span_bounds("2026-03-09") == (date(2026, 3, 9), date(2026, 3, 9))
 
 
-def test_a_year_to_today_is_eleven_whole_months_the_weeks_around_them_and_a_few_days() -> None:
+def test_a_year_to_today_is_whole_months_the_weeks_and_days_around_them_and_today() -> None:
     parts = split_period(date(2025, 12, 3), TODAY, today=TODAY)
     assert parts.spans == [
+        *(f"2025-12-0{d}" for d in range(3, 8)),
         "2025-12.2",
         "2025-12.3",
         "2025-12.4",
         "2025-12.5",
         *(f"2026-{m:02d}" for m in range(1, 12)),
+        "2026-12-01",
     ]
-    assert parts.day_ranges == [
-        (date(2025, 12, 3), date(2025, 12, 7)),
-        (date(2026, 12, 1), TODAY),
-    ]
+    assert parts.day_ranges == [(TODAY, TODAY)]
 
 
-def test_the_current_months_ended_weeks_are_rolled_up_and_its_other_days_read_by_day() -> None:
-    today = date(2026, 12, 20)
+def test_the_current_months_ended_weeks_and_days_are_rolled_up_and_today_on_read_by_day() -> None:
+    today = date(2026, 12, 17)
     parts = split_period(date(2026, 12, 1), date(2026, 12, 31), today=today)
     assert parts == PeriodParts(
-        day_ranges=[(date(2026, 12, 15), date(2026, 12, 31))], spans=["2026-12.1", "2026-12.2"]
+        day_ranges=[(today, date(2026, 12, 31))],
+        spans=["2026-12.1", "2026-12.2", "2026-12-15", "2026-12-16"],
     )
 
 
 def test_a_period_inside_one_month_is_its_whole_weeks_and_the_days_around_them() -> None:
-    parts = split_period(date(2026, 3, 5), date(2026, 3, 20), today=TODAY)
+    parts = split_period(date(2026, 3, 5), date(2026, 3, 16), today=TODAY)
     assert parts == PeriodParts(
-        day_ranges=[(date(2026, 3, 5), date(2026, 3, 7)), (date(2026, 3, 15), date(2026, 3, 20))],
-        spans=["2026-03.2"],
+        spans=["2026-03-05", "2026-03-06", "2026-03-07", "2026-03.2", "2026-03-15", "2026-03-16"]
     )
 
 
-def test_whole_past_months_then_whole_weeks() -> None:
+def test_whole_past_months_then_whole_weeks_then_days() -> None:
     parts = split_period(date(2026, 2, 1), date(2026, 4, 29), today=TODAY)
-    assert parts.spans == ["2026-02", "2026-03", "2026-04.1", "2026-04.2", "2026-04.3", "2026-04.4"]
-    assert parts.day_ranges == [(date(2026, 4, 29), date(2026, 4, 29))]
+    assert parts.spans == [
+        "2026-02",
+        "2026-03",
+        "2026-04.1",
+        "2026-04.2",
+        "2026-04.3",
+        "2026-04.4",
+        "2026-04-29",
+    ]
+    assert parts.day_ranges == []
 
 
-def test_every_day_of_any_period_is_read_once_rolled_up_or_by_day() -> None:
+def test_every_day_of_any_period_is_read_once_and_only_today_and_later_by_day() -> None:
     today = date(2026, 12, 17)
     first = date(2025, 10, 25)
     for offset in range(0, 120, 7):
@@ -83,24 +91,17 @@ def test_every_day_of_any_period_is_read_once_rolled_up_or_by_day() -> None:
                 start, end = span_bounds(span)
                 assert end < today, span
                 covered.extend(_days(start, end))
+            day_spans = [span for span in parts.spans if len(span) == len("2026-12-17")]
+            # At most six single days at each end of a stretch of weeks and months.
+            assert len(day_spans) <= 12, (since, until)
             for start, end in parts.day_ranges:
+                assert start >= today
                 covered.extend(_days(start, end))
             assert sorted(covered) == _days(since, until), (since, until)
-            # At most six days at each end of each stretch are read by day, but for the current
-            # week and what follows it.
-            rolled_up = set(_days(*_spanned(parts.spans)))
-            by_day = [d for d in covered if d not in rolled_up]
-            assert len([d for d in by_day if d < today - timedelta(days=7)]) <= 12
 
 
 def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
-
-
-def _spanned(spans: list[str]) -> tuple[date, date]:
-    if not spans:
-        return date.max, date.min
-    return span_bounds(spans[0])[0], span_bounds(spans[-1])[1]
 
 
 def test_roll_up_adds_nested_counts_joins_durations_and_keeps_keys_apart() -> None:

@@ -1,4 +1,4 @@
-"""reporting's roll-ups (domain/rollups.py) of months and of their weeks: built from the daily
+"""reporting's roll-ups (domain/rollups.py) of months, weeks and days: built from the daily
 buckets (station_days.py) when a report first needs a span, and rebuilt when the span's buckets
 changed since.
 
@@ -8,18 +8,20 @@ changed since.
 | `month_changes` | span | `n`: how often its daily buckets were written |
 | `month_built` | dimension and span | `n` as it was when its roll-ups were built |
 
-A writer counts the change of a day's month and week after writing the buckets, and a builder
-reads the count before reading them and stamps its roll-ups with it (`n`, also in their `_id`):
+A writer counts the change of a day's month, week and the day itself after writing the
+buckets, and a builder reads the count before reading them and stamps its roll-ups with it (`n`,
+also in their `_id`):
 a roll-up built from buckets that changed meanwhile carries a count already behind, so reports
 ignore it and the next one builds the span again. Two builders of one span never remove each
 other's newer rows (a builder removes only rows stamped lower than its own). At worst a build is
-repeated. A week is counted apart from its month, so that the weeks of the current month that
-have ended stay valid while today's events are counted.
+repeated. A week and a day are counted apart from their month, so that the current month's
+weeks and days that have ended stay valid while today's events are counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pymongo import UpdateOne
@@ -37,15 +39,24 @@ log = get_logger(__name__)
 COLLECTIONS = ("monthly", "month_changes", "month_built")
 
 
+# (dimension, span) row sets this process keeps, most recently read last. A year's report of
+# one dimension needs about 22 spans; every dimension's, about 110.
+SPANS_KEPT = 1024
+
+
 class MonthlyRollups:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._db = db
+        # Every roll-up row of a (dimension, span) as stamped with its count: the store's own
+        # rows for that count, reused while the span's count has not moved. With 100,000 cases
+        # stored the rows of a year's report were most of its store time (their durations).
+        self._kept: OrderedDict[tuple[str, str], tuple[int, list[Document]]] = OrderedDict()
 
     async def ensure_indexes(self) -> None:
         await self._db["monthly"].create_index([("dimension", 1), ("month", 1)])
 
     async def changed(self, spans: Iterable[str]) -> None:
-        """After writing daily buckets of these spans (their months and weeks)."""
+        """After writing daily buckets of these spans (their months, weeks and days)."""
         ops = [UpdateOne({"_id": span}, {"$inc": {"n": 1}}, upsert=True) for span in sorted(spans)]
         if ops:
             await self._db["month_changes"].bulk_write(ops, ordered=False)
@@ -61,10 +72,32 @@ class MonthlyRollups:
         """The roll-ups of these spans (built first where missing or behind), filtered."""
         if not spans:
             return []
-        changes = {
+        found = {
             str(d["_id"]): int(d["n"])
             async for d in self._db["month_changes"].find({"_id": {"$in": spans}})
         }
+        changes = {span: found.get(span, 0) for span in spans}
+        rows: list[Document] = []
+        missing: list[str] = []
+        for span in spans:
+            kept = self._kept.get((dimension, span))
+            if kept is not None and kept[0] == changes[span]:
+                self._kept.move_to_end((dimension, span))
+                rows.extend(r for r in kept[1] if _wanted(r, station_id=station_id, keys=keys))
+            else:
+                missing.append(span)
+        if missing:
+            rows.extend(await self._read(dimension, missing, changes, station_id, keys))
+        return rows
+
+    async def _read(
+        self,
+        dimension: Dimension,
+        spans: list[str],
+        changes: Mapping[str, int],
+        station_id: str | None,
+        keys: list[str] | None,
+    ) -> list[Document]:
         built = {
             str(d["_id"]): int(d["n"])
             async for d in self._db["month_built"].find(
@@ -72,15 +105,29 @@ class MonthlyRollups:
             )
         }
         for span in spans:
-            if built.get(f"{dimension}|{span}") != changes.get(span, 0):
-                await self._build(dimension, span, changes=changes.get(span, 0))
+            if built.get(f"{dimension}|{span}") != changes[span]:
+                await self._build(dimension, span, changes=changes[span])
         query: dict[str, Any] = {"dimension": dimension, "month": {"$in": spans}}
         if station_id is not None:
             query["station_id"] = station_id
         if keys is not None:
             query["key"] = keys[0] if len(keys) == 1 else {"$in": keys}
-        rows = await self._db["monthly"].find(query).to_list()
-        return [row for row in rows if row.get("n") == changes.get(str(row["month"]), 0)]
+        rows = [
+            row
+            for row in await self._db["monthly"].find(query).to_list()
+            if row.get("n") == changes[str(row["month"])]
+        ]
+        if station_id is None and keys is None:
+            # Whole row sets only: a filtered read holds part of a span's rows.
+            by_span: dict[str, list[Document]] = {span: [] for span in spans}
+            for row in rows:
+                by_span[str(row["month"])].append(row)
+            for span, held in by_span.items():
+                self._kept[(dimension, span)] = (changes[span], held)
+                self._kept.move_to_end((dimension, span))
+            while len(self._kept) > SPANS_KEPT:
+                self._kept.popitem(last=False)
+        return rows
 
     async def _build(self, dimension: Dimension, span: str, *, changes: int) -> None:
         first, last = span_bounds(span)
@@ -108,3 +155,9 @@ class MonthlyRollups:
             {"_id": f"{dimension}|{span}"}, {"$max": {"n": changes}}, upsert=True
         )
         log.info("reporting.span_rolled_up", dimension=dimension, span=span, rows=len(rolled))
+
+
+def _wanted(row: Mapping[str, Any], *, station_id: str | None, keys: list[str] | None) -> bool:
+    if station_id is not None and row.get("station_id") != station_id:
+        return False
+    return keys is None or row.get("key") in keys

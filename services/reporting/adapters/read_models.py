@@ -294,7 +294,7 @@ class ReadModels:
         keys: Iterable[str] | None = None,
         rolled: bool = False,
     ) -> list[Document]:
-        """The buckets of the period; `rolled`: whole past months and weeks as one roll-up per
+        """The buckets of the period; `rolled`: past months, weeks and days as one roll-up per
         key (for figures summed over the period, not for series by day or week)."""
         wanted = None if keys is None else sorted(set(keys))
         if not rolled:

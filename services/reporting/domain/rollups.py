@@ -1,17 +1,18 @@
 """Roll-ups of the daily buckets, so that a report's cost does not grow with the days of its
-period. Pure.
+period nor with the cases of each day. Pure.
 
-A report over a year read 365 buckets per key. It now reads the whole months of its period from
-one roll-up per (dimension, station, key, month), the whole weeks of a month at its two ends
-from one roll-up per week, and only the few days left from the daily buckets. A roll-up holds
-the sums of its span's buckets (counts added, durations joined, labels merged), in the same
-shape (but for the durations, packed: durations.py), so the summaries read either.
+A report over a year read 365 buckets per key, each day's from documents holding every
+dimension's buckets of the day. It now reads the whole months of its period from one roll-up per
+(dimension, station, key, month), the whole weeks of a month at its two ends from one roll-up
+per week, the other days that have ended from one roll-up per day, all in one query; and only
+today (and any later day of the period) from the daily buckets. A roll-up holds the sums of its
+span's buckets (counts added, durations joined, labels merged), in the same shape (but for the
+durations, packed: durations.py), so the summaries read either.
 
-The spans are fixed, so that every period shares them: a month (`2026-03`) and its five weeks
-(`2026-03.1` .. `2026-03.5`: days 1–7, 8–14, 15–21, 22–28 and 29 to the month's end). A period's
-ends are thus at most six days from a roll-up, wherever they fall (the default year starts on
-today's date a year ago, mid-month; the day stretch there was up to 30 days, each read across
-every station's day documents).
+The spans are fixed, so that every period shares them: a month (`2026-03`), its five weeks
+(`2026-03.1` .. `2026-03.5`: days 1–7, 8–14, 15–21, 22–28 and 29 to the month's end) and its
+days (`2026-03-09`). A period's ends are thus at most six day roll-ups from a week's, wherever
+they fall (the default year starts on today's date a year ago, mid-month).
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ def week_of(day: date) -> str:
     return f"{month_of(day)}.{(day.day - 1) // WEEK_DAYS + 1}"
 
 
-def spans_of(day: date) -> tuple[str, str]:
-    """The roll-ups a day's buckets are summed into: its month and its week."""
-    return month_of(day), week_of(day)
+def spans_of(day: date) -> tuple[str, str, str]:
+    """The roll-ups a day's buckets are summed into: its month, its week and itself."""
+    return month_of(day), week_of(day), day.isoformat()
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -49,7 +50,10 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 
 def span_bounds(span: str) -> tuple[date, date]:
-    """First and last day of a month (`YYYY-MM`) or of one of its weeks (`YYYY-MM.W`)."""
+    """First and last day of a month (`YYYY-MM`), one of its weeks (`YYYY-MM.W`) or a day."""
+    if len(span) == len("YYYY-MM-DD"):
+        day = date.fromisoformat(span)
+        return day, day
     month, _, week = span.partition(".")
     first, last = month_bounds(month)
     if not week:
@@ -67,9 +71,8 @@ class PeriodParts:
 
 
 def split_period(since: date, until: date, *, today: date) -> PeriodParts:
-    """The months, else the weeks, inside the period that ended before today are read rolled up
-    (their buckets rarely change again); the rest, day by day. Adjacent day stretches are
-    joined."""
+    """The months, else the weeks, else the days inside the period that ended before today are
+    read rolled up (their buckets rarely change again); today and later, day by day."""
     parts = PeriodParts()
     pending: date | None = None  # start of the day stretch being collected
 
@@ -92,9 +95,13 @@ def split_period(since: date, until: date, *, today: date) -> PeriodParts:
         start, end = span_bounds(week)
         if cursor == start and end <= until and end < today:
             rolled(week)
+            cursor = end + timedelta(days=1)
+            continue
+        if cursor < today:
+            rolled(cursor.isoformat())
         elif pending is None:
             pending = cursor
-        cursor = min(end, until) + timedelta(days=1)
+        cursor += timedelta(days=1)
     if pending is not None:
         parts.day_ranges.append((pending, until))
     return parts
