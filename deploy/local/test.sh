@@ -22,4 +22,13 @@ if [ "${MINYI_TEST_INFRA:-local}" = local ]; then
   "$ROOT/deploy/local/infra.sh" start
 fi
 say "pytest"
-"$PY" -m pytest "$@"
+if [ "$#" -gt 0 ]; then
+  "$PY" -m pytest "$@"
+else
+  # Two workers, each taking whole modules (a module's tests share one platform), so that one
+  # module's waits for its services overlap another's work. The restarts test stops Kafka and
+  # the store under everyone, so it runs alone afterwards.
+  "$PY" -m pytest -n "${MINYI_TEST_WORKERS:-2}" --dist loadfile \
+    --ignore=tests/e2e/test_infrastructure_restarts.py
+  "$PY" -m pytest tests/e2e/test_infrastructure_restarts.py
+fi
