@@ -20,6 +20,7 @@ weeks and days that have ended stay valid while today's events are counted.
 
 from __future__ import annotations
 
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -43,6 +44,9 @@ COLLECTIONS = ("monthly", "month_changes", "month_built")
 # one dimension needs about 22 spans; every dimension's, about 110.
 SPANS_KEPT = 1024
 
+# A span's count of bucket writes, and the epoch of its count document.
+Stamp = tuple[int, str | None]
+
 
 class MonthlyRollups:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
@@ -50,14 +54,23 @@ class MonthlyRollups:
         # Every roll-up row of a (dimension, span) as stamped with its count: the store's own
         # rows for that count, reused while the span's count has not moved. With 100,000 cases
         # stored, reading a year's rows took 10–11 ms of the store's time per report.
-        self._kept: OrderedDict[tuple[str, str], tuple[int, list[Document]]] = OrderedDict()
+        self._kept: OrderedDict[tuple[str, str], tuple[Stamp, list[Document]]] = OrderedDict()
 
     async def ensure_indexes(self) -> None:
         await self._db["monthly"].create_index([("dimension", 1), ("month", 1)])
 
     async def changed(self, spans: Iterable[str]) -> None:
         """After writing daily buckets of these spans (their months, weeks and days)."""
-        ops = [UpdateOne({"_id": span}, {"$inc": {"n": 1}}, upsert=True) for span in sorted(spans)]
+        # A count made anew (its collection dropped by a rebuild) gets a new epoch, so rows kept
+        # from before the rebuild never match a count that has climbed back to their number.
+        ops = [
+            UpdateOne(
+                {"_id": span},
+                {"$inc": {"n": 1}, "$setOnInsert": {"epoch": uuid.uuid4().hex}},
+                upsert=True,
+            )
+            for span in sorted(spans)
+        ]
         if ops:
             await self._db["month_changes"].bulk_write(ops, ordered=False)
 
@@ -73,31 +86,32 @@ class MonthlyRollups:
         if not spans:
             return []
         found = {
-            str(d["_id"]): int(d["n"])
+            str(d["_id"]): (int(d["n"]), d.get("epoch"))
             async for d in self._db["month_changes"].find({"_id": {"$in": spans}})
         }
-        changes = {span: found.get(span, 0) for span in spans}
+        stamps: dict[str, Stamp] = {span: found.get(span, (0, None)) for span in spans}
         rows: list[Document] = []
         missing: list[str] = []
         for span in spans:
             kept = self._kept.get((dimension, span))
-            if kept is not None and kept[0] == changes[span]:
+            if kept is not None and kept[0] == stamps[span]:
                 self._kept.move_to_end((dimension, span))
                 rows.extend(r for r in kept[1] if _wanted(r, station_id=station_id, keys=keys))
             else:
                 missing.append(span)
         if missing:
-            rows.extend(await self._read(dimension, missing, changes, station_id, keys))
+            rows.extend(await self._read(dimension, missing, stamps, station_id, keys))
         return rows
 
     async def _read(
         self,
         dimension: Dimension,
         spans: list[str],
-        changes: Mapping[str, int],
+        stamps: Mapping[str, Stamp],
         station_id: str | None,
         keys: list[str] | None,
     ) -> list[Document]:
+        changes = {span: stamps[span][0] for span in spans}
         built = {
             str(d["_id"]): int(d["n"])
             async for d in self._db["month_built"].find(
@@ -123,7 +137,7 @@ class MonthlyRollups:
             for row in rows:
                 by_span[str(row["month"])].append(row)
             for span, held in by_span.items():
-                self._kept[(dimension, span)] = (changes[span], held)
+                self._kept[(dimension, span)] = (stamps[span], held)
                 self._kept.move_to_end((dimension, span))
             while len(self._kept) > SPANS_KEPT:
                 self._kept.popitem(last=False)

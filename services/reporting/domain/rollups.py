@@ -74,37 +74,24 @@ def split_period(since: date, until: date, *, today: date) -> PeriodParts:
     """The months, else the weeks, else the days inside the period that ended before today are
     read rolled up (their buckets rarely change again); today and later, day by day."""
     parts = PeriodParts()
-    pending: date | None = None  # start of the day stretch being collected
-
-    def rolled(span: str) -> None:
-        nonlocal pending
-        if pending is not None:
-            parts.day_ranges.append((pending, span_bounds(span)[0] - timedelta(days=1)))
-            pending = None
-        parts.spans.append(span)
-
     cursor = since
-    while cursor <= until:
-        month = month_of(cursor)
-        first, last = month_bounds(month)
-        if cursor == first and last <= until and last < today:
-            rolled(month)
-            cursor = last + timedelta(days=1)
-            continue
-        week = week_of(cursor)
-        start, end = span_bounds(week)
-        if cursor == start and end <= until and end < today:
-            rolled(week)
-            cursor = end + timedelta(days=1)
-            continue
-        if cursor < today:
-            rolled(cursor.isoformat())
-        elif pending is None:
-            pending = cursor
-        cursor += timedelta(days=1)
-    if pending is not None:
-        parts.day_ranges.append((pending, until))
+    while cursor <= until and cursor < today:
+        span = _widest_span(cursor, until=until, today=today)
+        parts.spans.append(span)
+        cursor = span_bounds(span)[1] + timedelta(days=1)
+    if cursor <= until:
+        parts.day_ranges.append((cursor, until))
     return parts
+
+
+def _widest_span(day: date, *, until: date, today: date) -> str:
+    """The month, else the week, else the day itself starting on `day` and ending by `until`
+    and before today."""
+    for span in (month_of(day), week_of(day)):
+        start, end = span_bounds(span)
+        if start == day and end <= until and end < today:
+            return span
+    return day.isoformat()
 
 
 def roll_up(buckets: Iterable[Mapping[str, Any]], *, span: str) -> list[dict[str, Any]]:
