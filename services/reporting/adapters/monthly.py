@@ -10,12 +10,12 @@ changed since.
 
 A writer counts the change of a day's month, week and the day itself after writing the
 buckets, and a builder reads the count before reading them and stamps its roll-ups with it (`n`,
-also in their `_id`):
-a roll-up built from buckets that changed meanwhile carries a count already behind, so reports
-ignore it and the next one builds the span again. Two builders of one span never remove each
-other's newer rows (a builder removes only rows stamped lower than its own). At worst a build is
-repeated. A week and a day are counted apart from their month, so that the current month's
-weeks and days that have ended stay valid while today's events are counted.
+also in their `_id`): a roll-up built from buckets that changed meanwhile carries a count
+already behind, so reports ignore it and the next one builds the span again. Two builders of
+one span never remove each other's newer rows (a builder removes only rows stamped lower than
+its own). At worst a build is repeated. A week and a day are counted apart from their month, so
+that the current month's weeks and days that have ended stay valid while today's events are
+counted.
 """
 
 from __future__ import annotations

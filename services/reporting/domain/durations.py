@@ -36,7 +36,10 @@ class Durations:
         self.total = 0
 
     @classmethod
-    def of(cls, values: Iterable[int]) -> Durations:
+    def of(cls, values: Durations | Iterable[int]) -> Durations:
+        """Durations as they are, or plain values gathered."""
+        if isinstance(values, Durations):
+            return values
         made = cls()
         made.add(list(values))
         return made

@@ -87,7 +87,7 @@ def nearest_rank(n: int, percent: int) -> int:
 
 
 def response_times(durations_ms: Durations | Iterable[int]) -> ResponseTimes:
-    found = durations_ms if isinstance(durations_ms, Durations) else Durations.of(durations_ms)
+    found = Durations.of(durations_ms)
     if not found.count:
         return ResponseTimes(count=0, median_seconds=None, p90_seconds=None)
     return ResponseTimes(

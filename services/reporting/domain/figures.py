@@ -60,7 +60,7 @@ def p90_rank(n: int) -> int:
 
 
 def duration_stats(durations_ms: Durations | Iterable[int]) -> DurationStats:
-    found = durations_ms if isinstance(durations_ms, Durations) else Durations.of(durations_ms)
+    found = Durations.of(durations_ms)
     mean = found.mean()
     if mean is None:
         return DurationStats(count=0, mean_seconds=None, p90_seconds=None)
