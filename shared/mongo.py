@@ -95,10 +95,12 @@ async def insert_new(
 
 
 # How far back `newest` looks, widening until it has a page: most pages come from the first.
-# Each window is read apart from the ones before it, so nothing is read twice. It starts at an
-# hour: a busy station's week held 2,529 cases at 100,000 stored, and the store decodes every
-# match, so reading the week for one page took 408 ms (docs/benchmarks.md, the fifth run).
+# Each window is read apart from the ones before it, so nothing is read twice. It starts at ten
+# minutes: the store decodes every match of a window, 0.1 ms each; a busy station's week held
+# 2,529 cases at 100,000 stored (408 ms for one page) and its hour 1,000 under the benchmark's
+# load (docs/benchmarks.md). A quiet station's page costs a few more reads of an index.
 RECENT_WINDOWS: tuple[timedelta | None, ...] = (
+    timedelta(minutes=10),
     timedelta(hours=1),
     timedelta(days=1),
     timedelta(days=7),
@@ -116,42 +118,67 @@ async def newest(
     field: str,
     limit: int,
     now: datetime,
-    keep: Callable[[Document], bool] = lambda _: True,
+    keep: Callable[[Document], bool] | None = None,
     projection: Document | None = None,
     before: tuple[datetime, str] | None = None,
 ) -> list[Document]:
-    """The `limit` newest documents of `scope` by `field` that `keep` accepts, newest first by
-    (`field`, `_id`); with `before` (a page's cursor, shared.pagination) only those that sort
-    after that key, the windows then counted back from its time.
+    """The `limit` newest documents of `scope` by `field` that `keep` accepts (all, without
+    it), newest first by (`field`, `_id`); with `before` (a page's cursor, shared.pagination)
+    only those that sort after that key, the windows then counted back from its time.
 
     The store sorts everything a filter finds before it applies a limit, so a page of an
     unbounded scope (a station's cases ever) would read all of it. This reads the most recent
-    hour of the scope, then the rest of the day, week, month, half a year, two years and at
-    last everything older, stopping as soon as a page is full. `scope` is at most one
-    equality, so that with the range on `field` the store serves it from a (scope, field)
+    ten minutes of the scope, then the rest of the hour, day, week, month, half a year, two
+    years and at last everything older, stopping as soon as a page is full. `scope` is at most
+    one equality, so that with the range on `field` the store serves it from a (scope, field)
     index; further conditions go in `keep`, applied here, because a third field in the filter
     would make the store walk the scope.
+
+    Without `keep` a read asks the store only for what the page still lacks: it still decodes
+    the window's matches, but sends no more. The store orders by `field` alone (a second sort
+    key cost a fifth more), so the documents at the time where the limit cut are read again by
+    that time, an equality the index serves, and settled by `_id`.
     """
     if len(scope) > 1:
         raise ValueError("newest() takes one scope field; put other conditions in `keep`")
+
+    def settled(documents: list[Document]) -> list[Document]:
+        return sorted(documents, key=lambda d: (d[field], d["_id"]), reverse=True)
+
+    async def at(time: datetime, *, below: str | None = None) -> list[Document]:
+        documents = await collection.find({**scope, field: time}, projection).to_list()
+        return [
+            d
+            for d in settled(documents)
+            if (below is None or d["_id"] < below) and (keep is None or keep(d))
+        ]
+
+    async def read(bounds: Document, wanted: int) -> list[Document]:
+        query = {**scope, field: bounds} if bounds else dict(scope)
+        cursor = collection.find(query, projection).sort(field, -1)
+        if keep is not None:
+            return settled([d for d in await cursor.to_list() if keep(d)])
+        documents = await cursor.limit(wanted).to_list()
+        if len(documents) < wanted:
+            return settled(documents)
+        last = documents[-1][field]
+        return (settled([d for d in documents if d[field] != last]) + await at(last))[:wanted]
+
     found: list[Document] = []
-    start = now if before is None else before[0]
-    # The newer end of the next window: the cursor's time, then where the last window began.
-    upper: Document = {} if before is None else {"$lte": before[0]}
+    start = now
+    upper: Document = {}
+    if before is not None:
+        # The cursor's own time first: the documents that share it and sort after its id.
+        found = await at(before[0], below=before[1])
+        start, upper = before[0], {"$lt": before[0]}
     for window in RECENT_WINDOWS:
+        if len(found) >= limit:
+            break
         bounds = dict(upper)
         if window is not None:
             bounds["$gte"] = start - window
-        query = {**scope, field: bounds} if bounds else dict(scope)
-        documents = await collection.find(query, projection).sort(field, -1).to_list()
-        # Equal times come in no set order from the store: the _id settles them.
-        documents.sort(key=lambda d: (d[field], d["_id"]), reverse=True)
-        found.extend(
-            d for d in documents if keep(d) and (before is None or (d[field], d["_id"]) < before)
-        )
-        if len(found) >= limit or window is None:
-            break
-        upper = {"$lt": start - window}
+            upper = {"$lt": start - window}
+        found.extend(await read(bounds, limit - len(found)))
     return found[:limit]
 
 

@@ -95,6 +95,38 @@ async def test_pages_walked_by_cursor_cross_every_window_once_in_order(
     assert walked == expected
 
 
+async def test_a_page_cut_among_equal_times_neither_skips_nor_repeats_one(
+    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+) -> None:
+    collection = mongo[settings.database_name]["messages"]
+    await collection.create_index([("recipient", 1), ("created_at", -1)])
+    same = NOW - timedelta(minutes=2)
+    # Inserted out of id order, so the store's order among equal times is not the ids'.
+    ids = ["m3", "m1", "m5", "m2", "m4"]
+    stored = [{"_id": i, "recipient": "xijie", "created_at": same} for i in ids]
+    stored.append({"_id": "m0", "recipient": "xijie", "created_at": NOW - timedelta(minutes=1)})
+    await collection.insert_many(stored)
+
+    walked: list[str] = []
+    cursor: tuple[datetime, str] | None = None
+    for _ in range(len(stored)):
+        found = await newest(
+            collection,
+            scope={"recipient": "xijie"},
+            field="created_at",
+            limit=2,
+            now=NOW,
+            before=cursor,
+        )
+        assert len(found) <= 2
+        walked.extend(str(d["_id"]) for d in found)
+        if len(found) < 2:
+            break
+        cursor = (found[-1]["created_at"].replace(tzinfo=UTC), str(found[-1]["_id"]))
+
+    assert walked == ["m0", "m5", "m4", "m3", "m2", "m1"]
+
+
 def test_simple_conditions_are_equalities_and_in_only() -> None:
     case = {"status": "closed", "category": "parking"}
 

@@ -78,7 +78,7 @@ class InboxRepository:
             field="created_at",
             limit=limit,
             now=datetime.now(UTC),
-            keep=(lambda d: d.get("read_at") is None) if unread_only else (lambda _: True),
+            keep=(lambda d: d.get("read_at") is None) if unread_only else None,
             projection=HIDE_OUTBOX,
             before=after,
         )

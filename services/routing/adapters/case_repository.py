@@ -451,7 +451,7 @@ class RoutedCaseRepository:
             field="updated_at",
             limit=limit,
             now=datetime.now(UTC),
-            keep=lambda d: matches_simple(d, rest),
+            keep=(lambda d: matches_simple(d, rest)) if rest else None,
             projection=projection,
             before=after,
         )
