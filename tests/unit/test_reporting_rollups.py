@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
+from typing import Any
 
 from services.reporting.domain.durations import pack
+from services.reporting.domain.figures import totals_by
 from services.reporting.domain.rollups import (
     PeriodParts,
+    combine,
     month_bounds,
     roll_up,
     span_bounds,
@@ -141,3 +145,40 @@ def test_roll_up_adds_nested_counts_joins_durations_and_keeps_keys_apart() -> No
     assert rolled["xijie"]["day"] == "2026-03-01"
     assert rolled["dongan"]["counts"] == {"assigned": 4}
     assert rolled["dongan"]["_id"] == "station|dongan|dongan|2026-03"
+
+
+def _random_row(rng: random.Random, span: int) -> dict[str, Any]:
+    station = rng.choice(("xijie", "dongan"))
+    durations: dict[str, Any] = {}
+    for kind in rng.sample(("accept", "respond"), rng.randint(0, 2)):
+        values = [rng.randint(0, 3_000_000_000) for _ in range(rng.randint(0, 8))]
+        # Roll-ups built before durations were packed hold lists.
+        durations[kind] = pack(values) if rng.random() < 0.8 else values
+    return {
+        "dimension": "representative",
+        "station_id": station,
+        "key": rng.choice(("R1", "R2", "R3")),
+        "month": f"2026-{span:02d}",
+        "counts": {
+            "received": rng.randint(0, 9),
+            "closed": rng.randint(0, 9),
+            "ratings": {rng.choice(("satisfied", "dissatisfied")): rng.randint(1, 3)},
+        },
+        "durations": durations,
+        "labels": {"name": rng.choice(("", "王", "王芳"))},
+    }
+
+
+def test_a_periods_rows_combined_sum_to_the_figures_of_the_rows_themselves() -> None:
+    rng = random.Random(11)
+    for _ in range(30):
+        rows = [_random_row(rng, span) for span in range(1, 12) for _ in range(rng.randint(0, 4))]
+        combined = combine(rows)
+
+        assert len(combined) == len({(r["station_id"], r["key"]) for r in rows})
+        for by in ("key", "station_id"):
+            expected = {k: t.figures() for k, t in totals_by(rows, field_name=by).items()}
+            got = {k: t.figures() for k, t in totals_by(combined, field_name=by).items()}
+            assert got == expected
+        labels = {k: t.labels for k, t in totals_by(rows).items()}
+        assert {k: t.labels for k, t in totals_by(combined).items()} == labels

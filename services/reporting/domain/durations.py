@@ -59,6 +59,13 @@ class Durations:
         self.count += len(values)
         self.total += sum(values)
 
+    def packed(self) -> dict[str, Any]:
+        """All of them as one roll-up's (`pack`): runs already sorted merge in linear time."""
+        merged = array(PACKED)
+        for run in self._sorted_runs():
+            merged.extend(run)
+        return {"sum": self.total, "sorted": array(PACKED, sorted(merged)).tobytes()}
+
     def mean(self) -> float | None:
         return self.total / self.count if self.count else None
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from services.reporting.domain.durations import pack
+from services.reporting.domain.durations import Durations, pack
 
 WEEK_DAYS = 7
 
@@ -137,3 +137,39 @@ def _add_counts(into: dict[str, Any], counts: Mapping[str, Any]) -> None:
             _add_counts(into.setdefault(name, {}), value)
         else:
             into[name] = into.get(name, 0) + value
+
+
+def combine(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Roll-ups of several spans as one row per (dimension, station, key), which a report sums
+    to the same figures as the rows themselves: counts added, durations merged (packed), labels
+    as adding the rows in order leaves them (an empty label never replaces one). The rows come
+    ordered by their last labelled row, so that a report summing them across stations (a key's
+    name) still ends on the name it would have ended on."""
+    combined: dict[tuple[str, str, str], dict[str, Any]] = {}
+    durations: dict[tuple[str, str, str], dict[str, Durations]] = {}
+    labelled: dict[tuple[str, str, str], int] = {}
+    for position, row in enumerate(rows):
+        ident = (str(row["dimension"]), str(row.get("station_id", "")), str(row["key"]))
+        into = combined.setdefault(
+            ident,
+            {
+                "_id": "|".join(ident),
+                "dimension": ident[0],
+                "station_id": ident[1],
+                "key": ident[2],
+                "counts": {},
+                "labels": {},
+            },
+        )
+        _add_counts(into["counts"], row.get("counts") or {})
+        for kind, values in (row.get("durations") or {}).items():
+            durations.setdefault(ident, {}).setdefault(str(kind), Durations()).add(values)
+        labels = {k: v for k, v in (row.get("labels") or {}).items() if v}
+        if labels:
+            into["labels"].update(labels)
+            labelled[ident] = position
+    for ident, into in combined.items():
+        into["durations"] = {
+            kind: joined.packed() for kind, joined in durations.get(ident, {}).items()
+        }
+    return [combined[i] for i in sorted(combined, key=lambda i: labelled.get(i, -1))]
