@@ -170,16 +170,24 @@ async def newest(
     if before is not None:
         # The cursor's own time first: the documents that share it and sort after its id.
         found = await at(before[0], below=before[1])
-        start, upper = before[0], {"$lt": before[0]}
+        start, upper = before[0], _older_than(before[0])
     for window in RECENT_WINDOWS:
         if len(found) >= limit:
             break
         bounds = dict(upper)
         if window is not None:
             bounds["$gte"] = start - window
-            upper = {"$lt": start - window}
+            upper = _older_than(start - window)
         found.extend(await read(bounds, limit - len(found)))
     return found[:limit]
+
+
+def _older_than(time: datetime) -> Document:
+    """Before `time`, as an inclusive bound: the store keeps times to the millisecond, so this
+    is `$lt` exactly. Walking a descending index from an exclusive bound, the store steps over
+    every entry equal to it one by one (tests/query_shapes.py)."""
+    bound = time.replace(microsecond=time.microsecond // 1000 * 1000)
+    return {"$lte": bound - timedelta(milliseconds=1)}
 
 
 def in_slices(values: Iterable[T], size: int = IN_SLICE) -> list[list[T]]:

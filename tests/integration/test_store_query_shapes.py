@@ -538,6 +538,9 @@ async def reads(
         ok(await services.routing.get("/v1/staff/cases", params=params, headers=rep))
     ok(await services.routing.get("/v1/staff/cases", headers=staff))
     ok(await services.routing.get("/v1/staff/cases", params=after, headers=staff))
+    # The city's queue (a supervisor sees every station): all of it, and its open cases.
+    for params in ({}, {"status": "assigned"}, {"status": "closed"}, after):
+        ok(await services.routing.get("/v1/staff/cases", params=params, headers=city))
     ok(await services.routing.get(f"/v1/staff/cases/{case_id}", headers=staff))
     ok(await services.routing.get("/v1/staff/templates", headers=staff))
     ok(await services.routing.get("/v1/staff/house-repair/stages", headers=staff))

@@ -25,6 +25,9 @@ from shared.pagination import after_key, fill_page
 from shared.topics import CASE_EVENTS
 
 OPEN_STATUSES = tuple(sorted(OPEN))
+# Statuses few cases are in at a time, so a listing of them reads them all through the
+# (scope, status) indexes.
+_LISTED_BY_STATUS = frozenset({*OPEN_STATUSES, "responded"})
 # What limits whom a listing is for (see scope_query).
 SCOPES = ("station_id", "representative_code", "transferred_to")
 _HIDDEN = {**HIDE_OUTBOX, "applied": 0}
@@ -429,7 +432,12 @@ class RoutedCaseRepository:
         (a station's history) reads only the recent stretch of time that fills the page."""
         projection = {**_HIDDEN, "audit": 0, "decisions": 0}
         status = query.get("status")
-        if isinstance(status, dict) and set(status.get("$in", ())) <= {*OPEN_STATUSES, "responded"}:
+        if isinstance(status, str) and status in _LISTED_BY_STATUS:
+            # One open status is a list of one: the status index serves it, where a station's
+            # recent stretch would be read whole and filtered here.
+            status = {"$in": [status]}
+            query = {**query, "status": status}
+        if isinstance(status, dict) and set(status.get("$in", ())) <= _LISTED_BY_STATUS:
             bounded = query if after is None else {**query, "updated_at": {"$lte": after[0]}}
 
             async def fetch(n: int) -> list[Document]:
