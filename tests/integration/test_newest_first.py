@@ -6,11 +6,31 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.mongo import Document, matches_simple, newest
 from tests.conftest import PlumbingSettings
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+async def walk(
+    collection: AsyncCollection[Document], *, scope: Document, field: str, limit: int
+) -> list[str]:
+    """Every page, each asked for with the cursor of the one before, as a client pages: the
+    ids in the order served."""
+    walked: list[str] = []
+    cursor: tuple[datetime, str] | None = None
+    for _ in range(100):
+        found = await newest(
+            collection, scope=scope, field=field, limit=limit, now=NOW, before=cursor
+        )
+        assert len(found) <= limit
+        walked.extend(str(d["_id"]) for d in found)
+        if len(found) < limit:
+            return walked
+        cursor = (found[-1][field].replace(tzinfo=UTC), str(found[-1]["_id"]))
+    raise AssertionError("the pages never ended")
 
 
 async def test_a_page_is_the_newest_of_its_scope_whether_recent_or_years_old(
@@ -76,22 +96,7 @@ async def test_pages_walked_by_cursor_cross_every_window_once_in_order(
         for d in sorted(stored, key=lambda d: (d["updated_at"], d["_id"]), reverse=True)
     ]
 
-    walked: list[str] = []
-    cursor: tuple[datetime, str] | None = None
-    while True:
-        found = await newest(
-            collection,
-            scope={"station_id": "xijie"},
-            field="updated_at",
-            limit=3,
-            now=NOW,
-            before=cursor,
-        )
-        walked.extend(str(d["_id"]) for d in found)
-        if len(found) < 3:
-            break
-        cursor = (found[-1]["updated_at"].replace(tzinfo=UTC), str(found[-1]["_id"]))
-
+    walked = await walk(collection, scope={"station_id": "xijie"}, field="updated_at", limit=3)
     assert walked == expected
 
 
@@ -107,23 +112,7 @@ async def test_a_page_cut_among_equal_times_neither_skips_nor_repeats_one(
     stored.append({"_id": "m0", "recipient": "xijie", "created_at": NOW - timedelta(minutes=1)})
     await collection.insert_many(stored)
 
-    walked: list[str] = []
-    cursor: tuple[datetime, str] | None = None
-    for _ in range(len(stored)):
-        found = await newest(
-            collection,
-            scope={"recipient": "xijie"},
-            field="created_at",
-            limit=2,
-            now=NOW,
-            before=cursor,
-        )
-        assert len(found) <= 2
-        walked.extend(str(d["_id"]) for d in found)
-        if len(found) < 2:
-            break
-        cursor = (found[-1]["created_at"].replace(tzinfo=UTC), str(found[-1]["_id"]))
-
+    walked = await walk(collection, scope={"recipient": "xijie"}, field="created_at", limit=2)
     assert walked == ["m0", "m5", "m4", "m3", "m2", "m1"]
 
 
