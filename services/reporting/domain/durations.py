@@ -60,7 +60,7 @@ class Durations:
         self.total += sum(values)
 
     def packed(self) -> dict[str, Any]:
-        """All of them as one roll-up's (`pack`): runs already sorted merge in linear time."""
+        """All of them as one roll-up's (`pack`); the sort merges the runs, already sorted."""
         merged = array(PACKED)
         for run in self._sorted_runs():
             merged.extend(run)
