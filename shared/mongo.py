@@ -155,10 +155,11 @@ async def newest(
 
     async def read(bounds: Document, wanted: int) -> list[Document]:
         query = {**scope, field: bounds} if bounds else dict(scope)
-        cursor = collection.find(query, projection).sort(field, -1)
+        cursor = collection.find(query, projection)
         if keep is not None:
+            # Read whole and settled here, so the store's sort would be work thrown away.
             return settled([d for d in await cursor.to_list() if keep(d)])
-        documents = await cursor.limit(wanted).to_list()
+        documents = await cursor.sort(field, -1).limit(wanted).to_list()
         if len(documents) < wanted:
             return settled(documents)
         last = documents[-1][field]
