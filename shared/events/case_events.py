@@ -39,6 +39,8 @@ CLOSED_STATUSES: frozenset[CaseStatus] = frozenset({"closed", "rejected", "merge
 IMPORT_SOURCE = "minyi/import"
 ImportedStatus = Literal["submitted", "assigned", "accepted", "responded", "closed", "rejected"]
 
+Rating = Literal["satisfied", "basically_satisfied", "dissatisfied"]
+
 
 class GeoPoint(EventData):
     lat: float = Field(ge=-90, le=90)
@@ -63,6 +65,11 @@ class ImportedHistory(EventData):
     responded_at: datetime | None = None
     closed_at: datetime | None = Field(
         default=None, description="When it was closed, or rejected for a rejected case."
+    )
+    # Added within v1 (compatible). Its `case.rated` follows on the same partition; routing
+    # records the rating from here with the case, in the one write that stores it.
+    rating: Rating | None = Field(
+        default=None, description="The resident's rating, when the case had been rated."
     )
 
 
@@ -116,7 +123,6 @@ class CaseAssigned(EventData):
 
 
 ActorRole = Literal["representative", "staff", "department", "resident", "system"]
-Rating = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 
 
 class CaseAction(EventData):

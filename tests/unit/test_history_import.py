@@ -36,7 +36,7 @@ from services.notify.handlers.case_notifications import on_case_events as notify
 from services.routing.adapters.case_documents import imported_audit
 from services.routing.adapters.directory_repository import DEMO_DIRECTORY, read_directory_file
 from services.routing.domain.directory import Directory
-from services.routing.domain.imports import imported_decision
+from services.routing.domain.imports import imported_decision, rated_by_import
 from shared.dispatch import Event
 from shared.events.case_events import (
     CASE_EVENT_TYPES,
@@ -420,6 +420,7 @@ def test_handling_events_carry_historical_times_and_the_import_as_actor() -> Non
         "accepted_at": accepted.at,
         "responded_at": responded.at,
         "closed_at": closed_.at,
+        "rating": "satisfied",
     }
 
 
@@ -633,6 +634,34 @@ def test_routing_records_who_held_an_imported_case_and_each_step() -> None:
         history.responded_at,
         history.closed_at,
     ]
+
+
+def test_routing_records_an_imported_rating_with_the_case_and_leaves_its_event_alone() -> None:
+    case = imported(closed(rating="basically_satisfied"))
+    history = case.submitted.imported
+    assert history is not None
+    rated = case.events[-1]
+    assert isinstance(rated, CaseRated)
+
+    audit = imported_audit(history, reason="imported")
+
+    assert history.rating == "basically_satisfied"
+    assert (audit[-1]["action"], audit[-1]["actor_role"], audit[-1]["at"]) == (
+        "rate",
+        "resident",
+        rated.at,
+    )
+    assert audit[-1]["detail"] == {"rating": "basically_satisfied"}
+    assert rated_by_import(rated)
+    live = rated.model_copy(update={"actor_role": "resident", "actor_id": None})
+    assert not rated_by_import(live)
+
+
+def test_an_unrated_imported_case_has_no_rating_step() -> None:
+    history = imported(closed()).submitted.imported
+    assert history is not None
+    assert history.rating is None
+    assert [a["action"] for a in imported_audit(history, reason="imported")][-1] == "close"
 
 
 class Untouchable:

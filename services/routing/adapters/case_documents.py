@@ -8,7 +8,7 @@ from datetime import datetime
 
 from services.routing.domain.assignment import RoutingDecision
 from services.routing.domain.directory import Directory
-from services.routing.domain.imports import IMPORT_ACTOR, imported_decision
+from services.routing.domain.imports import IMPORT_ACTOR, imported_decision, rated_at_of
 from services.routing.domain.sla import (
     DEADLINES,
     Deadlines,
@@ -132,6 +132,7 @@ def _routed_case(
     attachment_count: int,
     sla: Document,
     imported: Document | None = None,
+    rating: str | None = None,
 ) -> Document:
     """The fields of every case routing holds, as its first assignment leaves them."""
     return {
@@ -149,7 +150,7 @@ def _routed_case(
         "declined_by": [],
         "transferred_to": None,
         "reopen_count": 0,
-        "rating": None,
+        "rating": rating,
         "decisions": [{**decision.model_dump(), "at": assigned_at, "cause": cause}],
         "audit": audit,
         "assigned_at": assigned_at,
@@ -215,6 +216,19 @@ def assignment_document(
     return with_outbox(document, [event], topic=CASE_EVENTS)
 
 
+def rating_audit(rating: str, *, at: datetime) -> Document:
+    """The resident rated the response (a live `case.rated`, or an imported case's history)."""
+    return audit_entry(
+        at=at,
+        actor_role="resident",
+        actor_id=None,
+        action="rate",
+        source=None,
+        target="rated",
+        detail={"rating": rating},
+    )
+
+
 def imported_audit(history: ImportedHistory, *, reason: str) -> list[Document]:
     """The steps the case went through, at their historical times, by actor `import`."""
     steps: list[tuple[datetime | None, str, str, str, str | None]] = [
@@ -226,7 +240,7 @@ def imported_audit(history: ImportedHistory, *, reason: str) -> list[Document]:
     else:
         steps.append((history.responded_at, "respond", "accepted", "responded", None))
         steps.append((history.closed_at, "close", "responded", "closed", None))
-    return [
+    audit = [
         audit_entry(
             at=at,
             actor_role="system",
@@ -239,6 +253,10 @@ def imported_audit(history: ImportedHistory, *, reason: str) -> list[Document]:
         for at, action, source, target, note in steps
         if at is not None
     ]
+    rated_at = rated_at_of(history)
+    if history.rating is not None and rated_at is not None:
+        audit.append(rating_audit(history.rating, at=rated_at))
+    return audit
 
 
 def imported_record(submitted: CaseSubmitted, *, event_id: str, directory: Directory) -> Document:
@@ -267,6 +285,7 @@ def imported_record(submitted: CaseSubmitted, *, event_id: str, directory: Direc
         meeting_id=submitted.meeting_id,
         attachment_count=submitted.attachment_count,
         imported={"external_id": history.external_id},
+        rating=history.rating,
         sla={
             "accept_due": None,
             "respond_due": None,

@@ -5,7 +5,9 @@ records such a case as it was — station, holder, status, the times of its step
 trail by actor `import` — instead of routing it now. It publishes nothing (the import already
 published the case's history) and gives it no deadline to watch: history is never escalated.
 An imported case still open (assigned, accepted) counts in its representative's open load.
-The resident's rating, if any, arrives as the case's own `case.rated` and is applied as usual.
+The resident's rating, if any, is in the history too and is recorded with the case; the case's
+own `case.rated` (from the import) that follows it is then left alone, so a history costs
+routing one write however many of its cases were rated.
 
 A case imported while still `submitted` (nobody held it yet) is not history: it is routed like
 a live case.
@@ -13,9 +15,11 @@ a live case.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.routing.domain.assignment import RoutingDecision
 from services.routing.domain.directory import Directory
-from shared.events.case_events import CaseSubmitted, ImportedHistory
+from shared.events.case_events import CaseRated, CaseSubmitted, ImportedHistory
 
 IMPORT_ACTOR = "import"
 
@@ -41,3 +45,13 @@ def imported_decision(
         representative_name=representative.name if representative else None,
         reason=f"imported history (external id {history.external_id})",
     )
+
+
+def rated_at_of(history: ImportedHistory) -> datetime | None:
+    """When the imported case was rated: at its last step, as its `case.rated` says."""
+    return history.closed_at if history.status == "closed" else history.responded_at
+
+
+def rated_by_import(rated: CaseRated) -> bool:
+    """A rating published by the import: routing recorded it from the case's history."""
+    return rated.actor_role == "system" and rated.actor_id == IMPORT_ACTOR

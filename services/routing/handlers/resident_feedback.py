@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.routing.adapters.case_documents import audit_entry, watch_for
+from services.routing.adapters.case_documents import audit_entry, rating_audit, watch_for
 from services.routing.adapters.case_repository import ExternalChange, RoutedCaseRepository
 from services.routing.adapters.directory_repository import DirectoryRepository
+from services.routing.domain.imports import rated_by_import
 from services.routing.domain.loads import load_shift
 from services.routing.domain.sla import SlaRules
 from shared.dispatch import Event
@@ -18,23 +19,17 @@ log = get_logger(__name__)
 
 
 async def on_ratings(events: Sequence[Event[CaseRated]], *, cases: RoutedCaseRepository) -> None:
+    """Each rating once, by event id; an imported case's was recorded with the case."""
     await cases.apply_external_many(
         [
             ExternalChange(
                 case_id=event.data.case_id,
                 event_id=event.id,
                 changes={"rating": event.data.rating},
-                audit=audit_entry(
-                    at=event.data.at,
-                    actor_role="resident",
-                    actor_id=None,
-                    action="rate",
-                    source=None,
-                    target="rated",
-                    detail={"rating": event.data.rating},
-                ),
+                audit=rating_audit(event.data.rating, at=event.data.at),
             )
             for event in events
+            if not rated_by_import(event.data)
         ]
     )
 

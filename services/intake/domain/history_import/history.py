@@ -68,6 +68,7 @@ def history_events(row: HistoryRow, *, case_id: str, holder: Holder) -> list[Eve
                 accepted_at=times.get("accepted_at"),
                 responded_at=times.get("responded_at"),
                 closed_at=times.get("closed_at"),
+                rating=row.rating,
             ),
         )
     ]
