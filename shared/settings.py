@@ -141,7 +141,11 @@ class ServiceSettings(BaseSettings):
         "before another replica may publish them; a killed relay is replaced after it.",
     )
     consumer_max_records: int = Field(
-        default=500, ge=1, description="Records a consumer takes from Kafka in one batch."
+        default=2000,
+        ge=1,
+        description="Records a consumer takes from Kafka in one batch (at most: a consumer "
+        "keeping up takes what is there). A larger batch writes each store document it touches "
+        "once for more events when a consumer is behind.",
     )
     consumer_fetch_wait_ms: int = Field(
         default=0,

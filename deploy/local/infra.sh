@@ -87,11 +87,13 @@ start_store() {
     say "something already listens on $STORE_PORT; using it as the store"
     return 0
   fi
+  # --standalone: no oplog. Minyi uses no change stream or transaction (docs/architecture.md),
+  # and the oplog cost every write a diff and a second table write (docs/benchmarks.md).
   case "$STORE_ENGINE" in
     secantusdb)
       start_bg store "$SECANTUS_HOME/bin/python" -m secantus --host 127.0.0.1 --port "$STORE_PORT" \
         --storage-path "$STORE_DATA" --cache-size "$STORE_CACHE" --log-level WARNING \
-        --sync-on-commit ;;
+        --sync-on-commit --standalone ;;
     ferretdb)
       start_postgres
       start_bg store "$FERRETDB_BIN" -listen "127.0.0.1:$STORE_PORT" -handler postgresql \
