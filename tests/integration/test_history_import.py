@@ -323,8 +323,14 @@ async def test_routing_records_imported_cases_as_they_were_and_never_escalates_t
     assert document["submitted_at"] == finished.submitted.submitted_at
     assert document["assigned_at"] == history.assigned_at
     assert document["updated_at"] == history.closed_at
-    assert [a["action"] for a in document["audit"]] == ["assign", "accept", "respond", "close"]
-    assert {a["actor_id"] for a in document["audit"]} == {"import"}
+    assert [(a["action"], a["actor_id"]) for a in document["audit"]] == [
+        ("assign", "import"),
+        ("accept", "import"),
+        ("respond", "import"),
+        ("close", "import"),
+        ("rate", None),  # the resident's, from the history: in the same write
+    ]
+    assert document["rating"] == "satisfied"
     assert document["imported"] == {"external_id": "routing-2"}
     assert "outbox" not in document  # nothing to publish: the import published the history
     assert await cases.breach_candidates(now=datetime.now(UTC) + timedelta(days=365)) == []
