@@ -987,8 +987,10 @@ def machine(mongo_url: str) -> str:
         engine = f"MongoDB {info.get('version', '?')}"
     pid = store_pid()
     with contextlib.suppress(OSError):
-        if pid and b"--sync-on-commit" in Path(f"/proc/{pid}/cmdline").read_bytes():
-            engine += " with `--sync-on-commit`"
+        flags = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if pid else []
+        shown = [f.decode() for f in (b"--sync-on-commit", b"--standalone") if f in flags]
+        if shown:
+            engine += " with " + " ".join(f"`{f}`" for f in shown)
     kafka = "Kafka ?"
     kafka_pid = Path(os.environ.get("MINYI_VAR", ROOT / "var")) / "run" / "kafka.pid"
     with contextlib.suppress(OSError, ValueError):
