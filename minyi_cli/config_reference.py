@@ -55,8 +55,8 @@ plain-HTTP cookies, a store or broker without credentials): see
 [operations.md](operations.md) and [security.md](security.md).
 
 The local scripts behind `make up` and `make test` read a few more, which no service reads:
-`MINYI_DIRECTORY`, `MINYI_STORE_ENGINE`, `MINYI_TEST_INFRA` and the `MINYI_*_PORT` overrides
-(see the README and `deploy/local/lib.sh`).
+`MINYI_DIRECTORY`, `MINYI_STORE_ENGINE`, `MINYI_STORES`, `MINYI_STORE_CACHE`,
+`MINYI_TEST_INFRA` and the `MINYI_*_PORT` overrides (see the README and `deploy/local/lib.sh`).
 
 Types: lists and maps are JSON (`["a","b"]`, `{{"k":"v"}}`); booleans `true`/`false`; durations
 are seconds unless the name ends in `_ms`; "unset" means the variable is absent (or empty).

@@ -15,7 +15,7 @@ from pymongo import AsyncMongoClient
 
 from minyi_cli.errors import describe
 from shared.mongo import Document
-from shared.settings import ServiceSettings
+from shared.settings import LOCAL_STORES, ServiceSettings
 from shared.topics import (
     CASE_EVENTS,
     CASE_KEYS,
@@ -75,18 +75,32 @@ def service_urls(settings: ServiceSettings) -> dict[str, str]:
 
 
 async def check_store(settings: ServiceSettings, *, timeout_s: float) -> Check:
+    """Every store a service's database is in (one, or the four of `make up`)."""
+    urls = {settings.store_url_of(service): service for service in reversed(LOCAL_STORES)}
+    failed = await asyncio.gather(*(_ping(url, timeout_s=timeout_s) for url in urls))
+    problems = [
+        f"{urls[url]}'s store at {url}: {problem}" if len(urls) > 1 else problem
+        for url, problem in zip(urls, failed, strict=True)
+        if problem is not None
+    ]
+    if problems:
+        return Check("store", False, "; ".join(problems))
+    return Check("store", True, "answers ping" if len(urls) == 1 else f"{len(urls)} answer ping")
+
+
+async def _ping(url: str, *, timeout_s: float) -> str | None:
     client: AsyncMongoClient[Document] = AsyncMongoClient(
-        settings.mongo_url,
+        url,
         serverSelectionTimeoutMS=int(timeout_s * 1000),
         connectTimeoutMS=int(timeout_s * 1000),
     )
     try:
         await client.admin.command("ping")
     except Exception as exc:
-        return Check("store", False, describe(exc) or repr(exc))
+        return describe(exc) or repr(exc)
     finally:
         await client.close()
-    return Check("store", True, "answers ping")
+    return None
 
 
 def _missing_topics(settings: ServiceSettings, existing: set[str]) -> list[str]:

@@ -72,6 +72,22 @@ class ValueFilesSource(PydanticBaseSettingsSource):
         return values
 
 
+LOCAL_STORES: dict[str, str] = {
+    "intake": "mongodb://127.0.0.1:27017/",
+    "routing": "mongodb://127.0.0.1:27018/",
+    "notify": "mongodb://127.0.0.1:27019/",
+    "reporting": "mongodb://127.0.0.1:27020/",
+}
+"""Each service's store in the local deployment, its `MINYI_MONGO_URL` default: one SecantusDB
+process per service, on consecutive ports in this order (deploy/local/lib.sh, `store_port`;
+docs/operations.md, "One store per service")."""
+
+MONGO_URL_HELP = (
+    "The store's connection string; in prod with the service's credentials (best from "
+    "MINYI_MONGO_URL_FILE). The default is the service's own store of `make up`."
+)
+
+
 class ServiceSettings(BaseSettings):
     """What every service needs. Subclasses set `service_name` and `port` defaults."""
 
@@ -106,11 +122,7 @@ class ServiceSettings(BaseSettings):
         description="CA bundle the broker's certificate is checked against (SSL, SASL_SSL); "
         "the system's CAs when unset.",
     )
-    mongo_url: str = Field(
-        default="mongodb://127.0.0.1:27017/",
-        description="The store's connection string; in prod with the service's credentials "
-        "(best from MINYI_MONGO_URL_FILE).",
-    )
+    mongo_url: str = Field(default=LOCAL_STORES["intake"], description=MONGO_URL_HELP)
     namespace: str = Field(
         default="",
         pattern=r"^[a-z0-9_]{0,24}$",
@@ -324,6 +336,14 @@ class ServiceSettings(BaseSettings):
 
     def group(self, purpose: str) -> str:
         return self.topic(f"{self.service_name}.{purpose}")
+
+    def store_url_of(self, service: str) -> str:
+        """Where `service`'s database is, for a command that reads several services' (backup,
+        restore, doctor): MINYI_MONGO_URL when given (one store holding them all, as in
+        compose), else that service's store of `make up`."""
+        if "mongo_url" in self.model_fields_set:
+            return self.mongo_url
+        return LOCAL_STORES.get(service, self.mongo_url)
 
     @property
     def database_name(self) -> str:

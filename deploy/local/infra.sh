@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops the real infrastructure: Kafka (KRaft, single node) and the MongoDB-wire store
 # (with MINYI_STORE_ENGINE=ferretdb, FerretDB and the private PostgreSQL cluster under it).
-#   infra.sh start | stop [kafka|store] | status
+#   infra.sh start | stop [kafka|store] | status | store-urls
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_DATA="$VAR/kafka"
@@ -78,36 +78,69 @@ start_postgres() {
   fi
 }
 
-start_store() {
-  if pid_alive store; then
-    say "store already running (pid $(cat "$RUN_DIR/store.pid"))"
+# start_one_store NAME PORT: one store process, unless it or another server is there already.
+start_one_store() {
+  local name="$1" port="$2"
+  if pid_alive "$name"; then
+    say "$name already running (pid $(cat "$RUN_DIR/$name.pid"))"
     return 0
   fi
-  if port_open "$STORE_PORT"; then
-    say "something already listens on $STORE_PORT; using it as the store"
+  if port_open "$port"; then
+    say "something already listens on $port; using it as $name"
     return 0
   fi
+  [ "$name" = store ] && STARTED_STORE=1
   # --standalone: no oplog. Minyi uses no change stream or transaction (docs/architecture.md),
   # and the oplog cost every write a diff and a second table write (docs/benchmarks.md).
   case "$STORE_ENGINE" in
     secantusdb)
-      start_bg store "$SECANTUS_HOME/bin/python" -m secantus --host 127.0.0.1 --port "$STORE_PORT" \
-        --storage-path "$STORE_DATA" --cache-size "$STORE_CACHE" --log-level WARNING \
+      start_bg "$name" "$SECANTUS_HOME/bin/python" -m secantus --host 127.0.0.1 --port "$port" \
+        --storage-path "$VAR/$name" --cache-size "$STORE_CACHE" --log-level WARNING \
         --sync-on-commit --standalone ;;
     ferretdb)
       start_postgres
-      start_bg store "$FERRETDB_BIN" -listen "127.0.0.1:$STORE_PORT" -handler postgresql \
+      start_bg "$name" "$FERRETDB_BIN" -listen "127.0.0.1:$port" -handler postgresql \
         -postgresql-url "postgres://postgres@127.0.0.1:$PG_PORT/ferretdb" ;;
     ferretdb-sqlite)
-      start_bg store "$FERRETDB_BIN" -listen "127.0.0.1:$STORE_PORT" -handler sqlite \
+      start_bg "$name" "$FERRETDB_BIN" -listen "127.0.0.1:$port" -handler sqlite \
         -data "$STORE_DATA-ferretdb" ;;
   esac
+}
+
+# The store `store` holds intake's database (or every database); `store-<service>` another's.
+start_store() {
+  local name
+  for name in $(store_names); do
+    start_one_store "$name" "$(store_port "$(store_service "$name")")"
+  done
+}
+
+wait_store() {
+  local name
+  for name in $(store_names); do
+    wait_port "$name" "$(store_port "$(store_service "$name")")" 30
+  done
+}
+
+# Before one store per service, every database was in intake's store (`store`, var/store): move
+# the others' out into their own, once, when the stores start and no service can be using them
+# (intake's store was started just now). Nothing to move: nothing happens.
+split_stores() {
+  local s pairs=()
+  [ "$STORE_ENGINE" = secantusdb ] && [ "$STORES" = per-service ] && [ -n "${STARTED_STORE:-}" ] \
+    || return 0
+  for s in "${STORE_SERVICES[@]}"; do pairs+=("$s=$(store_url "$s")"); done
+  "$PY" -m minyi_cli.store_split --namespace "${MINYI_NAMESPACE:-}" "${pairs[@]}" \
+    || die "could not move the services' databases into their own stores (above); nothing was lost"
 }
 
 # FerretDB first, so PostgreSQL has no clients left; SIGINT is PostgreSQL's fast shutdown (TERM
 # would wait for every client), sent to the postmaster alone, which stops its own children.
 stop_store() {
-  stop_bg store
+  local name
+  # Every name either layout uses: a store started with the other MINYI_STORES is stopped too.
+  for name in store store-routing store-notify store-reporting; do stop_bg "$name" & done
+  wait
   stop_bg postgres INT
 }
 
@@ -115,7 +148,8 @@ case "${1:-}" in
   start)
     start_store
     start_kafka
-    wait_port store "$STORE_PORT" 30
+    wait_store
+    split_stores
     wait_port kafka "$KAFKA_PORT" 90
     MINYI_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" "$PY" -m shared.topics ensure \
       || die "could not create Kafka topics"
@@ -129,11 +163,15 @@ case "${1:-}" in
     esac
     ;;
   status)
-    names=(kafka store)
+    names=(kafka $(store_names))
     { [ "$STORE_ENGINE" = ferretdb ] || [ -f "$RUN_DIR/postgres.pid" ]; } && names+=(postgres)
     for n in "${names[@]}"; do
       if pid_alive "$n"; then echo "$n: running (pid $(cat "$RUN_DIR/$n.pid"))"; else echo "$n: stopped"; fi
     done
     ;;
-  *) die "usage: infra.sh start|stop|status" ;;
+  store-urls)
+    # What each service's MINYI_MONGO_URL is (benchmarks/scale.py reads this).
+    for s in "${STORE_SERVICES[@]}"; do echo "$s $(store_url "$s")"; done
+    ;;
+  *) die "usage: infra.sh start|stop|status|store-urls" ;;
 esac

@@ -20,13 +20,20 @@ KAFKA_CONTROLLER_PORT="${MINYI_KAFKA_CONTROLLER_PORT:-9093}"
 #   ferretdb         FerretDB on a private PostgreSQL cluster
 #   ferretdb-sqlite  FerretDB on SQLite: deadlocks under concurrent writes, kept to reproduce that
 STORE_ENGINE="${MINYI_STORE_ENGINE:-secantusdb}"
-# SecantusDB's WiredTiger cache; its default, 1G, is smaller than 100,000 cases' data.
-STORE_CACHE="${MINYI_STORE_CACHE:-2G}"
+# Each SecantusDB process's WiredTiger cache; 1G (SecantusDB's default) holds 100,000 cases'
+# data of any one service.
+STORE_CACHE="${MINYI_STORE_CACHE:-1G}"
 SECANTUS_VERSION="0.7.0b3"
 SECANTUS_HOME="$CACHE/secantusdb-$SECANTUS_VERSION"
 FERRETDB_VERSION="1.24.2"
 FERRETDB_BIN="$CACHE/ferretdb-$FERRETDB_VERSION/ferretdb"
 STORE_PORT="${MINYI_STORE_PORT:-27017}"
+# SecantusDB is one Python process, which its interpreter lock holds to about one core, so each
+# service gets a process of its own (the store of intake on STORE_PORT, then routing, notify and
+# reporting on the next three ports): docs/operations.md, "One store per service".
+# MINYI_STORES=shared runs one for all four; FerretDB always runs one.
+STORES="${MINYI_STORES:-per-service}"
+STORE_SERVICES=(intake routing notify reporting)
 # Not 5432: Debian's own cluster may sit there, and ours must never be confused with it.
 PG_PORT="${MINYI_PG_PORT:-15432}"
 PG_DATA="$VAR/postgres"
@@ -40,6 +47,42 @@ case "$STORE_ENGINE" in
   secantusdb | ferretdb | ferretdb-sqlite) ;;
   *) die "MINYI_STORE_ENGINE must be secantusdb, ferretdb or ferretdb-sqlite, not $STORE_ENGINE" ;;
 esac
+case "$STORES" in
+  per-service | shared) ;;
+  *) die "MINYI_STORES must be per-service or shared, not $STORES" ;;
+esac
+
+# The stores' names (pid and log files): `store` is intake's, or the only one.
+store_names() {
+  if [ "$STORE_ENGINE" = secantusdb ] && [ "$STORES" = per-service ]; then
+    echo store store-routing store-notify store-reporting
+  else
+    echo store
+  fi
+}
+
+# store_port SERVICE -> the port of the store holding SERVICE's database.
+store_port() {
+  local i
+  if [ "$STORE_ENGINE" != secantusdb ] || [ "$STORES" = shared ]; then
+    echo "$STORE_PORT"
+    return
+  fi
+  for i in "${!STORE_SERVICES[@]}"; do
+    if [ "${STORE_SERVICES[$i]}" = "$1" ]; then
+      echo $((STORE_PORT + i))
+      return
+    fi
+  done
+  die "no store for service $1"
+}
+
+store_url() { echo "mongodb://127.0.0.1:$(store_port "$1")/"; }
+
+# store_service NAME -> the service whose database the store NAME holds.
+store_service() {
+  if [ "$1" = store ]; then echo intake; else echo "${1#store-}"; fi
+}
 
 # pid_alive NAME -> 0 when the pid file names a live process we started.
 pid_alive() {

@@ -11,7 +11,7 @@ case "${1:-}" in
   start)
     for s in "${SERVICES[@]}"; do
       start_bg "$s" env MINYI_PORT="${PORTS[$s]}" MINYI_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" \
-        MINYI_MONGO_URL="mongodb://127.0.0.1:$STORE_PORT/" "$PY" -m "services.$s"
+        MINYI_MONGO_URL="$(store_url "$s")" "$PY" -m "services.$s"
     done
     for s in "${SERVICES[@]}"; do
       wait_http "$s" "http://127.0.0.1:${PORTS[$s]}/readyz" 60

@@ -15,11 +15,11 @@ esac
 "$ROOT/deploy/local/install.sh"
 "$ROOT/deploy/local/infra.sh" start
 say "loading the $DIRECTORY directory"
-MINYI_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" MINYI_MONGO_URL="mongodb://127.0.0.1:$STORE_PORT/" \
+MINYI_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" MINYI_MONGO_URL="$(store_url routing)" \
   "$PY" -m services.routing seed-demo "$DIRECTORY_FILE"
 "$ROOT/deploy/local/services.sh" start
 say "Minyi is up"
 "$ROOT/deploy/local/services.sh" urls
 echo "  kafka      127.0.0.1:$KAFKA_PORT"
-echo "  store      mongodb://127.0.0.1:$STORE_PORT/"
+for s in "${STORE_SERVICES[@]}"; do printf '  %-10s %s   (%s)\n' store "$(store_url "$s")" "$s"; done
 echo "  logs       $LOG_DIR   (make logs)"

@@ -18,14 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
-from pymongo import AsyncMongoClient
 
 from minyi_cli.backup import store, topics
 from minyi_cli.backup.files import check_files, write_manifest
 from minyi_cli.backup.manifest import MANIFEST, BackupInvalid, Manifest, parse_manifest
 from minyi_cli.backup.progress import Steps
 from shared.metrics import minyi_version
-from shared.mongo import Document, ping
 from shared.settings import ServiceSettings
 from shared.topics import ensure_topics, platform_topics
 
@@ -49,18 +47,18 @@ async def backup(directory: Path, settings: ServiceSettings, steps: Steps) -> Ma
     check_target(directory)
     started = datetime.now(UTC)
     admin = await topics.open_admin(settings)
-    client = store.open_client(settings)
+    stores = store.Stores(settings)
     try:
-        await ping(client)
+        await stores.ping()
         partitions = await topics.existing_partitions(admin, settings)
         group_offsets = await topics.committed_offsets(admin, settings)
         # Only now that both answer: a refused backup leaves no directory behind.
         _make(directory)
-        collections = await store.dump_databases(client, settings, directory, steps)
+        collections = await store.dump_databases(stores, settings, directory, steps)
         topic_entries = await topics.dump_topics(settings, partitions, directory, steps)
     finally:
         await admin.close()
-        await client.close()
+        await stores.close()
     manifest = Manifest(
         minyi_version=minyi_version(),
         namespace=settings.namespace,
@@ -96,11 +94,11 @@ class Restored:
 
 
 async def _refuse_non_empty(
-    settings: ServiceSettings, admin: AIOKafkaAdminClient, client: AsyncMongoClient[Document]
+    settings: ServiceSettings, admin: AIOKafkaAdminClient, stores: store.Stores
 ) -> None:
     partitions = await topics.existing_partitions(admin, settings)
     held = {t: n for t, n in (await topics.record_counts(settings, partitions)).items() if n}
-    document = await store.first_document(client, settings)
+    document = await store.first_document(stores, settings)
     found = [f"{document} has documents"] if document else []
     found += [f"{settings.topic(t)} has {n} record(s)" for t, n in sorted(held.items())]
     if found:
@@ -115,11 +113,11 @@ async def restore(
 ) -> Restored:
     manifest = read_backup(directory)
     admin = await topics.open_admin(settings)
-    client = store.open_client(settings)
+    stores = store.Stores(settings)
     try:
-        await ping(client)
+        await stores.ping()
         if not force:
-            await _refuse_non_empty(settings, admin, client)
+            await _refuse_non_empty(settings, admin, stores)
         await ensure_topics(settings, timeout_s=topics.TIMEOUT_S)
         partitions = await topics.created_partitions(
             admin, settings, {t.name: len(t.partitions) for t in manifest.topics}
@@ -130,8 +128,8 @@ async def restore(
         await topics.commit_group_offsets(settings, carried)
         documents = 0
         for entry in manifest.collections:
-            documents += await store.restore_collection(client, settings, entry, directory, steps)
+            documents += await store.restore_collection(stores, settings, entry, directory, steps)
     finally:
         await admin.close()
-        await client.close()
+        await stores.close()
     return Restored(documents=documents, records=manifest.records, groups=len(carried))

@@ -1,5 +1,6 @@
-"""The store's side: every database of the namespace, dumped collection by collection in
-batches, and put back with `insert_many` and the same indexes."""
+"""The stores' side: every database of the namespace, dumped collection by collection in
+batches, and put back with `insert_many` and the same indexes. Each service's database is read
+from and written to that service's store (one for all when MINYI_MONGO_URL is given)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from minyi_cli.backup.files import (
 )
 from minyi_cli.backup.manifest import CollectionEntry, collection_path
 from minyi_cli.backup.progress import Steps
-from shared.mongo import Document, insert_new
-from shared.settings import ServiceSettings
+from shared.mongo import Document, insert_new, ping
+from shared.settings import LOCAL_STORES, ServiceSettings
 
 # Documents per read and per `insert_many`, and the bytes an insert batch stops at (a case
 # with photos is large; the store takes a 48 MB message).
@@ -31,9 +32,9 @@ BATCH_BYTES = 8 << 20
 _NOT_OPTIONS = {"v", "key", "ns", "name"}
 
 
-def open_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
+def open_client(url: str) -> AsyncMongoClient[Document]:
     return AsyncMongoClient(
-        settings.mongo_url,
+        url,
         tz_aware=True,
         retryWrites=False,
         serverSelectionTimeoutMS=5000,
@@ -42,28 +43,58 @@ def open_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
     )
 
 
+class Stores:
+    """A client per store that holds a service's database (ServiceSettings.store_url_of): one
+    when MINYI_MONGO_URL names a store for all of them, as in compose; the four of `make up`
+    otherwise. A database of a service not known here is looked for in MINYI_MONGO_URL's."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        urls = {service: settings.store_url_of(service) for service in LOCAL_STORES}
+        self._clients = {
+            url: open_client(url) for url in sorted({settings.mongo_url, *urls.values()})
+        }
+        self._default = self._clients[settings.mongo_url]
+        self._of = {service: self._clients[url] for service, url in urls.items()}
+
+    def of(self, service: str) -> AsyncMongoClient[Document]:
+        return self._of.get(service, self._default)
+
+    @property
+    def clients(self) -> list[AsyncMongoClient[Document]]:
+        return list(self._clients.values())
+
+    async def ping(self) -> None:
+        for client in self.clients:
+            await ping(client)
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.close()
+
+
 def database_prefix(namespace: str) -> str:
     """Every service's database is `<prefix><service>` (ServiceSettings.database_name)."""
     return f"{namespace}_minyi_" if namespace else "minyi_"
 
 
 async def namespace_databases(
-    client: AsyncMongoClient[Document], settings: ServiceSettings
-) -> dict[str, str]:
-    """service → database name, for the namespace's databases that exist."""
+    stores: Stores, settings: ServiceSettings
+) -> dict[str, tuple[AsyncMongoClient[Document], str]]:
+    """service → its store and database name, for the namespace's databases that exist where
+    the service keeps them (a copy left in another store is not the service's)."""
     prefix = database_prefix(settings.namespace)
-    return {
-        name.removeprefix(prefix): name
-        for name in sorted(await client.list_database_names())
-        if name.startswith(prefix) and name != prefix
-    }
+    found: dict[str, tuple[AsyncMongoClient[Document], str]] = {}
+    for client in stores.clients:
+        for name in sorted(await client.list_database_names()):
+            service = name.removeprefix(prefix)
+            if name.startswith(prefix) and name != prefix and stores.of(service) is client:
+                found[service] = (client, name)
+    return dict(sorted(found.items()))
 
 
-async def first_document(
-    client: AsyncMongoClient[Document], settings: ServiceSettings
-) -> str | None:
+async def first_document(stores: Stores, settings: ServiceSettings) -> str | None:
     """`database.collection` of some stored document of the namespace, or None."""
-    for database in (await namespace_databases(client, settings)).values():
+    for client, database in (await namespace_databases(stores, settings)).values():
         for collection in sorted(await client[database].list_collection_names()):
             if await client[database][collection].find_one({}, {"_id": 1}) is not None:
                 return f"{database}.{collection}"
@@ -92,13 +123,13 @@ async def _dump_collection(
 
 
 async def dump_databases(
-    client: AsyncMongoClient[Document],
+    stores: Stores,
     settings: ServiceSettings,
     directory: Path,
     steps: Steps,
 ) -> list[CollectionEntry]:
     entries: list[CollectionEntry] = []
-    for service, name in (await namespace_databases(client, settings)).items():
+    for service, (client, name) in (await namespace_databases(stores, settings)).items():
         database = client[name]
         for collection_name in sorted(await database.list_collection_names()):
             if collection_name.startswith("system."):
@@ -132,7 +163,7 @@ def index_model(spec: dict[str, Any]) -> IndexModel:
 
 
 async def restore_collection(
-    client: AsyncMongoClient[Document],
+    stores: Stores,
     settings: ServiceSettings,
     entry: CollectionEntry,
     directory: Path,
@@ -141,7 +172,7 @@ async def restore_collection(
     """Creates the collection's indexes, then inserts its documents (one already there by `_id`
     is left as it is: only a forced restore meets one). Returns the documents inserted."""
     name = settings.model_copy(update={"service_name": entry.service}).database_name
-    database = client[name]
+    database = stores.of(entry.service)[name]
     if entry.name not in await database.list_collection_names():
         await database.create_collection(entry.name)
     collection = database[entry.name]

@@ -4,7 +4,7 @@ import hashlib
 
 from pydantic import Field, SecretStr
 
-from shared.settings import ServiceSettings
+from shared.settings import LOCAL_STORES, MONGO_URL_HELP, ServiceSettings
 
 DEMO_OPEN311_KEY = "demo-open311-key"
 
@@ -12,6 +12,7 @@ DEMO_OPEN311_KEY = "demo-open311-key"
 class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     port: int = Field(default=8001, ge=1, le=65535)
+    mongo_url: str = Field(default=LOCAL_STORES["intake"], description=MONGO_URL_HELP)
     max_body_bytes: int = Field(
         default=9 * 1024 * 1024,
         ge=1024,

@@ -5,12 +5,13 @@ from typing import Literal
 from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 
 from services.notify.domain.delivery import PushChannel
-from shared.settings import ServiceSettings
+from shared.settings import LOCAL_STORES, MONGO_URL_HELP, ServiceSettings
 
 
 class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     port: int = Field(default=8003, ge=1, le=65535)
+    mongo_url: str = Field(default=LOCAL_STORES["notify"], description=MONGO_URL_HELP)
 
     # Email over SMTP.
     smtp_host: str | None = Field(

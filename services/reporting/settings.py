@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import LOCAL_STORES, MONGO_URL_HELP, ServiceSettings
 
 
 class ReportingSettings(ServiceSettings):
     service_name: str = "reporting"
     port: int = Field(default=8004, ge=1, le=65535)
+    mongo_url: str = Field(default=LOCAL_STORES["reporting"], description=MONGO_URL_HELP)
     rebuild_grace_seconds: float = Field(
         default=3.0,
         ge=0,

@@ -5,12 +5,13 @@ from datetime import date
 from pydantic import Field, SecretStr, field_validator
 
 from shared.auth import check_signing_key
-from shared.settings import DEV_JWT_PRIVATE_KEY, ServiceSettings
+from shared.settings import DEV_JWT_PRIVATE_KEY, LOCAL_STORES, MONGO_URL_HELP, ServiceSettings
 
 
 class RoutingSettings(ServiceSettings):
     service_name: str = "routing"
     port: int = Field(default=8002, ge=1, le=65535)
+    mongo_url: str = Field(default=LOCAL_STORES["routing"], description=MONGO_URL_HELP)
     jwt_private_key: SecretStr = Field(
         default=SecretStr(DEV_JWT_PRIVATE_KEY),
         description="Ed25519 private key (PEM) staff tokens are signed with; only routing holds "
