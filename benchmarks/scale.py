@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -71,7 +71,7 @@ from shared.topics import (
 )
 from tests.conftest import drop_namespace_databases
 from tests.e2e.platform import DEMO_PASSWORD, SERVICES, Platform
-from tests.infra import ROOT, Infra, free_port, test_infra
+from tests.infra import ROOT, Infra, free_port, local_store_urls, test_infra
 from tests.tokens import bearer
 
 HEADING = "## `make bench-scale` — throughput as data grows"
@@ -422,13 +422,17 @@ async def query_p50(platform: Platform, *, calls: int) -> dict[str, float]:
     return p50
 
 
-def store_pid() -> int | None:
-    pidfile = Path(os.environ.get("MINYI_VAR", ROOT / "var")) / "run" / "store.pid"
-    with contextlib.suppress(OSError, ValueError):
-        pid = int(pidfile.read_text().strip())
-        if Path(f"/proc/{pid}/stat").exists():
-            return pid
-    return None
+def store_pids() -> list[int]:
+    """The local store processes (`store` is intake's, `store-<service>` the others')."""
+    pids = []
+    for pidfile in sorted(
+        (Path(os.environ.get("MINYI_VAR", ROOT / "var")) / "run").glob("store*.pid")
+    ):
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(pidfile.read_text().strip())
+            if Path(f"/proc/{pid}/stat").exists():
+                pids.append(pid)
+    return pids
 
 
 def _cpu_ticks(pid: int) -> int | None:
@@ -448,7 +452,7 @@ def _machine_ticks() -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class RestCpu:
-    """CPU in % of one core over a quiet window: the store, the four services, the machine."""
+    """CPU in % of one core over a quiet window: the stores, the four services, the machine."""
 
     store: float | None
     services: float | None
@@ -456,8 +460,8 @@ class RestCpu:
 
 
 async def rest_cpu(seconds: float, services: list[int]) -> RestCpu:
-    store = store_pid()
-    pids = [store, *services] if store else services
+    stores = store_pids()
+    pids = [*stores, *services]
     before = {pid: _cpu_ticks(pid) for pid in pids}
     busy, total = _machine_ticks()
     began = time.monotonic()
@@ -470,11 +474,14 @@ async def rest_cpu(seconds: float, services: list[int]) -> RestCpu:
         first, last = before[pid], after[pid]
         return None if first is None or last is None else 100 * (last - first) / hz / elapsed
 
-    shares = [share(pid) for pid in services]
+    def summed(of: list[int]) -> float | None:
+        shares = [share(pid) for pid in of]
+        return None if not of or None in shares else sum(x for x in shares if x is not None)
+
     cores = os.cpu_count() or 1
     return RestCpu(
-        store=share(store) if store else None,
-        services=None if None in shares else sum(x for x in shares if x is not None),
+        store=summed(stores),
+        services=summed(services),
         machine=100 * cores * (busy_end - busy) / max(total_end - total, 1),
     )
 
@@ -509,7 +516,7 @@ async def measure(
     log(f"{name}: intake warm-up")
     await load(port, seconds=min(2.0, seconds), concurrency=concurrency, tag=f"warm-{name}")
     await quiet(probe, label=f"{name} warm-up")
-    phase.cases_stored = await intake_cases(platform.infra.mongo_url, platform.namespace)
+    phase.cases_stored = await intake_cases(platform.store_url("intake"), platform.namespace)
     before = await probe.snapshot()
     log(f"{name}: {phase.cases_stored} cases stored; intake at {concurrency} connections")
     phase.intake = await load(port, seconds=seconds, concurrency=concurrency, tag=name)
@@ -609,7 +616,7 @@ def history(
 async def fill(
     platform: Platform, probe: Probe, options: argparse.Namespace, *, target: int
 ) -> Fill:
-    stored = await intake_cases(platform.infra.mongo_url, platform.namespace)
+    stored = await intake_cases(platform.store_url("intake"), platform.namespace)
     strategy = options.fill or ("import" if IMPORTER.exists() else "api")
     result = Fill(strategy)
     missing = max(0, target - stored)
@@ -985,12 +992,14 @@ def machine(mongo_url: str) -> str:
         engine = f"FerretDB {info['ferretdb'].get('version', '?')}"
     else:
         engine = f"MongoDB {info.get('version', '?')}"
-    pid = store_pid()
+    pids = store_pids()
     with contextlib.suppress(OSError):
-        flags = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if pid else []
+        flags = Path(f"/proc/{pids[0]}/cmdline").read_bytes().split(b"\0") if pids else []
         shown = [f.decode() for f in (b"--sync-on-commit", b"--standalone") if f in flags]
         if shown:
             engine += " with " + " ".join(f"`{f}`" for f in shown)
+    if len(pids) > 1:
+        engine += f", {len(pids)} processes (one per service)"
     kafka = "Kafka ?"
     kafka_pid = Path(os.environ.get("MINYI_VAR", ROOT / "var")) / "run" / "kafka.pid"
     with contextlib.suppress(OSError, ValueError):
@@ -1133,12 +1142,21 @@ async def preflight(settings: ServiceSettings) -> None:
     await ensure_topics(settings)
 
 
-async def clean_up(settings: ServiceSettings, *, timeout_s: float = 300.0) -> None:
-    """The namespace's topics and databases, each within `timeout_s`."""
-    for what, step in (
-        ("topics", delete_namespace_topics(settings)),
-        ("databases", drop_namespace_databases(settings)),
-    ):
+async def clean_up(
+    settings: ServiceSettings, store_urls: list[str], *, timeout_s: float = 300.0
+) -> None:
+    """The namespace's topics and its databases in every store, each within `timeout_s`."""
+    steps: list[tuple[str, Coroutine[Any, Any, object]]] = [
+        ("topics", delete_namespace_topics(settings))
+    ]
+    steps += [
+        (
+            f"databases at {url}",
+            drop_namespace_databases(settings.model_copy(update={"mongo_url": url})),
+        )
+        for url in store_urls
+    ]
+    for what, step in steps:
         try:
             await asyncio.wait_for(step, timeout_s)
         except (TimeoutError, KafkaError, PyMongoError) as exc:
@@ -1175,8 +1193,15 @@ def main() -> None:
             kafka_bootstrap=infra.kafka_bootstrap, mongo_url=infra.mongo_url, namespace=namespace
         )
         asyncio.run(preflight(settings))
+        # The deployment's layout: each service on its own store, as `make up` runs them.
+        stores = (
+            local_store_urls() if os.environ.get("MINYI_TEST_INFRA", "local") == "local" else {}
+        )
         platform = Platform(
-            infra=infra, namespace=namespace, directory=DIRECTORIES[options.directory]
+            infra=infra,
+            namespace=namespace,
+            directory=DIRECTORIES[options.directory],
+            stores=stores,
         )
         try:
             section = asyncio.run(run(infra, platform, options))
@@ -1188,7 +1213,7 @@ def main() -> None:
                     f"topics {namespace}.*; remove them by hand when done"
                 )
             else:
-                asyncio.run(clean_up(settings))
+                asyncio.run(clean_up(settings, platform.store_urls))
     if not options.no_write:
         write_docs(section)
         log(f"written to {DOCS.relative_to(ROOT)}")

@@ -40,6 +40,19 @@ def _local() -> Iterator[Infra]:
     yield Infra(f"127.0.0.1:{kafka_port}", f"mongodb://127.0.0.1:{store_port}/")
 
 
+def local_store_urls() -> dict[str, str]:
+    """Each service's store in the local deployment (`infra.sh store-urls`): one SecantusDB
+    process per service by default (docs/operations.md, "One store per service"). The tests
+    keep every service on `Infra.mongo_url`; benchmarks/scale.py measures the deployment."""
+    listed = subprocess.run(
+        [str(ROOT / "deploy/local/infra.sh"), "store-urls"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(line.split(" ", 1) for line in listed.splitlines() if line.strip())
+
+
 def free_port() -> int:
     """A port nothing listens on now (the OS picks it)."""
     with socket.socket() as sock:

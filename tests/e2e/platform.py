@@ -45,6 +45,16 @@ class Platform:
     directory: Path | None = None
     # Whether the accounts of tests' own tokens (ADMIN) are on `staff-sessions` yet.
     test_accounts_published: bool = False
+    # A store per service (benchmarks/scale.py); a service not named uses `infra.mongo_url`.
+    stores: dict[str, str] = field(default_factory=dict)
+
+    def store_url(self, service: str) -> str:
+        return self.stores.get(service, self.infra.mongo_url)
+
+    @property
+    def store_urls(self) -> list[str]:
+        """Every store the services use, each once."""
+        return sorted({self.infra.mongo_url, *self.stores.values()})
 
     def env(self, service: str | None = None) -> dict[str, str]:
         env = {
@@ -67,6 +77,7 @@ class Platform:
             env["MINYI_PUBLIC_BASE_URL"] = env["MINYI_INTAKE_WEB_URL"]
         if service is not None:
             env["MINYI_PORT"] = str(self.ports[service])
+            env["MINYI_MONGO_URL"] = self.store_url(service)
         return env
 
     def url(self, service: str, path: str) -> str:
@@ -78,7 +89,7 @@ class Platform:
         routing cannot start before it."""
         settings = RoutingSettings(
             kafka_bootstrap=self.infra.kafka_bootstrap,
-            mongo_url=self.infra.mongo_url,
+            mongo_url=self.store_url("routing"),
             namespace=self.namespace,
         )
         asyncio.run(seed(self.directory or DEMO_DIRECTORY, settings))
@@ -230,7 +241,13 @@ class Platform:
         finally:
             await reader.stop()
             await admin.close()
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.infra.mongo_url)
+        for url in self.store_urls:
+            if not await self._outboxes_drained(url):
+                return False
+        return True
+
+    async def _outboxes_drained(self, url: str) -> bool:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url)
         try:
             for name in await client.list_database_names():
                 if not name.startswith(self.namespace + "_"):
