@@ -1,11 +1,14 @@
 """Moves routing's, notify's and reporting's databases out of intake's store, where `make up`
 kept every service's database before each service got a store of its own (docs/operations.md,
 "One store per service"). deploy/local/infra.sh runs it once the stores answer and before any
-service starts; with nothing left to move it only lists the databases.
+service starts; with nothing to move it does nothing.
 
 A database is copied collection by collection (indexes first, then the documents in batches),
-checked by count, and only then dropped from intake's store. A move cut short starts over the
-next time (the partial copy is dropped first), so a database is always whole in one place.
+checked by count, and only then dropped from intake's store. While it is copied, the copy holds
+a `_store_split` collection: a move cut short is found by it and started over (the partial copy
+dropped first), so a database is always whole in one place. A service's database found in both
+stores without that mark (one written with MINYI_STORES=shared after the split, say) is not
+touched: the service uses its own store's, and which one to keep is the operator's call.
 
     python -m minyi_cli.store_split [--namespace NS] [SERVICE=URL ...]
 
@@ -25,15 +28,22 @@ from shared.mongo import Document
 from shared.settings import LOCAL_STORES
 
 BATCH = 500
+MOVING = "_store_split"
+"""The collection that marks a copy as unfinished."""
+
+
+class BothStores(RuntimeError):
+    """A service's database is in intake's store and in its own, and no move was under way."""
 
 
 def move_database(source: MongoClient[Document], target: MongoClient[Document], name: str) -> int:
     """Copies `name` from `source` to `target`, checks it, drops it from `source`; returns the
     documents moved."""
     target.drop_database(name)
+    target[name][MOVING].insert_one({"_id": "moving", "from": "intake's store"})
     moved = 0
     for collection_name in sorted(source[name].list_collection_names()):
-        if collection_name.startswith("system."):
+        if collection_name.startswith("system.") or collection_name == MOVING:
             continue
         origin = source[name][collection_name]
         copy = target[name][collection_name]
@@ -62,6 +72,7 @@ def move_database(source: MongoClient[Document], target: MongoClient[Document], 
                 f"{name} stays in intake's store"
             )
     source.drop_database(name)
+    target[name].drop_collection(MOVING)
     return moved
 
 
@@ -79,6 +90,15 @@ def split_stores(*, namespace: str, stores: dict[str, str]) -> dict[str, int]:
                 continue
             target: MongoClient[Document] = MongoClient(url, tz_aware=True)
             try:
+                if name in target.list_database_names() and (
+                    MOVING not in target[name].list_collection_names()
+                ):
+                    raise BothStores(
+                        f"{name} is in intake's store ({stores['intake']}) and in {service}'s "
+                        f"({url}); {service} uses the one in its own store. Keep one: drop the "
+                        f"other (e.g. db.getSiblingDB('{name}').dropDatabase() on intake's "
+                        "store), then start again"
+                    )
                 print(f"moving {name} from intake's store to {url}", flush=True)
                 moved[name] = move_database(source, target, name)
                 print(f"moved {name}: {moved[name]} documents", flush=True)

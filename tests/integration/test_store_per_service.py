@@ -19,7 +19,7 @@ from minyi_cli.app import CliSettings
 from minyi_cli.backup.files import read_lines
 from minyi_cli.backup.progress import LineSteps
 from minyi_cli.backup.store import Stores, dump_databases, restore_collection
-from minyi_cli.store_split import split_stores
+from minyi_cli.store_split import MOVING, BothStores, split_stores
 from shared.mongo import Document
 from shared.settings import LOCAL_STORES
 from tests.conftest import drop_namespace_databases, new_namespace
@@ -116,8 +116,9 @@ async def test_a_database_left_in_intakes_store_moves_whole_into_its_own(
         await intake[name]["inbox"].insert_many([{"_id": f"m{i}", "to": "r1"} for i in range(1200)])
         await intake[name]["inbox"].create_index("to", name="to_1")
         await intake[name]["deliveries"].insert_one({"_id": "d1"})
-        # What a move cut short left behind: dropped, then copied again whole.
+        # What a move cut short left behind (marked): dropped, then copied again whole.
         await notify[name]["inbox"].insert_one({"_id": "m0", "to": "partial"})
+        await notify[name][MOVING].insert_one({"_id": "moving"})
 
         moved = await asyncio.to_thread(
             split_stores, namespace=settings.namespace, stores=LOCAL_STORES
@@ -129,6 +130,7 @@ async def test_a_database_left_in_intakes_store_moves_whole_into_its_own(
         assert await notify[name]["inbox"].count_documents({}) == 1200
         assert "to_1" in await notify[name]["inbox"].index_information()
         assert await notify[name]["deliveries"].find_one({}) == {"_id": "d1"}
+        assert MOVING not in await notify[name].list_collection_names()
         # Run again (every later start): nothing left to move.
         again = await asyncio.to_thread(
             split_stores, namespace=settings.namespace, stores=LOCAL_STORES
@@ -137,3 +139,23 @@ async def test_a_database_left_in_intakes_store_moves_whole_into_its_own(
     finally:
         await intake.close()
         await notify.close()
+
+
+async def test_a_database_in_both_stores_without_a_move_under_way_is_left_to_the_operator(
+    namespaces: tuple[CliSettings, CliSettings],
+) -> None:
+    settings, _ = namespaces
+    name = settings.model_copy(update={"service_name": "reporting"}).database_name
+    intake, reporting = client("intake"), client("reporting")
+    try:
+        await intake[name]["now"].insert_one({"_id": "written-while-shared"})
+        await reporting[name]["now"].insert_one({"_id": "the-services-own"})
+
+        with pytest.raises(BothStores, match=f"{name} is in intake's store"):
+            await asyncio.to_thread(split_stores, namespace=settings.namespace, stores=LOCAL_STORES)
+
+        assert await intake[name]["now"].find().to_list() == [{"_id": "written-while-shared"}]
+        assert await reporting[name]["now"].find().to_list() == [{"_id": "the-services-own"}]
+    finally:
+        await intake.close()
+        await reporting.close()
