@@ -21,5 +21,9 @@ MINYI_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" MINYI_MONGO_URL="$(store_url routi
 say "Minyi is up"
 "$ROOT/deploy/local/services.sh" urls
 echo "  kafka      127.0.0.1:$KAFKA_PORT"
-for s in "${STORE_SERVICES[@]}"; do printf '  %-10s %s   (%s)\n' store "$(store_url "$s")" "$s"; done
+if [ "$(store_names)" = store ]; then
+  echo "  store      $(store_url intake)"
+else
+  for s in "${STORE_SERVICES[@]}"; do printf '  %-10s %s   (%s)\n' store "$(store_url "$s")" "$s"; done
+fi
 echo "  logs       $LOG_DIR   (make logs)"
