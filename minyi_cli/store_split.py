@@ -1,7 +1,7 @@
 """Moves routing's, notify's and reporting's databases out of intake's store, where `make up`
 kept every service's database before each service got a store of its own (docs/operations.md,
-"One store per service"). deploy/local/infra.sh runs it once the stores answer and before any
-service starts; with nothing to move it does nothing.
+"One store per service"). deploy/local/infra.sh runs it once the stores answer, while none of
+the services it starts is running; with nothing to move it does nothing.
 
 A database is copied collection by collection (indexes first, then the documents in batches),
 checked by count, and only then dropped from intake's store. While it is copied, the copy holds
@@ -96,8 +96,9 @@ def split_stores(*, namespace: str, stores: dict[str, str]) -> dict[str, int]:
                     raise BothStores(
                         f"{name} is in intake's store ({stores['intake']}) and in {service}'s "
                         f"({url}); {service} uses the one in its own store. Keep one: drop the "
-                        f"other (e.g. db.getSiblingDB('{name}').dropDatabase() on intake's "
-                        "store), then start again"
+                        "other (intake's: .venv/bin/python -c \"import pymongo; pymongo."
+                        f"MongoClient('{stores['intake']}').drop_database('{name}')\"), then "
+                        "start again"
                     )
                 print(f"moving {name} from intake's store to {url}", flush=True)
                 moved[name] = move_database(source, target, name)

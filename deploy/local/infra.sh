@@ -89,7 +89,6 @@ start_one_store() {
     say "something already listens on $port; using it as $name"
     return 0
   fi
-  [ "$name" = store ] && STARTED_STORE=1
   # --standalone: no oplog. Minyi uses no change stream or transaction (docs/architecture.md),
   # and the oplog cost every write a diff and a second table write (docs/benchmarks.md).
   case "$STORE_ENGINE" in
@@ -123,12 +122,12 @@ wait_store() {
 }
 
 # Before one store per service, every database was in intake's store (`store`, var/store): move
-# the others' out into their own, once, when the stores start and no service can be using them
-# (intake's store was started just now). Nothing to move: nothing happens.
+# the others' out into their own while none of the services `make up` starts is running (so none
+# is using them). Nothing to move: nothing happens.
 split_stores() {
   local s pairs=()
-  [ "$STORE_ENGINE" = secantusdb ] && [ "$STORES" = per-service ] && [ -n "${STARTED_STORE:-}" ] \
-    || return 0
+  [ "$STORE_ENGINE" = secantusdb ] && [ "$STORES" = per-service ] || return 0
+  for s in "${STORE_SERVICES[@]}"; do pid_alive "$s" && return 0; done
   for s in "${STORE_SERVICES[@]}"; do pairs+=("$s=$(store_url "$s")"); done
   "$PY" -m minyi_cli.store_split --namespace "${MINYI_NAMESPACE:-}" "${pairs[@]}" \
     || die "could not move the services' databases into their own stores (above); nothing was lost"
