@@ -8,7 +8,8 @@ import asyncio
 import io
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,16 +59,32 @@ def client(service: str) -> AsyncMongoClient[Document]:
     return AsyncMongoClient(LOCAL_STORES[service])
 
 
+@asynccontextmanager
+async def in_both(
+    settings: CliSettings, service: str
+) -> AsyncIterator[tuple[str, AsyncMongoClient[Document], AsyncMongoClient[Document]]]:
+    """The service's database name, intake's store and the service's own."""
+    name = settings.model_copy(update={"service_name": service}).database_name
+    intake, own = client("intake"), client(service)
+    try:
+        yield name, intake, own
+    finally:
+        await intake.close()
+        await own.close()
+
+
+def split(settings: CliSettings) -> Awaitable[dict[str, int]]:
+    return asyncio.to_thread(split_stores, namespace=settings.namespace, stores=LOCAL_STORES)
+
+
 async def test_each_database_goes_out_of_and_back_into_its_services_store(
     namespaces: tuple[CliSettings, CliSettings], tmp_path: Path
 ) -> None:
     source, target = namespaces
-    intake, routing = client("intake"), client("routing")
-    try:
+    async with in_both(source, "routing") as (routing_db, intake, routing):
         await intake[source.model_copy(update={"service_name": "intake"}).database_name][
             "cases"
         ].insert_one({"_id": "i1"})
-        routing_db = source.model_copy(update={"service_name": "routing"}).database_name
         await routing[routing_db]["cases"].insert_one({"_id": "r1", "status": "assigned"})
         await routing[routing_db]["cases"].create_index("status")
         # A copy left in intake's store (the layout before one store per service) is not
@@ -101,18 +118,13 @@ async def test_each_database_goes_out_of_and_back_into_its_services_store(
         ]
         assert "status_1" in await routing[restored]["cases"].index_information()
         assert restored not in await intake.list_database_names()
-    finally:
-        await intake.close()
-        await routing.close()
 
 
 async def test_a_database_left_in_intakes_store_moves_whole_into_its_own(
     namespaces: tuple[CliSettings, CliSettings],
 ) -> None:
     settings, _ = namespaces
-    name = settings.model_copy(update={"service_name": "notify"}).database_name
-    intake, notify = client("intake"), client("notify")
-    try:
+    async with in_both(settings, "notify") as (name, intake, notify):
         await intake[name]["inbox"].insert_many([{"_id": f"m{i}", "to": "r1"} for i in range(1200)])
         await intake[name]["inbox"].create_index("to", name="to_1")
         await intake[name]["deliveries"].insert_one({"_id": "d1"})
@@ -120,9 +132,7 @@ async def test_a_database_left_in_intakes_store_moves_whole_into_its_own(
         await notify[name]["inbox"].insert_one({"_id": "m0", "to": "partial"})
         await notify[name][MOVING].insert_one({"_id": "moving"})
 
-        moved = await asyncio.to_thread(
-            split_stores, namespace=settings.namespace, stores=LOCAL_STORES
-        )
+        moved = await split(settings)
 
         assert moved == {name: 1201}
         assert name not in await intake.list_database_names()
@@ -132,30 +142,19 @@ async def test_a_database_left_in_intakes_store_moves_whole_into_its_own(
         assert await notify[name]["deliveries"].find_one({}) == {"_id": "d1"}
         assert MOVING not in await notify[name].list_collection_names()
         # Run again (every later start): nothing left to move.
-        again = await asyncio.to_thread(
-            split_stores, namespace=settings.namespace, stores=LOCAL_STORES
-        )
-        assert again == {}
-    finally:
-        await intake.close()
-        await notify.close()
+        assert await split(settings) == {}
 
 
 async def test_a_database_in_both_stores_without_a_move_under_way_is_left_to_the_operator(
     namespaces: tuple[CliSettings, CliSettings],
 ) -> None:
     settings, _ = namespaces
-    name = settings.model_copy(update={"service_name": "reporting"}).database_name
-    intake, reporting = client("intake"), client("reporting")
-    try:
+    async with in_both(settings, "reporting") as (name, intake, reporting):
         await intake[name]["now"].insert_one({"_id": "written-while-shared"})
         await reporting[name]["now"].insert_one({"_id": "the-services-own"})
 
         with pytest.raises(BothStores, match=f"{name} is in intake's store"):
-            await asyncio.to_thread(split_stores, namespace=settings.namespace, stores=LOCAL_STORES)
+            await split(settings)
 
         assert await intake[name]["now"].find().to_list() == [{"_id": "written-while-shared"}]
         assert await reporting[name]["now"].find().to_list() == [{"_id": "the-services-own"}]
-    finally:
-        await intake.close()
-        await reporting.close()
