@@ -89,7 +89,7 @@ MONGO_URL_HELP = (
 
 
 class ServiceSettings(BaseSettings):
-    """What every service needs. Subclasses set `service_name` and `port` defaults."""
+    """What every service needs. Subclasses set `service_name`, `port` and `mongo_url` defaults."""
 
     model_config = SettingsConfigDict(env_prefix="MINYI_", extra="ignore", frozen=True)
 
