@@ -76,7 +76,7 @@ def service_urls(settings: ServiceSettings) -> dict[str, str]:
 
 async def check_store(settings: ServiceSettings, *, timeout_s: float) -> Check:
     """Every store a service's database is in (one, or the four of `make up`)."""
-    urls = {settings.store_url_of(service): service for service in reversed(LOCAL_STORES)}
+    urls = {settings.store_url_of(service): service for service in LOCAL_STORES}
     failed = await asyncio.gather(*(_ping(url, timeout_s=timeout_s) for url in urls))
     problems = [
         f"{urls[url]}'s store at {url}: {problem}" if len(urls) > 1 else problem

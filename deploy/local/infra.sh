@@ -106,19 +106,14 @@ start_one_store() {
   esac
 }
 
-# The store `store` holds intake's database (or every database); `store-<service>` another's.
 start_store() {
-  local name
-  for name in $(store_names); do
-    start_one_store "$name" "$(store_port "$(store_service "$name")")"
-  done
+  local s
+  for s in $(store_owners); do start_one_store "$(store_name "$s")" "$(store_port "$s")"; done
 }
 
 wait_store() {
-  local name
-  for name in $(store_names); do
-    wait_port "$name" "$(store_port "$(store_service "$name")")" 30
-  done
+  local s
+  for s in $(store_owners); do wait_port "$(store_name "$s")" "$(store_port "$s")" 30; done
 }
 
 # Before one store per service, every database was in intake's store (`store`, var/store): move
@@ -126,7 +121,7 @@ wait_store() {
 # is using them). Nothing to move: nothing happens.
 split_stores() {
   local s pairs=()
-  [ "$STORE_ENGINE" = secantusdb ] && [ "$STORES" = per-service ] || return 0
+  per_service_stores || return 0
   for s in "${STORE_SERVICES[@]}"; do pid_alive "$s" && return 0; done
   for s in "${STORE_SERVICES[@]}"; do pairs+=("$s=$(store_url "$s")"); done
   "$PY" -m minyi_cli.store_split --namespace "${MINYI_NAMESPACE:-}" "${pairs[@]}" \
@@ -136,9 +131,9 @@ split_stores() {
 # FerretDB first, so PostgreSQL has no clients left; SIGINT is PostgreSQL's fast shutdown (TERM
 # would wait for every client), sent to the postmaster alone, which stops its own children.
 stop_store() {
-  local name
+  local s
   # Every name either layout uses: a store started with the other MINYI_STORES is stopped too.
-  for name in store store-routing store-notify store-reporting; do stop_bg "$name" & done
+  for s in "${STORE_SERVICES[@]}"; do stop_bg "$(store_name "$s")" & done
   wait
   stop_bg postgres INT
 }
@@ -162,7 +157,8 @@ case "${1:-}" in
     esac
     ;;
   status)
-    names=(kafka $(store_names))
+    names=(kafka)
+    for s in $(store_owners); do names+=("$(store_name "$s")"); done
     { [ "$STORE_ENGINE" = ferretdb ] || [ -f "$RUN_DIR/postgres.pid" ]; } && names+=(postgres)
     for n in "${names[@]}"; do
       if pid_alive "$n"; then echo "$n: running (pid $(cat "$RUN_DIR/$n.pid"))"; else echo "$n: stopped"; fi

@@ -52,19 +52,23 @@ case "$STORES" in
   *) die "MINYI_STORES must be per-service or shared, not $STORES" ;;
 esac
 
-# The stores' names (pid and log files): `store` is intake's, or the only one.
-store_names() {
-  if [ "$STORE_ENGINE" = secantusdb ] && [ "$STORES" = per-service ]; then
-    echo store store-routing store-notify store-reporting
-  else
-    echo store
-  fi
+# Whether each service's database has a store process of its own.
+per_service_stores() { [ "$STORE_ENGINE" = secantusdb ] && [ "$STORES" = per-service ]; }
+
+# The services whose stores are started: all four, or intake alone (its store holds them all).
+store_owners() {
+  if per_service_stores; then echo "${STORE_SERVICES[@]}"; else echo intake; fi
+}
+
+# store_name SERVICE -> its store's name (pid and log files): `store` is intake's, or the only one.
+store_name() {
+  if [ "$1" = intake ]; then echo store; else echo "store-$1"; fi
 }
 
 # store_port SERVICE -> the port of the store holding SERVICE's database.
 store_port() {
   local i
-  if [ "$STORE_ENGINE" != secantusdb ] || [ "$STORES" = shared ]; then
+  if ! per_service_stores; then
     echo "$STORE_PORT"
     return
   fi
@@ -78,11 +82,6 @@ store_port() {
 }
 
 store_url() { echo "mongodb://127.0.0.1:$(store_port "$1")/"; }
-
-# store_service NAME -> the service whose database the store NAME holds.
-store_service() {
-  if [ "$1" = store ]; then echo intake; else echo "${1#store-}"; fi
-}
 
 # pid_alive NAME -> 0 when the pid file names a live process we started.
 pid_alive() {

@@ -21,9 +21,9 @@ MINYI_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" MINYI_MONGO_URL="$(store_url routi
 say "Minyi is up"
 "$ROOT/deploy/local/services.sh" urls
 echo "  kafka      127.0.0.1:$KAFKA_PORT"
-if [ "$(store_names)" = store ]; then
-  echo "  store      $(store_url intake)"
-else
+if per_service_stores; then
   for s in "${STORE_SERVICES[@]}"; do printf '  %-10s %s   (%s)\n' store "$(store_url "$s")" "$s"; done
+else
+  echo "  store      $(store_url intake)"
 fi
 echo "  logs       $LOG_DIR   (make logs)"
