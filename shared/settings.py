@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
@@ -123,6 +124,11 @@ class ServiceSettings(BaseSettings):
         "the system's CAs when unset.",
     )
     mongo_url: str = Field(default=LOCAL_STORES["intake"], description=MONGO_URL_HELP)
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="The city's time zone (an IANA name): where working days are counted, the "
+        "pages show times, and the reports' days begin and end.",
+    )
     namespace: str = Field(
         default="",
         pattern=r"^[a-z0-9_]{0,24}$",
@@ -303,6 +309,22 @@ class ServiceSettings(BaseSettings):
 
         check_verify_key(value)
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _is_a_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name, e.g. Asia/Shanghai)"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The city's time zone (`timezone`)."""
+        return ZoneInfo(self.timezone)
 
     @field_validator("kafka_bootstrap")
     @classmethod

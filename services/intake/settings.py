@@ -34,9 +34,6 @@ class IntakeSettings(ServiceSettings):
         description="The address residents' phones open: representatives' QR codes point at "
         "the resident form under it (`<public_base_url>/r/<code>`).",
     )
-    timezone: str = Field(
-        default="Asia/Shanghai", description="Where the resident's pages show times."
-    )
     open311_api_keys: list[str] = Field(
         default=[DEMO_OPEN311_KEY],
         description="Keys that Open311 GeoReport v2 clients send as `api_key` to post requests, "

@@ -3,8 +3,6 @@ consumer and timers."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from fastapi import FastAPI
 
 from services.routing.adapters.calendar_state import CalendarState
@@ -49,7 +47,7 @@ def sla_rules(settings: RoutingSettings, official: OfficialCalendar) -> SlaRules
     return SlaRules(
         calendar=working_calendar(
             official,
-            timezone=ZoneInfo(settings.timezone),
+            timezone=settings.zone,
             holidays=frozenset(settings.holidays),
             extra_working_days=frozenset(settings.extra_working_days),
         ),

@@ -17,7 +17,6 @@ class RoutingSettings(ServiceSettings):
         description="Ed25519 private key (PEM) staff tokens are signed with; only routing holds "
         "it. Required in prod.",
     )
-    timezone: str = Field(default="Asia/Shanghai", description="Where working days are counted.")
     # China's official holidays and make-up days come from `chinesecalendar`; these win over
     # it, and are all there is for a year it does not know yet (docs/lifecycle.md).
     holidays: list[date] = Field(

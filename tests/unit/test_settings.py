@@ -71,6 +71,19 @@ def test_namespace_of_24_characters_is_accepted() -> None:
     assert settings(namespace="a" * 24).namespace == "a" * 24
 
 
+def test_the_citys_time_zone_is_shanghai_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settings().zone.key == "Asia/Shanghai"
+    monkeypatch.setenv("MINYI_TIMEZONE", "Asia/Urumqi")
+    assert ProbeSettings().zone.key == "Asia/Urumqi"
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "Beijing", "../etc/passwd", ""])
+def test_an_unknown_time_zone_is_refused_at_start(zone: str) -> None:
+    with pytest.raises(ValidationError, match="timezone") as refused:
+        settings(timezone=zone)
+    assert "unknown time zone" in str(refused.value)
+
+
 @pytest.mark.parametrize("bootstrap", ["kafka", "kafka:9092,other", ""])
 def test_bootstrap_server_without_port_is_rejected(bootstrap: str) -> None:
     with pytest.raises(ValidationError, match="needs host:port"):

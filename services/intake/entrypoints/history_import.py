@@ -20,7 +20,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TextIO
-from zoneinfo import ZoneInfo
 
 from pymongo.errors import PyMongoError
 
@@ -121,7 +120,7 @@ async def run_import(
             imports=imports,
             dry_run=dry_run,
             batch_size=batch_size,
-            timezone=ZoneInfo(settings.timezone),
+            timezone=settings.zone,
             correlation_id=new_correlation_id(),
             now=now,
             progress=progress,

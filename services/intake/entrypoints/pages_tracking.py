@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import RedirectResponse, Response
@@ -156,7 +155,7 @@ async def _tracking_page(
             "category": localized(category, language) or view.category,
             "station": localized(station, language) or (view.station and view.station.name),
             "tone": STATUS_TONE.get(view.status, ""),
-            "when": partial(when, zone=ZoneInfo(settings.timezone)),
+            "when": partial(when, zone=settings.zone),
             "new": new,
             "qr": data_uri(qr_svg(tracking_url)) if new else None,
             "done": done if done in DONE_NOTICES and not errors else None,

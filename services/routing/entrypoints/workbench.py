@@ -38,7 +38,7 @@ class Workbench:
         return cls(
             pages=Pages(templates=WEB / "templates", catalog=CATALOG),
             secret=settings.jwt_secret.get_secret_value(),
-            timezone=ZoneInfo(settings.timezone),
+            timezone=settings.zone,
             inbox=InboxClient(base_url=settings.notify_web_url),
             intake_web_url=settings.intake_web_url,
         )
