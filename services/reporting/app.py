@@ -30,7 +30,7 @@ from shared.web.pages import Pages, mount_static
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     settings = settings or ReportingSettings()
     runtime = ServiceRuntime(settings)
-    read_models = ReadModels(runtime.db)
+    read_models = ReadModels(runtime.db, zone=settings.zone)
 
     def after_schema(run: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """Folding waits for the setup, which moves the buckets of older versions first."""

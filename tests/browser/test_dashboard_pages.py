@@ -12,7 +12,7 @@ import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,8 +27,8 @@ from tests.e2e.test_case_flow import QR_CASE, assigned, submit
 from tests.e2e.test_house_repair_and_meetings import HOUSE_CASE
 from tests.infra import Infra
 
-# The first day of the default period: the last 365 days.
-DEFAULT_SINCE = datetime.now(UTC).date() - timedelta(days=365)
+# The first day of the default period: the last 365 days up to today in the city.
+DEFAULT_SINCE = datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=365)
 JIANCHI_CASE = {**QR_CASE, "representative_code": "0502", "text": "剑池社区电瓶车充电桩不够用"}
 
 

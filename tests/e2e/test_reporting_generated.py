@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -75,6 +76,8 @@ from tests.infra import ROOT, Infra
 # with it (about 9,600 events folded, then replayed).
 CASES = 1200
 START = datetime(2025, 9, 1, 0, 0, tzinfo=UTC)  # a Monday
+# Reporting counts each event on its day in the city (MINYI_TIMEZONE's default).
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 SPAN_DAYS = 70
 PERIOD = {"since": "2025-09-01", "until": "2025-12-31"}
 WINDOW = {"since": "2025-10-01", "until": "2025-10-31"}
@@ -207,7 +210,7 @@ class Generator:
         self.out.facts.append(
             Fact(
                 name=name,
-                day=at.date(),
+                day=at.astimezone(SHANGHAI).date(),
                 station=case.station,
                 representative=representative or case.holder,
                 category=case.category,
@@ -345,7 +348,7 @@ class Generator:
                 submitted_at=case.submitted_at,
             ),
         )
-        self.out.city_received.append((case.submitted_at.date(), case.channel))
+        self.out.city_received.append((case.submitted_at.astimezone(SHANGHAI).date(), case.channel))
         reps = [code for code, (_, s) in REPRESENTATIVES.items() if s == station]
         at = self.later(case.submitted_at, low_s=5, high_s=600)
         self.assign(case, rng.choice(reps) if rng.random() < 0.85 else None, at)

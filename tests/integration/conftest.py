@@ -30,7 +30,9 @@ async def reporting(
     )
     await publish_test_accounts(settings)  # known to reporting by the time it is ready
     app = create_app(reporting_settings)
-    read_models = ReadModels(service_database(mongo, reporting_settings))
+    read_models = ReadModels(
+        service_database(mongo, reporting_settings), zone=reporting_settings.zone
+    )
     async with serving(app, "reporting") as client:
         client.headers.update(bearer("supervisor"))  # the figures are city-wide for supervisors
         yield client, read_models

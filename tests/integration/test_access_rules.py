@@ -232,7 +232,7 @@ async def test_a_duty_record_is_for_its_representative_their_station_and_the_cit
         mongo_url=settings.mongo_url,
         namespace=settings.namespace,
     )
-    await ReadModels(service_database(mongo, reporting)).save_names(
+    await ReadModels(service_database(mongo, reporting), zone=reporting.zone).save_names(
         [("representative", "0412", {"name": "王代表", "station": "xijie"}, datetime.now(UTC))]
     )
     path = "/v1/reports/representatives/0412/record"

@@ -98,7 +98,7 @@ async def test_old_buckets_are_moved_at_start_and_read_by_the_reports(
     db = service_database(mongo, reporting_settings)
     await db[legacy.COLLECTION].insert_many(OLD)
     await publish_test_accounts(settings)
-    read_models = ReadModels(db)
+    read_models = ReadModels(db, zone=reporting_settings.zone)
 
     async with serving(create_app(reporting_settings), "reporting") as client:
         client.headers.update(bearer("supervisor"))

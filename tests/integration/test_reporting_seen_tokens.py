@@ -128,10 +128,12 @@ async def test_a_crash_between_the_buckets_and_the_cases_counts_the_batch_once(
     batch = day_of_cases(110, 10)
     # The buckets of the batch written, then the process dies before the cases.
     with pytest.raises(RuntimeError):
-        await apply_case_events(batch, read_models=DiesBeforeTheCases(read_models._db))
+        await apply_case_events(
+            batch, read_models=DiesBeforeTheCases(read_models._db, zone=read_models.zone)
+        )
 
     # The process that takes over (its own memory) and the first one both see it again.
-    await apply_case_events(batch, read_models=ReadModels(read_models._db))
+    await apply_case_events(batch, read_models=ReadModels(read_models._db, zone=read_models.zone))
     await apply_case_events(batch, read_models=read_models)
     await apply_case_events(day_of_cases(120, 5), read_models=read_models)
     city = await bucket(read_models, "city", "", "city")
@@ -143,7 +145,10 @@ async def test_two_replicas_counting_into_the_same_buckets_at_once_lose_nothing(
     reporting: tuple[httpx.AsyncClient, ReadModels],
 ) -> None:
     _, read_models = reporting
-    replicas = [ReadModels(read_models._db), ReadModels(read_models._db)]
+    replicas = [
+        ReadModels(read_models._db, zone=read_models.zone),
+        ReadModels(read_models._db, zone=read_models.zone),
+    ]
     runs = [[day_of_cases(200 + r * 100 + i * 10, 10) for i in range(6)] for r in range(2)]
 
     async def fold(replica: ReadModels, batches: list[list[Event[EventData]]]) -> None:

@@ -3,13 +3,14 @@ and what is true now (open, overdue, house-repair stage)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.reporting.domain.case_state import CaseState, apply_event, duration_ms
-from services.reporting.domain.contributions import Contribution
+from services.reporting.domain.contributions import Contribution, city_day
 from shared.events.case_events import (
     CaseAccepted,
     CaseAssigned,
@@ -29,6 +30,8 @@ from shared.events.case_events import (
 )
 from shared.events.envelope import EventData
 from shared.events.notification_events import NotificationSent
+
+CITY = ZoneInfo("Asia/Shanghai")
 
 T0 = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -64,7 +67,7 @@ def fold(*events: EventData) -> tuple[CaseState, list[Contribution]]:
     state = CaseState(case_id="case-1")
     made: list[Contribution] = []
     for event in events:
-        state, contributions = apply_event(state, event)
+        state, contributions = apply_event(state, event, zone=CITY)
         made.extend(contributions)
     return state, made
 
@@ -180,7 +183,7 @@ def test_events_without_a_figure_change_no_counter() -> None:
     state, made = fold(assigned(), action(CaseProgressed, T0, note="working"))
 
     assert len(made) == 5  # the assignment's only
-    assert apply_event(state, sent) == (state, [])
+    assert apply_event(state, sent, zone=CITY) == (state, [])
 
 
 @pytest.mark.parametrize(
@@ -239,3 +242,24 @@ def test_durations_are_whole_milliseconds_and_never_negative() -> None:
     assert duration_ms(T0, T0 + timedelta(seconds=1, microseconds=999)) == 1000
     assert duration_ms(T0, T0 - timedelta(seconds=1)) == 0
     assert duration_ms(None, T0) is None
+
+
+def test_a_bucket_s_day_is_the_city_s_day_not_the_utc_date() -> None:
+    # 01:30 on 1 April in the city is still 31 March in UTC.
+    early = datetime(2026, 3, 31, 17, 30, tzinfo=UTC)
+    assert city_day(early, CITY) == date(2026, 4, 1)
+    assert city_day(datetime(2026, 3, 31, 15, 59, tzinfo=UTC), CITY) == date(2026, 3, 31)
+    # A time without a zone is UTC, as events carry it.
+    assert city_day(datetime(2026, 3, 31, 17, 30), CITY) == date(2026, 4, 1)
+
+    _, made = fold(submitted(at=early), assigned(at=early + timedelta(minutes=1)))
+
+    assert {(c.dimension, c.day) for c in made} == {
+        ("city", date(2026, 4, 1)),
+        ("station", date(2026, 4, 1)),
+        ("representative", date(2026, 4, 1)),
+        ("category", date(2026, 4, 1)),
+        ("point", date(2026, 4, 1)),
+    }
+    counted_in_utc = apply_event(CaseState(case_id="case-1"), submitted(at=early), zone=UTC)[1]
+    assert [c.day for c in counted_in_utc] == [date(2026, 3, 31)]

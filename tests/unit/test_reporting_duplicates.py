@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.reporting.domain.case_state import CaseState, apply_event
 from services.reporting.domain.contributions import Contribution
@@ -20,13 +21,15 @@ from shared.events.case_events import (
 )
 from shared.events.envelope import EventData
 
+CITY = ZoneInfo("Asia/Shanghai")
+
 AT = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
 
 def fold(case_id: str, events: list[EventData]) -> tuple[CaseState, list[Contribution]]:
     state, made = CaseState(case_id=case_id), []
     for event in events:
-        state, contributions = apply_event(state, event)
+        state, contributions = apply_event(state, event, zone=CITY)
         made.extend(contributions)
     return state, made
 

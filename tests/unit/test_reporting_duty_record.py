@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -36,6 +37,8 @@ from shared.events.case_events import (
     Rating,
 )
 from shared.events.envelope import EventData
+
+CITY = ZoneInfo("Asia/Shanghai")
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 SINCE, UNTIL = date(2026, 5, 1), date(2026, 5, 31)
@@ -80,14 +83,14 @@ def representative_buckets(events: Sequence[EventData], code: str) -> list[dict[
     found: list[Contribution] = []
     for event in events:
         if isinstance(event, CaseSuggestionLinked):
-            found.extend(suggestion_contributions(event))
+            found.extend(suggestion_contributions(event, zone=CITY))
             continue
         if isinstance(event, MeetingRecorded):
             found.extend(meeting_contributions(event))
             continue
         assert isinstance(event, CaseEvent)
         case = event.case_id
-        after, made = apply_event(states.get(case, CaseState(case_id=case)), event)
+        after, made = apply_event(states.get(case, CaseState(case_id=case)), event, zone=CITY)
         states[case] = after
         found.extend(made)
     return [
@@ -282,7 +285,7 @@ def test_a_suggestion_counts_once_for_its_lead_and_each_cosigner() -> None:
         )
         for case in ("c1", "c2")
     ]
-    contributions = suggestion_contributions(linked[0])
+    contributions = suggestion_contributions(linked[0], zone=CITY)
 
     assert [(c.key, c.counts) for c in contributions] == [
         ("0412", {"suggestions": 1}),
@@ -291,7 +294,7 @@ def test_a_suggestion_counts_once_for_its_lead_and_each_cosigner() -> None:
     # One bucket per representative and day, and the same id for both cases: the bucket's
     # `seen` guard counts it once (tests/integration/test_reporting_duty_record.py proves it).
     assert {c.bucket_id for c in contributions} == {
-        c.bucket_id for c in suggestion_contributions(linked[1])
+        c.bucket_id for c in suggestion_contributions(linked[1], zone=CITY)
     }
     record = record_of(linked[:1], "0412")
     assert (record.suggestions, record.cosigned_suggestions) == (1, 0)

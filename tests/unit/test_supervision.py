@@ -223,7 +223,7 @@ def station_counts(events: Iterable[EventData]) -> dict[str, Any]:
     state = ReportedCase(case_id="c-1")
     made: list[Contribution] = []
     for event in events:
-        state, contributions = apply_event(state, event)
+        state, contributions = apply_event(state, event, zone=SHANGHAI)
         made.extend(contributions)
     buckets = [
         {"station_id": c.station_id, "counts": nest(c.counts)}

@@ -33,6 +33,7 @@ import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
@@ -43,7 +44,7 @@ from services.reporting.adapters.legacy import legacy_changes
 from services.reporting.adapters.monthly import COLLECTIONS as MONTHLY_COLLECTIONS
 from services.reporting.adapters.monthly import MonthlyRollups
 from services.reporting.domain.case_state import CaseState
-from services.reporting.domain.contributions import Contribution, Dimension
+from services.reporting.domain.contributions import Contribution, Dimension, city_day
 from services.reporting.domain.figures import Now
 from services.reporting.domain.house_repair import (
     STAGES,
@@ -114,11 +115,15 @@ SETTLED_BUCKETS_KEPT = 20_000
 STATIONS_READ_ONE_BY_ONE = 4
 # Old buckets moved per round at start (legacy.py).
 LEGACY_SLICE = 500
+# In `control`: the time zone the daily buckets are counted in.
+DAYS_RECORD = "days"
 
 
 class ReadModels:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], *, zone: ZoneInfo) -> None:
         self._db = db
+        # The city's time zone: where the daily buckets' days begin and end.
+        self.zone = zone
         self._monthly = MonthlyRollups(db)
         # Per station day, the `seen` tokens of events whose cases are saved: removed at its next
         # write.
@@ -126,9 +131,14 @@ class ReadModels:
         # (dimension, key, station) this process has stored in `key_stations`.
         self._key_stations: set[tuple[str, str, str]] = set()
 
+    def today(self) -> date:
+        """Today in the city: the last day a report's period may name."""
+        return city_day(datetime.now(UTC), self.zone)
+
     async def ensure_indexes(self) -> None:
         await station_days.ensure_indexes(self._db)
         await self.move_legacy_buckets()
+        await self.check_day_zone()
         cases = self._db["cases"]
         await cases.create_index([("open", 1), ("station_id", 1)])
         # Overdue cases are counted from the open ones (`recount_now`); every index costs each
@@ -157,9 +167,31 @@ class ReadModels:
         await old.drop()
         return moved
 
+    async def check_day_zone(self) -> str:
+        """Record the zone the daily buckets are counted in, and warn when the stored ones were
+        counted in another: they stay on the days they were counted on until a rebuild (the
+        log names it). Buckets older than the record were counted in UTC. Returns that zone."""
+        control = self._db["control"]
+        record = await control.find_one({"_id": DAYS_RECORD})
+        if record is None:
+            counted = await self._db[station_days.COLLECTION].find_one({}, {"_id": 1})
+            record = {"_id": DAYS_RECORD, "zone": "UTC" if counted else self.zone.key}
+            with contextlib.suppress(DuplicateKeyError):
+                await control.insert_one(record)
+        if record["zone"] != self.zone.key:
+            log.warning(
+                "reporting.days_counted_in_another_zone",
+                counted_in=record["zone"],
+                zone=self.zone.key,
+                fix="python -m services.reporting rebuild",
+            )
+        return str(record["zone"])
+
     async def drop(self) -> None:
         for name in COLLECTIONS:
             await self._db[name].drop()
+        # What a rebuild counts next is counted in this process's zone.
+        await self._db["control"].delete_one({"_id": DAYS_RECORD})
 
     # --- daily buckets ---------------------------------------------------------------------
 
@@ -299,7 +331,7 @@ class ReadModels:
         wanted = None if keys is None else sorted(set(keys))
         if not rolled:
             return await self._daily(dimension, since, until, station_id, wanted)
-        parts = split_period(since, until, today=datetime.now(UTC).date())
+        parts = split_period(since, until, today=self.today())
         found = await self._monthly.read(dimension, parts.spans, station_id=station_id, keys=wanted)
         for first, last in parts.day_ranges:
             found.extend(await self._daily(dimension, first, last, station_id, wanted))

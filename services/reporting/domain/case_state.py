@@ -35,7 +35,7 @@ Definitions (docs/reporting.md has them with the formulas):
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict
 
@@ -44,6 +44,7 @@ from services.reporting.domain.contributions import (
     Dimension,
     DurationKind,
     city,
+    city_day,
 )
 from shared.events.case_events import (
     CLOSED_STATUSES,
@@ -203,7 +204,9 @@ def _spread(
     return made
 
 
-def _assigned(state: CaseState, assigned: CaseAssigned) -> tuple[CaseState, list[Contribution]]:
+def _assigned(
+    state: CaseState, assigned: CaseAssigned, zone: tzinfo
+) -> tuple[CaseState, list[Contribution]]:
     after = state.model_copy(
         update={
             "status": "assigned",
@@ -214,7 +217,7 @@ def _assigned(state: CaseState, assigned: CaseAssigned) -> tuple[CaseState, list
             "assigned_at": assigned.assigned_at,
         }
     )
-    day = assigned.assigned_at.date()
+    day = city_day(assigned.assigned_at, zone)
     if assigned.round > 1:
         # Re-routed after a decline or a reassignment: the same case, not a new one.
         return after, _spread(
@@ -243,7 +246,9 @@ def _assigned(state: CaseState, assigned: CaseAssigned) -> tuple[CaseState, list
     return after, made
 
 
-def _action(state: CaseState, action: CaseAction) -> tuple[CaseState, list[Contribution]]:
+def _action(
+    state: CaseState, action: CaseAction, zone: tzinfo
+) -> tuple[CaseState, list[Contribution]]:
     update: dict[str, object] = {}
     if action.TYPE in _STATUS_AFTER:
         update["status"] = _STATUS_AFTER[action.TYPE]
@@ -308,7 +313,7 @@ def _action(state: CaseState, action: CaseAction) -> tuple[CaseState, list[Contr
     return after, _spread(
         state,
         station_id=action.station_id,
-        day=action.at.date(),
+        day=city_day(action.at, zone),
         counts=counts,
         durations=durations,
         representative_code=representative,
@@ -343,9 +348,12 @@ FOLDED: tuple[type[CaseEvent], ...] = (
 """The case events that change a case as reporting sees it, or the figures."""
 
 
-def apply_event(state: CaseState, event: EventData) -> tuple[CaseState, list[Contribution]]:
-    """The case after `event`, and what the event adds to the daily figures. A case's first
-    event starts from `CaseState(case_id=...)`; events of other types change nothing."""
+def apply_event(
+    state: CaseState, event: EventData, *, zone: tzinfo
+) -> tuple[CaseState, list[Contribution]]:
+    """The case after `event`, and what the event adds to the daily figures, each on its day
+    in the city (`zone`). A case's first event starts from `CaseState(case_id=...)`; events of
+    other types change nothing."""
     if isinstance(event, CaseSubmitted):
         after = state.model_copy(
             update={
@@ -356,25 +364,25 @@ def apply_event(state: CaseState, event: EventData) -> tuple[CaseState, list[Con
         )
         return after, [
             city(
-                event.submitted_at.date(),
+                city_day(event.submitted_at, zone),
                 {"received": 1, f"by_channel.{event.channel}": 1},
                 {},
             )
         ]
     if isinstance(event, CaseAssigned):
-        return _assigned(state, event)
+        return _assigned(state, event, zone)
     if isinstance(event, CaseSupported):
         if state.station_id is None:
             # Not routed yet: the city counts it, no station can.
-            return state, [city(event.supported_at.date(), {"supporters": 1}, {})]
+            return state, [city(city_day(event.supported_at, zone), {"supporters": 1}, {})]
         return state, _spread(
             state,
             station_id=state.station_id,
-            day=event.supported_at.date(),
+            day=city_day(event.supported_at, zone),
             counts={"supporters": 1},
         )
     if isinstance(event, _ACTION_MODELS):
-        return _action(state, event)
+        return _action(state, event, zone)
     return state, []
 
 

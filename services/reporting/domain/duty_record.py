@@ -31,13 +31,13 @@ they know rated them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 
 from pydantic import BaseModel
 
 from services.reporting.domain.activities import COUNTER
-from services.reporting.domain.contributions import Contribution
+from services.reporting.domain.contributions import Contribution, city_day
 from services.reporting.domain.durations import Durations
 from services.reporting.domain.exports import Row, figure_rows
 from services.reporting.domain.figures import RATINGS, Totals
@@ -56,15 +56,16 @@ PUBLIC_MIN_RATED = 5
 """Fewer residents' ratings than this: the public record withholds the satisfaction rate."""
 
 
-def suggestion_contributions(linked: CaseSuggestionLinked) -> list[Contribution]:
-    """What a suggestion adds to its lead's and co-signers' buckets. The caller counts it once
-    per suggestion id (the same suggestion arrives once per case it links)."""
+def suggestion_contributions(linked: CaseSuggestionLinked, *, zone: tzinfo) -> list[Contribution]:
+    """What a suggestion adds to its lead's and co-signers' buckets, on its day in the city
+    (`zone`). The caller counts it once per suggestion id (the same suggestion arrives once per
+    case it links)."""
     made = [
         Contribution(
             dimension="representative",
             station_id=linked.station_id,
             key=linked.lead_representative,
-            day=linked.at.date(),
+            day=city_day(linked.at, zone),
             counts={SUGGESTIONS_COUNT: 1},
         )
     ]

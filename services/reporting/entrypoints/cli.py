@@ -23,7 +23,7 @@ async def run_rebuild(settings: ReportingSettings, *, progress: Progress | None 
     try:
         return await rebuild(
             settings=settings,
-            read_models=ReadModels(db),
+            read_models=ReadModels(db, zone=settings.zone),
             progress=progress or print_progress(),
             keys=CaseKeys(db),
         )

@@ -72,7 +72,7 @@ ReadableRepresentative = Annotated[str, Depends(readable_representative)]
 async def _record(
     read_models: ReadModelsDep, code: str, since: SinceQuery, until: UntilQuery
 ) -> DutyRecord:
-    period = parse_period(since, until)
+    period = parse_period(since, until, today=read_models.today())
     found = await read_duty_record(read_models, code=code, since=period.since, until=period.until)
     if found is None:
         raise unknown()

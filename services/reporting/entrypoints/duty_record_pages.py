@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.reporting.domain.duty_record import public_record
 from services.reporting.entrypoints.deps import PagesDep, ReadModelsDep, SettingsDep
-from services.reporting.entrypoints.filters import parse_filters, today
+from services.reporting.entrypoints.filters import parse_filters
 from services.reporting.entrypoints.pages import SIGN_IN_PATH
 from services.reporting.entrypoints.public_http import PUBLIC_CACHE
 from services.reporting.handlers.reports.duty_record import (
@@ -50,7 +50,7 @@ async def _render(
     extra: dict[str, Any],
 ) -> HTMLResponse:
     lang = pick_language(request)
-    day = today()
+    day = read_models.today()
     path = public_path(code) if public else staff_path(code)
     filters, form = parse_filters(since=since, until=until, station="", today=day)
     record = None

@@ -38,7 +38,7 @@ async def _export(
     station_id: str | None = None,
 ) -> Response:
     """The rows written off the event loop, as an attachment named after kind and period."""
-    period = parse_period(since, until)
+    period = parse_period(since, until, today=read_models.today())
     rows = await export_rows(
         read_models, kind=kind, since=period.since, until=period.until, station_id=station_id
     )

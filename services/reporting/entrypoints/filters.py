@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -29,8 +29,12 @@ from services.reporting.entrypoints.schemas import Period
 
 STATION_ID = re.compile(r"^[a-z0-9_]{1,64}$")
 
-SinceQuery = Annotated[date | None, Query(description="First day (UTC), default until − 365 days.")]
-UntilQuery = Annotated[date | None, Query(description="Last day (UTC), default today.")]
+SinceQuery = Annotated[
+    date | None, Query(description="First day (the city's calendar), default until − 365 days.")
+]
+UntilQuery = Annotated[
+    date | None, Query(description="Last day (the city's calendar), default today in the city.")
+]
 StationQuery = Annotated[
     str | None, Query(max_length=64, description="Only figures of events at this station.")
 ]
@@ -42,13 +46,9 @@ MinSampleQuery = Annotated[
 ]
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
-
-
-def parse_period(since: date | None, until: date | None) -> Period:
-    """The API's period: until defaults to today, since to a year before until."""
-    until = until or today()
+def parse_period(since: date | None, until: date | None, *, today: date) -> Period:
+    """The API's period: until defaults to today (the city's), since to a year before until."""
+    until = until or today
     since = since or default_since(until)
     problem = period_problem(since, until)
     if problem == "until_before_since":

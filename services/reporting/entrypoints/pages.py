@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.reporting.entrypoints.deps import PagesDep, ReadModelsDep, SettingsDep
-from services.reporting.entrypoints.filters import parse_filters, today
+from services.reporting.entrypoints.filters import parse_filters
 from services.reporting.entrypoints.public_http import PUBLIC_CACHE
 from services.reporting.handlers.reports.dashboard import dashboard as read_dashboard
 from services.reporting.handlers.reports.dashboard import station_directory
@@ -52,7 +52,7 @@ async def dashboard(
     station: str | None = None,
 ) -> Response:
     lang = pick_language(request)
-    day = today()
+    day = read_models.today()
     claims = await session_claims(request)
     if claims is None:
         return RedirectResponse(f"{settings.routing_web_url}{SIGN_IN_PATH}", status_code=303)
@@ -111,7 +111,7 @@ async def transparency(
     until: str | None = None,
 ) -> HTMLResponse:
     lang = pick_language(request)
-    day = today()
+    day = read_models.today()
     filters, form = parse_filters(since=since, until=until, station="", today=day)
     context: dict[str, Any] = {
         "form": form,

@@ -26,7 +26,7 @@ async def public_transparency(
     since: SinceQuery = None,
     until: UntilQuery = None,
 ) -> Transparency:
-    period = parse_period(since, until)
+    period = parse_period(since, until, today=read_models.today())
     found = await public_figures(read_models, since=period.since, until=period.until)
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return found.figures

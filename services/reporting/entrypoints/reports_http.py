@@ -56,7 +56,7 @@ KEYED: tuple[tuple[KeyedKind, str], ...] = (
 async def stations_report(
     read_models: ReadModelsDep, since: SinceQuery = None, until: UntilQuery = None
 ) -> StationsReport:
-    period = parse_period(since, until)
+    period = parse_period(since, until, today=read_models.today())
     stations = await figures.station_summaries(read_models, since=period.since, until=period.until)
     return StationsReport(period=period, stations=stations)
 
@@ -65,7 +65,7 @@ async def stations_report(
 async def city_report(
     read_models: ReadModelsDep, since: SinceQuery = None, until: UntilQuery = None
 ) -> CityReport:
-    period = parse_period(since, until)
+    period = parse_period(since, until, today=read_models.today())
     city = await figures.city_summary(read_models, since=period.since, until=period.until)
     return CityReport(period=period, city=city)
 
@@ -91,7 +91,7 @@ def _keyed_report(kind: KeyedKind) -> Callable[..., Awaitable[KeyedReport]]:
             Query(description="`key`, or `received`: most received first (a top N)."),
         ] = "key",
     ) -> KeyedReport:
-        period = parse_period(since, until)
+        period = parse_period(since, until, today=read_models.today())
         summaries = await figures.keyed_summaries(
             read_models,
             dimension=KIND_DIMENSION[kind],
@@ -140,7 +140,7 @@ async def series(
     since: SinceQuery = None,
     until: UntilQuery = None,
 ) -> SeriesReport:
-    period = parse_period(since, until)
+    period = parse_period(since, until, today=read_models.today())
     points = await figures.series(
         read_models,
         dimension=dimension,
@@ -184,7 +184,7 @@ async def activities(
     since: SinceQuery = None,
     until: UntilQuery = None,
 ) -> ActivitiesReport:
-    period = parse_period(since, until)
+    period = parse_period(since, until, today=read_models.today())
     held = await figures.activities(
         read_models, since=period.since, until=period.until, station_id=station_id
     )
@@ -203,7 +203,7 @@ async def rankings(
     since: SinceQuery = None,
     until: UntilQuery = None,
 ) -> RankingReport:
-    period = parse_period(since, until)
+    period = parse_period(since, until, today=read_models.today())
     ranking = await figures.station_ranking(
         read_models, metric=metric, min_sample=min_sample, since=period.since, until=period.until
     )
@@ -218,7 +218,7 @@ async def rankings(
 async def summary(
     read_models: ReadModelsDep, since: SinceQuery = None, until: UntilQuery = None
 ) -> SummaryReport:
-    period = parse_period(since, until)
+    period = parse_period(since, until, today=read_models.today())
     found = await figures.summary(read_models, since=period.since, until=period.until)
     return SummaryReport(
         period=period,

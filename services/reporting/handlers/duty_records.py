@@ -28,7 +28,8 @@ async def apply_suggestions(
     for event in events:
         linked = event.data
         changes.extend(
-            (token("g", linked.suggestion_id), c) for c in suggestion_contributions(linked)
+            (token("g", linked.suggestion_id), c)
+            for c in suggestion_contributions(linked, zone=read_models.zone)
         )
     return await read_models.add(changes)
 

@@ -63,7 +63,7 @@ async def apply_case_events(events: Sequence[Event[EventData]], *, read_models: 
         if (before and event_token in before.applied) or event_token in applied.get(case_id, []):
             continue
         state = states.get(case_id) or (before.state if before else CaseState(case_id=case_id))
-        after, contributions = apply_event(state, event.data)
+        after, contributions = apply_event(state, event.data, zone=read_models.zone)
         states[case_id] = after
         applied.setdefault(case_id, []).append(event_token)
         changes.extend((event_token, c) for c in contributions)
