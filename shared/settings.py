@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
@@ -22,6 +22,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     SettingsError,
 )
+
+from shared.zones import known_time_zone
 
 DEV_JWT_SECRET = "minyi-dev-only-secret-change-me-in-prod!"
 # The demo's Ed25519 key pair for staff tokens: routing signs with the private key, every service
@@ -313,13 +315,7 @@ class ServiceSettings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _is_a_time_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (an IANA name, e.g. Asia/Shanghai)"
-            ) from None
-        return value
+        return known_time_zone(value)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -18,16 +18,23 @@ from tests.tokens import bearer, publish_test_accounts
 
 
 @pytest.fixture
-async def reporting(
-    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
-) -> AsyncIterator[tuple[httpx.AsyncClient, ReadModels]]:
-    """reporting's app in-process (its consumers running on the real broker and store), ready,
-    with a client signed in as a supervisor and its read models."""
-    reporting_settings = ReportingSettings(
+def reporting_settings(settings: PlumbingSettings) -> ReportingSettings:
+    """reporting's settings on the test's broker, store and namespace."""
+    return ReportingSettings(
         kafka_bootstrap=settings.kafka_bootstrap,
         mongo_url=settings.mongo_url,
         namespace=settings.namespace,
     )
+
+
+@pytest.fixture
+async def reporting(
+    settings: PlumbingSettings,
+    reporting_settings: ReportingSettings,
+    mongo: AsyncMongoClient[Document],
+) -> AsyncIterator[tuple[httpx.AsyncClient, ReadModels]]:
+    """reporting's app in-process (its consumers running on the real broker and store), ready,
+    with a client signed in as a supervisor and its read models."""
     await publish_test_accounts(settings)  # known to reporting by the time it is ready
     app = create_app(reporting_settings)
     read_models = ReadModels(

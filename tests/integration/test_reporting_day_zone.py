@@ -13,7 +13,6 @@ from structlog.testing import capture_logs
 from services.reporting.adapters.read_models import ReadModels
 from services.reporting.settings import ReportingSettings
 from shared.mongo import Document, service_database
-from tests.conftest import PlumbingSettings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MISMATCH = "reporting.days_counted_in_another_zone"
@@ -24,14 +23,9 @@ def mismatches(logs: Iterable[MutableMapping[str, Any]]) -> list[tuple[str, str,
 
 
 async def test_buckets_of_utc_days_are_named_until_a_rebuild_counts_in_the_citys(
-    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+    reporting_settings: ReportingSettings, mongo: AsyncMongoClient[Document]
 ) -> None:
-    reporting = ReportingSettings(
-        kafka_bootstrap=settings.kafka_bootstrap,
-        mongo_url=settings.mongo_url,
-        namespace=settings.namespace,
-    )
-    db = service_database(mongo, reporting)
+    db = service_database(mongo, reporting_settings)
     # A store of a version that counted UTC days: buckets, and no record of their zone.
     await db["station_days"].insert_one(
         {"_id": "xijie|2026-03-31", "station_id": "xijie", "day": "2026-03-31"}

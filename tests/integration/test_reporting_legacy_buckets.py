@@ -88,13 +88,10 @@ async def stations(client: httpx.AsyncClient) -> dict[str, int]:
 
 
 async def test_old_buckets_are_moved_at_start_and_read_by_the_reports(
-    settings: PlumbingSettings, mongo: AsyncMongoClient[Document]
+    settings: PlumbingSettings,
+    reporting_settings: ReportingSettings,
+    mongo: AsyncMongoClient[Document],
 ) -> None:
-    reporting_settings = ReportingSettings(
-        kafka_bootstrap=settings.kafka_bootstrap,
-        mongo_url=settings.mongo_url,
-        namespace=settings.namespace,
-    )
     db = service_database(mongo, reporting_settings)
     await db[legacy.COLLECTION].insert_many(OLD)
     await publish_test_accounts(settings)

@@ -7,12 +7,13 @@ Quiet hours delay non-urgent pushes (email, SMS, IM) to the end of the window; u
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.notify.domain.delivery import PushChannel
 from services.notify.domain.templates import DEFAULT_LANGUAGE, Language
+from shared.zones import known_time_zone
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -50,11 +51,7 @@ class QuietHours(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
-        return value
+        return known_time_zone(value)
 
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:
