@@ -1041,6 +1041,9 @@ bench-scale ARGS="--cases 100000"` for more); options: `--cases N`, `--load-seco
 (default 20), `--concurrency C` (default 16), `--fill import|api` (default: import),
 `--directory demo|city` (default: demo), `--query-calls`, `--rest-seconds`, `--no-write`,
 `--keep` (leave the namespace's databases and topics, e.g. to profile the reports at N).
+`make test` runs it at 1,500 cases (`tests/e2e/test_bench_scale_smoke.py`, alone, after the
+rest) to check that every phase runs, every figure is printed and nothing is left behind; it
+judges none of the figures.
 
 Reading it:
 

@@ -27,8 +27,9 @@ if [ "$#" -gt 0 ]; then
 else
   # Two workers, each taking whole modules (a module's tests share one platform), so that one
   # module's waits for its services overlap another's work. The restarts test stops Kafka and
-  # the store under everyone, so it runs alone afterwards.
+  # the store under everyone, and the scale benchmark's smoke run loads the machine, so both run
+  # alone afterwards.
   "$PY" -m pytest -n "${MINYI_TEST_WORKERS:-2}" --dist loadfile \
-    --ignore=tests/e2e/test_infrastructure_restarts.py
-  "$PY" -m pytest tests/e2e/test_infrastructure_restarts.py
+    --ignore=tests/e2e/test_infrastructure_restarts.py --ignore=tests/e2e/test_bench_scale_smoke.py
+  "$PY" -m pytest tests/e2e/test_infrastructure_restarts.py tests/e2e/test_bench_scale_smoke.py
 fi
