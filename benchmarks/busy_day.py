@@ -18,6 +18,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from pymongo import AsyncMongoClient
 
@@ -30,7 +31,8 @@ from shared.events.envelope import Envelope, EventData
 from shared.mongo import Document
 
 DAY = date(2026, 3, 2)
-AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 17:00 on DAY in the city
+CITY = ZoneInfo("Asia/Shanghai")
 
 
 def run_of_cases(count: int, *, days: int = 1) -> list[Event[EventData]]:
@@ -105,7 +107,10 @@ async def main() -> None:
             db = client[name]
             try:
                 took = await one_day(
-                    kind(db), batches=options.batches, cases=options.cases, days=options.days
+                    kind(db, zone=CITY),
+                    batches=options.batches,
+                    cases=options.cases,
+                    days=options.days,
                 )
                 city = await db[station_days.COLLECTION].find_one(
                     {"_id": station_days.day_id(station_days.CITY_STATION, DAY)}
