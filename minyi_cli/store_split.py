@@ -22,10 +22,8 @@ import sys
 
 from pymongo import MongoClient
 
-from minyi_cli.backup.files import ejson
-from minyi_cli.backup.store import database_prefix, index_model
 from shared.mongo import Document
-from shared.settings import LOCAL_STORES
+from shared.settings import LOCAL_STORES, database_prefix
 
 BATCH = 500
 MOVING = "_store_split"
@@ -39,6 +37,11 @@ class BothStores(RuntimeError):
 def move_database(source: MongoClient[Document], target: MongoClient[Document], name: str) -> int:
     """Copies `name` from `source` to `target`, checks it, drops it from `source`; returns the
     documents moved."""
+    # Imported only for a move: infra.sh runs this module at every start, and the backup's
+    # modules take longer to import than the check that finds nothing to move.
+    from minyi_cli.backup.files import ejson
+    from minyi_cli.backup.store import index_model
+
     target.drop_database(name)
     target[name][MOVING].insert_one({"_id": "moving", "from": "intake's store"})
     moved = 0

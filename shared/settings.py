@@ -365,8 +365,12 @@ class ServiceSettings(BaseSettings):
 
     @property
     def database_name(self) -> str:
-        base = f"minyi_{self.service_name}"
-        return f"{self.namespace}_{base}" if self.namespace else base
+        return database_prefix(self.namespace) + self.service_name
+
+
+def database_prefix(namespace: str) -> str:
+    """Every service's database is `<prefix><service>`."""
+    return f"{namespace}_minyi_" if namespace else "minyi_"
 
 
 def mongo_url_signs_in(url: str) -> bool:

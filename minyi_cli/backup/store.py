@@ -22,7 +22,7 @@ from minyi_cli.backup.files import (
 from minyi_cli.backup.manifest import CollectionEntry, collection_path
 from minyi_cli.backup.progress import Steps
 from shared.mongo import Document, insert_new, ping
-from shared.settings import LOCAL_STORES, ServiceSettings
+from shared.settings import LOCAL_STORES, ServiceSettings, database_prefix
 
 # Documents per read and per `insert_many`, and the bytes an insert batch stops at (a case
 # with photos is large; the store takes a 48 MB message).
@@ -70,11 +70,6 @@ class Stores:
     async def close(self) -> None:
         for client in self.clients:
             await client.close()
-
-
-def database_prefix(namespace: str) -> str:
-    """Every service's database is `<prefix><service>` (ServiceSettings.database_name)."""
-    return f"{namespace}_minyi_" if namespace else "minyi_"
 
 
 async def namespace_databases(
