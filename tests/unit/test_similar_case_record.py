@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.intake.domain.cases import CaseSnapshot
 from services.intake.domain.merged import as_follower, combined_version
@@ -19,6 +20,7 @@ from services.intake.domain.supporters import may_be_supported, supporter_id
 from shared.events.case_events import GeoPoint
 
 AT = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+CITY = ZoneInfo("Asia/Shanghai")
 POINTS: dict[str, dict[str, Any]] = {
     "baiyun": {"id": "baiyun", "station": "xijie", "name": "白云社区", "lat": 28.08, "lon": 119.14},
     "hexing": {"id": "hexing", "station": "xijie", "name": "河星村"},
@@ -45,7 +47,7 @@ def stored(**overrides: Any) -> dict[str, Any]:
 
 
 def test_a_suggestion_without_consent_shows_no_text_and_nothing_personal() -> None:
-    record = public_suggestion(stored(), score=0.81234, points=POINTS)
+    record = public_suggestion(stored(), score=0.81234, points=POINTS, zone=CITY)
     dumped = record.model_dump_json()
     assert record.text is None
     assert record.point_name == "白云社区"
@@ -57,7 +59,7 @@ def test_a_suggestion_without_consent_shows_no_text_and_nothing_personal() -> No
 
 
 def test_a_consented_suggestion_shows_its_text_scrubbed_of_personal_data() -> None:
-    record = public_suggestion(stored(may_publish=True), score=0.7, points=POINTS)
+    record = public_suggestion(stored(may_publish=True), score=0.7, points=POINTS, zone=CITY)
     assert record.text is not None and "东门停车场晚上停满了" in record.text
     for secret in ("13800138000", "张三", "浙K12345", "MY7K2Q9P"):
         assert secret not in record.model_dump_json(), secret
@@ -65,9 +67,17 @@ def test_a_consented_suggestion_shows_its_text_scrubbed_of_personal_data() -> No
 
 def test_consent_on_a_case_staff_entered_is_no_consent() -> None:
     record = public_suggestion(
-        stored(may_publish=True, channel="in_person"), score=1, points=POINTS
+        stored(may_publish=True, channel="in_person"), score=1, points=POINTS, zone=CITY
     )
     assert record.text is None
+
+
+def test_a_suggestion_was_submitted_on_the_citys_day() -> None:
+    # 00:30 on 4 November in the city is still 3 November in UTC.
+    late = stored(submitted_at=datetime(2026, 11, 3, 16, 30, tzinfo=UTC))
+    assert public_suggestion(late, score=1, points=POINTS, zone=CITY).submitted_on.isoformat() == (
+        "2026-11-04"
+    )
 
 
 def test_a_draft_is_looked_for_at_its_point_its_representatives_point_or_the_nearest() -> None:

@@ -12,7 +12,7 @@ joins.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -128,9 +128,14 @@ def profile_of(document: Mapping[str, Any], *, points: Mapping[str, Mapping[str,
 
 
 def public_suggestion(
-    document: Mapping[str, Any], *, score: float, points: Mapping[str, Mapping[str, Any]]
+    document: Mapping[str, Any],
+    *,
+    score: float,
+    points: Mapping[str, Mapping[str, Any]],
+    zone: tzinfo,
 ) -> SimilarCase:
-    """What a stranger may read of a stored case suggested as alike."""
+    """What a stranger may read of a stored case suggested as alike; the day it was submitted
+    is the city's (`zone`), as the resident's pages show every time."""
     point = points.get(document.get("liaison_point_id") or "") or {}
     consented = is_public(channel=document.get("channel"), may_publish=document.get("may_publish"))
     return SimilarCase(
@@ -138,7 +143,7 @@ def public_suggestion(
         category=document["category"],
         point_name=point.get("name"),
         status=document["status"],
-        submitted_on=document["submitted_at"].date(),
+        submitted_on=document["submitted_at"].astimezone(zone).date(),
         supporters=int(document.get("supporters") or 0),
         text=public_text(document["text"], resident_name=resident_name(document))
         if consented

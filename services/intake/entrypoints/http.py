@@ -30,7 +30,7 @@ from services.intake.domain.similar_cases import SimilarCases, SimilarDraft
 from services.intake.domain.supporters import SupportCase, Supported
 from services.intake.domain.tracking import normalize_tracking_code
 from services.intake.entrypoints.case_commands import CaseCommands
-from services.intake.entrypoints.deps import RATE_LIMITED, Cases, Commands, Directory
+from services.intake.entrypoints.deps import RATE_LIMITED, Cases, Commands, Directory, Settings
 from services.intake.entrypoints.schemas import (
     ActionRefusedBody,
     CaseReceipt,
@@ -144,8 +144,11 @@ async def post_case(
     summary="Open cases like a draft (same category, same point or within 500 m), best first.",
     responses={422: {"description": "Invalid fields, one message per field."}},
 )
-async def post_similar(draft: SimilarDraft, cases: Cases, directory: Directory) -> SimilarCases:
-    return SimilarCases(cases=await similar_cases(draft=draft, cases=cases, directory=directory))
+async def post_similar(
+    draft: SimilarDraft, cases: Cases, directory: Directory, settings: Settings
+) -> SimilarCases:
+    found = await similar_cases(draft=draft, cases=cases, directory=directory, zone=settings.zone)
+    return SimilarCases(cases=found)
 
 
 @router.post(

@@ -252,7 +252,10 @@ async def _similar(
                 action=action,
             )
         found = await similar_cases(
-            draft=draft, cases=post.commands.cases, directory=post.directory
+            draft=draft,
+            cases=post.commands.cases,
+            directory=post.directory,
+            zone=post.settings.zone,
         )
         return await _form_page(
             request,

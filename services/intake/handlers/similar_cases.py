@@ -3,6 +3,8 @@ category, compared with the draft by shared.similarity."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from services.intake.adapters.case_repository import CaseRepository
 from services.intake.adapters.directory_copy import DirectoryCopy
 from services.intake.domain.similar_cases import (
@@ -20,7 +22,7 @@ from shared.similarity import Profile, best_matches
 
 
 async def similar_cases(
-    *, draft: SimilarDraft, cases: CaseRepository, directory: DirectoryCopy
+    *, draft: SimilarDraft, cases: CaseRepository, directory: DirectoryCopy, zone: tzinfo
 ) -> list[SimilarCase]:
     """At most MAX_SUGGESTIONS open cases alike to the draft, best first; none when the draft
     does not say where it is."""
@@ -52,4 +54,4 @@ async def similar_cases(
         [(d["_id"], profile_of(d, points=points)) for d in documents],
         limit=MAX_SUGGESTIONS,
     )
-    return [public_suggestion(by_id[key], score=s, points=points) for key, s in matches]
+    return [public_suggestion(by_id[key], score=s, points=points, zone=zone) for key, s in matches]
