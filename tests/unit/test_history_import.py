@@ -679,7 +679,7 @@ async def test_notify_tells_nobody_about_an_imported_case() -> None:
     nobody: Any = Untouchable()
 
     await notify_on_case_events(
-        events, inbox=nobody, preferences=nobody, contacts=nobody, push=nobody
+        events, inbox=nobody, preferences=nobody, contacts=nobody, push=nobody, zone=UTC
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from jinja2.exceptions import SecurityError
 
@@ -18,6 +21,8 @@ from services.notify.domain.templates import (
     sandbox,
 )
 from tests.unit.test_notify_rules import SAMPLES, assigned
+
+CITY = ZoneInfo("Asia/Shanghai")
 
 
 def test_every_rule_has_a_template_in_every_language() -> None:
@@ -42,7 +47,7 @@ def test_chinese_is_the_default_language() -> None:
 
 
 def test_the_representative_is_addressed_and_given_the_reason() -> None:
-    [message] = notifications(assigned("0412"))
+    [message] = notifications(assigned("0412"), zone=CITY)
 
     assert message == Notification(
         recipient="representative:0412",
@@ -53,7 +58,7 @@ def test_the_representative_is_addressed_and_given_the_reason() -> None:
 
 
 def test_the_station_queue_message_names_the_station() -> None:
-    [message] = notifications(assigned(None))
+    [message] = notifications(assigned(None), zone=CITY)
 
     assert message.recipient == "station:xijie"
     assert "分派给西街联络站" in message.body
@@ -62,6 +67,7 @@ def test_the_station_queue_message_names_the_station() -> None:
 def test_the_english_message_carries_the_same_facts() -> None:
     resident, department = notifications(
         SAMPLES["transferred"],
+        zone=CITY,
         languages={"case:case-1": "en", "department:transport": "en"},
     )
 
@@ -71,16 +77,35 @@ def test_the_english_message_carries_the_same_facts() -> None:
 
 
 def test_an_escalation_names_the_missed_deadline_in_words_and_is_urgent() -> None:
-    [zh] = notifications(SAMPLES["escalated"])
-    [en] = notifications(SAMPLES["escalated"], languages={"station_head:xijie": "en"})
+    [zh] = notifications(SAMPLES["escalated"], zone=CITY)
+    [en] = notifications(SAMPLES["escalated"], zone=CITY, languages={"station_head:xijie": "en"})
 
     assert zh.urgent and en.urgent
     assert zh.title == "【督办】意见建议超时未受理"
     assert en.title == "[Urgent] Case overdue to be accepted"
 
 
+RECIPIENTS = ["station_head:xijie", "representative:0412"]
+
+
+def test_a_deadline_reads_as_the_citys_clocks_show_it() -> None:
+    # Due at 23:59:59 on 20 March in the city: 15:59:59 UTC, which the event carries.
+    supervised = SAMPLES["supervised"].model_copy(
+        update={"due_at": datetime(2025, 3, 20, 15, 59, 59, tzinfo=UTC)}
+    )
+
+    zh = notifications(supervised, zone=CITY)
+    en = notifications(supervised, zone=CITY, languages=dict.fromkeys(RECIPIENTS, "en"))
+
+    assert [m.recipient for m in zh] == RECIPIENTS
+    for message in zh:
+        assert "请于 2025-03-20 23:59 前答复" in message.body, message.body
+    for message in en:
+        assert "by 2025-03-20 23:59" in message.body, message.body
+
+
 def test_the_resident_reads_the_answer_verbatim() -> None:
-    [message] = notifications(SAMPLES["responded"])
+    [message] = notifications(SAMPLES["responded"], zone=CITY)
 
     assert message.recipient == "case:case-1"
     assert message.body.startswith("已在东侧增设20个车位。\n")
@@ -109,7 +134,7 @@ def test_template_text_is_not_code() -> None:
 
 def test_each_recipient_reads_their_own_language() -> None:
     resident, department = notifications(
-        SAMPLES["transferred"], languages={"department:transport": "en"}
+        SAMPLES["transferred"], zone=CITY, languages={"department:transport": "en"}
     )
 
     assert (resident.language, resident.title) == ("zh", "您的意见建议已转交办理")

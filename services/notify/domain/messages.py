@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,12 +28,14 @@ class Notification(BaseModel):
 def notifications(
     event: EventData,
     *,
+    zone: tzinfo,
     languages: Mapping[str, Language] | None = None,
     followers: Sequence[str] = (),
 ) -> list[Notification]:
     """One notification per recipient the rules name (with the case's `followers`), in the
-    recipient's language (Chinese unless `languages` says otherwise)."""
-    data = event.model_dump(mode="json")
+    recipient's language (Chinese unless `languages` says otherwise); times read as the city's
+    clocks show them (`zone`)."""
+    data = template_data(event, zone=zone)
     found: list[Notification] = []
     for recipient in recipients(event, followers=followers):
         language = (languages or {}).get(recipient.address, DEFAULT_LANGUAGE)
@@ -47,3 +51,14 @@ def notifications(
             )
         )
     return found
+
+
+def template_data(event: EventData, *, zone: tzinfo) -> dict[str, Any]:
+    """The event's fields as the templates read them. A time is written as people in the city
+    write it, to the minute ("2026-12-08 23:59"), not as the UTC instant the event carries
+    ("2026-12-08T15:59:59Z", a day's deadline read as the afternoon)."""
+    data = event.model_dump(mode="json")
+    for name, value in event:
+        if isinstance(value, datetime):
+            data[name] = value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return data

@@ -37,7 +37,12 @@ def case_events_consumer(
     async def handle(events: Sequence[Event[EventData]]) -> None:
         try:
             await on_case_events(
-                events, inbox=inbox, preferences=preferences, contacts=contacts, push=push
+                events,
+                inbox=inbox,
+                preferences=preferences,
+                contacts=contacts,
+                push=push,
+                zone=runtime.settings.zone,
             )
         finally:
             # What was stored before an error goes out now, not at the next poll.

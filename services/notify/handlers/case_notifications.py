@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from services.notify.adapters.address_book import AddressBook
 from services.notify.adapters.deliveries import DeliveryRepository, QueuedPush
@@ -61,6 +61,7 @@ async def on_case_events(
     preferences: PreferencesRepository,
     contacts: ResidentContacts,
     push: PushQueue,
+    zone: tzinfo,
 ) -> None:
     """A run of events: one read of preferences, one of residents' contacts, one write of the
     inbox messages and one of the queued pushes. Inbox messages are stored first: a resident
@@ -109,7 +110,12 @@ async def on_case_events(
     )
     plans = [
         _plan(
-            event, case_id, stored=stored, residents=residents, followers=followers.get(case_id, ())
+            event,
+            case_id,
+            stored=stored,
+            residents=residents,
+            followers=followers.get(case_id, ()),
+            zone=zone,
         )
         for event, case_id in live
     ]
@@ -124,6 +130,7 @@ def _plan(
     stored: Mapping[str, Preferences],
     residents: Mapping[str, Document],
     followers: Sequence[str] = (),
+    zone: tzinfo,
 ) -> Planned:
     """Each recipient's words in their language: the one they set as a preference, else (a
     resident) the one they submitted in, else Chinese."""
@@ -136,7 +143,7 @@ def _plan(
         if language is not None:
             languages[recipient.address] = language
     wanted = {r.address: stored.get(r.address, DEFAULT_PREFERENCES) for r in found}
-    messages = notifications(event.data, languages=languages, followers=followers)
+    messages = notifications(event.data, zone=zone, languages=languages, followers=followers)
     return Planned(event, case_id, messages, wanted)
 
 
