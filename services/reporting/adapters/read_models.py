@@ -136,9 +136,9 @@ class ReadModels:
         return city_day(datetime.now(UTC), self.zone)
 
     async def ensure_indexes(self) -> None:
+        await self.check_day_zone()
         await station_days.ensure_indexes(self._db)
         await self.move_legacy_buckets()
-        await self.check_day_zone()
         cases = self._db["cases"]
         await cases.create_index([("open", 1), ("station_id", 1)])
         # Overdue cases are counted from the open ones (`recount_now`); every index costs each
@@ -170,11 +170,16 @@ class ReadModels:
     async def check_day_zone(self) -> str:
         """Record the zone the daily buckets are counted in, and warn when the stored ones were
         counted in another: they stay on the days they were counted on until a rebuild (the
-        log names it). Buckets older than the record were counted in UTC. Returns that zone."""
+        log names it). Returns that zone. Before the schema is set up: buckets stored before the
+        record existed (their collections are there) were counted in UTC days; a store without
+        them (a new deployment, a rebuild's first start) counts in this zone from the start."""
         control = self._db["control"]
         record = await control.find_one({"_id": DAYS_RECORD})
         if record is None:
-            counted = await self._db[station_days.COLLECTION].find_one({}, {"_id": 1})
+            # The catalog, not the buckets: the store reads every match of a query.
+            counted = {station_days.COLLECTION, legacy.COLLECTION} & set(
+                await self._db.list_collection_names()
+            )
             record = {"_id": DAYS_RECORD, "zone": "UTC" if counted else self.zone.key}
             with contextlib.suppress(DuplicateKeyError):
                 await control.insert_one(record)
