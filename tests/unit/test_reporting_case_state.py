@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.reporting.domain.case_state import CaseState, apply_event, duration_ms
-from services.reporting.domain.contributions import Contribution, city_day
+from services.reporting.domain.contributions import Contribution
 from shared.events.case_events import (
     CaseAccepted,
     CaseAssigned,
@@ -30,6 +30,7 @@ from shared.events.case_events import (
 )
 from shared.events.envelope import EventData
 from shared.events.notification_events import NotificationSent
+from shared.zones import city_day
 
 CITY = ZoneInfo("Asia/Shanghai")
 

@@ -21,6 +21,7 @@ from services.intake.domain.cases import Code
 from services.intake.domain.publication import is_public, public_text, resident_name
 from shared.events.case_events import CaseStatus, GeoPoint
 from shared.similarity import NEARBY_M, Place, Profile, distance_m
+from shared.zones import city_day
 
 OPEN_STATUSES: Final[tuple[CaseStatus, ...]] = (
     "submitted",
@@ -143,7 +144,7 @@ def public_suggestion(
         category=document["category"],
         point_name=point.get("name"),
         status=document["status"],
-        submitted_on=document["submitted_at"].astimezone(zone).date(),
+        submitted_on=city_day(document["submitted_at"], zone),
         supporters=int(document.get("supporters") or 0),
         text=public_text(document["text"], resident_name=resident_name(document))
         if consented

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Final
 
 from services.intake.web.qr import LEVEL_LABELS
 from shared.web.i18n import Language
+from shared.zones import city_minute
 
 DONE_NOTICES: Final = frozenset({"rated", "reopened", "replied"})
 RATINGS: Final = ("satisfied", "basically_satisfied", "dissatisfied")
@@ -25,8 +26,7 @@ Entry = Mapping[str, Any]
 
 def when(moment: datetime, *, zone: tzinfo) -> dict[str, str]:
     """A time for a `<time>` element: ISO for machines, local minutes for the reader."""
-    local = moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return {"iso": moment.isoformat(), "text": local.strftime("%Y-%m-%d %H:%M")}
+    return {"iso": moment.isoformat(), "text": city_minute(moment, zone)}
 
 
 def localized(entry: Entry | None, language: Language) -> str | None:

@@ -12,6 +12,7 @@ from services.notify.domain.delivery import PushChannel
 from services.notify.domain.rules import recipients
 from services.notify.domain.templates import DEFAULT_LANGUAGE, Language, render
 from shared.events.envelope import EventData
+from shared.zones import city_minute
 
 
 class Notification(BaseModel):
@@ -60,5 +61,5 @@ def template_data(event: EventData, *, zone: tzinfo) -> dict[str, Any]:
     data = event.model_dump(mode="json")
     for name, value in event:
         if isinstance(value, datetime):
-            data[name] = value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            data[name] = city_minute(value, zone)
     return data

@@ -44,7 +44,7 @@ from services.reporting.adapters.legacy import legacy_changes
 from services.reporting.adapters.monthly import COLLECTIONS as MONTHLY_COLLECTIONS
 from services.reporting.adapters.monthly import MonthlyRollups
 from services.reporting.domain.case_state import CaseState
-from services.reporting.domain.contributions import Contribution, Dimension, city_day
+from services.reporting.domain.contributions import Contribution, Dimension
 from services.reporting.domain.figures import Now
 from services.reporting.domain.house_repair import (
     STAGES,
@@ -64,6 +64,7 @@ from services.reporting.domain.rollups import spans_of, split_period
 from shared.errors import TransientError
 from shared.logging import get_logger
 from shared.mongo import Document, find_in, insert_new, is_duplicate_key
+from shared.zones import city_day
 
 log = get_logger(__name__)
 

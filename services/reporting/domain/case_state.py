@@ -44,7 +44,6 @@ from services.reporting.domain.contributions import (
     Dimension,
     DurationKind,
     city,
-    city_day,
 )
 from shared.events.case_events import (
     CLOSED_STATUSES,
@@ -71,6 +70,7 @@ from shared.events.case_events import (
     CaseTransferred,
 )
 from shared.events.envelope import EventData
+from shared.zones import city_day
 
 CaseEvent = CaseSubmitted | CaseAssigned | CaseSupported | CaseAction
 

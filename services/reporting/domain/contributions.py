@@ -13,13 +13,13 @@ Figures are pre-aggregated into daily buckets, one per (dimension, station, key,
 Keeping the station in every bucket lets a report on representatives, categories or points be
 filtered by station, or summed across stations, from the same buckets.
 
-A bucket's day is the city's calendar day (`city_day`): a case submitted at 07:30 in the
-city is counted on that day, not on the day before as its UTC date would have it.
+A bucket's day is the city's calendar day (`shared.zones.city_day`): a case submitted at 07:30
+in the city is counted on that day, not on the day before as its UTC date would have it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,11 +29,6 @@ DIMENSIONS: tuple[Dimension, ...] = ("station", "representative", "category", "p
 CITY_KEY = "city"
 
 DurationKind = Literal["accept", "respond"]
-
-
-def city_day(at: datetime, zone: tzinfo) -> date:
-    """The day `at` falls on in the city (`zone`). A naive time is UTC, as events carry it."""
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone).date()
 
 
 class Contribution(BaseModel):

@@ -37,12 +37,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.reporting.domain.activities import COUNTER
-from services.reporting.domain.contributions import Contribution, city_day
+from services.reporting.domain.contributions import Contribution
 from services.reporting.domain.durations import Durations
 from services.reporting.domain.exports import Row, figure_rows
 from services.reporting.domain.figures import RATINGS, Totals
 from services.reporting.domain.kpis import RateEstimate, satisfaction
 from shared.events.case_events import CaseSuggestionLinked
+from shared.zones import city_day
 
 ATTENDANCE_COUNTS = {
     "meetings": COUNTER["deliberation_meeting"],

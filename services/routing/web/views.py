@@ -19,6 +19,7 @@ from services.routing.domain.directory import (
     find_representatives,
 )
 from services.routing.domain.workflow import OPEN, Role, Status
+from shared.zones import city_minute
 
 WEB = Path(__file__).parent
 HOME_PATH = "/staff"
@@ -53,7 +54,7 @@ def safe_next(value: str | None) -> str:
 def local_time(value: datetime | None, *, timezone: ZoneInfo) -> str:
     if value is None:
         return ""
-    return value.astimezone(timezone).strftime("%Y-%m-%d %H:%M")
+    return city_minute(value, timezone)
 
 
 def queue_title(role: Role) -> str:
